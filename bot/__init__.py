@@ -1,0 +1,1 @@
+"""The clinic bot: application, configuration, content and sending."""

@@ -1,0 +1,145 @@
+"""Settings read from the environment and `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/clinic.db"
+
+# A real token looks like "123456789:AAF...": digits, a colon, then 30-odd URL-safe characters.
+_TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+# Words the .env.example placeholder uses, which a random real token will not contain.
+_PLACEHOLDER_HINTS = ("replace", "botfather", "example", "placeholder", "changeme")
+
+TOKEN_HELP = (
+    "TELEGRAM_BOT_TOKEN is {problem}.\n"
+    "Get a token from @BotFather in Telegram (send it /newbot), then put it in the .env file\n"
+    "next to where you run the bot, as:  TELEGRAM_BOT_TOKEN=123456789:AA...\n"
+    "(.env.example lists every setting; copy it to .env to start.)"
+)
+
+
+class DatabaseSettings(BaseSettings):
+    """Just where the database is: enough for `python -m bot migrate`, which needs no token."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+
+
+class Settings(DatabaseSettings):
+    """Everything the operator configures; see .env.example for each setting's meaning."""
+
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str = "https://api.telegram.org"
+    clinic_name: str = "Our Clinic"
+    clinic_timezone: str = "UTC"
+    clinic_contact: str = "the clinic's front desk"
+    staff_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    staff_chat_id: int | None = None
+    log_level: str = "INFO"
+    content_dir: Path | None = None
+    # How long getUpdates waits on the server before answering empty (long polling).
+    polling_timeout: int = Field(default=30, ge=0, le=50)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_is_real(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token:
+            raise ValueError("empty")
+        lowered = token.lower()
+        if any(hint in lowered for hint in _PLACEHOLDER_HINTS) or not _TOKEN_SHAPE.match(token):
+            raise ValueError("still a placeholder, or not shaped like a bot token")
+        return SecretStr(token)
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("clinic_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/London") from None
+        return value
+
+    @field_validator("staff_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return frozenset(int(part) for part in parts)
+            except ValueError:
+                raise ValueError("must be Telegram user ids separated by commas") from None
+        return value
+
+    @field_validator("staff_chat_id", mode="before")
+    @classmethod
+    def _blank_chat_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
+
+    @property
+    def bot_api_url(self) -> str:
+        """The Bot API root the bot calls as `{base}/bot<token>/<method>`."""
+        return f"{self.telegram_api_base_url}/bot"
+
+    @property
+    def bot_file_url(self) -> str:
+        return f"{self.telegram_api_base_url}/file/bot"
+
+    def is_staff(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.staff_user_ids
+
+
+class SettingsError(Exception):
+    """Configuration that cannot start the bot, with a message meant for the operator."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one readable message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_settings_error(error)) from None
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+        if name == "TELEGRAM_BOT_TOKEN":
+            reason = "missing" if problem["type"] == "missing" else "not usable"
+            detail = problem["msg"].removeprefix("Value error, ")
+            lines.append(TOKEN_HELP.format(problem=f"{reason} ({detail})"))
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+    return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""The names of every text the code sends, and which placeholders each one is given.
+
+The words live in `content/`; this module is the contract between the two. The loader
+checks the files against it at start-up, and a test checks every call site against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Filled into every text, so the clinic may use them anywhere.
+COMMON_FIELDS = frozenset({"clinic_name", "clinic_contact"})
+
+
+class Text(StrEnum):
+    WELCOME = "welcome"
+    WELCOME_CONSENT = "welcome_consent"
+    CONSENT_GIVEN = "consent_given"
+    CONSENT_ALREADY = "consent_already"
+    HELP = "help"
+    FAQ_MENU = "faq_menu"
+    FAQ_SEARCH_RESULTS = "faq_search_results"
+    FAQ_SEARCH_NONE = "faq_search_none"
+    RISKS_SERIOUS = "risks_serious"
+    DID_YOU_MEAN = "did_you_mean"
+    FALLBACK = "fallback"
+    QUESTION_TOO_LONG = "question_too_long"
+    HANDED_TO_STAFF = "handed_to_staff"
+    HANDED_TO_STAFF_ALREADY = "handed_to_staff_already"
+    NOTED_NO_STAFF_CHAT = "noted_no_staff_chat"
+    STAFF_QUESTION = "staff_question"
+    STAFF_REPLY_TO_PATIENT = "staff_reply_to_patient"
+    STAFF_REPLY_DELIVERED = "staff_reply_delivered"
+    STAFF_REPLY_UNDELIVERABLE = "staff_reply_undeliverable"
+    UNANSWERED_HEADER = "unanswered_header"
+    UNANSWERED_ROW = "unanswered_row"
+    UNANSWERED_EMPTY = "unanswered_empty"
+    UNANSWERED_REASON_NO_MATCH = "unanswered_reason_no_match"
+    UNANSWERED_REASON_UNHELPFUL = "unanswered_reason_unhelpful"
+    NO_TOPIC = "no_topic"
+    TOPIC_GONE = "topic_gone"
+    BUTTON_EXPIRED = "button_expired"
+    UNKNOWN_COMMAND = "unknown_command"
+    UNSUPPORTED_MESSAGE = "unsupported_message"
+    SOMETHING_WENT_WRONG = "something_went_wrong"
+
+
+class Button(StrEnum):
+    BROWSE_TOPICS = "browse_topics"
+    RISKS = "risks"
+    GIVE_CONSENT = "give_consent"
+    BACK_TO_TOPICS = "back_to_topics"
+    NOT_HELPFUL = "not_helpful"
+    ASK_PERSON = "ask_person"
+    RELATED_TOPIC = "related_topic"
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """`fields`: what the code fills in (besides COMMON_FIELDS); `required`: what the text
+    must show, because the message makes no sense without it."""
+
+    fields: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
+
+
+def _spec(fields: str = "", required: str = "") -> TextSpec:
+    return TextSpec(frozenset(fields.split()), frozenset(required.split()))
+
+
+TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
+    Text.WELCOME: _spec("first_name"),
+    Text.FAQ_SEARCH_RESULTS: _spec("query"),
+    Text.FAQ_SEARCH_NONE: _spec("query"),
+    Text.STAFF_QUESTION: _spec("patient question topic", required="patient question"),
+    Text.STAFF_REPLY_TO_PATIENT: _spec("reply", required="reply"),
+    Text.UNANSWERED_ROW: _spec("count question reason last_asked", required="count question"),
+}
+
+BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
+    Button.RELATED_TOPIC: _spec("title", required="title"),
+}
+
+# The commands the bot registers, in menu order; content/messages.yaml describes each.
+PATIENT_COMMANDS = ("start", "faq", "risks", "help")
+STAFF_COMMANDS = ("unanswered",)
