@@ -1,0 +1,1 @@
+"""The data layer: models, sessions, named queries and migrations."""

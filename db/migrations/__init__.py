@@ -1,0 +1,1 @@
+"""Alembic migrations; `python -m bot migrate` applies them."""

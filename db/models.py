@@ -1,0 +1,87 @@
+"""Tables, in SQLAlchemy 2.0 style. Every datetime is timezone-aware and stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Refuses naive datetimes on the way in and hands back aware UTC ones on the way out,
+    also on SQLite, which keeps no time zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
+
+
+class Patient(Base):
+    """A Telegram user who has talked to the bot."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(128))
+    last_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    # When the patient agreed to receive messages they did not ask for (reminders, updates).
+    messages_consent_at: Mapped[datetime | None]
+
+
+class QuestionStatus(StrEnum):
+    ANSWERED = "answered"
+    NO_MATCH = "no_match"
+    UNHELPFUL = "unhelpful"
+
+
+class PatientQuestion(Base):
+    """A question a patient typed, kept so staff can answer it and improve the FAQ."""
+
+    __tablename__ = "patient_questions"
+    __table_args__ = (
+        Index("ix_patient_questions_staff_message", "staff_chat_id", "staff_message_id"),
+        Index("ix_patient_questions_status_normalized", "status", "normalized"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"),
+                                            index=True)
+    text: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(String(500))
+    matched_topic: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime]
+    # Set when the question was handed to the staff chat, so a second tap does nothing.
+    escalated_at: Mapped[datetime | None]
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_replied_at: Mapped[datetime | None]

@@ -1,0 +1,64 @@
+"""Queries about patients. They take a session and never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.dialect import insert_for
+from db.models import Patient
+
+
+@dataclass(frozen=True)
+class TelegramProfile:
+    """What Telegram tells us about a user in a private chat."""
+
+    user_id: int
+    chat_id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+
+
+async def register_patient(
+    session: AsyncSession, profile: TelegramProfile, now: datetime
+) -> tuple[Patient, bool]:
+    """Create the patient, or refresh their names if we know them. Returns (patient, created).
+
+    One statement, so two updates from the same new user cannot create two records.
+    """
+    changes = {
+        "chat_id": profile.chat_id,
+        "first_name": profile.first_name[:128],
+        "last_name": (profile.last_name or None) and profile.last_name[:128],
+        "username": profile.username,
+        "language_code": profile.language_code,
+        "last_seen_at": now,
+    }
+    statement = (
+        insert_for(session, Patient)
+        .values(telegram_user_id=profile.user_id, first_seen_at=now, **changes)
+        .on_conflict_do_update(index_elements=[Patient.telegram_user_id], set_=changes)
+        .returning(Patient)
+    )
+    patient = (await session.scalars(statement)).one()
+    return patient, patient.first_seen_at == now
+
+
+async def patient_by_user_id(session: AsyncSession, user_id: int) -> Patient | None:
+    return await session.scalar(select(Patient).where(Patient.telegram_user_id == user_id))
+
+
+async def record_messages_consent(session: AsyncSession, user_id: int, now: datetime) -> bool:
+    """Record consent if not yet given. True when this call recorded it."""
+    result = await session.execute(
+        update(Patient)
+        .where(Patient.telegram_user_id == user_id, Patient.messages_consent_at.is_(None))
+        .values(messages_consent_at=now)
+        .returning(Patient.id)
+    )
+    return result.first() is not None
