@@ -1,0 +1,79 @@
+"""Command line: `python -m bot run | migrate | check`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.config import DatabaseSettings, Settings, SettingsError, load_settings
+from bot.content import Content, ContentError, load_content
+from bot.logs import configure_logging
+from db.migrate import upgrade_database
+
+logger = logging.getLogger("bot")
+
+# How often start-up retries reaching the Bot API before giving up with a message.
+BOOTSTRAP_RETRIES = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the bot (long polling)")
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    commands.add_parser("check", help="check the settings and content files, then exit")
+    arguments = parser.parse_args(argv)
+
+    if arguments.command == "migrate":
+        url = DatabaseSettings().database_url
+        upgrade_database(url)
+        print("The database schema is up to date.")
+        return 0
+
+    try:
+        settings, content = _load()
+    except (SettingsError, ContentError) as error:
+        print(f"Cannot start the bot.\n{error}", file=sys.stderr)
+        return 2
+    if arguments.command == "check":
+        print(f"Settings and content are fine ({len(content.topics)} FAQ topics).")
+        return 0
+    return _run(settings, content)
+
+
+def _load() -> tuple[Settings, Content]:
+    settings = load_settings()
+    configure_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+    content = load_content(
+        settings.content_dir,
+        clinic_name=settings.clinic_name,
+        clinic_contact=settings.clinic_contact,
+    )
+    return settings, content
+
+
+def _run(settings: Settings, content: Content) -> int:
+    application = build_application(settings, content)
+    try:
+        application.run_polling(
+            timeout=settings.polling_timeout,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    except InvalidToken:
+        print("Cannot start the bot.\nTelegram refused TELEGRAM_BOT_TOKEN. Copy the token "
+              "from @BotFather again into .env.", file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        print(f"Cannot start the bot.\nCould not reach the Bot API at "
+              f"{settings.telegram_api_base_url} ({error}).", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

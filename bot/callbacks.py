@@ -1,0 +1,36 @@
+"""Callback data: named prefixes, built and matched in one place.
+
+A button carries a verb and at most one id, well under Telegram's 64-byte limit. Anything
+else that arrives (old buttons, forged data) matches no pattern and is answered politely.
+"""
+
+from __future__ import annotations
+
+import re
+
+FAQ_TOPIC = "faq"  # faq:<topic id>
+FAQ_MENU = "faqmenu"  # the topic list, in place of the message tapped
+FAQ_OPEN = "faqopen"  # the topic list, as a new message
+RISKS = "risks"  # the /risks answer, as a new message
+GIVE_CONSENT = "consent"
+NOT_HELPFUL = "nohelp"  # nohelp:<question id>
+
+_ARGUMENT = r"[a-z0-9_]{1,20}"
+
+
+def data(prefix: str, argument: str | int | None = None) -> str:
+    return prefix if argument is None else f"{prefix}:{argument}"
+
+
+def pattern(prefix: str, *, with_argument: bool) -> re.Pattern[str]:
+    """An anchored pattern; group 1 is the argument when there is one."""
+    if with_argument:
+        return re.compile(rf"^{re.escape(prefix)}:({_ARGUMENT})$")
+    return re.compile(rf"^{re.escape(prefix)}$")
+
+
+def int_argument(match: re.Match[str] | None) -> int | None:
+    if match is None or not match.group(1).isdigit():
+        return None
+    value = int(match.group(1))
+    return value if value < 2**63 else None

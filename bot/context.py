@@ -1,0 +1,48 @@
+"""The typed context every handler receives, and the resources it carries."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.config import Settings
+from bot.content import Content
+from bot.faq_search import FaqMatcher
+from db.session import Database
+
+
+class BotData:
+    """Shared by all handlers. Settings and content are set when the application is built;
+    the database is opened in post_init and closed in post_shutdown."""
+
+    settings: Settings
+    content: Content
+    matcher: FaqMatcher
+    database: Database
+
+
+class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+    """CallbackContext with named access to the bot's resources."""
+
+    @property
+    def settings(self) -> Settings:
+        return self.bot_data.settings
+
+    @property
+    def content(self) -> Content:
+        return self.bot_data.content
+
+    @property
+    def matcher(self) -> FaqMatcher:
+        return self.bot_data.matcher
+
+    @property
+    def database(self) -> Database:
+        return self.bot_data.database
+
+
+# ExtBot[Any]: the bot's type parameter is the rate limiter's argument type.
+ClinicApp: TypeAlias = Application[
+    ExtBot[Any], ClinicContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[ClinicContext]
+]

@@ -1,0 +1,80 @@
+"""Inline keyboards, built from content so every label is the clinic's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.content import Content, Topic
+from bot.texts import Button
+
+
+def topic_menu(content: Content, topics: Iterable[Topic] | None = None) -> InlineKeyboardMarkup:
+    chosen = content.topics if topics is None else topics
+    return InlineKeyboardMarkup(
+        [[_topic_button(topic)] for topic in chosen]
+    )
+
+
+def after_answer(content: Content, topic: Topic) -> InlineKeyboardMarkup:
+    """Related topics, then the way back to the list."""
+    rows = [[_related_button(content, content.topic(ref))] for ref in topic.related
+            if content.topic(ref) is not None]
+    rows.append([_menu_button(content)])
+    return InlineKeyboardMarkup(rows)
+
+
+def typed_answer(
+    content: Content, topic: Topic, alternatives: Iterable[Topic], question_id: int
+) -> InlineKeyboardMarkup:
+    """Under an answer to a typed question: close alternatives, then "That didn't help"."""
+    rows = [[_related_button(content, other)] for other in alternatives]
+    rows.append([InlineKeyboardButton(
+        content.button(Button.NOT_HELPFUL),
+        callback_data=callbacks.data(callbacks.NOT_HELPFUL, question_id),
+    )])
+    rows.append([_menu_button(content)])
+    return InlineKeyboardMarkup(rows)
+
+
+def fallback(content: Content, question_id: int) -> InlineKeyboardMarkup:
+    rows = [[_topic_button(topic)] for topic in content.topics]
+    rows.append([InlineKeyboardButton(
+        content.button(Button.ASK_PERSON),
+        callback_data=callbacks.data(callbacks.NOT_HELPFUL, question_id),
+    )])
+    return InlineKeyboardMarkup(rows)
+
+
+def welcome(content: Content, *, ask_consent: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(content.button(Button.BROWSE_TOPICS),
+                              callback_data=callbacks.FAQ_OPEN)],
+        [InlineKeyboardButton(content.button(Button.RISKS), callback_data=callbacks.RISKS)],
+    ]
+    if ask_consent:
+        rows.append([InlineKeyboardButton(content.button(Button.GIVE_CONSENT),
+                                          callback_data=callbacks.GIVE_CONSENT)])
+    return InlineKeyboardMarkup(rows)
+
+
+def back_to_menu(content: Content) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_menu_button(content)]])
+
+
+def _topic_button(topic: Topic) -> InlineKeyboardButton:
+    return InlineKeyboardButton(topic.title,
+                                callback_data=callbacks.data(callbacks.FAQ_TOPIC, topic.id))
+
+
+def _related_button(content: Content, topic: Topic | None) -> InlineKeyboardButton:
+    assert topic is not None  # content validation guarantees related topics exist
+    return InlineKeyboardButton(content.button(Button.RELATED_TOPIC, title=topic.title),
+                                callback_data=callbacks.data(callbacks.FAQ_TOPIC, topic.id))
+
+
+def _menu_button(content: Content) -> InlineKeyboardButton:
+    return InlineKeyboardButton(content.button(Button.BACK_TO_TOPICS),
+                                callback_data=callbacks.FAQ_MENU)

@@ -1,0 +1,55 @@
+"""Small helpers every feature's handlers share."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+
+from db.patients import TelegramProfile
+
+logger = logging.getLogger(__name__)
+
+
+def profile_of(update: Update) -> TelegramProfile | None:
+    """The sender as a patient profile; None outside a private chat."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE or user.is_bot:
+        return None
+    return TelegramProfile(
+        user_id=user.id,
+        chat_id=chat.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+async def reply(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Send a new message to the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=keyboard)
+
+
+async def show_in_place(
+    query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the tapped message's text; a second tap on the same button changes nothing."""
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as error:
+        reason = str(error).lower()
+        if "not modified" in reason:
+            return
+        if "can't be edited" in reason or "not found" in reason:
+            if query.message is not None:
+                await query.message.chat.send_message(text, reply_markup=keyboard)
+            return
+        raise

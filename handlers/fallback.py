@@ -1,0 +1,65 @@
+"""What nothing else handled: unknown commands, stickers and photos, stale buttons, errors.
+
+Registered last. In private chats the patient gets a short, helpful answer; in groups and
+channels the bot stays silent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import ClinicApp, ClinicContext
+from bot.texts import Text
+from handlers.common import reply
+
+logger = logging.getLogger(__name__)
+
+_PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+async def unknown_command(update: Update, context: ClinicContext) -> None:
+    """Point the patient to /help."""
+    await reply(update, context.content.text(Text.UNKNOWN_COMMAND))
+
+
+async def unsupported_message(update: Update, context: ClinicContext) -> None:
+    """Stickers, photos, voice and the like: ask for text instead."""
+    await reply(update, context.content.text(Text.UNSUPPORTED_MESSAGE))
+
+
+async def stale_button(update: Update, context: ClinicContext) -> None:
+    """A button whose data we do not know: stop the spinner with a short note."""
+    query = update.callback_query
+    if query is None:
+        return
+    # Callback answers are plain text, so the (tag-free) text is sent as it is.
+    await query.answer(context.content.text(Text.BUTTON_EXPIRED)[:200])
+
+
+async def report_error(update: object, context: ClinicContext) -> None:
+    """Log what failed by id only, and tell a patient in a private chat we are on it."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("Handling update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await chat.send_message(context.content.text(Text.SOMETHING_WENT_WRONG))
+    except TelegramError as error:
+        logger.warning("Could not tell chat of update %s about the error: %s", update_id, error)
+
+
+def register(application: ClinicApp) -> None:
+    application.add_handler(MessageHandler(_PRIVATE_MESSAGE & filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(_PRIVATE_MESSAGE & ~filters.TEXT, unsupported_message))
+    application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_error_handler(report_error)

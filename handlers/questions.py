@@ -1,0 +1,137 @@
+"""Questions in the patient's own words, and "That didn't help", which asks a person."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot import callbacks, keyboards
+from bot.content import Html
+from bot.context import ClinicApp, ClinicContext
+from bot.faq_search import normalize
+from bot.telegram_html import escape
+from bot.texts import Text
+from db.models import Patient, PatientQuestion, utcnow
+from db.patients import register_patient
+from db.questions import (
+    claim_for_staff,
+    is_own_question,
+    link_staff_message,
+    record_question,
+    release_claim,
+)
+from handlers.common import profile_of, reply
+
+logger = logging.getLogger(__name__)
+
+# Longer than any real question; such texts get a polite request to keep it short.
+MAX_QUESTION_CHARS = 500
+
+
+async def answer_question(update: Update, context: ClinicContext) -> None:
+    """Answer a typed question with the best FAQ topic, or say we will find out."""
+    profile = profile_of(update)
+    message = update.effective_message
+    if profile is None or message is None or not message.text:
+        return
+    content = context.content
+    text = message.text.strip()
+    if len(text) > MAX_QUESTION_CHARS:
+        await reply(update, content.text(Text.QUESTION_TOO_LONG))
+        return
+    match = context.matcher.match(text)
+    now = utcnow()
+    async with context.database.transaction() as session:
+        patient, _ = await register_patient(session, profile, now)
+        question = await record_question(
+            session,
+            patient_id=patient.id,
+            text=text,
+            normalized=normalize(text),
+            matched_topic=match.topic.id if match.topic else None,
+            now=now,
+        )
+    logger.info("Question %d from patient %d matched %s", question.id, patient.id,
+                match.topic.id if match.topic else "nothing")
+    if match.topic is None:
+        await reply(update, content.text(Text.FALLBACK), keyboards.fallback(content, question.id))
+        return
+    answer = content.answer(match.topic)
+    if match.alternatives:
+        answer = f"{answer}\n\n<i>{content.text(Text.DID_YOU_MEAN)}</i>"
+    await reply(update, answer,
+                keyboards.typed_answer(content, match.topic, match.alternatives, question.id))
+
+
+async def not_helpful(update: Update, context: ClinicContext) -> None:
+    """Pass the patient's question to the staff chat, once, and tell the patient."""
+    query = update.callback_query
+    profile = profile_of(update)
+    question_id = callbacks.int_argument(context.match)
+    if query is None or profile is None or question_id is None:
+        return
+    await query.answer()
+    content = context.content
+    now = utcnow()
+    async with context.database.transaction() as session:
+        patient, _ = await register_patient(session, profile, now)
+        question = await claim_for_staff(session, question_id, profile.user_id, now)
+        already = question is None and await is_own_question(session, question_id,
+                                                             profile.user_id)
+    if question is None:
+        if already:
+            await reply(update, content.text(Text.HANDED_TO_STAFF_ALREADY))
+        # Otherwise the id is not this patient's: say nothing about it.
+        return
+    staff_chat = context.settings.staff_chat_id
+    if staff_chat is not None and await _send_to_staff(context, staff_chat, question, patient):
+        await reply(update, content.text(Text.HANDED_TO_STAFF))
+        return
+    if staff_chat is not None:
+        # The staff message did not go out: let the patient try again later.
+        async with context.database.transaction() as session:
+            await release_claim(session, question.id)
+    await reply(update, content.text(Text.NOTED_NO_STAFF_CHAT))
+
+
+async def _send_to_staff(
+    context: ClinicContext, staff_chat: int, question: PatientQuestion, patient: Patient
+) -> bool:
+    content = context.content
+    topic = content.topic(question.matched_topic or "")
+    text = content.text(
+        Text.STAFF_QUESTION,
+        patient=Html(patient_mention(patient)),
+        question=question.text,
+        topic=topic.title if topic else content.text(Text.NO_TOPIC),
+    )
+    try:
+        sent = await context.bot.send_message(staff_chat, text)
+    except TelegramError as error:
+        logger.error("Could not hand question %d to the staff chat: %s", question.id, error)
+        return False
+    async with context.database.transaction() as session:
+        await link_staff_message(session, question.id, sent.chat_id, sent.message_id)
+    logger.info("Question %d handed to the staff chat", question.id)
+    return True
+
+
+def patient_mention(patient: Patient) -> str:
+    """The patient's name as a link staff can tap to open their profile."""
+    name = " ".join(part for part in (patient.first_name, patient.last_name) if part)
+    mention = f'<a href="tg://user?id={patient.telegram_user_id}">{escape(name)}</a>'
+    if patient.username:
+        mention += f" (@{escape(patient.username)})"
+    return mention
+
+
+def register(application: ClinicApp) -> None:
+    # Only new messages: an edited question is not asked again.
+    typed = (filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT
+             & ~filters.COMMAND)
+    application.add_handler(MessageHandler(typed, answer_question))
+    application.add_handler(CallbackQueryHandler(
+        not_helpful, pattern=callbacks.pattern(callbacks.NOT_HELPFUL, with_argument=True)))

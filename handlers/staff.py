@@ -1,0 +1,88 @@
+"""Staff tools: /unanswered, and replying to a patient's question from the staff chat."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot.context import ClinicApp, ClinicContext
+from bot.texts import Text
+from db.models import utcnow
+from db.questions import mark_staff_replied, question_for_staff_message, unanswered_questions
+from handlers.common import profile_of, reply
+
+logger = logging.getLogger(__name__)
+
+UNANSWERED_LIMIT = 25
+# The reply is wrapped in a short heading; keep the whole under Telegram's 4096.
+MAX_RELAYED_REPLY = 3800
+
+
+async def unanswered(update: Update, context: ClinicContext) -> None:
+    """List the questions the bot could not answer well, most asked first (staff only)."""
+    content = context.content
+    user = update.effective_user
+    if not context.settings.is_staff(user.id if user else None):
+        # Answer exactly as for a command that does not exist (and in groups, not at all):
+        # there is nothing to learn here.
+        if profile_of(update) is not None:
+            await reply(update, content.text(Text.UNKNOWN_COMMAND))
+        return
+    async with context.database.transaction() as session:
+        rows = await unanswered_questions(session, UNANSWERED_LIMIT)
+    if not rows:
+        await reply(update, content.text(Text.UNANSWERED_EMPTY))
+        return
+    timezone = context.settings.timezone
+    lines = [content.text(Text.UNANSWERED_HEADER)]
+    for row in rows:
+        reason = Text.UNANSWERED_REASON_UNHELPFUL if row.unhelpful else \
+            Text.UNANSWERED_REASON_NO_MATCH
+        lines.append(content.text(
+            Text.UNANSWERED_ROW,
+            count=row.count,
+            question=row.example[:200],
+            reason=content.text(reason),
+            last_asked=row.last_asked.astimezone(timezone).strftime("%d %b %H:%M"),
+        ))
+    await reply(update, "\n".join(lines)[:4096])
+
+
+async def relay_staff_reply(update: Update, context: ClinicContext) -> None:
+    """Send a staff member's reply to the patient whose question it answers."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or not message.text:
+        return
+    async with context.database.transaction() as session:
+        found = await question_for_staff_message(
+            session, message.chat_id, message.reply_to_message.message_id)
+    if found is None:
+        return
+    question, patient = found
+    content = context.content
+    text = content.text(Text.STAFF_REPLY_TO_PATIENT, reply=message.text[:MAX_RELAYED_REPLY])
+    try:
+        await context.bot.send_message(patient.chat_id, text)
+    except (Forbidden, BadRequest) as error:
+        logger.warning("Staff reply to question %d not delivered: %s", question.id, error)
+        await message.reply_text(content.text(Text.STAFF_REPLY_UNDELIVERABLE))
+        return
+    async with context.database.transaction() as session:
+        await mark_staff_replied(session, question.id, utcnow())
+    logger.info("Staff reply to question %d delivered", question.id)
+    await message.reply_text(content.text(Text.STAFF_REPLY_DELIVERED))
+
+
+def register(application: ClinicApp) -> None:
+    settings = application.bot_data.settings
+    staff_users = filters.User(list(settings.staff_user_ids))
+    application.add_handler(CommandHandler("unanswered", unanswered))
+    if settings.staff_chat_id is not None:
+        application.add_handler(MessageHandler(
+            filters.Chat(settings.staff_chat_id) & staff_users & filters.REPLY & filters.TEXT
+            & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+            relay_staff_reply,
+        ))

@@ -1,0 +1,54 @@
+"""/start: welcome, registration, and the one-tap consent to reminders and updates."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks, keyboards
+from bot.context import ClinicApp, ClinicContext
+from bot.texts import Text
+from db.models import utcnow
+from db.patients import record_messages_consent, register_patient
+from handlers.common import profile_of, reply
+
+
+async def start(update: Update, context: ClinicContext) -> None:
+    """Welcome the patient by name and show what the bot can do."""
+    profile = profile_of(update)
+    if profile is None:
+        return
+    async with context.database.transaction() as session:
+        patient, _created = await register_patient(session, profile, utcnow())
+    content = context.content
+    ask_consent = patient.messages_consent_at is None
+    text = content.text(Text.WELCOME, first_name=profile.first_name)
+    if ask_consent:
+        text = f"{text}\n\n{content.text(Text.WELCOME_CONSENT)}"
+    await reply(update, text, keyboards.welcome(content, ask_consent=ask_consent))
+
+
+async def give_consent(update: Update, context: ClinicContext) -> None:
+    """Record the patient's yes to reminders and updates, and thank them."""
+    query = update.callback_query
+    profile = profile_of(update)
+    if query is None or profile is None:
+        return
+    now = utcnow()
+    async with context.database.transaction() as session:
+        await register_patient(session, profile, now)
+        recorded = await record_messages_consent(session, profile.user_id, now)
+    await query.answer()
+    if query.message is not None:
+        # The consent button has done its job; keep the other buttons.
+        await query.edit_message_reply_markup(keyboards.welcome(context.content,
+                                                                ask_consent=False))
+    await reply(update, context.content.text(
+        Text.CONSENT_GIVEN if recorded else Text.CONSENT_ALREADY))
+
+
+def register(application: ClinicApp) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", start, filters=private))
+    application.add_handler(CallbackQueryHandler(
+        give_consent, pattern=callbacks.pattern(callbacks.GIVE_CONSENT, with_argument=False)))
