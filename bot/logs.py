@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from telegram.error import InvalidToken
+
 # These libraries log request URLs (which contain the token) or whole updates (which
 # contain patients' messages) below WARNING/INFO; they never get to.
 _QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO,
@@ -26,10 +28,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class NoTracebackForRefusedToken(logging.Filter):
+    """PTB logs a refused token with its traceback; `python -m bot run` explains it in
+    plain words instead, so the traceback is only noise for the operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure_logging(level: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(NoTracebackForRefusedToken())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -70,10 +70,12 @@ async def not_helpful(update: Update, context: ClinicContext) -> None:
     """Pass the patient's question to the staff chat, once, and tell the patient."""
     query = update.callback_query
     profile = profile_of(update)
-    question_id = callbacks.int_argument(context.match)
-    if query is None or profile is None or question_id is None:
+    if query is None or profile is None:
         return
     await query.answer()
+    question_id = callbacks.int_argument(context.match)
+    if question_id is None:
+        return
     content = context.content
     now = utcnow()
     async with context.database.transaction() as session:

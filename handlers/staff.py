@@ -39,13 +39,13 @@ async def unanswered(update: Update, context: ClinicContext) -> None:
     timezone = context.settings.timezone
     lines = [content.text(Text.UNANSWERED_HEADER)]
     for row in rows:
-        reason = Text.UNANSWERED_REASON_UNHELPFUL if row.unhelpful else \
-            Text.UNANSWERED_REASON_NO_MATCH
+        reason = (content.text(Text.UNANSWERED_REASON_UNHELPFUL) if row.unhelpful
+                  else content.text(Text.UNANSWERED_REASON_NO_MATCH))
         lines.append(content.text(
             Text.UNANSWERED_ROW,
             count=row.count,
             question=row.example[:200],
-            reason=content.text(reason),
+            reason=reason,
             last_asked=row.last_asked.astimezone(timezone).strftime("%d %b %H:%M"),
         ))
     await reply(update, "\n".join(lines)[:4096])

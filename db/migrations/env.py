@@ -15,9 +15,10 @@ target_metadata = Base.metadata
 def database_url() -> str:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        from bot.config import load_settings
+        # Migrations need only the database, not a bot token.
+        from bot.config import DatabaseSettings
 
-        url = load_settings().database_url
+        url = DatabaseSettings().database_url
     return str(url)
 
 

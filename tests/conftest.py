@@ -1,0 +1,112 @@
+"""Fixtures: the Bot API stand-in, settings pointing at it, and the running bot."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.config import Settings
+from bot.content import load_content
+from bot.context import ClinicApp
+from tests.telegram_stub import TOKEN, Chat, FloodLimits, TelegramStub, User
+
+STAFF_ID = 900001
+STAFF_CHAT_ID = -100555
+CLINIC_CONTACT = "+44 20 7946 0000 or hello@lotus.example"
+_user_ids = itertools.count(1000)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own environment must not leak into the tests' settings."""
+    for name in list(os.environ):
+        if name.upper() in {field.upper() for field in Settings.model_fields}:
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[TelegramStub]:
+    stub = TelegramStub(TOKEN, FloodLimits())
+    await stub.start()
+    yield stub
+    await stub.stop()
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, telegram: TelegramStub) -> SettingsFactory:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": TOKEN,
+            "telegram_api_base_url": telegram.base_url,
+            "database_url": f"sqlite+aiosqlite:///{tmp_path}/clinic.db",
+            "clinic_name": "Lotus & Pine Clinic",
+            "clinic_contact": CLINIC_CONTACT,
+            "clinic_timezone": "Europe/London",
+            "staff_user_ids": str(STAFF_ID),
+            "staff_chat_id": STAFF_CHAT_ID,
+            "polling_timeout": 1,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return make
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings) -> AsyncIterator[ClinicApp]:
+    """The bot, started and stopped in the order `Application.run_polling` uses."""
+    content = load_content(settings.content_dir, clinic_name=settings.clinic_name,
+                           clinic_contact=settings.clinic_contact)
+    application = build_application(settings, content)
+    await application.initialize()
+    assert application.post_init is not None and application.updater is not None
+    await application.post_init(application)
+    await application.updater.start_polling(
+        timeout=settings.polling_timeout, poll_interval=0, allowed_updates=ALLOWED_UPDATES)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
+
+
+class Clinic:
+    """The running bot and the people who talk to it."""
+
+    def __init__(self, telegram: TelegramStub, application: ClinicApp) -> None:
+        self.telegram = telegram
+        self.application = application
+
+    def patient(self, first_name: str = "Ann", **fields: Any) -> Chat:
+        user = User(next(_user_ids), first_name, **fields)
+        return Chat(self.telegram, user)
+
+    def staff_member(self) -> Chat:
+        return Chat(self.telegram, User(STAFF_ID, "Sam", username="sam_reception"))
+
+    def staff_chat(self) -> Chat:
+        """The staff group, as seen by the staff member."""
+        group = {"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"}
+        return Chat(self.telegram, User(STAFF_ID, "Sam", username="sam_reception"), group)
+
+
+@pytest.fixture
+async def clinic(telegram: TelegramStub, make_settings: SettingsFactory) -> AsyncIterator[Clinic]:
+    # The staff group exists on Telegram's side before the bot starts.
+    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
+    async with running_bot(make_settings()) as application:
+        yield Clinic(telegram, application)

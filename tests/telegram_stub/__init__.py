@@ -1,0 +1,16 @@
+"""A loopback stand-in for the Telegram Bot API, and a patient's view of a chat with it."""
+
+from tests.telegram_stub.chat import Chat
+from tests.telegram_stub.limits import FloodLimits
+from tests.telegram_stub.server import (
+    BOT_USERNAME,
+    TOKEN,
+    ApiError,
+    BotMessage,
+    TelegramStub,
+    User,
+    too_many_requests,
+)
+
+__all__ = ["BOT_USERNAME", "TOKEN", "ApiError", "BotMessage", "Chat", "FloodLimits",
+           "TelegramStub", "User", "too_many_requests"]

@@ -1,0 +1,74 @@
+"""One user's view of their chat with the bot: say things, read replies, tap buttons."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.telegram_stub.server import BotMessage, TelegramStub, User
+
+
+class Chat:
+    """Reads the bot's messages in order, so each test step sees only what it caused."""
+
+    def __init__(self, stub: TelegramStub, user: User, chat: dict[str, Any] | None = None):
+        self.stub = stub
+        self.user = user
+        self.chat = chat or user.private_chat()
+        self.chat_id: int = self.chat["id"]
+        self._read = 0
+
+    async def say(self, text: str) -> None:
+        await self.stub.user_sends(self.user, text, chat=self.chat)
+
+    async def send(self, **fields: Any) -> None:
+        """A non-text message: sticker=..., photo=..., voice=..., contact=..."""
+        await self.stub.user_sends(self.user, chat=self.chat, **fields)
+
+    async def ask(self, text: str, timeout: float = 5.0) -> BotMessage:
+        await self.say(text)
+        return await self.next_message(timeout)
+
+    async def next_message(self, timeout: float = 5.0) -> BotMessage:
+        def unread() -> BotMessage | None:
+            messages = self.stub.messages_to(self.chat_id)
+            return messages[self._read] if len(messages) > self._read else None
+
+        message = await self.stub.wait_for(unread, timeout, f"a message in chat {self.chat_id}")
+        assert message is not None
+        self._read += 1
+        return message
+
+    async def no_reply(self, wait: float = 0.6) -> None:
+        """Assert the bot says nothing more here within `wait` seconds."""
+        await asyncio.sleep(wait)
+        unread = self.stub.messages_to(self.chat_id)[self._read:]
+        assert not unread, f"expected silence, got {[m.plain[:60] for m in unread]}"
+
+    def data_for(self, message: BotMessage, label: str) -> str:
+        """The callback data of the button whose label contains `label`."""
+        for button in message.buttons():
+            if label.lower() in button["text"].lower():
+                return str(button["callback_data"])
+        raise AssertionError(f"no button {label!r} in {message.button_labels()}")
+
+    async def tap(self, message: BotMessage, label: str) -> dict[str, Any]:
+        """Tap a button by (part of) its label; returns the bot's callback answer."""
+        query_id = await self.stub.user_taps(self.user, message, self.data_for(message, label))
+        return await self.answer_to(query_id)
+
+    async def tap_and_see_edit(self, message: BotMessage, label: str) -> BotMessage:
+        edits = message.edits
+        await self.tap(message, label)
+        await self.stub.wait_for(lambda: message.edits > edits, what="the message to change")
+        return message
+
+    async def forge(self, data: str, message_id: int = 1) -> dict[str, Any]:
+        query_id = await self.stub.forged_tap(self.user, self.chat_id, message_id, data)
+        return await self.answer_to(query_id)
+
+    async def answer_to(self, query_id: str) -> dict[str, Any]:
+        answer = await self.stub.wait_for(lambda: self.stub.callback_answers.get(query_id),
+                                          what=f"an answer to callback {query_id}")
+        assert answer is not None
+        return answer

@@ -1,0 +1,56 @@
+"""Telegram's flood limits as the stand-in enforces them.
+
+About 30 messages a second overall (a sliding one-second window) and about one a second
+per chat, with a short burst allowed as Telegram does (a token bucket). Going over
+earns a 429 with a whole-second retry_after, as Telegram sends.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FloodLimits:
+    enabled: bool = True
+    overall_per_second: int = 30
+    per_chat_per_second: float = 1.0
+    per_chat_burst: int = 3
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+@dataclass
+class FloodControl:
+    limits: FloodLimits = field(default_factory=FloodLimits)
+    _recent: deque[float] = field(default_factory=deque)
+    _chats: dict[int, _Bucket] = field(default_factory=dict)
+
+    def admit(self, chat_id: int) -> int | None:
+        """Count one message to `chat_id`; None if allowed, else the retry_after to answer."""
+        if not self.limits.enabled:
+            return None
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= self.limits.overall_per_second:
+            return max(1, math.ceil(1.0 - (now - self._recent[0])))
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            bucket = self._chats[chat_id] = _Bucket(float(self.limits.per_chat_burst), now)
+        rate = self.limits.per_chat_per_second
+        bucket.tokens = min(float(self.limits.per_chat_burst),
+                            bucket.tokens + (now - bucket.updated) * rate)
+        bucket.updated = now
+        if bucket.tokens < 1.0:
+            return max(1, math.ceil((1.0 - bucket.tokens) / rate))
+        bucket.tokens -= 1.0
+        self._recent.append(now)
+        return None

@@ -1,0 +1,475 @@
+"""A loopback stand-in for the Telegram Bot API, over real HTTP.
+
+It speaks the Bot API's wire format (form-encoded or JSON parameters, `{"ok": ...}`
+answers, Telegram's error codes and wording) for the methods the bot uses, keeps the
+chats' messages so tests can read and tap them, and enforces Telegram's limits:
+flood control (429 with retry_after), blocked users (403), unknown chats, message
+length, HTML parse errors and callback data size (400).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from tests.telegram_stub.limits import FloodControl, FloodLimits
+from tests.telegram_stub.markup import EntityError, parse_html, utf16_length
+
+TOKEN = "123456789:AAStandInForTelegramLoopbackTests_0123456"
+BOT_USERNAME = "ClinicTestBot"
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+
+_JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
+                "link_preview_options", "reply_parameters", "caption_entities"}
+_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "from_chat_id",
+               "cache_time", "message_thread_id"}
+_BOOL_FIELDS = {"show_alert", "drop_pending_updates", "disable_notification"}
+# Methods that deliver a message and so count toward flood control.
+_SENDING = {"sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage"}
+
+T = TypeVar("T")
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error_code": self.code,
+                                "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+
+BLOCKED = ApiError(403, "Forbidden: bot was blocked by the user")
+CHAT_NOT_FOUND = ApiError(400, "Bad Request: chat not found")
+
+
+@dataclass
+class User:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "en"
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
+
+    def private_chat(self) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
+        if self.username:
+            chat["username"] = self.username
+        return chat
+
+
+@dataclass
+class BotMessage:
+    """A message the bot sent, as the chat now shows it (edits update it in place)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    plain: str
+    parse_mode: str | None
+    reply_markup: dict[str, Any] | None
+    method: str = "sendMessage"
+    edits: int = 0
+    sent_at: float = field(default_factory=time.monotonic)
+    document: dict[str, Any] | None = None
+
+    def buttons(self) -> list[dict[str, Any]]:
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+    def button_data(self) -> list[str]:
+        return [button["callback_data"] for button in self.buttons() if "callback_data" in button]
+
+    def button_labels(self) -> list[str]:
+        return [button["text"] for button in self.buttons()]
+
+
+class TelegramStub:
+    """Start with `await stub.start()`; point the bot at `stub.base_url`."""
+
+    def __init__(self, token: str = TOKEN, limits: FloodLimits | None = None) -> None:
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.flood = FloodControl(limits or FloodLimits())
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.sent: list[BotMessage] = []
+        self.rejections: list[tuple[str, int, str]] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.callback_answers: dict[str, dict[str, Any] | None] = {}
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.blocked: set[int] = set()
+        self._faults: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._messages: dict[tuple[int, int], BotMessage] = {}
+        self._next_message_id: dict[int, int] = defaultdict(lambda: 1)
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
+            "getme": self._get_me,
+            "getupdates": self._get_updates,
+            "deletewebhook": self._true,
+            "getwebhookinfo": self._webhook_info,
+            "sendmessage": self._send_message,
+            "editmessagetext": self._edit_message_text,
+            "editmessagereplymarkup": self._edit_reply_markup,
+            "answercallbackquery": self._answer_callback_query,
+            "setmycommands": self._set_my_commands,
+            "getmycommands": self._get_my_commands,
+            "deletemycommands": self._true,
+            "sendchataction": self._true,
+        }
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- what tests look at ------------------------------------------------------------
+
+    @property
+    def too_many_requests(self) -> int:
+        return sum(1 for _, code, _ in self.rejections if code == 429)
+
+    def messages_to(self, chat_id: int) -> list[BotMessage]:
+        return [message for message in self.sent if message.chat_id == chat_id]
+
+    def fail_next(self, method: str, error: ApiError, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with `error` (429, 5xx, ...)."""
+        self._faults[method.lower()].extend([error] * times)
+
+    async def wait_for(
+        self, condition: Callable[[], T], timeout: float = 5.0, what: str = "the bot"
+    ) -> T:
+        """Wait until `condition()` is truthy (re-checked on every change); return it."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while not (result := condition()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+            return result
+
+    # --- what users do -----------------------------------------------------------------
+
+    def add_chat(self, chat: dict[str, Any]) -> None:
+        self.chats[chat["id"]] = chat
+
+    def block(self, user: User) -> None:
+        self.blocked.add(user.id)
+
+    async def user_sends(
+        self, user: User, text: str | None = None, *, chat: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A new message from `user` (in their private chat unless `chat` is given)."""
+        chat = chat or user.private_chat()
+        self.add_chat(chat)
+        message: dict[str, Any] = {
+            "message_id": self._take_message_id(chat["id"]),
+            "from": user.as_json(),
+            "chat": chat,
+            "date": int(time.time()),
+            **fields,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0,
+                                        "length": utf16_length(command)}]
+        await self.push_update({"message": message})
+        return message
+
+    async def user_taps(self, user: User, message: BotMessage, data: str) -> str:
+        """A tap on a button; like a real client, only data the message offers is sent."""
+        assert data in message.button_data(), f"{data!r} is not a button of that message"
+        return await self.forged_tap(user, message.chat_id, message.message_id, data)
+
+    async def forged_tap(self, user: User, chat_id: int, message_id: int, data: str) -> str:
+        """Callback data as a modified client could send it: anything, for any message."""
+        known = self._messages.get((chat_id, message_id))
+        message = self._message_json(known) if known else {
+            "message_id": message_id, "chat": self.chats.get(chat_id, user.private_chat()),
+            "date": int(time.time()), "text": "old message"}
+        query_id = f"q{len(self.callback_answers) + 1}"
+        self.callback_answers[query_id] = None
+        await self.push_update({"callback_query": {
+            "id": query_id, "from": user.as_json(), "message": message,
+            "chat_instance": str(chat_id), "data": data}})
+        return query_id
+
+    async def push_update(self, update: dict[str, Any]) -> int:
+        async with self._changed:
+            update_id = self._next_update_id
+            self._next_update_id += 1
+            self._updates.append({"update_id": update_id, **update})
+            self._changed.notify_all()
+        return update_id
+
+    # --- HTTP ----------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        async with self._changed:
+            self.calls.append((method, params))
+            self._changed.notify_all()
+        handler = self._methods.get(method.lower())
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404,
+                                      "description": "Not Found: method not found"}, status=404)
+        try:
+            faults = self._faults.get(method.lower())
+            if faults:
+                raise faults.popleft()
+            result = await handler(params)
+        except ApiError as error:
+            self.rejections.append((method, error.code, error.description))
+            return web.json_response(error.body(), status=error.code)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        raw: dict[str, Any]
+        if request.content_type == "application/json":
+            raw = await request.json()
+        elif request.method == "POST":
+            raw = dict(await request.post())
+        else:
+            raw = dict(request.query)
+        return {key: _decode(key, value) for key, value in raw.items()}
+
+    # --- methods -------------------------------------------------------------------------
+
+    async def _true(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Clinic Test Bot",
+                "username": BOT_USERNAME, "can_join_groups": True,
+                "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def _webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "", "has_custom_certificate": False,
+                "pending_update_count": len(self._updates)}
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        async with self._changed:
+            # Asking from an offset confirms every update before it, as Telegram does.
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(self._updates)), timeout)
+            return self._updates[:limit]
+
+    async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._deliverable_chat(params)
+        text = str(params.get("text", ""))
+        plain = self._check_text(text, params.get("parse_mode"))
+        markup = self._check_markup(params.get("reply_markup"))
+        self._admit("sendMessage", chat_id)
+        message = BotMessage(chat_id=chat_id, message_id=self._take_message_id(chat_id),
+                             text=text, plain=plain, parse_mode=params.get("parse_mode"),
+                             reply_markup=markup)
+        await self._record(message)
+        return self._message_json(message)
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._editable(params)
+        text = str(params.get("text", ""))
+        plain = self._check_text(text, params.get("parse_mode"))
+        markup = self._check_markup(params.get("reply_markup"))
+        if text == message.text and markup == message.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified: specified new message "
+                           "content and reply markup are exactly the same as a current content "
+                           "and reply markup of the message")
+        message.text, message.plain, message.reply_markup = text, plain, markup
+        message.parse_mode = params.get("parse_mode")
+        await self._record_edit(message)
+        return self._message_json(message)
+
+    async def _edit_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._editable(params)
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup == message.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified: specified new message "
+                           "content and reply markup are exactly the same as a current content "
+                           "and reply markup of the message")
+        message.reply_markup = markup
+        await self._record_edit(message)
+        return self._message_json(message)
+
+    async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id not in self.callback_answers or self.callback_answers[query_id] is not None:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired "
+                           "or query ID is invalid")
+        if len(str(params.get("text", ""))) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        async with self._changed:
+            self.callback_answers[query_id] = params
+            self._changed.notify_all()
+        return True
+
+    async def _set_my_commands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be an array of up to 100 items")
+        for command in commands:
+            name, description = command.get("command", ""), command.get("description", "")
+            if not (1 <= len(name) <= 32 and name.replace("_", "").isalnum()
+                    and name == name.lower()):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(description) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat" and int(scope["chat_id"]) not in self.chats:
+            raise CHAT_NOT_FOUND
+        self.commands[_scope_key(scope)] = commands
+        return True
+
+    async def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.commands.get(_scope_key(params.get("scope") or {"type": "default"}), [])
+
+    # --- rules -----------------------------------------------------------------------------
+
+    def _deliverable_chat(self, params: dict[str, Any]) -> int:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int) or chat_id not in self.chats:
+            raise CHAT_NOT_FOUND
+        if chat_id in self.blocked:
+            raise BLOCKED
+        return chat_id
+
+    def _admit(self, method: str, chat_id: int) -> None:
+        retry_after = self.flood.admit(chat_id)
+        if retry_after is not None:
+            raise too_many_requests(retry_after)
+
+    def _check_text(self, text: str, parse_mode: object) -> str:
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        plain = text
+        if str(parse_mode).upper() == "HTML":
+            try:
+                plain = parse_html(text)
+            except EntityError as error:
+                raise ApiError(400, f"Bad Request: {error}") from None
+        if utf16_length(plain) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        if not plain.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        return plain
+
+    def _check_markup(self, markup: object) -> dict[str, Any] | None:
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if not str(button.get("text", "")).strip():
+                    raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return markup
+
+    def _editable(self, params: dict[str, Any]) -> BotMessage:
+        key = (params.get("chat_id"), params.get("message_id"))
+        message = self._messages.get(key)  # type: ignore[arg-type]
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    def _take_message_id(self, chat_id: int) -> int:
+        message_id = self._next_message_id[chat_id]
+        self._next_message_id[chat_id] += 1
+        return message_id
+
+    async def _record(self, message: BotMessage) -> None:
+        async with self._changed:
+            self.sent.append(message)
+            self._messages[(message.chat_id, message.message_id)] = message
+            self._changed.notify_all()
+
+    async def _record_edit(self, message: BotMessage) -> None:
+        async with self._changed:
+            message.edits += 1
+            self._changed.notify_all()
+
+    def _message_json(self, message: BotMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "from": {"id": self.bot_id, "is_bot": True, "first_name": "Clinic Test Bot",
+                     "username": BOT_USERNAME},
+            "chat": self.chats.get(message.chat_id, {"id": message.chat_id, "type": "private"}),
+            "date": int(time.time()),
+            "text": message.plain,
+        }
+        if message.reply_markup:
+            data["reply_markup"] = message.reply_markup
+        return data
+
+
+def _decode(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key in _JSON_FIELDS:
+        return json.loads(value)
+    if key in _INT_FIELDS and value.lstrip("-").isdigit():
+        return int(value)
+    if key in _BOOL_FIELDS:
+        return value.lower() == "true"
+    return value
+
+
+def _scope_key(scope: dict[str, Any]) -> str:
+    return f"{scope.get('type')}:{scope.get('chat_id', '')}"

@@ -1,0 +1,107 @@
+"""Settings: a missing or placeholder token is explained, not a traceback; every setting
+is documented in .env.example."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, SettingsError, load_settings
+from tests.telegram_stub import TOKEN
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_bot(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", **(env or {})}, timeout=60,
+                          check=False)
+
+
+@pytest.mark.parametrize("token", [None, "", "123456:replace-with-the-token-from-BotFather",
+                                   "not a token"])
+def test_a_missing_or_placeholder_token_says_where_to_get_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str | None
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    if token is not None:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+
+    assert "TELEGRAM_BOT_TOKEN" in str(refused.value)
+    assert "@BotFather" in str(refused.value)
+
+
+def test_running_without_a_token_prints_the_help_and_no_traceback(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, "run")
+
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is missing" in result.stderr and "@BotFather" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_env_example_placeholder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+
+    result = run_bot(tmp_path, "check")
+
+    assert result.returncode == 2 and "@BotFather" in result.stderr
+
+
+def test_settings_come_from_dot_env_in_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"TELEGRAM_BOT_TOKEN={TOKEN}\nSTAFF_USER_IDS=11, 22\nCLINIC_TIMEZONE=Europe/Berlin\n")
+
+    result = run_bot(tmp_path, "check")
+
+    assert result.returncode == 0, result.stderr
+    assert "Settings and content are fine (7 FAQ topics)" in result.stdout
+
+
+def test_values_are_parsed_and_checked() -> None:
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN,
+                        staff_user_ids=" 5, 6 ,7", staff_chat_id="-100123",
+                        telegram_api_base_url="http://127.0.0.1:8081/", log_level="debug")
+
+    assert settings.staff_user_ids == {5, 6, 7} and settings.is_staff(6)
+    assert not settings.is_staff(8) and not settings.is_staff(None)
+    assert settings.staff_chat_id == -100123
+    assert settings.bot_api_url == "http://127.0.0.1:8081/bot"
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("CLINIC_TIMEZONE", "Mars/Olympus", "not an IANA time zone"),
+        ("STAFF_USER_IDS", "12,alice", "Telegram user ids separated by commas"),
+        ("TELEGRAM_API_BASE_URL", "api.telegram.org", "must start with http"),
+        ("LOG_LEVEL", "LOUD", "must be one of"),
+    ],
+)
+def test_bad_values_are_named_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, field: str, value: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv(field, value)
+
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+
+    assert f"{field}: " in str(refused.value) and message in str(refused.value)
+
+
+def test_env_example_documents_every_setting() -> None:
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.MULTILINE))
+
+    assert documented == {name.upper() for name in Settings.model_fields}

@@ -1,0 +1,71 @@
+"""The matcher on its own: the packaged FAQ, typed questions, typos and nonsense."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content import Topic, load_content
+from bot.faq_search import FaqMatcher, normalize, stem
+
+
+@pytest.fixture(scope="module")
+def matcher() -> FaqMatcher:
+    content = load_content(None, clinic_name="C", clinic_contact="x")
+    return FaqMatcher(content.topics)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("does it hurt?", "session"),
+        ("how long is a session?", "session"),
+        ("is it safe?", "risks"),
+        ("can it help my lower back?", "back"),
+        ("what happens at my first visit?", "session"),
+        ("What is acupuncture?", "what"),
+        ("why does it work", "how"),
+        ("endorphins?", "how"),
+        ("can I stop taking painkillers", "back"),
+        ("what are the side effects", "risks"),
+        ("Are the needles clean?", "risks"),
+        ("is it dangerous for pregnant women", "risks"),
+        ("does it help with stress", "what"),
+        ("how much does it cost", "contact"),
+        ("ACUPUNTURE PINCH", "session"),  # a typo, in capitals
+        ("Will I get brusing?", "risks"),
+        ("WHAT IS WELLNESS ACUPUNCTURE?!", "what"),  # case and punctuation folded
+    ],
+)
+def test_typed_questions_find_their_topic(matcher: FaqMatcher, question: str, topic: str) -> None:
+    found = matcher.match(question)
+    assert found.topic is not None and found.topic.id == topic
+
+
+@pytest.mark.parametrize("question", ["what is the weather tomorrow", "hello", "asdfgh jkl",
+                                      "I want pizza", "what is it", "", "???", "🙂🙂"])
+def test_unrelated_text_matches_nothing(matcher: FaqMatcher, question: str) -> None:
+    assert matcher.match(question).topic is None
+
+
+def test_two_close_topics_give_a_did_you_mean(matcher: FaqMatcher) -> None:
+    found = matcher.match("is it safe for my back")
+    assert found.topic is not None and found.topic.id == "risks"
+    assert [topic.id for topic in found.alternatives] == ["back"]
+
+
+def test_search_ranks_and_filters(matcher: FaqMatcher) -> None:
+    assert [t.id for t in matcher.search("bruise")] == ["risks"]
+    assert matcher.search("xylophone") == []
+    assert matcher.search("needles")[0].id in {"what", "session"}
+
+
+def test_a_phrase_of_only_common_words_decides_nothing() -> None:
+    topics = [Topic("a", "A", ("Q?",), ("what is",), (), "alpha"),
+              Topic("b", "B", ("R?",), ("bruise",), (), "beta")]
+    assert FaqMatcher(topics).match("what is the weather").topic is None
+
+
+def test_normalize_and_stem() -> None:
+    assert normalize("  Does it HURT?! Café ") == "does it hurt cafe"
+    assert {stem("hurts"), stem("hurting"), stem("hurt")} == {"hurt"}
+    assert stem("bruising") == stem("bruises") == stem("bruise")
