@@ -15,6 +15,11 @@ ALLOWED_TAGS = frozenset(
 _BARE_AMPERSAND = re.compile(r"&(?![A-Za-z]+;|#[0-9]+;|#x[0-9A-Fa-f]+;)")
 
 
+def plain_text(markup: str) -> str:
+    """What a Telegram HTML text reads as, for places without a parse mode (button toasts)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
 def escape(value: object) -> str:
     """Make any value safe to place inside a Telegram HTML message."""
     return html.escape(str(value), quote=False)

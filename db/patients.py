@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialect import insert_for
@@ -26,15 +26,15 @@ class TelegramProfile:
 
 async def register_patient(
     session: AsyncSession, profile: TelegramProfile, now: datetime
-) -> tuple[Patient, bool]:
-    """Create the patient, or refresh their names if we know them. Returns (patient, created).
+) -> Patient:
+    """Create the patient, or refresh their names if we know them.
 
     One statement, so two updates from the same new user cannot create two records.
     """
     changes = {
         "chat_id": profile.chat_id,
         "first_name": profile.first_name[:128],
-        "last_name": (profile.last_name or None) and profile.last_name[:128],
+        "last_name": profile.last_name[:128] if profile.last_name else None,
         "username": profile.username,
         "language_code": profile.language_code,
         "last_seen_at": now,
@@ -45,12 +45,8 @@ async def register_patient(
         .on_conflict_do_update(index_elements=[Patient.telegram_user_id], set_=changes)
         .returning(Patient)
     )
-    patient = (await session.scalars(statement)).one()
-    return patient, patient.first_seen_at == now
-
-
-async def patient_by_user_id(session: AsyncSession, user_id: int) -> Patient | None:
-    return await session.scalar(select(Patient).where(Patient.telegram_user_id == user_id))
+    patient: Patient = (await session.scalars(statement)).one()
+    return patient
 
 
 async def record_messages_consent(session: AsyncSession, user_id: int, now: datetime) -> bool:

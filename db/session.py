@@ -26,7 +26,9 @@ def prepare_sqlite_path(database_url: str) -> None:
 
 def create_engine(database_url: str) -> AsyncEngine:
     prepare_sqlite_path(database_url)
-    engine = create_async_engine(database_url, pool_pre_ping=True)
+    # hide_parameters: a failing statement's error (and so a log line) must not carry the
+    # patient's words it was storing.
+    engine = create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ClinicApp, ClinicContext
+from bot.telegram_html import plain_text
 from bot.texts import Text
 from handlers.common import reply
 
@@ -37,8 +38,8 @@ async def stale_button(update: Update, context: ClinicContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    # Callback answers are plain text, so the (tag-free) text is sent as it is.
-    await query.answer(context.content.text(Text.BUTTON_EXPIRED)[:200])
+    # A callback answer has no parse mode, and Telegram caps it at 200 characters.
+    await query.answer(plain_text(context.content.text(Text.BUTTON_EXPIRED))[:200])
 
 
 async def report_error(update: object, context: ClinicContext) -> None:

@@ -45,7 +45,7 @@ async def answer_question(update: Update, context: ClinicContext) -> None:
     match = context.matcher.match(text)
     now = utcnow()
     async with context.database.transaction() as session:
-        patient, _ = await register_patient(session, profile, now)
+        patient = await register_patient(session, profile, now)
         question = await record_question(
             session,
             patient_id=patient.id,
@@ -79,7 +79,7 @@ async def not_helpful(update: Update, context: ClinicContext) -> None:
     content = context.content
     now = utcnow()
     async with context.database.transaction() as session:
-        patient, _ = await register_patient(session, profile, now)
+        patient = await register_patient(session, profile, now)
         question = await claim_for_staff(session, question_id, profile.user_id, now)
         already = question is None and await is_own_question(session, question_id,
                                                              profile.user_id)

@@ -19,7 +19,7 @@ async def start(update: Update, context: ClinicContext) -> None:
     if profile is None:
         return
     async with context.database.transaction() as session:
-        patient, _created = await register_patient(session, profile, utcnow())
+        patient = await register_patient(session, profile, utcnow())
     content = context.content
     ask_consent = patient.messages_consent_at is None
     text = content.text(Text.WELCOME, first_name=profile.first_name)

@@ -104,6 +104,8 @@ async def test_forged_callback_data_is_answered_without_harm(clinic: Clinic, dat
     assert_no_internals(str(answered.get("text", "")))
     if data == "faq:nosuchtopic":
         await ann.stub.wait_for(lambda: "no longer in the list" in menu.plain)
+    if data in ("consent:1", "faqmenu:1", "x" * 64, "🙂"):
+        assert answered["text"] == "That button no longer works. Try /faq or /help."
     await ann.no_reply(0.3)
     assert (await ann.ask("/risks")).plain.startswith("Is it safe?")
 

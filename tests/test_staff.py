@@ -9,7 +9,22 @@ from sqlalchemy import select
 
 from db.models import PatientQuestion, QuestionStatus
 from tests.conftest import CLINIC_CONTACT, STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
-from tests.telegram_stub import ApiError, TelegramStub
+from tests.telegram_stub import ApiError, BotMessage, Chat, TelegramStub
+
+
+async def hand_over(patient: Chat, staff: Chat, question: str, button: str) -> BotMessage:
+    """The patient asks, taps `button` under the answer; returns what reached the staff."""
+    answer = await patient.ask(question)
+    await patient.tap(answer, button)
+    await patient.next_message()
+    return await staff.next_message()
+
+
+async def staff_replies(clinic: Clinic, staff: Chat, forwarded: BotMessage, text: str) -> None:
+    """A staff member answers with Telegram's Reply on the forwarded question."""
+    await clinic.telegram.user_sends(
+        staff.user, text, chat=staff.chat,
+        reply_to_message={"message_id": forwarded.message_id, "chat": staff.chat, "date": 0})
 
 
 async def questions(clinic: Clinic) -> list[PatientQuestion]:
@@ -46,15 +61,9 @@ async def test_a_staff_reply_to_the_forwarded_question_reaches_the_patient(
 ) -> None:
     ann = clinic.patient()
     staff = clinic.staff_chat()
-    fallback = await ann.ask("Can I bring my dog?")
-    await ann.tap(fallback, "Ask a person")
-    await ann.next_message()
-    forwarded = await staff.next_message()
+    forwarded = await hand_over(ann, staff, "Can I bring my dog?", "Ask a person")
 
-    await clinic.telegram.user_sends(
-        staff.user, "Yes, small dogs are welcome <3 & so are cats",
-        chat=staff.chat, reply_to_message={"message_id": forwarded.message_id,
-                                           "chat": staff.chat, "date": 0, "text": "x"})
+    await staff_replies(clinic, staff, forwarded, "Yes, small dogs are welcome <3 & so are cats")
     relayed = await ann.next_message()
     confirmed = await staff.next_message()
 
@@ -68,15 +77,10 @@ async def test_a_staff_reply_to_the_forwarded_question_reaches_the_patient(
 async def test_a_reply_to_a_patient_who_blocked_the_bot_tells_staff(clinic: Clinic) -> None:
     ann = clinic.patient()
     staff = clinic.staff_chat()
-    answer = await ann.ask("is it safe?")
-    await ann.tap(answer, "That didn't help")
-    await ann.next_message()
-    forwarded = await staff.next_message()
+    forwarded = await hand_over(ann, staff, "is it safe?", "That didn't help")
     clinic.telegram.block(ann.user)
 
-    await clinic.telegram.user_sends(
-        staff.user, "Happy to talk it through", chat=staff.chat,
-        reply_to_message={"message_id": forwarded.message_id, "chat": staff.chat, "date": 0})
+    await staff_replies(clinic, staff, forwarded, "Happy to talk it through")
     notice = await staff.next_message()
 
     assert "Could not deliver" in notice.plain

@@ -2,15 +2,8 @@
 
 from tests.telegram_stub.chat import Chat
 from tests.telegram_stub.limits import FloodLimits
-from tests.telegram_stub.server import (
-    BOT_USERNAME,
-    TOKEN,
-    ApiError,
-    BotMessage,
-    TelegramStub,
-    User,
-    too_many_requests,
-)
+from tests.telegram_stub.models import ApiError, BotMessage, User, too_many_requests
+from tests.telegram_stub.server import BOT_USERNAME, TOKEN, TelegramStub
 
 __all__ = ["BOT_USERNAME", "TOKEN", "ApiError", "BotMessage", "Chat", "FloodLimits",
            "TelegramStub", "User", "too_many_requests"]

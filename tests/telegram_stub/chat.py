@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.telegram_stub.server import BotMessage, TelegramStub, User
+from tests.telegram_stub.models import BotMessage, User
+from tests.telegram_stub.server import TelegramStub
 
 
 class Chat:

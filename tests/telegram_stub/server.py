@@ -11,101 +11,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from tests.telegram_stub.limits import FloodControl, FloodLimits
 from tests.telegram_stub.markup import EntityError, parse_html, utf16_length
+from tests.telegram_stub.models import (
+    BLOCKED,
+    CHAT_NOT_FOUND,
+    ApiError,
+    BotMessage,
+    User,
+    too_many_requests,
+)
+from tests.telegram_stub.wire import read_parameters
 
 TOKEN = "123456789:AAStandInForTelegramLoopbackTests_0123456"
 BOT_USERNAME = "ClinicTestBot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 
-_JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
-                "link_preview_options", "reply_parameters", "caption_entities"}
-_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "from_chat_id",
-               "cache_time", "message_thread_id"}
-_BOOL_FIELDS = {"show_alert", "drop_pending_updates", "disable_notification"}
 # Methods that deliver a message and so count toward flood control.
 _SENDING = {"sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage"}
 
 T = TypeVar("T")
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code, self.description, self.retry_after = code, description, retry_after
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.code,
-                                "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return body
-
-
-def too_many_requests(retry_after: int) -> ApiError:
-    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
-
-
-BLOCKED = ApiError(403, "Forbidden: bot was blocked by the user")
-CHAT_NOT_FOUND = ApiError(400, "Bad Request: chat not found")
-
-
-@dataclass
-class User:
-    id: int
-    first_name: str
-    last_name: str | None = None
-    username: str | None = None
-    language_code: str | None = "en"
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        for key in ("last_name", "username", "language_code"):
-            if getattr(self, key) is not None:
-                data[key] = getattr(self, key)
-        return data
-
-    def private_chat(self) -> dict[str, Any]:
-        chat: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
-        if self.username:
-            chat["username"] = self.username
-        return chat
-
-
-@dataclass
-class BotMessage:
-    """A message the bot sent, as the chat now shows it (edits update it in place)."""
-
-    chat_id: int
-    message_id: int
-    text: str
-    plain: str
-    parse_mode: str | None
-    reply_markup: dict[str, Any] | None
-    method: str = "sendMessage"
-    edits: int = 0
-    sent_at: float = field(default_factory=time.monotonic)
-    document: dict[str, Any] | None = None
-
-    def buttons(self) -> list[dict[str, Any]]:
-        rows = (self.reply_markup or {}).get("inline_keyboard", [])
-        return [button for row in rows for button in row]
-
-    def button_data(self) -> list[str]:
-        return [button["callback_data"] for button in self.buttons() if "callback_data" in button]
-
-    def button_labels(self) -> list[str]:
-        return [button["text"] for button in self.buttons()]
 
 
 class TelegramStub:
@@ -254,7 +187,7 @@ class TelegramStub:
             return web.json_response({"ok": False, "error_code": 401,
                                       "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
-        params = await self._params(request)
+        params = await read_parameters(request)
         async with self._changed:
             self.calls.append((method, params))
             self._changed.notify_all()
@@ -271,16 +204,6 @@ class TelegramStub:
             self.rejections.append((method, error.code, error.description))
             return web.json_response(error.body(), status=error.code)
         return web.json_response({"ok": True, "result": result})
-
-    async def _params(self, request: web.Request) -> dict[str, Any]:
-        raw: dict[str, Any]
-        if request.content_type == "application/json":
-            raw = await request.json()
-        elif request.method == "POST":
-            raw = dict(await request.post())
-        else:
-            raw = dict(request.query)
-        return {key: _decode(key, value) for key, value in raw.items()}
 
     # --- methods -------------------------------------------------------------------------
 
@@ -457,18 +380,6 @@ class TelegramStub:
         if message.reply_markup:
             data["reply_markup"] = message.reply_markup
         return data
-
-
-def _decode(key: str, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if key in _JSON_FIELDS:
-        return json.loads(value)
-    if key in _INT_FIELDS and value.lstrip("-").isdigit():
-        return int(value)
-    if key in _BOOL_FIELDS:
-        return value.lower() == "true"
-    return value
 
 
 def _scope_key(scope: dict[str, Any]) -> str:
