@@ -62,6 +62,7 @@ class TelegramStub:
         self._next_update_id = 1
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.base_url = ""
         self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getme": self._get_me,
@@ -93,6 +94,10 @@ class TelegramStub:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        # Answer long polls still waiting (their client may be gone) so shutdown is quick.
+        async with self._changed:
+            self._closing = True
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -229,7 +234,8 @@ class TelegramStub:
             if not self._updates and timeout > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(self._updates)), timeout)
+                        self._changed.wait_for(lambda: bool(self._updates) or self._closing),
+                        timeout)
             return self._updates[:limit]
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
