@@ -14,7 +14,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed
+# A first run starts from the documented example; the bot then says what to fill in.
+.env:
+	cp .env.example .env
+	@echo "Created .env from .env.example: put your bot token from @BotFather in it."
+
+run: $(VENV)/.installed .env
 	$(PY) -m bot run
 
 test: $(VENV)/.installed
