@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -85,3 +94,61 @@ class PatientQuestion(Base):
     staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
     staff_replied_at: Mapped[datetime | None]
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class Appointment(Base):
+    """A session booked for a patient; times are UTC, shown in the clinic's zone."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"),
+                                            index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    duration_minutes: Mapped[int]
+    practitioner: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MessageKind(StrEnum):
+    GUIDE = "guide"
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    # Claimed by a sender; left here by a crash between claim and the outcome.
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class PlannedMessage(Base):
+    """A message the bot will send at `due_at`: the record of truth, whatever the scheduler
+    holds in memory."""
+
+    __tablename__ = "planned_messages"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "kind", name="uq_planned_messages_appointment_kind"),
+        Index("ix_planned_messages_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Why a message was skipped or failed, for staff and logs (never the patient's words).
+    outcome: Mapped[str | None] = mapped_column(String(200))

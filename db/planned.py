@@ -1,0 +1,85 @@
+"""Queries about planned messages: finding what is due, and claiming each one once.
+
+A message moves pending -> sending (claimed) -> sent | skipped | failed. The claim is one
+conditional UPDATE, so of two senders racing for a row only one gets it back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Appointment, MessageStatus, Patient, PlannedMessage
+
+
+async def pending_due_before(
+    session: AsyncSession, until: datetime, limit: int
+) -> list[tuple[int, datetime]]:
+    rows = await session.execute(
+        select(PlannedMessage.id, PlannedMessage.due_at)
+        .where(PlannedMessage.status == MessageStatus.PENDING, PlannedMessage.due_at <= until)
+        .order_by(PlannedMessage.due_at)
+        .limit(limit)
+    )
+    return [(message_id, due_at) for message_id, due_at in rows]
+
+
+async def claim_message(
+    session: AsyncSession, message_id: int, now: datetime
+) -> tuple[PlannedMessage, Appointment, Patient] | None:
+    """Take a pending message for sending; None if another sender has it or it is done."""
+    claimed = await session.scalar(
+        update(PlannedMessage)
+        .where(PlannedMessage.id == message_id, PlannedMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.SENDING, claimed_at=now,
+                attempts=PlannedMessage.attempts + 1)
+        .returning(PlannedMessage.id)
+    )
+    if claimed is None:
+        return None
+    row = (await session.execute(
+        select(PlannedMessage, Appointment, Patient)
+        .join(Appointment, Appointment.id == PlannedMessage.appointment_id)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .where(PlannedMessage.id == message_id)
+    )).one()
+    return row[0], row[1], row[2]
+
+
+async def finish_message(
+    session: AsyncSession,
+    message_id: int,
+    status: MessageStatus,
+    now: datetime,
+    *,
+    telegram_message_id: int | None = None,
+    outcome: str | None = None,
+) -> None:
+    values: dict[str, object] = {"status": status, "outcome": outcome}
+    if status == MessageStatus.SENT:
+        values |= {"sent_at": now, "telegram_message_id": telegram_message_id}
+    await session.execute(
+        update(PlannedMessage).where(PlannedMessage.id == message_id).values(**values))
+
+
+async def release_message(session: AsyncSession, message_id: int) -> None:
+    """Back to pending after a passing failure (network), for the next top-up to retry."""
+    await session.execute(
+        update(PlannedMessage)
+        .where(PlannedMessage.id == message_id, PlannedMessage.status == MessageStatus.SENDING)
+        .values(status=MessageStatus.PENDING))
+
+
+async def abandon_interrupted(session: AsyncSession, claimed_before: datetime) -> int:
+    """Rows a crash left mid-send (claimed long ago, never finished). Telegram may or may
+    not have delivered them and cannot be asked, so they are not sent again (a duplicate
+    is worse than the rare loss) and the outcome says so."""
+    result = await session.execute(
+        update(PlannedMessage)
+        .where(PlannedMessage.status == MessageStatus.SENDING,
+               PlannedMessage.claimed_at < claimed_before)
+        .values(status=MessageStatus.FAILED, outcome="interrupted mid-send by a restart")
+        .returning(PlannedMessage.id))
+    return len(result.all())
