@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.content import Content
 from bot.context import BotData, ClinicApp, ClinicContext
 from bot.faq_search import FaqMatcher
+from bot.scheduling import start_scheduling
 from db.migrate import upgrade_database_async
 from db.session import Database
 
@@ -57,6 +58,7 @@ async def _open_resources(application: Any) -> None:
     await upgrade_database_async(data.settings.database_url)
     data.database = Database(data.settings.database_url)
     await publish_commands(application)
+    start_scheduling(application.job_queue, data)
     logger.info("Bot @%s ready (staff: %d, staff chat set: %s)", application.bot.username,
                 len(data.settings.staff_user_ids), data.settings.staff_chat_id is not None)
 

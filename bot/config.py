@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +50,16 @@ class Settings(DatabaseSettings):
     content_dir: Path | None = None
     # How long getUpdates waits on the server before answering empty (long polling).
     polling_timeout: int = Field(default=30, ge=0, le=50)
+    # Durations, written like 24h, 90m or 30s.
+    pre_session_lead: timedelta = timedelta(hours=24)
+    scheduler_horizon: timedelta = timedelta(hours=6)
+    scheduler_topup_interval: timedelta = timedelta(minutes=1)
+
+    @field_validator("pre_session_lead", "scheduler_horizon", "scheduler_topup_interval",
+                     mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -117,6 +128,18 @@ class Settings(DatabaseSettings):
 
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.staff_user_ids
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'24h', '90m', '30s', '2d' as a timedelta."""
+    match = _DURATION.match(text.lower())
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration like 24h, 90m or 30s")
+    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
 class SettingsError(Exception):

@@ -44,6 +44,14 @@ class Text(StrEnum):
     UNKNOWN_COMMAND = "unknown_command"
     UNSUPPORTED_MESSAGE = "unsupported_message"
     SOMETHING_WENT_WRONG = "something_went_wrong"
+    GUIDE = "guide"
+    ANY_PRACTITIONER = "any_practitioner"
+    BOOKED = "booked"
+    BOOKED_GUIDE_AT = "booked_guide_at"
+    BOOKED_NO_GUIDE = "booked_no_guide"
+    BOOK_USAGE = "book_usage"
+    BOOK_UNKNOWN_PATIENT = "book_unknown_patient"
+    BOOK_IN_PAST = "book_in_past"
 
 
 class Button(StrEnum):
@@ -76,6 +84,10 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.STAFF_QUESTION: _spec("patient question topic", required="patient question"),
     Text.STAFF_REPLY_TO_PATIENT: _spec("reply", required="reply"),
     Text.UNANSWERED_ROW: _spec("count question reason last_asked", required="count question"),
+    Text.GUIDE: _spec("when practitioner", required="when"),
+    Text.BOOKED: _spec("patient when minutes practitioner", required="when"),
+    Text.BOOKED_GUIDE_AT: _spec("when", required="when"),
+    Text.BOOK_UNKNOWN_PATIENT: _spec("reference", required="reference"),
 }
 
 BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
@@ -84,4 +96,4 @@ BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
 
 # The commands the bot registers, in menu order; content/messages.yaml describes each.
 PATIENT_COMMANDS = ("start", "faq", "risks", "help")
-STAFF_COMMANDS = ("unanswered",)
+STAFF_COMMANDS = ("unanswered", "book")

@@ -1,0 +1,139 @@
+"""Sending planned messages on time, exactly once: the database holds every message, and
+PTB's JobQueue (APScheduler) only holds a timer for those due within the horizon.
+
+A repeating top-up job loads what falls due in the next `SCHEDULER_HORIZON` and gives
+each a one-shot job named `planned:{id}` (never two for one message). The job claims the
+row before sending, so a second timer or a second instance finds it taken. Messages that
+fell due while the bot was down are pending and in the past: the first top-up sends them
+at once, unless they no longer make sense (then they are skipped, with a log line).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import JobQueue
+
+from bot.context import BotData, ClinicContext
+from bot.texts import Text
+from db.models import Appointment, AppointmentStatus, MessageKind, MessageStatus, Patient, utcnow
+from db.planned import (
+    abandon_interrupted,
+    claim_message,
+    finish_message,
+    pending_due_before,
+    release_message,
+)
+
+logger = logging.getLogger(__name__)
+
+TOP_UP_JOB = "planned-messages:top-up"
+TOP_UP_BATCH = 5000
+# A claim this old with no outcome was cut off by a crash (a send takes seconds).
+STALE_CLAIM = timedelta(minutes=5)
+
+
+def job_name(message_id: int) -> str:
+    return f"planned:{message_id}"
+
+
+def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
+    job_queue.run_repeating(top_up, interval=data.settings.scheduler_topup_interval,
+                            first=0, name=TOP_UP_JOB)
+
+
+async def top_up(context: ClinicContext) -> None:
+    """Give every pending message due within the horizon its timer."""
+    now = utcnow()
+    async with context.database.transaction() as session:
+        abandoned = await abandon_interrupted(session, now - STALE_CLAIM)
+        due = await pending_due_before(session, now + context.settings.scheduler_horizon,
+                                       TOP_UP_BATCH)
+    if abandoned:
+        logger.warning("%d planned messages were cut off mid-send by a restart; not resent",
+                       abandoned)
+    assert context.job_queue is not None
+    for message_id, due_at in due:
+        schedule_message(context.job_queue, message_id, due_at, now)
+
+
+def schedule_message(
+    job_queue: JobQueue[Any], message_id: int, due_at: datetime, now: datetime
+) -> None:
+    name = job_name(message_id)
+    if job_queue.get_jobs_by_name(name):
+        return
+    delay = max(0.0, (due_at - now).total_seconds())
+    job_queue.run_once(send_planned_message, when=delay, name=name, data=message_id)
+
+
+async def send_planned_message(context: ClinicContext) -> None:
+    """Claim one planned message and send it, or record why it was not sent."""
+    assert context.job is not None
+    message_id = int(context.job.data)  # type: ignore[call-overload]
+    now = utcnow()
+    async with context.database.transaction() as session:
+        claimed = await claim_message(session, message_id, now)
+    if claimed is None:
+        return
+    message, appointment, patient = claimed
+    reason = reason_to_skip(appointment, patient, now)
+    if reason is not None:
+        await _finish(context, message_id, MessageStatus.SKIPPED, outcome=reason)
+        logger.info("Planned %s %d skipped: %s", message.kind, message_id, reason)
+        return
+    text = render(context, MessageKind(message.kind), appointment)
+    try:
+        sent = await context.bot.send_message(patient.chat_id, text)
+    except Forbidden:
+        await _finish(context, message_id, MessageStatus.FAILED, outcome="blocked by patient")
+        logger.info("Planned %s %d not delivered: patient %d blocked the bot", message.kind,
+                    message_id, patient.id)
+        return
+    except BadRequest as error:
+        await _finish(context, message_id, MessageStatus.FAILED, outcome=str(error)[:200])
+        logger.error("Planned %s %d refused by Telegram: %s", message.kind, message_id, error)
+        return
+    except TelegramError as error:
+        # Network trouble or rate limits beyond the limiter's retries: try again later.
+        async with context.database.transaction() as session:
+            await release_message(session, message_id)
+        logger.warning("Planned %s %d will be retried: %s", message.kind, message_id, error)
+        return
+    await _finish(context, message_id, MessageStatus.SENT, telegram_message_id=sent.message_id)
+    logger.info("Planned %s %d sent to patient %d", message.kind, message_id, patient.id)
+
+
+def reason_to_skip(appointment: Appointment, patient: Patient, now: datetime) -> str | None:
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return "appointment cancelled"
+    if patient.messages_consent_at is None:
+        return "patient has not agreed to messages"
+    if now >= appointment.starts_at:
+        return "the session has already started"
+    return None
+
+
+def render(context: ClinicContext, kind: MessageKind, appointment: Appointment) -> str:
+    content = context.content
+    if kind == MessageKind.GUIDE:
+        return content.text(
+            Text.GUIDE,
+            when=describe_time(appointment.starts_at, context),
+            practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
+        )
+    raise ValueError(f"no text for planned message kind {kind!r}")
+
+
+def describe_time(moment: datetime, context: ClinicContext) -> str:
+    local = moment.astimezone(context.settings.timezone)
+    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+
+
+async def _finish(context: ClinicContext, message_id: int, status: MessageStatus,
+                  **details: Any) -> None:
+    async with context.database.transaction() as session:
+        await finish_message(session, message_id, status, utcnow(), **details)

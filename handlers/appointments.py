@@ -1,0 +1,93 @@
+"""/book: staff put an appointment in, and its "what to expect" guide is planned."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.context import ClinicApp, ClinicContext
+from bot.scheduling import describe_time, schedule_message
+from bot.texts import Text
+from db.appointments import book_appointment, guide_due, patient_by_reference, plan_message
+from db.models import MessageKind, utcnow
+from handlers.common import profile_of, reply
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MINUTES = 60
+# A guide sent closer to the session than this is no help; a later booking gets none.
+GUIDE_LEAST_NOTICE = timedelta(hours=1)
+
+
+async def book(update: Update, context: ClinicContext) -> None:
+    """Book a patient in (staff only) and plan their guide."""
+    content = context.content
+    user = update.effective_user
+    if not context.settings.is_staff(user.id if user else None):
+        if profile_of(update) is not None:
+            await reply(update, content.text(Text.UNKNOWN_COMMAND))
+        return
+    parsed = parse_booking(context.args or [], context)
+    if parsed is None:
+        await reply(update, content.text(Text.BOOK_USAGE))
+        return
+    reference, starts_at, minutes, practitioner = parsed
+    now = utcnow()
+    if starts_at <= now:
+        await reply(update, content.text(Text.BOOK_IN_PAST))
+        return
+    due = guide_due(starts_at, context.settings.pre_session_lead, now, GUIDE_LEAST_NOTICE)
+    async with context.database.transaction() as session:
+        patient = await patient_by_reference(session, reference)
+        if patient is None:
+            planned = None
+        else:
+            appointment = await book_appointment(
+                session, patient_id=patient.id, starts_at=starts_at, duration_minutes=minutes,
+                practitioner=practitioner, now=now)
+            planned = (await plan_message(session, appointment.id, MessageKind.GUIDE, due)
+                       if due is not None else None)
+    if patient is None:
+        await reply(update, content.text(Text.BOOK_UNKNOWN_PATIENT, reference=reference))
+        return
+    logger.info("Appointment %d booked for patient %d", appointment.id, patient.id)
+    if planned is not None and due is not None:
+        assert context.job_queue is not None
+        if due - now <= context.settings.scheduler_horizon:
+            schedule_message(context.job_queue, planned.id, due, now)
+    booked = content.text(
+        Text.BOOKED, patient=patient.first_name, when=describe_time(starts_at, context),
+        minutes=minutes, practitioner=practitioner or content.text(Text.ANY_PRACTITIONER))
+    guide = (content.text(Text.BOOKED_NO_GUIDE) if due is None
+             else content.text(Text.BOOKED_GUIDE_AT, when=describe_time(due, context)))
+    await reply(update, f"{booked}\n{guide}")
+
+
+def parse_booking(
+    args: list[str], context: ClinicContext
+) -> tuple[str, datetime, int, str | None] | None:
+    """PATIENT DATE TIME [MINUTES] [PRACTITIONER...] in clinic time; None if malformed."""
+    if len(args) < 3:
+        return None
+    reference, date_text, time_text, *rest = args
+    try:
+        local = datetime.fromisoformat(f"{date_text} {time_text}")
+    except ValueError:
+        return None
+    if local.tzinfo is not None:
+        return None
+    starts_at = local.replace(tzinfo=context.settings.timezone)
+    minutes = DEFAULT_MINUTES
+    if rest and rest[0].isdigit():
+        minutes = int(rest.pop(0))
+    if not 5 <= minutes <= 480:
+        return None
+    practitioner = " ".join(rest)[:128] or None
+    return reference, starts_at, minutes, practitioner
+
+
+def register(application: ClinicApp) -> None:
+    application.add_handler(CommandHandler("book", book))
