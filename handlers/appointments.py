@@ -13,7 +13,7 @@ from bot.scheduling import describe_time, schedule_message
 from bot.texts import Text
 from db.appointments import book_appointment, guide_due, patient_by_reference, plan_message
 from db.models import MessageKind, utcnow
-from handlers.common import profile_of, reply
+from handlers.common import reply, staff_only
 
 logger = logging.getLogger(__name__)
 
@@ -22,14 +22,10 @@ DEFAULT_MINUTES = 60
 GUIDE_LEAST_NOTICE = timedelta(hours=1)
 
 
+@staff_only
 async def book(update: Update, context: ClinicContext) -> None:
     """Book a patient in (staff only) and plan their guide."""
     content = context.content
-    user = update.effective_user
-    if not context.settings.is_staff(user.id if user else None):
-        if profile_of(update) is not None:
-            await reply(update, content.text(Text.UNKNOWN_COMMAND))
-        return
     parsed = parse_booking(context.args or [], context)
     if parsed is None:
         await reply(update, content.text(Text.BOOK_USAGE))

@@ -12,7 +12,7 @@ from bot.context import ClinicApp, ClinicContext
 from bot.texts import Text
 from db.models import utcnow
 from db.questions import mark_staff_replied, question_for_staff_message, unanswered_questions
-from handlers.common import profile_of, reply
+from handlers.common import reply, staff_only
 
 logger = logging.getLogger(__name__)
 
@@ -21,16 +21,10 @@ UNANSWERED_LIMIT = 25
 MAX_RELAYED_REPLY = 3800
 
 
+@staff_only
 async def unanswered(update: Update, context: ClinicContext) -> None:
     """List the questions the bot could not answer well, most asked first (staff only)."""
     content = context.content
-    user = update.effective_user
-    if not context.settings.is_staff(user.id if user else None):
-        # Answer exactly as for a command that does not exist (and in groups, not at all):
-        # there is nothing to learn here.
-        if profile_of(update) is not None:
-            await reply(update, content.text(Text.UNKNOWN_COMMAND))
-        return
     async with context.database.transaction() as session:
         rows = await unanswered_questions(session, UNANSWERED_LIMIT)
     if not rows:
