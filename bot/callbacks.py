@@ -14,6 +14,11 @@ FAQ_OPEN = "faqopen"  # the topic list, as a new message
 RISKS = "risks"  # the /risks answer, as a new message
 GIVE_CONSENT = "consent"
 NOT_HELPFUL = "nohelp"  # nohelp:<question id>
+CONFIRM = "apconfirm"  # apconfirm:<appointment id>
+RESCHEDULE = "apmove"  # apmove:<appointment id>
+CANCEL = "apcancel"  # apcancel:<appointment id>: asks "are you sure?"
+CANCEL_SURE = "apcancelyes"  # apcancelyes:<appointment id>
+KEEP = "apkeep"  # apkeep:<appointment id>: back to the reminder's buttons
 
 _ARGUMENT = r"[a-z0-9_]{1,20}"
 

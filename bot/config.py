@@ -52,10 +52,12 @@ class Settings(DatabaseSettings):
     polling_timeout: int = Field(default=30, ge=0, le=50)
     # Durations, written like 24h, 90m or 30s.
     pre_session_lead: timedelta = timedelta(hours=24)
+    reminder_lead: timedelta = timedelta(hours=2)
     scheduler_horizon: timedelta = timedelta(hours=6)
     scheduler_topup_interval: timedelta = timedelta(minutes=1)
 
-    @field_validator("pre_session_lead", "scheduler_horizon", "scheduler_topup_interval",
+    @field_validator("pre_session_lead", "reminder_lead", "scheduler_horizon",
+                     "scheduler_topup_interval",
                      mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:

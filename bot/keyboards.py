@@ -60,6 +60,25 @@ def welcome(content: Content, *, ask_consent: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+def reminder(content: Content, appointment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        _verb(content.button(Button.CONFIRM), callbacks.CONFIRM, appointment_id),
+        _verb(content.button(Button.RESCHEDULE), callbacks.RESCHEDULE, appointment_id),
+        _verb(content.button(Button.CANCEL), callbacks.CANCEL, appointment_id),
+    ]])
+
+
+def cancel_are_you_sure(content: Content, appointment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        _verb(content.button(Button.CANCEL_SURE), callbacks.CANCEL_SURE, appointment_id),
+        _verb(content.button(Button.KEEP), callbacks.KEEP, appointment_id),
+    ]])
+
+
+def _verb(label: str, prefix: str, target: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.data(prefix, target))
+
+
 def back_to_menu(content: Content) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_menu_button(content)]])
 

@@ -14,9 +14,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
+from bot import keyboards
 from bot.context import BotData, ClinicContext
 from bot.texts import Text
 from db.models import Appointment, AppointmentStatus, MessageKind, MessageStatus, Patient, utcnow
@@ -85,9 +87,9 @@ async def send_planned_message(context: ClinicContext) -> None:
         await _finish(context, message_id, MessageStatus.SKIPPED, outcome=reason)
         logger.info("Planned %s %d skipped: %s", message.kind, message_id, reason)
         return
-    text = render(context, MessageKind(message.kind), appointment)
+    text, keyboard = render(context, MessageKind(message.kind), appointment)
     try:
-        sent = await context.bot.send_message(patient.chat_id, text)
+        sent = await context.bot.send_message(patient.chat_id, text, reply_markup=keyboard)
     except Forbidden:
         await _finish(context, message_id, MessageStatus.FAILED, outcome="blocked by patient")
         logger.info("Planned %s %d not delivered: patient %d blocked the bot", message.kind,
@@ -117,14 +119,17 @@ def reason_to_skip(appointment: Appointment, patient: Patient, now: datetime) ->
     return None
 
 
-def render(context: ClinicContext, kind: MessageKind, appointment: Appointment) -> str:
+def render(
+    context: ClinicContext, kind: MessageKind, appointment: Appointment
+) -> tuple[str, InlineKeyboardMarkup | None]:
     content = context.content
+    when = describe_time(appointment.starts_at, context)
+    practitioner = appointment.practitioner or content.text(Text.ANY_PRACTITIONER)
     if kind == MessageKind.GUIDE:
-        return content.text(
-            Text.GUIDE,
-            when=describe_time(appointment.starts_at, context),
-            practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
-        )
+        return content.text(Text.GUIDE, when=when, practitioner=practitioner), None
+    if kind == MessageKind.REMINDER:
+        return (content.text(Text.REMINDER, when=when, practitioner=practitioner),
+                keyboards.reminder(content, appointment.id))
     raise ValueError(f"no text for planned message kind {kind!r}")
 
 

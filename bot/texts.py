@@ -52,6 +52,15 @@ class Text(StrEnum):
     BOOK_USAGE = "book_usage"
     BOOK_UNKNOWN_PATIENT = "book_unknown_patient"
     BOOK_IN_PAST = "book_in_past"
+    REMINDER = "reminder"
+    CONFIRMED = "confirmed"
+    RESCHEDULE_PASSED_ON = "reschedule_passed_on"
+    RESCHEDULE_CONTACT_CLINIC = "reschedule_contact_clinic"
+    CANCEL_ARE_YOU_SURE = "cancel_are_you_sure"
+    CANCELLED = "cancelled"
+    APPOINTMENT_NOT_OPEN = "appointment_not_open"
+    STAFF_RESCHEDULE_REQUEST = "staff_reschedule_request"
+    STAFF_CANCELLED = "staff_cancelled"
 
 
 class Button(StrEnum):
@@ -62,6 +71,11 @@ class Button(StrEnum):
     NOT_HELPFUL = "not_helpful"
     ASK_PERSON = "ask_person"
     RELATED_TOPIC = "related_topic"
+    CONFIRM = "confirm"
+    RESCHEDULE = "reschedule"
+    CANCEL = "cancel"
+    CANCEL_SURE = "cancel_sure"
+    KEEP = "keep"
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,12 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.BOOKED: _spec("patient when minutes practitioner", required="when"),
     Text.BOOKED_GUIDE_AT: _spec("when", required="when"),
     Text.BOOK_UNKNOWN_PATIENT: _spec("reference", required="reference"),
+    Text.REMINDER: _spec("when practitioner", required="when"),
+    Text.CONFIRMED: _spec("when"),
+    Text.CANCEL_ARE_YOU_SURE: _spec("when", required="when"),
+    Text.CANCELLED: _spec("when", required="when"),
+    Text.STAFF_RESCHEDULE_REQUEST: _spec("patient when", required="patient when"),
+    Text.STAFF_CANCELLED: _spec("patient when", required="patient when"),
 }
 
 BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {

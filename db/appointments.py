@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -53,6 +53,55 @@ async def plan_message(
     session.add(message)
     await session.flush()
     return message
+
+
+def reminder_due(starts_at: datetime, lead: timedelta, now: datetime) -> datetime | None:
+    """`lead` before the start; for a late booking at once, but never after the start."""
+    due = starts_at - lead
+    if due >= now:
+        return due
+    return now if starts_at > now else None
+
+
+async def appointment_of_user(
+    session: AsyncSession, appointment_id: int, user_id: int
+) -> Appointment | None:
+    """The appointment, only if it belongs to this Telegram user."""
+    return await session.scalar(
+        select(Appointment)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .where(Appointment.id == appointment_id, Patient.telegram_user_id == user_id))
+
+
+async def record_answer(
+    session: AsyncSession, appointment_id: int, column: str, now: datetime
+) -> bool:
+    """Set confirmed_at or reschedule_requested_at on a booked appointment, once."""
+    stamp = getattr(Appointment, column)
+    result = await session.execute(
+        update(Appointment)
+        .where(Appointment.id == appointment_id, Appointment.status == AppointmentStatus.BOOKED,
+               stamp.is_(None))
+        .values({column: now, "updated_at": now})
+        .returning(Appointment.id))
+    return result.first() is not None
+
+
+async def cancel_appointment(session: AsyncSession, appointment_id: int, now: datetime) -> bool:
+    """Cancel a booked appointment and every message still planned for it."""
+    result = await session.execute(
+        update(Appointment)
+        .where(Appointment.id == appointment_id, Appointment.status == AppointmentStatus.BOOKED)
+        .values(status=AppointmentStatus.CANCELLED, cancelled_at=now, updated_at=now)
+        .returning(Appointment.id))
+    if result.first() is None:
+        return False
+    await session.execute(
+        update(PlannedMessage)
+        .where(PlannedMessage.appointment_id == appointment_id,
+               PlannedMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.SKIPPED, outcome="appointment cancelled"))
+    return True
 
 
 def guide_due(starts_at: datetime, lead: timedelta, now: datetime,

@@ -115,10 +115,14 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    reschedule_requested_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
 
 
 class MessageKind(StrEnum):
     GUIDE = "guide"
+    REMINDER = "reminder"
 
 
 class MessageStatus(StrEnum):

@@ -11,7 +11,13 @@ from telegram.ext import CommandHandler
 from bot.context import ClinicApp, ClinicContext
 from bot.scheduling import describe_time, schedule_message
 from bot.texts import Text
-from db.appointments import book_appointment, guide_due, patient_by_reference, plan_message
+from db.appointments import (
+    book_appointment,
+    guide_due,
+    patient_by_reference,
+    plan_message,
+    reminder_due,
+)
 from db.models import MessageKind, utcnow
 from handlers.common import reply, staff_only
 
@@ -36,24 +42,28 @@ async def book(update: Update, context: ClinicContext) -> None:
         await reply(update, content.text(Text.BOOK_IN_PAST))
         return
     due = guide_due(starts_at, context.settings.pre_session_lead, now, GUIDE_LEAST_NOTICE)
+    plan = {MessageKind.GUIDE: due,
+            MessageKind.REMINDER: reminder_due(starts_at, context.settings.reminder_lead, now)}
+    planned: list[tuple[int, datetime]] = []
     async with context.database.transaction() as session:
         patient = await patient_by_reference(session, reference)
-        if patient is None:
-            planned = None
-        else:
+        if patient is not None:
             appointment = await book_appointment(
                 session, patient_id=patient.id, starts_at=starts_at, duration_minutes=minutes,
                 practitioner=practitioner, now=now)
-            planned = (await plan_message(session, appointment.id, MessageKind.GUIDE, due)
-                       if due is not None else None)
+            for kind, kind_due in plan.items():
+                if kind_due is not None:
+                    message = await plan_message(session, appointment.id, kind, kind_due)
+                    planned.append((message.id, kind_due))
     if patient is None:
         await reply(update, content.text(Text.BOOK_UNKNOWN_PATIENT, reference=reference))
         return
     logger.info("Appointment %d booked for patient %d", appointment.id, patient.id)
-    if planned is not None and due is not None:
-        assert context.job_queue is not None
-        if due - now <= context.settings.scheduler_horizon:
-            schedule_message(context.job_queue, planned.id, due, now)
+    assert context.job_queue is not None
+    for message_id, message_due in planned:
+        # Later ones get their timer from the periodic top-up, when they enter the horizon.
+        if message_due - now <= context.settings.scheduler_horizon:
+            schedule_message(context.job_queue, message_id, message_due, now)
     booked = content.text(
         Text.BOOKED, patient=patient.first_name, when=describe_time(starts_at, context),
         minutes=minutes, practitioner=practitioner or content.text(Text.ANY_PRACTITIONER))

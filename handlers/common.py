@@ -9,10 +9,12 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import ClinicContext
+from bot.telegram_html import escape
 from bot.texts import Text
+from db.models import Patient
 from db.patients import TelegramProfile
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,27 @@ async def reply(
     if chat is None:
         return None
     return await chat.send_message(text, reply_markup=keyboard)
+
+
+def patient_mention(patient: Patient) -> str:
+    """The patient's name as a link staff can tap to open their profile."""
+    name = " ".join(part for part in (patient.first_name, patient.last_name) if part)
+    mention = f'<a href="tg://user?id={patient.telegram_user_id}">{escape(name)}</a>'
+    if patient.username:
+        mention += f" (@{escape(patient.username)})"
+    return mention
+
+
+async def tell_staff(context: ClinicContext, text: str) -> Message | None:
+    """Post to the staff chat; None when there is none or Telegram refused."""
+    chat_id = context.settings.staff_chat_id
+    if chat_id is None:
+        return None
+    try:
+        return await context.bot.send_message(chat_id, text)
+    except TelegramError as error:
+        logger.error("Could not post to the staff chat: %s", error)
+        return None
 
 
 async def show_in_place(

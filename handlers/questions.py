@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks, keyboards
 from bot.content import Html
 from bot.context import ClinicApp, ClinicContext
 from bot.faq_search import normalize
-from bot.telegram_html import escape
 from bot.texts import Text
 from db.models import Patient, PatientQuestion, utcnow
 from db.patients import register_patient
@@ -23,7 +21,7 @@ from db.questions import (
     record_question,
     release_claim,
 )
-from handlers.common import profile_of, reply
+from handlers.common import patient_mention, profile_of, reply, tell_staff
 
 logger = logging.getLogger(__name__)
 
@@ -88,19 +86,18 @@ async def not_helpful(update: Update, context: ClinicContext) -> None:
             await reply(update, content.text(Text.HANDED_TO_STAFF_ALREADY))
         # Otherwise the id is not this patient's: say nothing about it.
         return
-    staff_chat = context.settings.staff_chat_id
-    if staff_chat is not None and await _send_to_staff(context, staff_chat, question, patient):
+    if await _hand_to_staff(context, question, patient):
         await reply(update, content.text(Text.HANDED_TO_STAFF))
         return
-    if staff_chat is not None:
+    if context.settings.staff_chat_id is not None:
         # The staff message did not go out: let the patient try again later.
         async with context.database.transaction() as session:
             await release_claim(session, question.id)
     await reply(update, content.text(Text.NOTED_NO_STAFF_CHAT))
 
 
-async def _send_to_staff(
-    context: ClinicContext, staff_chat: int, question: PatientQuestion, patient: Patient
+async def _hand_to_staff(
+    context: ClinicContext, question: PatientQuestion, patient: Patient
 ) -> bool:
     content = context.content
     topic = content.topic(question.matched_topic or "")
@@ -110,24 +107,13 @@ async def _send_to_staff(
         question=question.text,
         topic=topic.title if topic else content.text(Text.NO_TOPIC),
     )
-    try:
-        sent = await context.bot.send_message(staff_chat, text)
-    except TelegramError as error:
-        logger.error("Could not hand question %d to the staff chat: %s", question.id, error)
+    sent = await tell_staff(context, text)
+    if sent is None:
         return False
     async with context.database.transaction() as session:
         await link_staff_message(session, question.id, sent.chat_id, sent.message_id)
     logger.info("Question %d handed to the staff chat", question.id)
     return True
-
-
-def patient_mention(patient: Patient) -> str:
-    """The patient's name as a link staff can tap to open their profile."""
-    name = " ".join(part for part in (patient.first_name, patient.last_name) if part)
-    mention = f'<a href="tg://user?id={patient.telegram_user_id}">{escape(name)}</a>'
-    if patient.username:
-        mention += f" (@{escape(patient.username)})"
-    return mention
 
 
 def register(application: ClinicApp) -> None:

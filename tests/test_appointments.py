@@ -28,7 +28,11 @@ def clinic_time(moment: datetime) -> str:
 
 
 def fast(make_settings: SettingsFactory, **overrides: object) -> Settings:
-    return make_settings(pre_session_lead="3s", scheduler_topup_interval="1s", **overrides)
+    # REMINDER_LEAD=0s: the reminder falls due at the start and is skipped, so these tests
+    # see the guide alone (tests/test_reminders.py covers the reminder).
+    values: dict[str, object] = {"pre_session_lead": "3s", "reminder_lead": "0s",
+                                 "scheduler_topup_interval": "1s"}
+    return make_settings(**(values | overrides))
 
 
 async def consenting_patient(clinic: Clinic, name: str = "Ann") -> Chat:
@@ -39,11 +43,12 @@ async def consenting_patient(clinic: Clinic, name: str = "Ann") -> Chat:
     return patient
 
 
-async def planned(settings: Settings) -> list[PlannedMessage]:
+async def planned(settings: Settings, kind: MessageKind) -> list[PlannedMessage]:
     database = Database(settings.database_url)
     try:
         async with database.transaction() as session:
-            return list(await session.scalars(select(PlannedMessage)))
+            return list(await session.scalars(
+                select(PlannedMessage).where(PlannedMessage.kind == kind)))
     finally:
         await database.dispose()
 
@@ -72,7 +77,7 @@ async def test_the_guide_arrives_at_its_lead_time_once_with_the_seed_facts(
     assert "with Dr Chen" in guide.plain
     assert starts.astimezone(LONDON).strftime("%H:%M") in guide.plain
     assert len(telegram.messages_to(ann.chat_id)) == 3  # welcome, consent thanks, guide
-    [message] = await planned(settings)
+    [message] = await planned(settings, MessageKind.GUIDE)
     assert message.status == MessageStatus.SENT and message.attempts == 1
     assert message.telegram_message_id == guide.message_id
 
@@ -80,7 +85,7 @@ async def test_the_guide_arrives_at_its_lead_time_once_with_the_seed_facts(
 async def test_a_late_booking_gets_the_guide_at_once_and_a_too_late_one_none(
     telegram: TelegramStub, make_settings: SettingsFactory
 ) -> None:
-    async with running_bot(make_settings(scheduler_topup_interval="1s")) as app:
+    async with running_bot(fast(make_settings, pre_session_lead="24h")) as app:
         clinic = Clinic(telegram, app)
         ann = await consenting_patient(clinic, "Ann")
         bob = await consenting_patient(clinic, "Bob")
@@ -99,7 +104,7 @@ async def test_a_late_booking_gets_the_guide_at_once_and_a_too_late_one_none(
 async def test_a_guide_due_while_the_bot_was_down_is_sent_once_when_it_returns(
     telegram: TelegramStub, make_settings: SettingsFactory
 ) -> None:
-    settings = make_settings(pre_session_lead="6s", scheduler_topup_interval="1s")
+    settings = fast(make_settings, pre_session_lead="6s")
     async with running_bot(settings) as app:
         clinic = Clinic(telegram, app)
         ann = await consenting_patient(clinic)
@@ -113,14 +118,14 @@ async def test_a_guide_due_while_the_bot_was_down_is_sent_once_when_it_returns(
         await ann.no_reply(1.5)
 
     assert "Getting ready" in guide.plain
-    [message] = await planned(settings)
+    [message] = await planned(settings, MessageKind.GUIDE)
     assert message.status == MessageStatus.SENT
 
 
 async def test_a_guide_that_no_longer_makes_sense_is_skipped_and_logged(
     telegram: TelegramStub, make_settings: SettingsFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = make_settings(pre_session_lead="2s", scheduler_topup_interval="1s")
+    settings = fast(make_settings, pre_session_lead="2s")
     async with running_bot(settings) as app:
         clinic = Clinic(telegram, app)
         ann = await consenting_patient(clinic)
@@ -132,7 +137,7 @@ async def test_a_guide_that_no_longer_makes_sense_is_skipped_and_logged(
         async with running_bot(settings):
             await ann.no_reply(1.5)
 
-    [message] = await planned(settings)
+    [message] = await planned(settings, MessageKind.GUIDE)
     assert message.status == MessageStatus.SKIPPED
     assert message.outcome == "the session has already started"
     assert "skipped: the session has already started" in caplog.text
@@ -150,7 +155,7 @@ async def test_no_guide_without_consent(
             f"/book {ann.user.id} {clinic_time(utcnow() + timedelta(seconds=4))}")
         await ann.no_reply(2.5)
 
-    [message] = await planned(settings)
+    [message] = await planned(settings, MessageKind.GUIDE)
     assert message.status == MessageStatus.SKIPPED
     assert message.outcome == "patient has not agreed to messages"
 
@@ -158,14 +163,13 @@ async def test_no_guide_without_consent(
 async def test_two_senders_racing_for_one_message_claim_it_once(
     telegram: TelegramStub, make_settings: SettingsFactory
 ) -> None:
-    settings = make_settings(scheduler_topup_interval="1h", pre_session_lead="1h")
+    settings = fast(make_settings, scheduler_topup_interval="1h", pre_session_lead="1h")
     async with running_bot(settings) as app:
         clinic = Clinic(telegram, app)
         await consenting_patient(clinic)
         await clinic.staff_member().ask(
             f"/book @ann_p {clinic_time(utcnow() + timedelta(hours=3))}")
-    [message] = await planned(settings)
-    assert message.kind == MessageKind.GUIDE
+    [message] = await planned(settings, MessageKind.GUIDE)
 
     first, second = Database(settings.database_url), Database(settings.database_url)
 

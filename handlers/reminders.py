@@ -1,0 +1,123 @@
+"""The reminder's buttons: Confirm, Reschedule, and Cancel after an "are you sure?"."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot import callbacks, keyboards
+from bot.content import Html
+from bot.context import ClinicApp, ClinicContext
+from bot.scheduling import describe_time
+from bot.texts import Text
+from db.appointments import appointment_of_user, cancel_appointment, record_answer
+from db.models import Appointment, AppointmentStatus, Patient, utcnow
+from handlers.common import patient_mention, profile_of, reply, tell_staff
+
+logger = logging.getLogger(__name__)
+
+
+async def _own_open_appointment(
+    update: Update, context: ClinicContext
+) -> tuple[Appointment, Patient] | None:
+    """The tapped appointment if it is the patient's own, still booked and not begun.
+    Someone else's id is met with silence; a closed one with a short note."""
+    query = update.callback_query
+    profile = profile_of(update)
+    if query is None or profile is None:
+        return None
+    await query.answer()
+    appointment_id = callbacks.int_argument(context.match)
+    if appointment_id is None:
+        return None
+    async with context.database.transaction() as session:
+        appointment = await appointment_of_user(session, appointment_id, profile.user_id)
+        patient = await session.get(Patient, appointment.patient_id) if appointment else None
+    if appointment is None or patient is None:
+        return None
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= utcnow():
+        await reply(update, context.content.text(Text.APPOINTMENT_NOT_OPEN))
+        return None
+    return appointment, patient
+
+
+async def _drop_buttons(update: Update) -> None:
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_reply_markup(None)
+
+
+async def confirm(update: Update, context: ClinicContext) -> None:
+    """Record that the patient is coming, and thank them."""
+    found = await _own_open_appointment(update, context)
+    if found is None:
+        return
+    appointment, _ = found
+    async with context.database.transaction() as session:
+        await record_answer(session, appointment.id, "confirmed_at", utcnow())
+    logger.info("Appointment %d confirmed", appointment.id)
+    await _drop_buttons(update)
+    await reply(update, context.content.text(
+        Text.CONFIRMED, when=describe_time(appointment.starts_at, context)))
+
+
+async def reschedule(update: Update, context: ClinicContext) -> None:
+    """Tell the staff the patient wants another time; staff take it from there."""
+    found = await _own_open_appointment(update, context)
+    if found is None:
+        return
+    appointment, patient = found
+    async with context.database.transaction() as session:
+        first = await record_answer(session, appointment.id, "reschedule_requested_at",
+                                    utcnow())
+    when = describe_time(appointment.starts_at, context)
+    told = not first or await tell_staff(context, context.content.text(
+        Text.STAFF_RESCHEDULE_REQUEST, patient=Html(patient_mention(patient)), when=when))
+    logger.info("Appointment %d: reschedule requested", appointment.id)
+    await reply(update, context.content.text(
+        Text.RESCHEDULE_PASSED_ON if told else Text.RESCHEDULE_CONTACT_CLINIC))
+
+
+async def ask_to_cancel(update: Update, context: ClinicContext) -> None:
+    """One more tap before cancelling: show Yes / No in place of the buttons."""
+    found = await _own_open_appointment(update, context)
+    if found is None:
+        return
+    appointment, _ = found
+    await reply(update, context.content.text(
+        Text.CANCEL_ARE_YOU_SURE, when=describe_time(appointment.starts_at, context)),
+        keyboards.cancel_are_you_sure(context.content, appointment.id))
+
+
+async def cancel(update: Update, context: ClinicContext) -> None:
+    """Cancel the appointment and its later messages, and tell the staff."""
+    found = await _own_open_appointment(update, context)
+    if found is None:
+        return
+    appointment, patient = found
+    async with context.database.transaction() as session:
+        cancelled = await cancel_appointment(session, appointment.id, utcnow())
+    await _drop_buttons(update)
+    if not cancelled:
+        return
+    when = describe_time(appointment.starts_at, context)
+    logger.info("Appointment %d cancelled by the patient", appointment.id)
+    await tell_staff(context, context.content.text(
+        Text.STAFF_CANCELLED, patient=Html(patient_mention(patient)), when=when))
+    await reply(update, context.content.text(Text.CANCELLED, when=when))
+
+
+async def keep(update: Update, context: ClinicContext) -> None:
+    """The patient changed their mind about cancelling: nothing changes."""
+    if await _own_open_appointment(update, context) is not None:
+        await _drop_buttons(update)
+
+
+def register(application: ClinicApp) -> None:
+    for prefix, callback in ((callbacks.CONFIRM, confirm), (callbacks.RESCHEDULE, reschedule),
+                             (callbacks.CANCEL, ask_to_cancel), (callbacks.CANCEL_SURE, cancel),
+                             (callbacks.KEEP, keep)):
+        application.add_handler(CallbackQueryHandler(
+            callback, pattern=callbacks.pattern(prefix, with_argument=True)))

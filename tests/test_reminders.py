@@ -1,0 +1,159 @@
+"""The reminder and its buttons: Confirm, Reschedule, Cancel (after "are you sure?")."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db.models import (
+    Appointment,
+    AppointmentStatus,
+    MessageKind,
+    MessageStatus,
+    PlannedMessage,
+    utcnow,
+)
+from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
+from tests.telegram_stub import BotMessage, Chat, TelegramStub
+from tests.test_appointments import clinic_time, consenting_patient
+
+
+@pytest.fixture
+async def reminding_clinic(
+    telegram: TelegramStub, make_settings: SettingsFactory
+) -> AsyncIterator[Clinic]:
+    """Reminders 5 s before a session; the guide 2 s before (so it comes after the
+    reminder here, and a cancellation must stop it)."""
+    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
+    settings = make_settings(reminder_lead="5s", pre_session_lead="2s",
+                             scheduler_topup_interval="1s")
+    async with running_bot(settings) as application:
+        yield Clinic(telegram, application)
+
+
+async def booked_and_reminded(clinic: Clinic, start_in: float = 8) -> tuple[Chat, BotMessage]:
+    ann = await consenting_patient(clinic)
+    starts = utcnow() + timedelta(seconds=start_in)
+    await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts)} 30 Dr Chen")
+    reminder = await ann.next_message(timeout=8)
+    return ann, reminder
+
+
+async def appointment(clinic: Clinic) -> Appointment:
+    async with clinic.application.bot_data.database.transaction() as session:
+        found: Appointment | None = await session.scalar(select(Appointment))
+    assert found is not None
+    return found
+
+
+async def test_the_reminder_offers_confirm_reschedule_cancel_and_confirm_is_recorded(
+    reminding_clinic: Clinic,
+) -> None:
+    clinic = reminding_clinic
+    ann, reminder = await booked_and_reminded(clinic)
+
+    assert "Reminder" in reminder.plain and "with Dr Chen" in reminder.plain
+    assert reminder.button_labels() == ["✅ Confirm", "🔁 Reschedule", "❌ Cancel"]
+    await ann.tap(reminder, "Confirm")
+    thanks = await ann.next_message()
+
+    assert "See you" in thanks.plain
+    await clinic.telegram.wait_for(lambda: reminder.buttons() == [], what="buttons removed")
+    booked = await appointment(clinic)
+    assert booked.confirmed_at is not None and booked.status == AppointmentStatus.BOOKED
+
+
+async def test_reschedule_tells_the_staff_once_and_the_patient_what_happens_next(
+    reminding_clinic: Clinic,
+) -> None:
+    clinic = reminding_clinic
+    ann, reminder = await booked_and_reminded(clinic)
+    staff = clinic.staff_chat()
+
+    await ann.tap(reminder, "Reschedule")
+    told = await ann.next_message()
+    request = await staff.next_message()
+    await ann.tap(reminder, "Reschedule")
+    await ann.next_message()
+
+    assert "find you a new time" in told.plain
+    assert "Reschedule request" in request.plain and "Ann" in request.plain
+    await staff.no_reply(0.3)
+    assert (await appointment(clinic)).reschedule_requested_at is not None
+
+
+async def test_cancel_asks_first_then_cancels_tells_staff_and_stops_later_messages(
+    reminding_clinic: Clinic,
+) -> None:
+    clinic = reminding_clinic
+    ann, reminder = await booked_and_reminded(clinic)
+    staff = clinic.staff_chat()
+
+    await ann.tap(reminder, "Cancel")
+    sure = await ann.next_message()
+    assert "Cancel your session" in sure.plain
+    assert (await appointment(clinic)).status == AppointmentStatus.BOOKED
+    await ann.tap(sure, "Yes, cancel it")
+    cancelled = await ann.next_message()
+    notice = await staff.next_message()
+
+    assert "is cancelled" in cancelled.plain
+    assert "Cancelled by the patient" in notice.plain
+    assert (await appointment(clinic)).status == AppointmentStatus.CANCELLED
+    await ann.no_reply(4)  # the guide, due 2 s before the start, never comes
+    async with clinic.application.bot_data.database.transaction() as session:
+        guide = await session.scalar(
+            select(PlannedMessage).where(PlannedMessage.kind == MessageKind.GUIDE))
+    assert guide is not None and guide.status == MessageStatus.SKIPPED
+
+
+async def test_keeping_it_changes_nothing(reminding_clinic: Clinic) -> None:
+    clinic = reminding_clinic
+    ann, reminder = await booked_and_reminded(clinic)
+
+    await ann.tap(reminder, "Cancel")
+    sure = await ann.next_message()
+    await ann.tap(sure, "No, keep it")
+
+    await clinic.telegram.wait_for(lambda: sure.buttons() == [], what="the question closed")
+    assert (await appointment(clinic)).status == AppointmentStatus.BOOKED
+    await clinic.staff_chat().no_reply(0.3)
+
+
+async def test_another_patient_cannot_touch_the_appointment_with_forged_buttons(
+    reminding_clinic: Clinic,
+) -> None:
+    clinic = reminding_clinic
+    ann, reminder = await booked_and_reminded(clinic)
+    appointment_id = ann.data_for(reminder, "Cancel").split(":")[1]
+    mallory = clinic.patient("Mallory")
+    await mallory.ask("/start")
+
+    for verb in ("apconfirm", "apmove", "apcancel", "apcancelyes"):
+        await mallory.forge(f"{verb}:{appointment_id}")
+
+    await mallory.no_reply(0.5)
+    await clinic.staff_chat().no_reply(0.1)
+    booked = await appointment(clinic)
+    assert booked.status == AppointmentStatus.BOOKED
+    assert booked.confirmed_at is None and booked.reschedule_requested_at is None
+
+
+async def test_buttons_after_the_session_started_say_it_is_too_late(
+    reminding_clinic: Clinic,
+) -> None:
+    clinic = reminding_clinic
+    ann, reminder = await booked_and_reminded(clinic, start_in=6)
+    guide = await ann.next_message(timeout=6)  # 2 s before the start
+    assert "Getting ready" in guide.plain
+    await asyncio.sleep(2.5)  # now the session has begun
+
+    await ann.tap(reminder, "Cancel")
+    closed = await ann.next_message()
+
+    assert "no longer open to changes" in closed.plain
+    assert (await appointment(clinic)).status == AppointmentStatus.BOOKED
