@@ -22,6 +22,7 @@ from bot import keyboards
 from bot.context import BotData, ClinicContext
 from bot.texts import Text
 from db.models import Appointment, AppointmentStatus, MessageKind, MessageStatus, Patient, utcnow
+from db.patients import set_unreachable
 from db.planned import (
     abandon_interrupted,
     claim_message,
@@ -91,7 +92,10 @@ async def send_planned_message(context: ClinicContext) -> None:
     try:
         sent = await context.bot.send_message(patient.chat_id, text, reply_markup=keyboard)
     except Forbidden:
-        await _finish(context, message_id, MessageStatus.FAILED, outcome="blocked by patient")
+        async with context.database.transaction() as session:
+            await finish_message(session, message_id, MessageStatus.FAILED, utcnow(),
+                                 outcome="blocked by patient")
+            await set_unreachable(session, patient.telegram_user_id, utcnow())
         logger.info("Planned %s %d not delivered: patient %d blocked the bot", message.kind,
                     message_id, patient.id)
         return
@@ -114,6 +118,8 @@ def reason_to_skip(appointment: Appointment, patient: Patient, now: datetime) ->
         return "appointment cancelled"
     if patient.messages_consent_at is None:
         return "patient has not agreed to messages"
+    if patient.unreachable_at is not None:
+        return "patient has blocked the bot"
     if now >= appointment.starts_at:
         return "the session has already started"
     return None

@@ -64,6 +64,8 @@ class Patient(Base):
     last_seen_at: Mapped[datetime]
     # When the patient agreed to receive messages they did not ask for (reminders, updates).
     messages_consent_at: Mapped[datetime | None]
+    # Set when Telegram says the patient blocked the bot; cleared when they write again.
+    unreachable_at: Mapped[datetime | None]
 
 
 class QuestionStatus(StrEnum):

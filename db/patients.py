@@ -38,6 +38,8 @@ async def register_patient(
         "username": profile.username,
         "language_code": profile.language_code,
         "last_seen_at": now,
+        # Whoever writes to the bot has not blocked it.
+        "unreachable_at": None,
     }
     statement = (
         insert_for(session, Patient)
@@ -58,3 +60,9 @@ async def record_messages_consent(session: AsyncSession, user_id: int, now: date
         .returning(Patient.id)
     )
     return result.first() is not None
+
+
+async def set_unreachable(session: AsyncSession, user_id: int, when: datetime | None) -> None:
+    """Record that the patient blocked the bot (`when`), or unblocked it (None)."""
+    await session.execute(
+        update(Patient).where(Patient.telegram_user_id == user_id).values(unreachable_at=when))

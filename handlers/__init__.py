@@ -2,8 +2,8 @@
 
 Within PTB's default group the first handler whose filters match wins, so the order is
 the design:
-1. start, faq, help, appointments, reminders: commands and buttons with anchored
-   patterns; order among them is free.
+1. start, faq, help, appointments, reminders, membership: commands, buttons with
+   anchored patterns, and block/unblock notices; order among them is free.
 2. staff before questions: when the staff chat is a staff member's private chat, their
    replies to a forwarded question must reach the relay, not the FAQ matcher.
 3. questions: any other text in a private chat.
@@ -13,9 +13,20 @@ the design:
 from __future__ import annotations
 
 from bot.context import ClinicApp
-from handlers import appointments, fallback, faq, help, questions, reminders, staff, start
+from handlers import (
+    appointments,
+    fallback,
+    faq,
+    help,
+    membership,
+    questions,
+    reminders,
+    staff,
+    start,
+)
 
-REGISTRATION_ORDER = (start, faq, help, appointments, reminders, staff, questions, fallback)
+REGISTRATION_ORDER = (start, faq, help, appointments, reminders, membership, staff, questions,
+                      fallback)
 
 
 def register_all(application: ClinicApp) -> None:
