@@ -19,6 +19,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
 from bot import keyboards
+from bot.config import Settings
 from bot.context import BotData, ClinicContext
 from bot.texts import Text
 from db.models import Appointment, AppointmentStatus, MessageKind, MessageStatus, Patient, utcnow
@@ -37,6 +38,35 @@ TOP_UP_JOB = "planned-messages:top-up"
 TOP_UP_BATCH = 5000
 # A claim this old with no outcome was cut off by a crash (a send takes seconds).
 STALE_CLAIM = timedelta(minutes=5)
+
+
+# A guide sent closer to the session than this is no help; a later booking gets none.
+GUIDE_LEAST_NOTICE = timedelta(hours=1)
+
+
+def message_plan(settings: Settings, starts_at: datetime, now: datetime
+                 ) -> dict[MessageKind, datetime]:
+    """Which messages an appointment gets, and when; the one place these rules live."""
+    plan: dict[MessageKind, datetime] = {}
+    guide = starts_at - settings.pre_session_lead
+    if guide >= now:
+        plan[MessageKind.GUIDE] = guide
+    elif starts_at - now > GUIDE_LEAST_NOTICE:
+        plan[MessageKind.GUIDE] = now  # a late booking: at once, while it still helps
+    reminder = starts_at - settings.reminder_lead
+    if reminder >= now or starts_at > now:
+        plan[MessageKind.REMINDER] = max(reminder, now)  # never after the start
+    return plan
+
+
+def schedule_soon(
+    job_queue: JobQueue[Any], settings: Settings, planned: list[tuple[int, datetime]],
+    now: datetime,
+) -> None:
+    """Timers for the newly planned messages within the horizon; the top-up does the rest."""
+    for message_id, due_at in planned:
+        if due_at - now <= settings.scheduler_horizon:
+            schedule_message(job_queue, message_id, due_at, now)
 
 
 def job_name(message_id: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,22 +55,16 @@ async def plan_message(
     return message
 
 
-def reminder_due(starts_at: datetime, lead: timedelta, now: datetime) -> datetime | None:
-    """`lead` before the start; for a late booking at once, but never after the start."""
-    due = starts_at - lead
-    if due >= now:
-        return due
-    return now if starts_at > now else None
-
-
 async def appointment_of_user(
     session: AsyncSession, appointment_id: int, user_id: int
-) -> Appointment | None:
-    """The appointment, only if it belongs to this Telegram user."""
-    return await session.scalar(
-        select(Appointment)
+) -> tuple[Appointment, Patient] | None:
+    """The appointment and its patient, only if it belongs to this Telegram user."""
+    row = (await session.execute(
+        select(Appointment, Patient)
         .join(Patient, Patient.id == Appointment.patient_id)
-        .where(Appointment.id == appointment_id, Patient.telegram_user_id == user_id))
+        .where(Appointment.id == appointment_id, Patient.telegram_user_id == user_id)
+    )).first()
+    return (row[0], row[1]) if row else None
 
 
 async def record_answer(
@@ -102,13 +96,3 @@ async def cancel_appointment(session: AsyncSession, appointment_id: int, now: da
                PlannedMessage.status == MessageStatus.PENDING)
         .values(status=MessageStatus.SKIPPED, outcome="appointment cancelled"))
     return True
-
-
-def guide_due(starts_at: datetime, lead: timedelta, now: datetime,
-              least_notice: timedelta) -> datetime | None:
-    """When the guide should go: `lead` before the start; for a late booking, at once if
-    the session is still more than `least_notice` away, else not at all."""
-    due = starts_at - lead
-    if due >= now:
-        return due
-    return now if starts_at - now > least_notice else None

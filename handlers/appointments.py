@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import ClinicApp, ClinicContext
-from bot.scheduling import describe_time, schedule_message
+from bot.scheduling import describe_time, message_plan, schedule_soon
 from bot.texts import Text
-from db.appointments import (
-    book_appointment,
-    guide_due,
-    patient_by_reference,
-    plan_message,
-    reminder_due,
-)
+from db.appointments import book_appointment, patient_by_reference, plan_message
 from db.models import MessageKind, utcnow
 from handlers.common import reply, staff_only
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MINUTES = 60
-# A guide sent closer to the session than this is no help; a later booking gets none.
-GUIDE_LEAST_NOTICE = timedelta(hours=1)
 
 
 @staff_only
 async def book(update: Update, context: ClinicContext) -> None:
-    """Book a patient in (staff only) and plan their guide."""
+    """Book a patient in (staff only) and plan their guide and reminder."""
     content = context.content
     parsed = parse_booking(context.args or [], context)
     if parsed is None:
@@ -41,9 +33,7 @@ async def book(update: Update, context: ClinicContext) -> None:
     if starts_at <= now:
         await reply(update, content.text(Text.BOOK_IN_PAST))
         return
-    due = guide_due(starts_at, context.settings.pre_session_lead, now, GUIDE_LEAST_NOTICE)
-    plan = {MessageKind.GUIDE: due,
-            MessageKind.REMINDER: reminder_due(starts_at, context.settings.reminder_lead, now)}
+    plan = message_plan(context.settings, starts_at, now)
     planned: list[tuple[int, datetime]] = []
     async with context.database.transaction() as session:
         patient = await patient_by_reference(session, reference)
@@ -51,24 +41,21 @@ async def book(update: Update, context: ClinicContext) -> None:
             appointment = await book_appointment(
                 session, patient_id=patient.id, starts_at=starts_at, duration_minutes=minutes,
                 practitioner=practitioner, now=now)
-            for kind, kind_due in plan.items():
-                if kind_due is not None:
-                    message = await plan_message(session, appointment.id, kind, kind_due)
-                    planned.append((message.id, kind_due))
+            for kind, due_at in plan.items():
+                message = await plan_message(session, appointment.id, kind, due_at)
+                planned.append((message.id, due_at))
     if patient is None:
         await reply(update, content.text(Text.BOOK_UNKNOWN_PATIENT, reference=reference))
         return
     logger.info("Appointment %d booked for patient %d", appointment.id, patient.id)
     assert context.job_queue is not None
-    for message_id, message_due in planned:
-        # Later ones get their timer from the periodic top-up, when they enter the horizon.
-        if message_due - now <= context.settings.scheduler_horizon:
-            schedule_message(context.job_queue, message_id, message_due, now)
+    schedule_soon(context.job_queue, context.settings, planned, now)
     booked = content.text(
         Text.BOOKED, patient=patient.first_name, when=describe_time(starts_at, context),
         minutes=minutes, practitioner=practitioner or content.text(Text.ANY_PRACTITIONER))
-    guide = (content.text(Text.BOOKED_NO_GUIDE) if due is None
-             else content.text(Text.BOOKED_GUIDE_AT, when=describe_time(due, context)))
+    guide_at = plan.get(MessageKind.GUIDE)
+    guide = (content.text(Text.BOOKED_NO_GUIDE) if guide_at is None
+             else content.text(Text.BOOKED_GUIDE_AT, when=describe_time(guide_at, context)))
     await reply(update, f"{booked}\n{guide}")
 
 

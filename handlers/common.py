@@ -84,6 +84,18 @@ async def tell_staff(context: ClinicContext, text: str) -> Message | None:
         return None
 
 
+async def replace_buttons(query: CallbackQuery, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Change (or with None, remove) the tapped message's buttons. A second tap that lands
+    before the first one's change finds nothing to change, which is fine."""
+    if query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(keyboard)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
 async def show_in_place(
     query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None
 ) -> None:

@@ -14,7 +14,7 @@ from bot.scheduling import describe_time
 from bot.texts import Text
 from db.appointments import appointment_of_user, cancel_appointment, record_answer
 from db.models import Appointment, AppointmentStatus, Patient, utcnow
-from handlers.common import patient_mention, profile_of, reply, tell_staff
+from handlers.common import patient_mention, profile_of, replace_buttons, reply, tell_staff
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +33,10 @@ async def _own_open_appointment(
     if appointment_id is None:
         return None
     async with context.database.transaction() as session:
-        appointment = await appointment_of_user(session, appointment_id, profile.user_id)
-        patient = await session.get(Patient, appointment.patient_id) if appointment else None
-    if appointment is None or patient is None:
+        found = await appointment_of_user(session, appointment_id, profile.user_id)
+    if found is None:
         return None
+    appointment, patient = found
     if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= utcnow():
         await reply(update, context.content.text(Text.APPOINTMENT_NOT_OPEN))
         return None
@@ -44,9 +44,8 @@ async def _own_open_appointment(
 
 
 async def _drop_buttons(update: Update) -> None:
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_reply_markup(None)
+    if update.callback_query is not None:
+        await replace_buttons(update.callback_query, None)
 
 
 async def confirm(update: Update, context: ClinicContext) -> None:

@@ -10,7 +10,7 @@ from bot.context import ClinicApp, ClinicContext
 from bot.texts import Text
 from db.models import utcnow
 from db.patients import record_messages_consent, register_patient
-from handlers.common import profile_of, reply
+from handlers.common import profile_of, replace_buttons, reply
 
 
 async def start(update: Update, context: ClinicContext) -> None:
@@ -39,10 +39,8 @@ async def give_consent(update: Update, context: ClinicContext) -> None:
         await register_patient(session, profile, now)
         recorded = await record_messages_consent(session, profile.user_id, now)
     await query.answer()
-    if query.message is not None:
-        # The consent button has done its job; keep the other buttons.
-        await query.edit_message_reply_markup(keyboards.welcome(context.content,
-                                                                ask_consent=False))
+    # The consent button has done its job; keep the other buttons.
+    await replace_buttons(query, keyboards.welcome(context.content, ask_consent=False))
     await reply(update, context.content.text(
         Text.CONSENT_GIVEN if recorded else Text.CONSENT_ALREADY))
 

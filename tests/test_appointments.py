@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.scheduling import message_plan
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.planned import claim_message
 from db.session import Database
@@ -198,3 +199,25 @@ async def test_book_is_for_staff_and_explains_itself(clinic: Clinic) -> None:
     assert "/book PATIENT YYYY-MM-DD HH:MM" in usage.plain
     assert "No patient @nobody has opened the bot" in unknown.plain
     assert "already passed" in past.plain
+
+
+@pytest.mark.parametrize(
+    ("starts_in", "guide_in", "reminder_in"),
+    [
+        (timedelta(days=3), timedelta(days=2), timedelta(days=3, hours=-2)),  # on time
+        (timedelta(hours=5), timedelta(0), timedelta(hours=3)),  # late: guide at once
+        (timedelta(minutes=30), None, timedelta(0)),  # too late for a guide
+    ],
+    ids=["ahead", "inside-the-guide-lead", "inside-both-leads"],
+)
+def test_the_message_plan_for_an_appointment(
+    make_settings: SettingsFactory, starts_in: timedelta, guide_in: timedelta | None,
+    reminder_in: timedelta,
+) -> None:
+    settings = make_settings(pre_session_lead="24h", reminder_lead="2h")
+    now = utcnow()
+
+    plan = message_plan(settings, now + starts_in, now)
+
+    assert plan.get(MessageKind.GUIDE) == (None if guide_in is None else now + guide_in)
+    assert plan[MessageKind.REMINDER] == now + reminder_in

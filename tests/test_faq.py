@@ -208,3 +208,17 @@ async def test_the_command_menu_is_published_on_start_up(clinic: Clinic) -> None
     assert [c["command"] for c in published["default:"]] == ["start", "faq", "risks", "help"]
     assert [c["command"] for c in published["chat:-100555"]] == ["unanswered", "book"]
     assert all(c["description"] for c in published["default:"])
+
+
+async def test_a_double_tap_on_consent_is_answered_kindly_not_with_an_error(
+    clinic: Clinic,
+) -> None:
+    ann = clinic.patient()
+    welcome = await ann.ask("/start")
+
+    await ann.forge("consent", welcome.message_id)
+    await ann.forge("consent", welcome.message_id)
+    first, second = await ann.next_message(), await ann.next_message()
+
+    assert "reminders and clinic updates" in first.plain
+    assert "all set" in second.plain

@@ -157,3 +157,19 @@ async def test_buttons_after_the_session_started_say_it_is_too_late(
 
     assert "no longer open to changes" in closed.plain
     assert (await appointment(clinic)).status == AppointmentStatus.BOOKED
+
+
+async def test_a_double_tap_on_confirm_is_answered_kindly_not_with_an_error(
+    reminding_clinic: Clinic,
+) -> None:
+    clinic = reminding_clinic
+    ann, reminder = await booked_and_reminded(clinic)
+    data = ann.data_for(reminder, "Confirm")
+
+    # Two taps landing before the first one removed the buttons, as on a slow network.
+    await ann.forge(data, reminder.message_id)
+    await ann.forge(data, reminder.message_id)
+    replies = [await ann.next_message(), await ann.next_message()]
+
+    assert all("See you" in message.plain for message in replies)
+    assert (await appointment(clinic)).confirmed_at is not None

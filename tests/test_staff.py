@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from db.models import PatientQuestion, QuestionStatus
+from db.models import Patient, PatientQuestion, QuestionStatus
 from tests.conftest import CLINIC_CONTACT, STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
 from tests.telegram_stub import ApiError, BotMessage, Chat, TelegramStub
 
@@ -84,6 +84,10 @@ async def test_a_reply_to_a_patient_who_blocked_the_bot_tells_staff(clinic: Clin
     notice = await staff.next_message()
 
     assert "Could not deliver" in notice.plain
+    async with clinic.application.bot_data.database.transaction() as session:
+        patient = await session.scalar(
+            select(Patient).where(Patient.telegram_user_id == ann.user.id))
+    assert patient is not None and patient.unreachable_at is not None
 
 
 async def test_another_patients_question_id_does_nothing(clinic: Clinic) -> None:
