@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.content import Content
 from bot.context import BotData, ClinicApp, ClinicContext
 from bot.faq_search import FaqMatcher
+from bot.red_flags import RedFlagWatcher
 from bot.scheduling import start_scheduling
 from db.migrate import upgrade_database_async
 from db.session import Database
@@ -49,6 +50,7 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
     application.bot_data.settings = settings
     application.bot_data.content = content
     application.bot_data.matcher = FaqMatcher(content.topics)
+    application.bot_data.red_flags = RedFlagWatcher(content.red_flags)
     handlers.register_all(application)
     return application
 

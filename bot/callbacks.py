@@ -19,6 +19,10 @@ RESCHEDULE = "apmove"  # apmove:<appointment id>
 CANCEL = "apcancel"  # apcancel:<appointment id>: asks "are you sure?"
 CANCEL_SURE = "apcancelyes"  # apcancelyes:<appointment id>
 KEEP = "apkeep"  # apkeep:<appointment id>: back to the reminder's buttons
+SORENESS = "cksore"  # cksore:<check-in message id>_<score 0-10>
+BETTER = "ckbetter"  # ckbetter:<check-in message id>
+SAME = "cksame"  # cksame:<check-in message id>
+WORSE = "ckworse"  # ckworse:<check-in message id>
 
 _ARGUMENT = r"[a-z0-9_]{1,20}"
 
@@ -39,3 +43,13 @@ def int_argument(match: re.Match[str] | None) -> int | None:
         return None
     value = int(match.group(1))
     return value if value < 2**63 else None
+
+
+def int_pair_argument(match: re.Match[str] | None) -> tuple[int, int] | None:
+    """Two ids joined by "_", as in cksore:<message id>_<score>."""
+    if match is None:
+        return None
+    first, _, second = match.group(1).partition("_")
+    if not (first.isdigit() and second.isdigit() and int(first) < 2**63):
+        return None
+    return int(first), int(second)

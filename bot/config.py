@@ -53,11 +53,15 @@ class Settings(DatabaseSettings):
     # Durations, written like 24h, 90m or 30s.
     pre_session_lead: timedelta = timedelta(hours=24)
     reminder_lead: timedelta = timedelta(hours=2)
+    checkin_delay: timedelta = timedelta(hours=24)
+    followup_delay: timedelta = timedelta(hours=48)
+    # A check-in score this high (0-10) alerts the staff chat at once.
+    escalation_threshold: int = Field(default=7, ge=1, le=10)
     scheduler_horizon: timedelta = timedelta(hours=6)
     scheduler_topup_interval: timedelta = timedelta(minutes=1)
 
-    @field_validator("pre_session_lead", "reminder_lead", "scheduler_horizon",
-                     "scheduler_topup_interval",
+    @field_validator("pre_session_lead", "reminder_lead", "checkin_delay", "followup_delay",
+                     "scheduler_horizon", "scheduler_topup_interval",
                      mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:

@@ -26,6 +26,7 @@ from bot.texts import (
 
 FAQ_FILE = "faq.yaml"
 MESSAGES_FILE = "messages.yaml"
+RED_FLAGS_FILE = "red_flags.yaml"
 TOPIC_ID = re.compile(r"^[a-z0-9_]{1,20}$")
 # /risks shows this topic, so it must exist.
 RISKS_TOPIC = "risks"
@@ -69,8 +70,10 @@ class Content:
         buttons: Mapping[str, str],
         commands: Mapping[str, Mapping[str, str]],
         common: Mapping[str, str],
+        red_flags: tuple[str, ...] = (),
     ) -> None:
         self.topics = topics
+        self.red_flags = red_flags
         self._by_id = {topic.id: topic for topic in topics}
         self._texts = texts
         self._buttons = buttons
@@ -122,12 +125,13 @@ def load_content(
     texts = _parse_texts(messages, "texts", TEXT_SPECS, problems, is_html=True)
     buttons = _parse_texts(messages, "buttons", BUTTON_SPECS, problems, is_html=False)
     commands = _parse_commands(messages, problems)
+    red_flags = _parse_red_flags(_read_yaml(directory / RED_FLAGS_FILE, problems), problems)
     if problems:
         raise ContentError(
             f"The content in {directory} has problems:\n" + "\n".join(f"- {p}" for p in problems)
         )
     common = {"clinic_name": clinic_name, "clinic_contact": clinic_contact}
-    return Content(topics, texts, buttons, commands, common)
+    return Content(topics, texts, buttons, commands, common, red_flags)
 
 
 def _read_yaml(path: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -288,3 +292,17 @@ def _parse_commands(data: dict[str, Any] | None, problems: list[str]) -> dict[st
             problems.append(f"{MESSAGES_FILE}: commands.{group}.{name}: the bot has no such "
                             "command")
     return commands
+
+
+def _parse_red_flags(data: dict[str, Any] | None, problems: list[str]) -> tuple[str, ...]:
+    if data is None:
+        return ()
+    signs = _string_list(data.get("red_flags"))
+    if not signs:
+        problems.append(f"{RED_FLAGS_FILE}: needs a list called 'red_flags' with at least "
+                        "one warning sign")
+        return ()
+    for sign in signs:
+        if not re.search(r"\w", sign):
+            problems.append(f"{RED_FLAGS_FILE}: red_flags: {sign!r} has no words to match")
+    return signs

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.config import Settings
 from bot.content import Content
 from bot.faq_search import FaqMatcher
+from bot.red_flags import RedFlagWatcher
 from db.session import Database
 
 
@@ -19,6 +20,7 @@ class BotData:
     settings: Settings
     content: Content
     matcher: FaqMatcher
+    red_flags: RedFlagWatcher
     database: Database
 
 
@@ -36,6 +38,10 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
     @property
     def matcher(self) -> FaqMatcher:
         return self.bot_data.matcher
+
+    @property
+    def red_flags(self) -> RedFlagWatcher:
+        return self.bot_data.red_flags
 
     @property
     def database(self) -> Database:

@@ -75,6 +75,23 @@ def cancel_are_you_sure(content: Content, appointment_id: int) -> InlineKeyboard
     ]])
 
 
+def soreness_scale(message_id: int) -> InlineKeyboardMarkup:
+    """0 to 10 in two rows; the numbers need no words."""
+    def score(value: int) -> InlineKeyboardButton:
+        return InlineKeyboardButton(str(value), callback_data=callbacks.data(
+            callbacks.SORENESS, f"{message_id}_{value}"))
+    return InlineKeyboardMarkup([[score(value) for value in range(6)],
+                                 [score(value) for value in range(6, 11)]])
+
+
+def trend(content: Content, message_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        _verb(content.button(Button.BETTER), callbacks.BETTER, message_id),
+        _verb(content.button(Button.SAME), callbacks.SAME, message_id),
+        _verb(content.button(Button.WORSE), callbacks.WORSE, message_id),
+    ]])
+
+
 def _verb(label: str, prefix: str, target: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callbacks.data(prefix, target))
 

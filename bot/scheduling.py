@@ -22,7 +22,16 @@ from bot import keyboards
 from bot.config import Settings
 from bot.context import BotData, ClinicContext
 from bot.texts import Text
-from db.models import Appointment, AppointmentStatus, MessageKind, MessageStatus, Patient, utcnow
+from db.models import (
+    CHECKIN_KINDS,
+    Appointment,
+    AppointmentStatus,
+    MessageKind,
+    MessageStatus,
+    Patient,
+    PlannedMessage,
+    utcnow,
+)
 from db.patients import set_unreachable
 from db.planned import (
     abandon_interrupted,
@@ -42,9 +51,11 @@ STALE_CLAIM = timedelta(minutes=5)
 
 # A guide sent closer to the session than this is no help; a later booking gets none.
 GUIDE_LEAST_NOTICE = timedelta(hours=1)
+# A check-in this late (the bot was down) is still worth sending; a later one is not.
+CHECKIN_LATEST = timedelta(hours=24)
 
 
-def message_plan(settings: Settings, starts_at: datetime, now: datetime
+def message_plan(settings: Settings, starts_at: datetime, minutes: int, now: datetime
                  ) -> dict[MessageKind, datetime]:
     """Which messages an appointment gets, and when; the one place these rules live."""
     plan: dict[MessageKind, datetime] = {}
@@ -56,7 +67,13 @@ def message_plan(settings: Settings, starts_at: datetime, now: datetime
     reminder = starts_at - settings.reminder_lead
     if reminder >= now or starts_at > now:
         plan[MessageKind.REMINDER] = max(reminder, now)  # never after the start
+    plan[MessageKind.CHECKIN] = starts_at + timedelta(minutes=minutes) + settings.checkin_delay
     return plan
+
+
+def followup_due(settings: Settings, now: datetime) -> datetime:
+    """When the follow-up check-in goes, after a moderate answer now."""
+    return now + settings.followup_delay
 
 
 def schedule_soon(
@@ -113,12 +130,12 @@ async def send_planned_message(context: ClinicContext) -> None:
     if claimed is None:
         return
     message, appointment, patient = claimed
-    reason = reason_to_skip(appointment, patient, now)
+    reason = reason_to_skip(message, appointment, patient, now)
     if reason is not None:
         await _finish(context, message_id, MessageStatus.SKIPPED, outcome=reason)
         logger.info("Planned %s %d skipped: %s", message.kind, message_id, reason)
         return
-    text, keyboard = render(context, MessageKind(message.kind), appointment)
+    text, keyboard = render(context, message, appointment)
     try:
         sent = await context.bot.send_message(patient.chat_id, text, reply_markup=keyboard)
     except Forbidden:
@@ -143,30 +160,38 @@ async def send_planned_message(context: ClinicContext) -> None:
     logger.info("Planned %s %d sent to patient %d", message.kind, message_id, patient.id)
 
 
-def reason_to_skip(appointment: Appointment, patient: Patient, now: datetime) -> str | None:
+def reason_to_skip(
+    message: PlannedMessage, appointment: Appointment, patient: Patient, now: datetime
+) -> str | None:
     if appointment.status == AppointmentStatus.CANCELLED:
         return "appointment cancelled"
     if patient.messages_consent_at is None:
         return "patient has not agreed to messages"
     if patient.unreachable_at is not None:
         return "patient has blocked the bot"
-    if now >= appointment.starts_at:
+    if message.kind in CHECKIN_KINDS:
+        if now - message.due_at > CHECKIN_LATEST:
+            return "too long after its time for a check-in"
+    elif now >= appointment.starts_at:
         return "the session has already started"
     return None
 
 
 def render(
-    context: ClinicContext, kind: MessageKind, appointment: Appointment
+    context: ClinicContext, message: PlannedMessage, appointment: Appointment
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     content = context.content
     when = describe_time(appointment.starts_at, context)
     practitioner = appointment.practitioner or content.text(Text.ANY_PRACTITIONER)
+    kind = MessageKind(message.kind)
     if kind == MessageKind.GUIDE:
         return content.text(Text.GUIDE, when=when, practitioner=practitioner), None
     if kind == MessageKind.REMINDER:
         return (content.text(Text.REMINDER, when=when, practitioner=practitioner),
                 keyboards.reminder(content, appointment.id))
-    raise ValueError(f"no text for planned message kind {kind!r}")
+    return (content.text(Text.CHECKIN if kind == MessageKind.CHECKIN else Text.FOLLOWUP,
+                         when=when),
+            keyboards.soreness_scale(message.id))
 
 
 def describe_time(moment: datetime, context: ClinicContext) -> str:

@@ -61,6 +61,21 @@ class Text(StrEnum):
     APPOINTMENT_NOT_OPEN = "appointment_not_open"
     STAFF_RESCHEDULE_REQUEST = "staff_reschedule_request"
     STAFF_CANCELLED = "staff_cancelled"
+    CHECKIN = "checkin"
+    FOLLOWUP = "followup"
+    CHECKIN_TREND = "checkin_trend"
+    CHECKIN_MILD = "checkin_mild"
+    CHECKIN_MODERATE = "checkin_moderate"
+    CHECKIN_MODERATE_AGAIN = "checkin_moderate_again"
+    CHECKIN_URGENT = "checkin_urgent"
+    CHECKIN_URGENT_CALL_US = "checkin_urgent_call_us"
+    CHECKIN_NOTED = "checkin_noted"
+    CHECKIN_ALREADY_ANSWERED = "checkin_already_answered"
+    TREND_NOT_GIVEN = "trend_not_given"
+    STAFF_CHECKIN_ALERT = "staff_checkin_alert"
+    RED_FLAG_SAFETY = "red_flag_safety"
+    RED_FLAG_SAFETY_CALL_US = "red_flag_safety_call_us"
+    STAFF_RED_FLAG = "staff_red_flag"
 
 
 class Button(StrEnum):
@@ -76,6 +91,9 @@ class Button(StrEnum):
     CANCEL = "cancel"
     CANCEL_SURE = "cancel_sure"
     KEEP = "keep"
+    BETTER = "better"
+    SAME = "same"
+    WORSE = "worse"
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,13 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.CANCELLED: _spec("when", required="when"),
     Text.STAFF_RESCHEDULE_REQUEST: _spec("patient when", required="patient when"),
     Text.STAFF_CANCELLED: _spec("patient when", required="patient when"),
+    Text.CHECKIN: _spec("when"),
+    Text.FOLLOWUP: _spec("when"),
+    Text.CHECKIN_TREND: _spec("score", required="score"),
+    Text.CHECKIN_MODERATE: _spec("when", required="when"),
+    Text.STAFF_CHECKIN_ALERT: _spec("patient when practitioner score trend",
+                                    required="patient when score trend"),
+    Text.STAFF_RED_FLAG: _spec("patient when words", required="patient words"),
 }
 
 BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {

@@ -34,11 +34,12 @@ async def book_appointment(
     duration_minutes: int,
     practitioner: str | None,
     now: datetime,
+    import_key: str | None = None,
 ) -> Appointment:
     appointment = Appointment(
         patient_id=patient_id, starts_at=starts_at, duration_minutes=duration_minutes,
         practitioner=practitioner, status=AppointmentStatus.BOOKED, created_at=now,
-        updated_at=now,
+        updated_at=now, import_key=import_key,
     )
     session.add(appointment)
     await session.flush()

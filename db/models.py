@@ -107,6 +107,7 @@ class Appointment(Base):
     """A session booked for a patient; times are UTC, shown in the clinic's zone."""
 
     __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_import_key", "import_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"),
@@ -120,11 +121,19 @@ class Appointment(Base):
     confirmed_at: Mapped[datetime | None]
     reschedule_requested_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # For appointments from a CSV import: what identifies the row across re-imports.
+    import_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class MessageKind(StrEnum):
     GUIDE = "guide"
     REMINDER = "reminder"
+    CHECKIN = "checkin"
+    # A second check-in, planned when the first one's answer was a moderate soreness.
+    FOLLOWUP = "followup"
+
+
+CHECKIN_KINDS = frozenset({MessageKind.CHECKIN, MessageKind.FOLLOWUP})
 
 
 class MessageStatus(StrEnum):
@@ -158,3 +167,26 @@ class PlannedMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # Why a message was skipped or failed, for staff and logs (never the patient's words).
     outcome: Mapped[str | None] = mapped_column(String(200))
+
+
+class Trend(StrEnum):
+    BETTER = "better"
+    SAME = "same"
+    WORSE = "worse"
+
+
+class CheckinAnswer(Base):
+    """A patient's answer to one check-in message: soreness 0-10, then better/same/worse."""
+
+    __tablename__ = "checkin_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    planned_message_id: Mapped[int] = mapped_column(
+        ForeignKey("planned_messages.id", ondelete="CASCADE"), unique=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int]
+    trend: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime]
+    # Set once the staff chat was told, so a worrying answer alerts them exactly once.
+    escalated_at: Mapped[datetime | None]

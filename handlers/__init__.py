@@ -8,6 +8,9 @@ the design:
    replies to a forwarded question must reach the relay, not the FAQ matcher.
 3. questions: any other text in a private chat.
 4. fallback last: unknown commands, non-text messages, unknown buttons, and the error handler.
+
+One handler sits in group -1, before all of these: checkins' watch for warning signs in
+a patient's words after a session. It ends the update only when it answered it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from bot.context import ClinicApp
 from handlers import (
     appointments,
+    checkins,
     fallback,
     faq,
     help,
@@ -25,8 +29,8 @@ from handlers import (
     start,
 )
 
-REGISTRATION_ORDER = (start, faq, help, appointments, reminders, membership, staff, questions,
-                      fallback)
+REGISTRATION_ORDER = (start, faq, help, appointments, reminders, checkins, membership, staff,
+                      questions, fallback)
 
 
 def register_all(application: ClinicApp) -> None:

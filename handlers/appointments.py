@@ -8,10 +8,11 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot import booking
 from bot.context import ClinicApp, ClinicContext
-from bot.scheduling import describe_time, message_plan, schedule_soon
+from bot.scheduling import describe_time, schedule_soon
 from bot.texts import Text
-from db.appointments import book_appointment, patient_by_reference, plan_message
+from db.appointments import patient_by_reference
 from db.models import MessageKind, utcnow
 from handlers.common import reply, staff_only
 
@@ -33,17 +34,12 @@ async def book(update: Update, context: ClinicContext) -> None:
     if starts_at <= now:
         await reply(update, content.text(Text.BOOK_IN_PAST))
         return
-    plan = message_plan(context.settings, starts_at, now)
-    planned: list[tuple[int, datetime]] = []
     async with context.database.transaction() as session:
         patient = await patient_by_reference(session, reference)
         if patient is not None:
-            appointment = await book_appointment(
-                session, patient_id=patient.id, starts_at=starts_at, duration_minutes=minutes,
-                practitioner=practitioner, now=now)
-            for kind, due_at in plan.items():
-                message = await plan_message(session, appointment.id, kind, due_at)
-                planned.append((message.id, due_at))
+            appointment, plan, planned = await booking.book(
+                session, context.settings, patient_id=patient.id, starts_at=starts_at,
+                minutes=minutes, practitioner=practitioner, now=now)
     if patient is None:
         await reply(update, content.text(Text.BOOK_UNKNOWN_PATIENT, reference=reference))
         return

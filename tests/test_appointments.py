@@ -214,10 +214,11 @@ def test_the_message_plan_for_an_appointment(
     make_settings: SettingsFactory, starts_in: timedelta, guide_in: timedelta | None,
     reminder_in: timedelta,
 ) -> None:
-    settings = make_settings(pre_session_lead="24h", reminder_lead="2h")
+    settings = make_settings(pre_session_lead="24h", reminder_lead="2h", checkin_delay="24h")
     now = utcnow()
 
-    plan = message_plan(settings, now + starts_in, now)
+    plan = message_plan(settings, now + starts_in, 45, now)
 
     assert plan.get(MessageKind.GUIDE) == (None if guide_in is None else now + guide_in)
     assert plan[MessageKind.REMINDER] == now + reminder_in
+    assert plan[MessageKind.CHECKIN] == now + starts_in + timedelta(minutes=45, hours=24)

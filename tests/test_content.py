@@ -55,14 +55,14 @@ def _text_calls(tree: ast.AST) -> list[tuple[str, str, set[str], int]]:
                 and node.func.attr in {"text", "button"} and node.args):
             continue
         first = node.args[0]
+        fields = {keyword.arg for keyword in node.keywords if keyword.arg}
         if isinstance(first, ast.Attribute) and isinstance(first.value, ast.Name) \
                 and first.value.id in {"Text", "Button"}:
-            fields = {keyword.arg for keyword in node.keywords if keyword.arg}
             found.extend([(first.value.id, first.attr, fields, node.lineno)])
         elif isinstance(first, ast.IfExp):
             for branch in (first.body, first.orelse):
                 assert isinstance(branch, ast.Attribute), f"line {node.lineno}: name the text"
-                found.append((branch.value.id, branch.attr, set(), node.lineno))  # type: ignore[attr-defined]
+                found.append((branch.value.id, branch.attr, fields, node.lineno))  # type: ignore[attr-defined]
     return found
 
 

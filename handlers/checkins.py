@@ -1,0 +1,220 @@
+"""After a session: the soreness check-in's answers, and warning signs in the patient's words.
+
+A check-in asks for soreness 0-10, then better / same / worse. Mild soreness gets
+reassurance; a moderate score gets a follow-up check-in later; a score at or above
+ESCALATION_THRESHOLD, or "worse", alerts the staff chat at once (exactly once per check-in)
+and tells the patient when to seek urgent care. A warning sign written in the week after
+a check-in gets the safety message and a staff alert quoting the patient.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+
+from bot import callbacks, keyboards
+from bot.content import Html
+from bot.context import ClinicApp, ClinicContext
+from bot.scheduling import describe_time, followup_due, schedule_soon
+from bot.texts import Button, Text
+from db.checkins import (
+    answer_to,
+    checkin_of_user,
+    mark_escalated,
+    plan_followup,
+    recent_checkin,
+    record_score,
+    record_trend,
+    unmark_escalated,
+)
+from db.models import Appointment, MessageKind, Patient, PlannedMessage, Trend, utcnow
+from handlers.common import (
+    patient_mention,
+    profile_of,
+    replace_buttons,
+    reply,
+    show_in_place,
+    tell_staff,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_SCORE = 10
+# Up to this score, soreness is the common, passing kind: reassurance, no follow-up.
+MILD_MAX = 3
+# Warning signs are watched for this long after a check-in was sent.
+RED_FLAG_WINDOW = timedelta(days=7)
+# The patient's words quoted to staff; the rest of the alert must fit one message too.
+MAX_QUOTED_CHARS = 1500
+
+CheckIn = tuple[PlannedMessage, Appointment, Patient]
+TREND_BUTTONS = {Trend.BETTER: Button.BETTER, Trend.SAME: Button.SAME,
+                 Trend.WORSE: Button.WORSE}
+
+
+async def _own_checkin(update: Update, context: ClinicContext, message_id: int
+                       ) -> CheckIn | None:
+    profile = profile_of(update)
+    if profile is None:
+        return None
+    async with context.database.transaction() as session:
+        return await checkin_of_user(session, message_id, profile.user_id)
+
+
+async def soreness(update: Update, context: ClinicContext) -> None:
+    """A score was tapped: store it, ask better / same / worse, alert staff if high."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    tapped = callbacks.int_pair_argument(context.match)
+    if tapped is None or tapped[1] > MAX_SCORE:
+        return
+    message_id, score = tapped
+    found = await _own_checkin(update, context, message_id)
+    if found is None:
+        return  # someone else's check-in, or forged: say nothing about it
+    message = found[0]
+    async with context.database.transaction() as session:
+        first = await record_score(session, message, score, utcnow())
+        earlier = None if first else await answer_to(session, message_id)
+    if earlier is not None:
+        if earlier.trend is not None:
+            await reply(update, context.content.text(Text.CHECKIN_ALREADY_ANSWERED))
+        return  # a double tap: the trend question is already on screen
+    logger.info("Check-in %d answered", message_id)
+    await show_in_place(query, context.content.text(Text.CHECKIN_TREND, score=score),
+                        keyboards.trend(context.content, message_id))
+    if score >= context.settings.escalation_threshold:
+        await _escalate(update, context, found, score, None)
+
+
+async def _answer_trend(update: Update, context: ClinicContext, trend: Trend) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    message_id = callbacks.int_argument(context.match)
+    found = None if message_id is None else await _own_checkin(update, context, message_id)
+    if message_id is None or found is None:
+        return
+    message, appointment, _ = found
+    async with context.database.transaction() as session:
+        answer = await record_trend(session, message_id, trend, utcnow())
+        earlier = await answer_to(session, message_id) if answer is None else None
+    if answer is None:
+        if earlier is not None and earlier.trend is not None:
+            await reply(update, context.content.text(Text.CHECKIN_ALREADY_ANSWERED))
+        return  # no score yet: a forged or very stale button
+    await replace_buttons(query, None)
+    content = context.content
+    if answer.escalated_at is not None:
+        await reply(update, content.text(Text.CHECKIN_NOTED))
+    elif trend == Trend.WORSE or answer.score >= context.settings.escalation_threshold:
+        await _escalate(update, context, found, answer.score, trend)
+    elif answer.score <= MILD_MAX:
+        await reply(update, content.text(Text.CHECKIN_MILD))
+    elif message.kind == MessageKind.CHECKIN:
+        await _plan_followup(update, context, appointment)
+    else:
+        await reply(update, content.text(Text.CHECKIN_MODERATE_AGAIN))
+
+
+async def _plan_followup(update: Update, context: ClinicContext, appointment: Appointment
+                         ) -> None:
+    now = utcnow()
+    due_at = followup_due(context.settings, now)
+    async with context.database.transaction() as session:
+        planned = await plan_followup(session, appointment.id, due_at)
+    if planned is not None:
+        assert context.job_queue is not None
+        schedule_soon(context.job_queue, context.settings, [(planned, due_at)], now)
+        logger.info("Follow-up check-in %d planned for appointment %d", planned,
+                    appointment.id)
+    await reply(update, context.content.text(
+        Text.CHECKIN_MODERATE, when=describe_time(due_at, context)))
+
+
+async def _escalate(update: Update, context: ClinicContext, found: CheckIn, score: int,
+                    trend: Trend | None) -> None:
+    """Alert the staff chat once for this check-in, and tell the patient what happens."""
+    message, appointment, patient = found
+    content = context.content
+    async with context.database.transaction() as session:
+        first = await mark_escalated(session, message.id, utcnow())
+    if not first:
+        await reply(update, content.text(Text.CHECKIN_NOTED))
+        return
+    alert = content.text(
+        Text.STAFF_CHECKIN_ALERT, patient=Html(patient_mention(patient)),
+        when=describe_time(appointment.starts_at, context),
+        practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
+        score=score,
+        trend=content.button(TREND_BUTTONS[trend]) if trend else content.text(
+            Text.TREND_NOT_GIVEN))
+    if await tell_staff(context, alert) is None:
+        async with context.database.transaction() as session:
+            await unmark_escalated(session, message.id)
+        logger.error("Check-in %d needs attention but the staff chat was not told",
+                     message.id)
+        await reply(update, content.text(Text.CHECKIN_URGENT_CALL_US))
+        return
+    logger.warning("Check-in %d needs attention: staff chat alerted", message.id)
+    await reply(update, content.text(Text.CHECKIN_URGENT))
+
+
+async def better(update: Update, context: ClinicContext) -> None:
+    await _answer_trend(update, context, Trend.BETTER)
+
+
+async def same(update: Update, context: ClinicContext) -> None:
+    await _answer_trend(update, context, Trend.SAME)
+
+
+async def worse(update: Update, context: ClinicContext) -> None:
+    await _answer_trend(update, context, Trend.WORSE)
+
+
+async def watch_for_red_flags(update: Update, context: ClinicContext) -> None:
+    """Runs before the FAQ matcher. A warning sign from a patient checked on this week gets
+    the safety message and a staff alert, and the FAQ matcher is not asked."""
+    profile = profile_of(update)
+    message = update.effective_message
+    if profile is None or message is None or not message.text:
+        return
+    if context.red_flags.find(message.text) is None:
+        return
+    async with context.database.transaction() as session:
+        found = await recent_checkin(session, profile.user_id, utcnow() - RED_FLAG_WINDOW)
+    if found is None:
+        return  # no recent session: an ordinary question, for the FAQ
+    appointment, patient = found
+    content = context.content
+    words = message.text.strip()
+    if len(words) > MAX_QUOTED_CHARS:
+        words = words[:MAX_QUOTED_CHARS] + "…"
+    told = await tell_staff(context, content.text(
+        Text.STAFF_RED_FLAG, patient=Html(patient_mention(patient)),
+        when=describe_time(appointment.starts_at, context), words=words))
+    logger.warning("Warning sign from patient %d after appointment %d; staff chat %s",
+                   patient.id, appointment.id, "alerted" if told else "NOT alerted")
+    await reply(update, content.text(
+        Text.RED_FLAG_SAFETY if told else Text.RED_FLAG_SAFETY_CALL_US))
+    raise ApplicationHandlerStop
+
+
+def register(application: ClinicApp) -> None:
+    application.add_handler(CallbackQueryHandler(
+        soreness, pattern=callbacks.pattern(callbacks.SORENESS, with_argument=True)))
+    for prefix, callback in ((callbacks.BETTER, better), (callbacks.SAME, same),
+                             (callbacks.WORSE, worse)):
+        application.add_handler(CallbackQueryHandler(
+            callback, pattern=callbacks.pattern(prefix, with_argument=True)))
+    typed = (filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT
+             & ~filters.COMMAND)
+    # Group -1 runs before every feature in the default group; it stops the update there
+    # only when it answered it.
+    application.add_handler(MessageHandler(typed, watch_for_red_flags), group=-1)

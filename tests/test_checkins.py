@@ -1,0 +1,274 @@
+"""The soreness check-in after a session: one-tap answers, kind replies, a follow-up for
+moderate soreness, and the staff alerted at once, exactly once, when it is worrying.
+
+Delays are seconds here. Sessions are booked through `bot.booking.book` (the path /book
+and the CSV import take) with a start in the past, since /book refuses those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import booking
+from bot.scheduling import reason_to_skip, schedule_soon
+from db.appointments import patient_by_reference
+from db.models import (
+    Appointment,
+    AppointmentStatus,
+    CheckinAnswer,
+    MessageKind,
+    MessageStatus,
+    Patient,
+    PlannedMessage,
+    Trend,
+    utcnow,
+)
+from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
+from tests.telegram_stub import ApiError, BotMessage, Chat, TelegramStub
+from tests.test_appointments import consenting_patient
+
+
+@pytest.fixture
+async def checking_clinic(
+    telegram: TelegramStub, make_settings: SettingsFactory
+) -> AsyncIterator[Clinic]:
+    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
+    settings = make_settings(checkin_delay="1s", followup_delay="2s",
+                             scheduler_topup_interval="1s")
+    async with running_bot(settings) as application:
+        yield Clinic(telegram, application)
+
+
+async def book_session(clinic: Clinic, patient: Chat, ends_ago: timedelta = timedelta(0),
+                       minutes: int = 30) -> int:
+    """A session for `patient` that ended `ends_ago`, so its check-in falls due soon."""
+    app = clinic.application
+    now = utcnow()
+    starts_at = now - ends_ago - timedelta(minutes=minutes)
+    async with app.bot_data.database.transaction() as session:
+        found = await patient_by_reference(session, str(patient.user.id))
+        assert found is not None
+        appointment, _, planned = await booking.book(
+            session, app.bot_data.settings, patient_id=found.id, starts_at=starts_at,
+            minutes=minutes, practitioner="Dr Chen", now=now)
+    assert app.job_queue is not None
+    schedule_soon(app.job_queue, app.bot_data.settings, planned, now)
+    return appointment.id
+
+
+async def checked_in(clinic: Clinic, name: str = "Ann") -> tuple[Chat, BotMessage]:
+    patient = await consenting_patient(clinic, name)
+    await book_session(clinic, patient)
+    return patient, await patient.next_message(timeout=6)
+
+
+async def answer(clinic: Clinic) -> CheckinAnswer:
+    async with clinic.application.bot_data.database.transaction() as session:
+        found: CheckinAnswer | None = await session.scalar(select(CheckinAnswer))
+    assert found is not None
+    return found
+
+
+async def test_mild_soreness_is_met_with_reassurance_and_no_alert(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    ann, checkin = await checked_in(clinic)
+
+    assert "How are you feeling" in checkin.plain and "0 is not at all" in checkin.plain
+    assert checkin.button_labels() == [str(score) for score in range(11)]
+    await ann.tap_and_see_edit(checkin, "2")
+    assert "Soreness: 2/10" in checkin.plain
+    assert checkin.button_labels() == ["👍 Better", "➖ Same", "👎 Worse"]
+    await ann.tap(checkin, "Better")
+    reassured = await ann.next_message()
+
+    assert "common side effect" in reassured.plain and "fades" in reassured.plain
+    await clinic.telegram.wait_for(lambda: checkin.buttons() == [], what="buttons removed")
+    stored = await answer(clinic)
+    assert (stored.score, stored.trend, stored.escalated_at) == (2, Trend.BETTER, None)
+    await clinic.staff_chat().no_reply(0.3)
+
+
+async def test_a_high_score_alerts_the_staff_at_once_and_only_once(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    ann, checkin = await checked_in(clinic)
+    staff = clinic.staff_chat()
+
+    await ann.tap(checkin, "8")
+    alert = await staff.next_message()
+    urgent = await ann.next_message()
+    await ann.tap(checkin, "Worse")
+    noted = await ann.next_message()
+
+    assert "Check-in needs attention" in alert.plain
+    assert "Ann" in alert.plain and "8/10" in alert.plain and "not said yet" in alert.plain
+    assert "with Dr Chen" in alert.plain
+    assert "will contact you soon" in urgent.plain and "emergency number" in urgent.plain
+    assert "noted" in noted.plain
+    await staff.no_reply(0.5)
+    stored = await answer(clinic)
+    assert stored.score == 8 and stored.trend == Trend.WORSE
+    assert stored.escalated_at is not None
+
+
+async def test_worse_alerts_the_staff_even_with_a_moderate_score(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    ann, checkin = await checked_in(clinic)
+
+    await ann.tap_and_see_edit(checkin, "4")
+    await ann.tap(checkin, "Worse")
+    alert = await clinic.staff_chat().next_message()
+    urgent = await ann.next_message()
+
+    assert "4/10" in alert.plain and "Worse" in alert.plain
+    assert "will contact you soon" in urgent.plain
+
+
+async def test_moderate_soreness_gets_one_follow_up_check_in_later(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    ann, checkin = await checked_in(clinic)
+
+    await ann.tap_and_see_edit(checkin, "5")
+    await ann.tap(checkin, "Same")
+    promise = await ann.next_message()
+    followup = await ann.next_message(timeout=6)
+    assert "Checking in again" in followup.plain
+    await ann.tap_and_see_edit(followup, "5")
+    await ann.tap(followup, "Same")
+    advice = await ann.next_message()
+
+    assert "We will check on you again" in promise.plain
+    assert "has not eased" in advice.plain
+    await ann.no_reply(3)  # no third check-in
+    await clinic.staff_chat().no_reply(0.1)
+
+
+async def test_check_in_buttons_are_the_patients_own_and_answered_once(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    ann, checkin = await checked_in(clinic)
+    score_data = ann.data_for(checkin, "9")
+    message_id = score_data.split(":")[1].split("_")[0]
+    mallory = clinic.patient("Mallory")
+    await mallory.ask("/start")
+
+    for forged in (score_data, f"ckworse:{message_id}", f"cksore:{message_id}_11",
+                   f"cksore:{message_id}_x"):
+        await mallory.forge(forged)
+    await mallory.no_reply(0.5)
+    await clinic.staff_chat().no_reply(0.1)
+    await ann.forge(f"ckworse:{message_id}")  # a trend before any score: ignored
+    await ann.no_reply(0.3)
+
+    await ann.tap_and_see_edit(checkin, "1")
+    await ann.forge(score_data, checkin.message_id)  # a stale second score: ignored
+    await ann.tap(checkin, "Better")
+    await ann.next_message()
+    await ann.forge(f"cksame:{message_id}", checkin.message_id)
+    already = await ann.next_message()
+
+    assert "already answered" in already.plain
+    stored = await answer(clinic)
+    assert (stored.score, stored.trend) == (1, Trend.BETTER)
+
+
+async def test_when_the_staff_chat_cannot_be_told_the_patient_is_asked_to_call(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    ann, checkin = await checked_in(clinic)
+    clinic.telegram.fail_next("sendMessage", ApiError(500, "Internal Server Error"))
+
+    await ann.tap(checkin, "10")
+    call_us = await ann.next_message(timeout=10)
+
+    assert "Please contact Lotus & Pine Clinic today" in call_us.plain
+    assert (await answer(clinic)).escalated_at is None  # a later answer may alert again
+
+
+async def test_warning_signs_after_a_check_in_reach_the_staff_with_the_patients_words(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    ann, _ = await checked_in(clinic)
+    staff = clinic.staff_chat()
+
+    safety = await ann.ask("The needle spot is swelling & going RED <today>")
+    alert = await staff.next_message()
+    ordinary = await ann.ask("how long does a session last?")
+
+    assert "needs a person's attention" in safety.plain
+    assert "emergency number" in safety.plain
+    assert "Warning sign after a session" in alert.plain
+    assert "The needle spot is swelling & going RED <today>" in alert.plain
+    assert "Ann" in alert.plain
+    assert "30 to 60 minutes" in ordinary.plain  # the FAQ still answers other questions
+    await staff.no_reply(0.3)
+
+
+async def test_warning_words_without_a_recent_check_in_go_to_the_faq_as_usual(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    bob = clinic.patient("Bob")
+    await bob.ask("/start")
+
+    answer_ = await bob.ask("can acupuncture cause bruising or swelling?")
+
+    assert "needs a person's attention" not in answer_.plain
+    await clinic.staff_chat().no_reply(0.5)
+
+
+async def test_a_cancelled_session_gets_no_check_in(checking_clinic: Clinic) -> None:
+    clinic = checking_clinic
+    ann = await consenting_patient(clinic)
+    appointment_id = await book_session(clinic, ann, ends_ago=timedelta(seconds=-2))
+    async with clinic.application.bot_data.database.transaction() as session:
+        found = await session.get(Appointment, appointment_id)
+        assert found is not None
+        found.status = AppointmentStatus.CANCELLED
+
+    await ann.no_reply(4)
+    async with clinic.application.bot_data.database.transaction() as session:
+        checkin = await session.scalar(select(PlannedMessage).where(
+            PlannedMessage.kind == MessageKind.CHECKIN))
+    assert checkin is not None and checkin.status == MessageStatus.SKIPPED
+
+
+def _message(kind: MessageKind, due_at: datetime) -> PlannedMessage:
+    return PlannedMessage(kind=kind, due_at=due_at)
+
+
+@pytest.mark.parametrize(
+    ("kind", "due_ago", "starts_ago", "skipped_because"),
+    [
+        (MessageKind.CHECKIN, timedelta(hours=5), timedelta(hours=30), None),
+        (MessageKind.CHECKIN, timedelta(hours=25), timedelta(hours=50), "too long after"),
+        (MessageKind.FOLLOWUP, timedelta(hours=1), timedelta(days=3), None),
+        (MessageKind.GUIDE, timedelta(hours=1), timedelta(minutes=1), "already started"),
+        (MessageKind.REMINDER, timedelta(minutes=5), timedelta(minutes=-1), None),
+    ],
+)
+def test_messages_due_while_the_bot_was_down_are_sent_only_if_they_still_make_sense(
+    kind: MessageKind, due_ago: timedelta, starts_ago: timedelta,
+    skipped_because: str | None,
+) -> None:
+    now = utcnow()
+    appointment = Appointment(status=AppointmentStatus.BOOKED, starts_at=now - starts_ago)
+    patient = Patient(messages_consent_at=now - timedelta(days=9), unreachable_at=None)
+
+    reason = reason_to_skip(_message(kind, now - due_ago), appointment, patient, now)
+
+    assert (reason is None) if skipped_because is None else skipped_because in (reason or "")
