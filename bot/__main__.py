@@ -1,16 +1,25 @@
-"""Command line: `python -m bot run | migrate | check`."""
+"""Command line: `python -m bot run | migrate | check | import-appointments FILE.csv`."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import ALLOWED_UPDATES, build_application
-from bot.config import DatabaseSettings, Settings, SettingsError, load_settings
+from bot.config import (
+    DatabaseSettings,
+    Settings,
+    SettingsError,
+    load_clinic_settings,
+    load_settings,
+)
 from bot.content import Content, ContentError, load_content
+from bot.importer import ImportFileError, import_file
 from bot.logs import configure_logging
 from db.migrate import upgrade_database
 
@@ -26,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="start the bot (long polling)")
     commands.add_parser("migrate", help="create or upgrade the database schema")
     commands.add_parser("check", help="check the settings and content files, then exit")
+    importing = commands.add_parser(
+        "import-appointments", help="add or update appointments from a CSV file; exit code "
+        "0 if every row went in, 1 if some rows were refused, 2 if the file was unusable")
+    importing.add_argument("file", type=Path)
     arguments = parser.parse_args(argv)
+
+    if arguments.command == "import-appointments":
+        return _import(arguments.file)
 
     if arguments.command == "migrate":
         url = DatabaseSettings().database_url
@@ -43,6 +59,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Settings and content are fine ({len(content.topics)} FAQ topics).")
         return 0
     return _run(settings, content)
+
+
+def _import(path: Path) -> int:
+    try:
+        settings = load_clinic_settings()
+        upgrade_database(settings.database_url)
+        report = asyncio.run(import_file(path, settings))
+    except (SettingsError, ImportFileError) as error:
+        print(f"Nothing was imported.\n{error}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 1 if report.problems else 0
 
 
 def _load() -> tuple[Settings, Content]:

@@ -1,5 +1,10 @@
-"""Putting an appointment in and planning its messages: the one path /book, the CSV import
-and the tests all take, so every appointment gets the same guide, reminder and check-in.
+"""Booking, moving and cancelling an appointment, and planning its messages: the one path
+/book, staff changes, the CSV import and the tests all take, so every appointment gets
+the same guide, reminder, check-in and change notices.
+
+Each function takes an open session and returns the (message id, due) pairs to give
+timers (`scheduling.schedule_soon`); a process without timers (the CSV import) leaves
+them to the running bot's next top-up.
 """
 
 from __future__ import annotations
@@ -8,17 +13,20 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.scheduling import message_plan
-from db.appointments import book_appointment, plan_message
-from db.models import Appointment, MessageKind
+from bot.config import ClinicSettings
+from bot.planning import message_plan, notice_due
+from db.appointments import book_appointment, cancel_appointment, record_notified
+from db.models import Appointment, AppointmentStatus, MessageKind
+from db.planned import replan_message, skip_pending
 
 Planned = list[tuple[int, datetime]]
+# The messages a booking's time decides (the follow-up depends on an answer instead).
+TIMED_KINDS = (MessageKind.GUIDE, MessageKind.REMINDER, MessageKind.CHECKIN)
 
 
 async def book(
     session: AsyncSession,
-    settings: Settings,
+    settings: ClinicSettings,
     *,
     patient_id: int,
     starts_at: datetime,
@@ -27,14 +35,66 @@ async def book(
     now: datetime,
     import_key: str | None = None,
 ) -> tuple[Appointment, dict[MessageKind, datetime], Planned]:
-    """Book and plan; returns the appointment, its plan, and the (message id, due) pairs
-    to give timers (see `scheduling.schedule_soon`)."""
+    """Book and plan; returns the appointment, its plan, and what to give timers."""
     appointment = await book_appointment(
         session, patient_id=patient_id, starts_at=starts_at, duration_minutes=minutes,
         practitioner=practitioner, now=now, import_key=import_key)
-    plan = message_plan(settings, starts_at, minutes, now)
+    plan, planned = await _plan(session, settings, appointment, now)
+    return appointment, plan, planned
+
+
+async def move(
+    session: AsyncSession,
+    settings: ClinicSettings,
+    appointment: Appointment,
+    *,
+    starts_at: datetime,
+    minutes: int,
+    practitioner: str | None,
+    now: datetime,
+) -> tuple[dict[MessageKind, datetime], Planned]:
+    """Change a booked appointment's time, length or practitioner, and plan its messages
+    again for the new time (a timer set for the old time finds its row moved and waits)."""
+    appointment.starts_at = starts_at
+    appointment.duration_minutes = minutes
+    appointment.practitioner = practitioner
+    appointment.updated_at = now
+    # A reminder answered for the old time says nothing about the new one.
+    appointment.confirmed_at = None
+    appointment.reschedule_requested_at = None
+    await session.flush()
+    return await _plan(session, settings, appointment, now)
+
+
+async def cancel(
+    session: AsyncSession, settings: ClinicSettings, appointment_id: int, now: datetime, *,
+    by_patient: bool,
+) -> tuple[bool, Planned]:
+    """Cancel a booked appointment and its planned messages. The patient hears of it by a
+    notice, unless they cancelled it themselves."""
+    if not await cancel_appointment(session, appointment_id, now):
+        return False, []
+    if by_patient:
+        await record_notified(session, appointment_id)
+        return True, []
+    due_at = notice_due(settings, now)
+    notice = await replan_message(session, appointment_id, MessageKind.NOTICE, due_at)
+    return True, [] if notice is None else [(notice, due_at)]
+
+
+async def _plan(session: AsyncSession, settings: ClinicSettings, appointment: Appointment,
+                now: datetime) -> tuple[dict[MessageKind, datetime], Planned]:
+    assert appointment.status == AppointmentStatus.BOOKED
+    plan = message_plan(settings, appointment.starts_at, appointment.duration_minutes, now)
     planned: Planned = []
     for kind, due_at in plan.items():
-        message = await plan_message(session, appointment.id, kind, due_at)
-        planned.append((message.id, due_at))
-    return appointment, plan, planned
+        message_id = await replan_message(session, appointment.id, kind, due_at)
+        if message_id is not None:
+            planned.append((message_id, due_at))
+    await skip_pending(session, appointment.id, set(TIMED_KINDS) - set(plan),
+                       "no longer due after the appointment changed")
+    notice_at = notice_due(settings, now)
+    notice = await replan_message(session, appointment.id, MessageKind.NOTICE, notice_at)
+    if notice is not None:
+        planned.append((notice, notice_at))
+    return plan, planned

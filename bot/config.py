@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -36,35 +37,90 @@ class DatabaseSettings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
 
 
-class Settings(DatabaseSettings):
+class ClinicSettings(DatabaseSettings):
+    """The clinic and its timings: what the CSV import needs, which needs no token."""
+
+    clinic_name: str = "Our Clinic"
+    clinic_timezone: str = "UTC"
+    clinic_contact: str = "the clinic's front desk"
+    # The country for phone numbers written without +country code (ISO, e.g. GB); empty
+    # means every number must start with + (or 00).
+    phone_region: str = ""
+    # Durations, written like 24h, 90m or 30s.
+    pre_session_lead: timedelta = timedelta(hours=24)
+    reminder_lead: timedelta = timedelta(hours=2)
+    checkin_delay: timedelta = timedelta(hours=24)
+    followup_delay: timedelta = timedelta(hours=48)
+    change_notice_delay: timedelta = timedelta(minutes=3)
+    # A check-in score this high (0-10) alerts the staff chat at once.
+    escalation_threshold: int = Field(default=7, ge=1, le=10)
+    # Clinic time, like 21:00-08:00, when no guide or check-in is sent; empty for none.
+    quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
+
+    @field_validator("pre_session_lead", "reminder_lead", "checkin_delay", "followup_delay",
+                     "change_notice_delay", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("clinic_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/London") from None
+        return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region and region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a two-letter country code such as GB or US")
+        return region
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _time_range(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        start, dash, end = value.partition("-")
+        try:
+            if not dash:
+                raise ValueError
+            window = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a range of clinic times like 21:00-08:00"
+                             ) from None
+        if window[0] == window[1]:
+            raise ValueError("the start and end of the quiet hours are the same")
+        return window
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
+
+
+class Settings(ClinicSettings):
     """Everything the operator configures; see .env.example for each setting's meaning."""
 
     telegram_bot_token: SecretStr
     telegram_api_base_url: str = "https://api.telegram.org"
-    clinic_name: str = "Our Clinic"
-    clinic_timezone: str = "UTC"
-    clinic_contact: str = "the clinic's front desk"
     staff_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     staff_chat_id: int | None = None
     log_level: str = "INFO"
     content_dir: Path | None = None
     # How long getUpdates waits on the server before answering empty (long polling).
     polling_timeout: int = Field(default=30, ge=0, le=50)
-    # Durations, written like 24h, 90m or 30s.
-    pre_session_lead: timedelta = timedelta(hours=24)
-    reminder_lead: timedelta = timedelta(hours=2)
-    checkin_delay: timedelta = timedelta(hours=24)
-    followup_delay: timedelta = timedelta(hours=48)
-    # A check-in score this high (0-10) alerts the staff chat at once.
-    escalation_threshold: int = Field(default=7, ge=1, le=10)
     scheduler_horizon: timedelta = timedelta(hours=6)
     scheduler_topup_interval: timedelta = timedelta(minutes=1)
 
-    @field_validator("pre_session_lead", "reminder_lead", "checkin_delay", "followup_delay",
-                     "scheduler_horizon", "scheduler_topup_interval",
-                     mode="before")
+    @field_validator("scheduler_horizon", "scheduler_topup_interval", mode="before")
     @classmethod
-    def _duration(cls, value: object) -> object:
+    def _scheduler_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("telegram_bot_token")
@@ -84,15 +140,6 @@ class Settings(DatabaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
-        return value
-
-    @field_validator("clinic_timezone")
-    @classmethod
-    def _timezone_exists(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/London") from None
         return value
 
     @field_validator("staff_user_ids", mode="before")
@@ -118,10 +165,6 @@ class Settings(DatabaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
-
-    @property
-    def timezone(self) -> ZoneInfo:
-        return ZoneInfo(self.clinic_timezone)
 
     @property
     def bot_api_url(self) -> str:
@@ -156,6 +199,14 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation errors into one readable message."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_settings_error(error)) from None
+
+
+def load_clinic_settings() -> ClinicSettings:
+    """The settings a command without Telegram (the CSV import) needs."""
+    try:
+        return ClinicSettings()
     except ValidationError as error:
         raise SettingsError(describe_settings_error(error)) from None
 

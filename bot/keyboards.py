@@ -8,7 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.content import Content, Topic
-from bot.texts import Button
+from bot.texts import Button, Text
+from db.models import Trend
 
 
 def topic_menu(content: Content, topics: Iterable[Topic] | None = None) -> InlineKeyboardMarkup:
@@ -90,6 +91,14 @@ def trend(content: Content, message_id: int) -> InlineKeyboardMarkup:
         _verb(content.button(Button.SAME), callbacks.SAME, message_id),
         _verb(content.button(Button.WORSE), callbacks.WORSE, message_id),
     ]])
+
+
+def trend_label(content: Content, trend: str | None) -> str:
+    """A stored trend as its button's label, for staff; "not said yet" without one."""
+    labels = {Trend.BETTER: Button.BETTER, Trend.SAME: Button.SAME, Trend.WORSE: Button.WORSE}
+    if trend is None or trend not in labels:
+        return content.text(Text.TREND_NOT_GIVEN)
+    return content.button(labels[Trend(trend)])
 
 
 def _verb(label: str, prefix: str, target: int) -> InlineKeyboardButton:

@@ -14,14 +14,14 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
-from bot import keyboards
 from bot.config import Settings
 from bot.context import BotData, ClinicContext
-from bot.texts import Text
+from bot.planning import CHECKIN_LATEST
+from bot.rendering import compose
+from db.appointments import record_notified
 from db.models import (
     CHECKIN_KINDS,
     Appointment,
@@ -45,35 +45,10 @@ logger = logging.getLogger(__name__)
 
 TOP_UP_JOB = "planned-messages:top-up"
 TOP_UP_BATCH = 5000
+# A timer firing this much before its row's due time belongs to an older plan.
+EARLY_TOLERANCE = timedelta(seconds=1)
 # A claim this old with no outcome was cut off by a crash (a send takes seconds).
 STALE_CLAIM = timedelta(minutes=5)
-
-
-# A guide sent closer to the session than this is no help; a later booking gets none.
-GUIDE_LEAST_NOTICE = timedelta(hours=1)
-# A check-in this late (the bot was down) is still worth sending; a later one is not.
-CHECKIN_LATEST = timedelta(hours=24)
-
-
-def message_plan(settings: Settings, starts_at: datetime, minutes: int, now: datetime
-                 ) -> dict[MessageKind, datetime]:
-    """Which messages an appointment gets, and when; the one place these rules live."""
-    plan: dict[MessageKind, datetime] = {}
-    guide = starts_at - settings.pre_session_lead
-    if guide >= now:
-        plan[MessageKind.GUIDE] = guide
-    elif starts_at - now > GUIDE_LEAST_NOTICE:
-        plan[MessageKind.GUIDE] = now  # a late booking: at once, while it still helps
-    reminder = starts_at - settings.reminder_lead
-    if reminder >= now or starts_at > now:
-        plan[MessageKind.REMINDER] = max(reminder, now)  # never after the start
-    plan[MessageKind.CHECKIN] = starts_at + timedelta(minutes=minutes) + settings.checkin_delay
-    return plan
-
-
-def followup_due(settings: Settings, now: datetime) -> datetime:
-    """When the follow-up check-in goes, after a moderate answer now."""
-    return now + settings.followup_delay
 
 
 def schedule_soon(
@@ -130,12 +105,25 @@ async def send_planned_message(context: ClinicContext) -> None:
     if claimed is None:
         return
     message, appointment, patient = claimed
+    if message.due_at - now > EARLY_TOLERANCE:
+        # Moved later since this timer was set (a re-import, a staff move): wait again.
+        async with context.database.transaction() as session:
+            await release_message(session, message_id)
+        assert context.job_queue is not None
+        schedule_soon(context.job_queue, context.settings, [(message_id, message.due_at)], now)
+        return
     reason = reason_to_skip(message, appointment, patient, now)
-    if reason is not None:
+    if reason is None:
+        async with context.database.transaction() as session:
+            composed = await compose(session, context, message, appointment)
+        reason = composed if isinstance(composed, str) else None
+    if reason is not None or patient.chat_id is None or patient.telegram_user_id is None:
+        reason = reason or "patient has not linked Telegram yet"
         await _finish(context, message_id, MessageStatus.SKIPPED, outcome=reason)
         logger.info("Planned %s %d skipped: %s", message.kind, message_id, reason)
         return
-    text, keyboard = render(context, message, appointment)
+    assert not isinstance(composed, str)
+    text, keyboard = composed
     try:
         sent = await context.bot.send_message(patient.chat_id, text, reply_markup=keyboard)
     except Forbidden:
@@ -156,14 +144,19 @@ async def send_planned_message(context: ClinicContext) -> None:
             await release_message(session, message_id)
         logger.warning("Planned %s %d will be retried: %s", message.kind, message_id, error)
         return
-    await _finish(context, message_id, MessageStatus.SENT, telegram_message_id=sent.message_id)
+    async with context.database.transaction() as session:
+        await finish_message(session, message_id, MessageStatus.SENT, utcnow(),
+                             telegram_message_id=sent.message_id)
+        if message.kind == MessageKind.NOTICE:
+            await record_notified(session, appointment.id)
     logger.info("Planned %s %d sent to patient %d", message.kind, message_id, patient.id)
 
 
 def reason_to_skip(
     message: PlannedMessage, appointment: Appointment, patient: Patient, now: datetime
 ) -> str | None:
-    if appointment.status == AppointmentStatus.CANCELLED:
+    # A notice is about the change itself, cancellations included.
+    if appointment.status == AppointmentStatus.CANCELLED and message.kind != MessageKind.NOTICE:
         return "appointment cancelled"
     if patient.messages_consent_at is None:
         return "patient has not agreed to messages"
@@ -175,28 +168,6 @@ def reason_to_skip(
     elif now >= appointment.starts_at:
         return "the session has already started"
     return None
-
-
-def render(
-    context: ClinicContext, message: PlannedMessage, appointment: Appointment
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    content = context.content
-    when = describe_time(appointment.starts_at, context)
-    practitioner = appointment.practitioner or content.text(Text.ANY_PRACTITIONER)
-    kind = MessageKind(message.kind)
-    if kind == MessageKind.GUIDE:
-        return content.text(Text.GUIDE, when=when, practitioner=practitioner), None
-    if kind == MessageKind.REMINDER:
-        return (content.text(Text.REMINDER, when=when, practitioner=practitioner),
-                keyboards.reminder(content, appointment.id))
-    return (content.text(Text.CHECKIN if kind == MessageKind.CHECKIN else Text.FOLLOWUP,
-                         when=when),
-            keyboards.soreness_scale(message.id))
-
-
-def describe_time(moment: datetime, context: ClinicContext) -> str:
-    local = moment.astimezone(context.settings.timezone)
-    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
 
 
 async def _finish(context: ClinicContext, message_id: int, status: MessageStatus,

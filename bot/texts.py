@@ -76,6 +76,23 @@ class Text(StrEnum):
     RED_FLAG_SAFETY = "red_flag_safety"
     RED_FLAG_SAFETY_CALL_US = "red_flag_safety_call_us"
     STAFF_RED_FLAG = "staff_red_flag"
+    NOTICE_BOOKED = "notice_booked"
+    NOTICE_MOVED = "notice_moved"
+    NOTICE_CANCELLED = "notice_cancelled"
+    BOOKED_NOT_LINKED = "booked_not_linked"
+    TODAY_EMPTY = "today_empty"
+    TODAY_HEADER = "today_header"
+    TODAY_ROW = "today_row"
+    STATUS_BOOKED = "status_booked"
+    STATUS_CONFIRMED = "status_confirmed"
+    STATUS_RESCHEDULE = "status_reschedule"
+    STATUS_CANCELLED = "status_cancelled"
+    STATUS_CHECKIN = "status_checkin"
+    CANCEL_USAGE = "cancel_usage"
+    MOVE_USAGE = "move_usage"
+    NO_OPEN_APPOINTMENT = "no_open_appointment"
+    STAFF_CANCEL_DONE = "staff_cancel_done"
+    STAFF_MOVE_DONE = "staff_move_done"
 
 
 class Button(StrEnum):
@@ -117,7 +134,7 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.STAFF_REPLY_TO_PATIENT: _spec("reply", required="reply"),
     Text.UNANSWERED_ROW: _spec("count question reason last_asked", required="count question"),
     Text.GUIDE: _spec("when practitioner", required="when"),
-    Text.BOOKED: _spec("patient when minutes practitioner", required="when"),
+    Text.BOOKED: _spec("number patient when minutes practitioner", required="number when"),
     Text.BOOKED_GUIDE_AT: _spec("when", required="when"),
     Text.BOOK_UNKNOWN_PATIENT: _spec("reference", required="reference"),
     Text.REMINDER: _spec("when practitioner", required="when"),
@@ -133,6 +150,16 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.STAFF_CHECKIN_ALERT: _spec("patient when practitioner score trend",
                                     required="patient when score trend"),
     Text.STAFF_RED_FLAG: _spec("patient when words", required="patient words"),
+    Text.NOTICE_BOOKED: _spec("when minutes practitioner", required="when"),
+    Text.NOTICE_MOVED: _spec("old_when when practitioner", required="old_when when"),
+    Text.NOTICE_CANCELLED: _spec("when", required="when"),
+    Text.TODAY_HEADER: _spec("day", required="day"),
+    Text.TODAY_ROW: _spec("number time patient practitioner status",
+                          required="number time patient status"),
+    Text.STATUS_CHECKIN: _spec("score trend alert", required="score"),
+    Text.NO_OPEN_APPOINTMENT: _spec("number", required="number"),
+    Text.STAFF_CANCEL_DONE: _spec("number when patient", required="number when"),
+    Text.STAFF_MOVE_DONE: _spec("number when patient", required="number when"),
 }
 
 BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
@@ -141,4 +168,4 @@ BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
 
 # The commands the bot registers, in menu order; content/messages.yaml describes each.
 PATIENT_COMMANDS = ("start", "faq", "risks", "help")
-STAFF_COMMANDS = ("unanswered", "book")
+STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move")

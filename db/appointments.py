@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import (
     Appointment,
     AppointmentStatus,
+    CheckinAnswer,
     MessageKind,
     MessageStatus,
     Patient,
@@ -24,6 +25,10 @@ async def patient_by_reference(session: AsyncSession, reference: str) -> Patient
     else:
         condition = Patient.username == reference.removeprefix("@")
     return await session.scalar(select(Patient).where(condition).limit(1))
+
+
+async def patient_by_phone(session: AsyncSession, phone: str) -> Patient | None:
+    return await session.scalar(select(Patient).where(Patient.phone == phone))
 
 
 async def book_appointment(
@@ -44,16 +49,6 @@ async def book_appointment(
     session.add(appointment)
     await session.flush()
     return appointment
-
-
-async def plan_message(
-    session: AsyncSession, appointment_id: int, kind: MessageKind, due_at: datetime
-) -> PlannedMessage:
-    message = PlannedMessage(appointment_id=appointment_id, kind=kind, due_at=due_at,
-                             status=MessageStatus.PENDING, attempts=0)
-    session.add(message)
-    await session.flush()
-    return message
 
 
 async def appointment_of_user(
@@ -97,3 +92,62 @@ async def cancel_appointment(session: AsyncSession, appointment_id: int, now: da
                PlannedMessage.status == MessageStatus.PENDING)
         .values(status=MessageStatus.SKIPPED, outcome="appointment cancelled"))
     return True
+
+
+async def record_notified(session: AsyncSession, appointment_id: int) -> None:
+    """The patient now knows the appointment as it stands."""
+    await session.execute(
+        update(Appointment).where(Appointment.id == appointment_id)
+        .values(notified_status=Appointment.status, notified_starts_at=Appointment.starts_at))
+
+
+async def booked_between(
+    session: AsyncSession, patient_id: int, start: datetime, end: datetime
+) -> list[Appointment]:
+    return list(await session.scalars(
+        select(Appointment)
+        .where(Appointment.patient_id == patient_id,
+               Appointment.status == AppointmentStatus.BOOKED,
+               Appointment.starts_at >= start, Appointment.starts_at < end)
+        .order_by(Appointment.starts_at)))
+
+
+async def has_live_message(
+    session: AsyncSession, appointment_ids: list[int], kind: MessageKind
+) -> bool:
+    """Whether any of these appointments has a `kind` message planned, going or sent."""
+    found = await session.scalar(
+        select(PlannedMessage.id)
+        .where(PlannedMessage.appointment_id.in_(appointment_ids),
+               PlannedMessage.kind == kind,
+               PlannedMessage.status.in_((MessageStatus.PENDING, MessageStatus.SENDING,
+                                          MessageStatus.SENT)))
+        .limit(1))
+    return found is not None
+
+
+async def open_appointment(session: AsyncSession, appointment_id: int
+                           ) -> tuple[Appointment, Patient] | None:
+    """A booked (not cancelled) appointment and its patient."""
+    row = (await session.execute(
+        select(Appointment, Patient).join(Patient, Patient.id == Appointment.patient_id)
+        .where(Appointment.id == appointment_id,
+               Appointment.status == AppointmentStatus.BOOKED))).first()
+    return (row[0], row[1]) if row else None
+
+
+async def appointments_between(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[Appointment, Patient, CheckinAnswer | None]]:
+    """Every appointment starting in [start, end), with its patient and latest check-in
+    answer, in time order."""
+    rows = await session.execute(
+        select(Appointment, Patient, CheckinAnswer)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .outerjoin(CheckinAnswer, CheckinAnswer.appointment_id == Appointment.id)
+        .where(Appointment.starts_at >= start, Appointment.starts_at < end)
+        .order_by(Appointment.starts_at, Appointment.id, CheckinAnswer.answered_at))
+    latest: dict[int, tuple[Appointment, Patient, CheckinAnswer | None]] = {}
+    for appointment, patient, answer in rows:
+        latest[appointment.id] = (appointment, patient, answer)
+    return list(latest.values())

@@ -49,13 +49,18 @@ class Base(DeclarativeBase):
 
 
 class Patient(Base):
-    """A Telegram user who has talked to the bot."""
+    """A patient: a Telegram user who has talked to the bot, or a clinic record (from a CSV
+    import or an invite) waiting to be linked to one by an invite link or a shared phone."""
 
     __tablename__ = "patients"
+    __table_args__ = (Index("ix_patients_phone", "phone", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # Both None until the record is linked to a Telegram account.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # E.164, from Telegram's contact button, an invite or the clinic's records.
+    phone: Mapped[str | None] = mapped_column(String(16))
     first_name: Mapped[str] = mapped_column(String(128))
     last_name: Mapped[str | None] = mapped_column(String(128))
     username: Mapped[str | None] = mapped_column(String(64))
@@ -66,6 +71,21 @@ class Patient(Base):
     messages_consent_at: Mapped[datetime | None]
     # Set when Telegram says the patient blocked the bot; cleared when they write again.
     unreachable_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """A single-use deep link that links a Telegram account to a patient record. Only a
+    hash of the token is kept, so the table cannot be read back into working links."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"),
+                                            index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None]
 
 
 class QuestionStatus(StrEnum):
@@ -123,6 +143,10 @@ class Appointment(Base):
     cancelled_at: Mapped[datetime | None]
     # For appointments from a CSV import: what identifies the row across re-imports.
     import_key: Mapped[str | None] = mapped_column(String(200))
+    # What the patient was last told (None: nothing yet), so a change notice says only
+    # what changed, and a change undone before the notice went says nothing.
+    notified_status: Mapped[str | None] = mapped_column(String(16))
+    notified_starts_at: Mapped[datetime | None]
 
 
 class MessageKind(StrEnum):
@@ -131,6 +155,8 @@ class MessageKind(StrEnum):
     CHECKIN = "checkin"
     # A second check-in, planned when the first one's answer was a moderate soreness.
     FOLLOWUP = "followup"
+    # "Booked / moved / cancelled", sent CHANGE_NOTICE_DELAY after the latest change.
+    NOTICE = "notice"
 
 
 CHECKIN_KINDS = frozenset({MessageKind.CHECKIN, MessageKind.FOLLOWUP})

@@ -6,12 +6,14 @@ conditional UPDATE, so of two senders racing for a row only one gets it back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Appointment, MessageStatus, Patient, PlannedMessage
+from db.dialect import insert_for
+from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage
 
 
 async def pending_due_before(
@@ -83,3 +85,33 @@ async def abandon_interrupted(session: AsyncSession, claimed_before: datetime) -
         .values(status=MessageStatus.FAILED, outcome="interrupted mid-send by a restart")
         .returning(PlannedMessage.id))
     return len(result.all())
+
+
+async def replan_message(
+    session: AsyncSession, appointment_id: int, kind: MessageKind, due_at: datetime
+) -> int | None:
+    """Plan `kind` afresh for `due_at`, whatever became of an earlier one (a moved session
+    gets a new guide; each change restarts the notice's wait). None while a sender holds
+    the row: it is on its way, and the next change will plan again."""
+    reset = {"due_at": due_at, "status": MessageStatus.PENDING, "attempts": 0,
+             "claimed_at": None, "sent_at": None, "telegram_message_id": None,
+             "outcome": None}
+    insert = insert_for(session, PlannedMessage)
+    planned: int | None = await session.scalar(
+        insert.values(appointment_id=appointment_id, kind=kind, **reset)
+        .on_conflict_do_update(
+            index_elements=[PlannedMessage.appointment_id, PlannedMessage.kind], set_=reset,
+            where=PlannedMessage.status != MessageStatus.SENDING)
+        .returning(PlannedMessage.id))
+    return planned
+
+
+async def skip_pending(
+    session: AsyncSession, appointment_id: int, kinds: Iterable[MessageKind], outcome: str
+) -> None:
+    await session.execute(
+        update(PlannedMessage)
+        .where(PlannedMessage.appointment_id == appointment_id,
+               PlannedMessage.kind.in_(list(kinds)),
+               PlannedMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.SKIPPED, outcome=outcome))

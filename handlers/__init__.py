@@ -2,8 +2,8 @@
 
 Within PTB's default group the first handler whose filters match wins, so the order is
 the design:
-1. start, faq, help, appointments, reminders, membership: commands, buttons with
-   anchored patterns, and block/unblock notices; order among them is free.
+1. start, faq, help, appointments, schedule, reminders, checkins, membership: commands,
+   buttons with anchored patterns, and block/unblock notices; order among them is free.
 2. staff before questions: when the staff chat is a staff member's private chat, their
    replies to a forwarded question must reach the relay, not the FAQ matcher.
 3. questions: any other text in a private chat.
@@ -25,12 +25,13 @@ from handlers import (
     membership,
     questions,
     reminders,
+    schedule,
     staff,
     start,
 )
 
-REGISTRATION_ORDER = (start, faq, help, appointments, reminders, checkins, membership, staff,
-                      questions, fallback)
+REGISTRATION_ORDER = (start, faq, help, appointments, schedule, reminders, checkins, membership,
+                      staff, questions, fallback)
 
 
 def register_all(application: ClinicApp) -> None:

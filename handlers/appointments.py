@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import booking
 from bot.context import ClinicApp, ClinicContext
-from bot.scheduling import describe_time, schedule_soon
+from bot.phones import normalize_phone
+from bot.rendering import describe_time
+from bot.scheduling import schedule_soon
 from bot.texts import Text
-from db.appointments import patient_by_reference
-from db.models import MessageKind, utcnow
+from db.appointments import patient_by_phone, patient_by_reference
+from db.models import MessageKind, Patient, utcnow
 from handlers.common import reply, staff_only
 
 logger = logging.getLogger(__name__)
@@ -35,7 +38,7 @@ async def book(update: Update, context: ClinicContext) -> None:
         await reply(update, content.text(Text.BOOK_IN_PAST))
         return
     async with context.database.transaction() as session:
-        patient = await patient_by_reference(session, reference)
+        patient = await find_patient(session, context, reference)
         if patient is not None:
             appointment, plan, planned = await booking.book(
                 session, context.settings, patient_id=patient.id, starts_at=starts_at,
@@ -47,12 +50,27 @@ async def book(update: Update, context: ClinicContext) -> None:
     assert context.job_queue is not None
     schedule_soon(context.job_queue, context.settings, planned, now)
     booked = content.text(
-        Text.BOOKED, patient=patient.first_name, when=describe_time(starts_at, context),
-        minutes=minutes, practitioner=practitioner or content.text(Text.ANY_PRACTITIONER))
+        Text.BOOKED, number=appointment.id, patient=patient.first_name,
+        when=describe_time(starts_at, context), minutes=minutes,
+        practitioner=practitioner or content.text(Text.ANY_PRACTITIONER))
     guide_at = plan.get(MessageKind.GUIDE)
-    guide = (content.text(Text.BOOKED_NO_GUIDE) if guide_at is None
-             else content.text(Text.BOOKED_GUIDE_AT, when=describe_time(guide_at, context)))
+    if patient.chat_id is None:
+        guide = content.text(Text.BOOKED_NOT_LINKED)
+    elif guide_at is None:
+        guide = content.text(Text.BOOKED_NO_GUIDE)
+    else:
+        guide = content.text(Text.BOOKED_GUIDE_AT, when=describe_time(guide_at, context))
     await reply(update, f"{booked}\n{guide}")
+
+
+async def find_patient(session: AsyncSession, context: ClinicContext, reference: str
+                       ) -> Patient | None:
+    """A patient named by @username, Telegram user id, or phone number (starting with +,
+    00 or 0; Telegram ids never start with 0)."""
+    if reference.startswith(("+", "0")):
+        phone = normalize_phone(reference, context.settings.phone_region)
+        return None if phone is None else await patient_by_phone(session, phone)
+    return await patient_by_reference(session, reference)
 
 
 def parse_booking(

@@ -18,8 +18,10 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHa
 from bot import callbacks, keyboards
 from bot.content import Html
 from bot.context import ClinicApp, ClinicContext
-from bot.scheduling import describe_time, followup_due, schedule_soon
-from bot.texts import Button, Text
+from bot.planning import followup_due
+from bot.rendering import describe_time
+from bot.scheduling import schedule_soon
+from bot.texts import Text
 from db.checkins import (
     answer_to,
     checkin_of_user,
@@ -51,8 +53,6 @@ RED_FLAG_WINDOW = timedelta(days=7)
 MAX_QUOTED_CHARS = 1500
 
 CheckIn = tuple[PlannedMessage, Appointment, Patient]
-TREND_BUTTONS = {Trend.BETTER: Button.BETTER, Trend.SAME: Button.SAME,
-                 Trend.WORSE: Button.WORSE}
 
 
 async def _own_checkin(update: Update, context: ClinicContext, message_id: int
@@ -152,9 +152,7 @@ async def _escalate(update: Update, context: ClinicContext, found: CheckIn, scor
         Text.STAFF_CHECKIN_ALERT, patient=Html(patient_mention(patient)),
         when=describe_time(appointment.starts_at, context),
         practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
-        score=score,
-        trend=content.button(TREND_BUTTONS[trend]) if trend else content.text(
-            Text.TREND_NOT_GIVEN))
+        score=score, trend=keyboards.trend_label(content, trend))
     if await tell_staff(context, alert) is None:
         async with context.database.transaction() as session:
             await unmark_escalated(session, message.id)

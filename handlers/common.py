@@ -66,6 +66,8 @@ async def reply(
 def patient_mention(patient: Patient) -> str:
     """The patient's name as a link staff can tap to open their profile."""
     name = " ".join(part for part in (patient.first_name, patient.last_name) if part)
+    if patient.telegram_user_id is None:
+        return escape(name) + (f" ({escape(patient.phone)})" if patient.phone else "")
     mention = f'<a href="tg://user?id={patient.telegram_user_id}">{escape(name)}</a>'
     if patient.username:
         mention += f" (@{escape(patient.username)})"

@@ -1,4 +1,8 @@
-"""The reminder's buttons: Confirm, Reschedule, and Cancel after an "are you sure?"."""
+"""The reminder's buttons: Confirm, Reschedule, and Cancel after an "are you sure?".
+
+A reminder is for a visit: the tapped session and the patient's later sessions that day
+(two sessions on one day share one reminder), so Confirm and Cancel act on them all.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot import callbacks, keyboards
+from bot import booking, callbacks, keyboards
 from bot.content import Html
 from bot.context import ClinicApp, ClinicContext
-from bot.scheduling import describe_time
+from bot.rendering import describe_time, describe_visit, same_day_visit
 from bot.texts import Text
-from db.appointments import appointment_of_user, cancel_appointment, record_answer
+from db.appointments import appointment_of_user, record_answer
 from db.models import Appointment, AppointmentStatus, Patient, utcnow
 from handlers.common import patient_mention, profile_of, replace_buttons, reply, tell_staff
 
@@ -48,18 +52,25 @@ async def _drop_buttons(update: Update) -> None:
         await replace_buttons(update.callback_query, None)
 
 
+async def _visit(context: ClinicContext, appointment: Appointment) -> list[Appointment]:
+    async with context.database.transaction() as session:
+        day = await same_day_visit(session, context, appointment)
+    return [other for other in day if other.starts_at >= appointment.starts_at] or [appointment]
+
+
 async def confirm(update: Update, context: ClinicContext) -> None:
     """Record that the patient is coming, and thank them."""
     found = await _own_open_appointment(update, context)
     if found is None:
         return
-    appointment, _ = found
+    visit = await _visit(context, found[0])
     async with context.database.transaction() as session:
-        await record_answer(session, appointment.id, "confirmed_at", utcnow())
-    logger.info("Appointment %d confirmed", appointment.id)
+        for appointment in visit:
+            await record_answer(session, appointment.id, "confirmed_at", utcnow())
+    logger.info("Appointment %d confirmed", found[0].id)
     await _drop_buttons(update)
     await reply(update, context.content.text(
-        Text.CONFIRMED, when=describe_time(appointment.starts_at, context)))
+        Text.CONFIRMED, when=describe_visit(visit, context)[0]))
 
 
 async def reschedule(update: Update, context: ClinicContext) -> None:
@@ -85,8 +96,9 @@ async def ask_to_cancel(update: Update, context: ClinicContext) -> None:
     if found is None:
         return
     appointment, _ = found
+    visit = await _visit(context, appointment)
     await reply(update, context.content.text(
-        Text.CANCEL_ARE_YOU_SURE, when=describe_time(appointment.starts_at, context)),
+        Text.CANCEL_ARE_YOU_SURE, when=describe_visit(visit, context)[0]),
         keyboards.cancel_are_you_sure(context.content, appointment.id))
 
 
@@ -96,12 +108,14 @@ async def cancel(update: Update, context: ClinicContext) -> None:
     if found is None:
         return
     appointment, patient = found
+    visit = await _visit(context, appointment)
     async with context.database.transaction() as session:
-        cancelled = await cancel_appointment(session, appointment.id, utcnow())
+        cancelled = [(await booking.cancel(session, context.settings, other.id, utcnow(),
+                                           by_patient=True))[0] for other in visit]
     await _drop_buttons(update)
-    if not cancelled:
+    if not any(cancelled):
         return
-    when = describe_time(appointment.starts_at, context)
+    when = describe_visit(visit, context)[0]
     logger.info("Appointment %d cancelled by the patient", appointment.id)
     await tell_staff(context, context.content.text(
         Text.STAFF_CANCELLED, patient=Html(patient_mention(patient)), when=when))

@@ -57,6 +57,8 @@ async def relay_staff_reply(update: Update, context: ClinicContext) -> None:
     if found is None:
         return
     question, patient = found
+    if patient.chat_id is None or patient.telegram_user_id is None:
+        return  # a patient who asked a question is always linked; nothing to do otherwise
     content = context.content
     text = content.text(Text.STAFF_REPLY_TO_PATIENT, reply=message.text[:MAX_RELAYED_REPLY])
     try:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.scheduling import message_plan
+from bot.planning import message_plan
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.planned import claim_message
 from db.session import Database
@@ -70,7 +70,7 @@ async def test_the_guide_arrives_at_its_lead_time_once_with_the_seed_facts(
         arrived = utcnow()
         await asyncio.sleep((starts - utcnow()).total_seconds() + 1.5)
 
-    assert "Booked Ann" in booked.plain and "45 minutes, with Dr Chen" in booked.plain
+    assert "Booked #1, Ann" in booked.plain and "45 minutes, with Dr Chen" in booked.plain
     assert starts - timedelta(seconds=3) <= arrived < starts - timedelta(seconds=1.5)
     for fact in ("talking through your symptoms", "slight pinch", "warm, tingling",
                  "30 to 60 minutes", "relax"):
@@ -197,7 +197,7 @@ async def test_book_is_for_staff_and_explains_itself(clinic: Clinic) -> None:
 
     assert "I don't know that command" in refused.plain
     assert "/book PATIENT YYYY-MM-DD HH:MM" in usage.plain
-    assert "No patient @nobody has opened the bot" in unknown.plain
+    assert "No patient @nobody is known yet" in unknown.plain
     assert "already passed" in past.plain
 
 

@@ -1,0 +1,193 @@
+"""`python -m bot import-appointments FILE.csv`: idempotent, a changed time moves the
+appointment, bad rows are reported by line and the good ones still go in, unknown
+patients are handled, and a running bot picks the import up."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import ClinicSettings
+from bot.importer import ImportFileError, import_file, parse_csv
+from db.migrate import upgrade_database_async
+from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage, utcnow
+from db.session import Database
+from tests.conftest import Clinic, SettingsFactory, running_bot
+from tests.telegram_stub import TelegramStub
+from tests.test_appointments import LONDON, clinic_time, consenting_patient
+
+HEADER = "starts_at,duration_minutes,practitioner,name,telegram_user_id,phone\n"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ClinicSettings:
+    return ClinicSettings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db",
+                          clinic_timezone="Europe/London", phone_region="GB")
+
+
+def days_ahead(days: int, hour: int = 10) -> str:
+    day = (utcnow() + timedelta(days=days)).astimezone(LONDON).date()
+    return f"{day} {hour:02}:30"
+
+
+async def database_rows(settings: ClinicSettings) -> tuple[list[Appointment], list[Patient],
+                                                           list[PlannedMessage]]:
+    database = Database(settings.database_url)
+    try:
+        async with database.transaction() as session:
+            return (list(await session.scalars(select(Appointment).order_by(Appointment.id))),
+                    list(await session.scalars(select(Patient).order_by(Patient.id))),
+                    list(await session.scalars(select(PlannedMessage)
+                                               .order_by(PlannedMessage.id))))
+    finally:
+        await database.dispose()
+
+
+def test_bad_rows_are_reported_with_their_line_and_reason(settings: ClinicSettings) -> None:
+    text = (HEADER
+            + f"{days_ahead(2)},45,Dr Chen,Ann Lee,,+44 7700 900123\n"
+            + "next tuesday,45,Dr Chen,Bob,,+447700900124\n"
+            + f"{days_ahead(2)},four,Dr Chen,Cy,,+447700900125\n"
+            + "\n"
+            + f'{days_ahead(2)},30,"Dr Chen, senior",Di,,12\n'
+            + f"{days_ahead(2)},30,,Ed,,\n"
+            + f"{days_ahead(2)},30,,Flo,12ab,\n"
+            + f"{days_ahead(3)},,,Gus,,07700 900126\n")
+
+    rows, problems = parse_csv(text, settings)
+
+    assert [row.line for row in rows] == [2, 9]
+    assert rows[0].phone == "+447700900123" and rows[0].minutes == 45
+    assert rows[0].starts_at.tzinfo is not None
+    assert rows[1].phone == "+447700900126" and rows[1].minutes == 60  # GB, default length
+    assert [line for line, _ in problems] == [3, 4, 6, 7, 8]
+    reasons = dict(problems)
+    assert "not a date and time" in reasons[3]
+    assert "duration_minutes 'four'" in reasons[4]
+    assert "phone '12' is not a phone number" in reasons[6]
+    assert "needs a telegram_user_id or a phone" in reasons[7]
+    assert "telegram_user_id '12ab'" in reasons[8]
+
+
+def test_a_semicolon_file_saved_by_excel_with_a_bom_is_read(settings: ClinicSettings) -> None:
+    text = "\ufeffStarts_At;Phone;Name\n2030-03-01T09:00+01:00;+447700900123;Ann\n"
+
+    rows, problems = parse_csv(text.removeprefix("\ufeff"), settings)
+
+    assert problems == []
+    assert rows[0].starts_at == datetime.fromisoformat("2030-03-01T08:00+00:00")
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("", "empty"),
+    ("when,who\n2030-01-01 10:00,Ann\n", "needs starts_at"),
+    ("starts_at,phone,colour\n", "unknown columns: colour"),
+])
+def test_a_file_without_a_usable_header_is_refused_whole(
+    settings: ClinicSettings, text: str, says: str
+) -> None:
+    with pytest.raises(ImportFileError, match=says):
+        parse_csv(text, settings)
+
+
+async def test_importing_twice_changes_nothing_and_a_changed_time_moves_the_appointment(
+    settings: ClinicSettings, tmp_path: Path
+) -> None:
+    await upgrade_database_async(settings.database_url)
+    csv_file = tmp_path / "day.csv"
+    first, second = days_ahead(3, 10), days_ahead(4, 15)
+    csv_file.write_text(HEADER + f"{first},45,Dr Chen,Ann Lee,,+447700900123\n"
+                        f"{second},30,Dr Lee,Bob Ray,,07700 900124\n")
+
+    added = await import_file(csv_file, settings)
+    before = await database_rows(settings)
+    again = await import_file(csv_file, settings)
+    after = await database_rows(settings)
+    csv_file.write_text(HEADER + f"{days_ahead(3, 16)},45,Dr Chen,Ann Lee,,+447700900123\n"
+                        f"{second},30,Dr Lee,Bob Ray,,07700 900124\n")
+    moved = await import_file(csv_file, settings)
+    appointments, patients, messages = await database_rows(settings)
+
+    assert (added.added, added.new_patients, added.problems) == (2, 2, [])
+    assert (again.added, again.unchanged, again.new_patients) == (0, 2, 0)
+    assert [(a.id, a.starts_at) for a in after[0]] == [(a.id, a.starts_at) for a in before[0]]
+    assert [(m.id, m.due_at) for m in after[2]] == [(m.id, m.due_at) for m in before[2]]
+    assert (moved.moved, moved.unchanged) == (1, 1)
+    assert len(appointments) == 2 and len(patients) == 2
+    assert [p.phone for p in patients] == ["+447700900123", "+447700900124"]
+    assert all(p.telegram_user_id is None for p in patients)  # waiting to link Telegram
+    ann = appointments[0]
+    assert ann.starts_at.astimezone(LONDON).hour == 16
+    guide = next(m for m in messages
+                 if m.appointment_id == ann.id and m.kind == MessageKind.GUIDE)
+    assert guide.due_at == ann.starts_at - timedelta(hours=24)
+    assert guide.status == MessageStatus.PENDING
+
+
+async def test_unknown_patients_and_past_times_are_refused_by_line(
+    settings: ClinicSettings, tmp_path: Path
+) -> None:
+    await upgrade_database_async(settings.database_url)
+    csv_file = tmp_path / "day.csv"
+    csv_file.write_text(HEADER + f"{days_ahead(2)},30,,,777000,\n"
+                        f"{days_ahead(2)},30,,,,+447700900199\n"
+                        f"2020-01-01 10:00,30,,Old,,+447700900198\n"
+                        f"{days_ahead(2)},30,,Ok,,+447700900197\n")
+
+    report = await import_file(csv_file, settings)
+
+    assert report.added == 1
+    reasons = dict(report.problems)
+    assert "no patient with Telegram id 777000 has opened the bot" in reasons[2]
+    assert "needs a name" in reasons[3]
+    assert "in the past" in reasons[4]
+
+
+async def run_import(csv_file: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "import-appointments", str(csv_file), cwd=csv_file.parent,
+        env={"PATH": "/usr/bin:/bin", **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_command_imports_while_the_bot_runs_and_the_bot_sends_the_guide(
+    telegram: TelegramStub, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    settings = make_settings(pre_session_lead="4s", reminder_lead="0s",
+                             scheduler_topup_interval="1s")
+    # The import plans with the same .env as the bot, so it reads the same lead times.
+    env = {"DATABASE_URL": settings.database_url, "CLINIC_TIMEZONE": "Europe/London",
+           "PRE_SESSION_LEAD": "4s", "REMINDER_LEAD": "0s"}
+    csv_file = tmp_path / "today.csv"
+    async with running_bot(settings) as app:
+        ann = await consenting_patient(Clinic(telegram, app))
+        starts = utcnow() + timedelta(seconds=12)
+        csv_file.write_text(HEADER + f"{clinic_time(starts)},30,Dr Chen,Ann,{ann.user.id},\n"
+                            "soon,30,Dr Chen,Ann,1,\n")
+
+        code, out, err = await run_import(csv_file, env)
+        guide = await ann.next_message(timeout=15)
+
+    assert code == 1, err  # one row refused
+    assert "1 added" in out and "line 3: starts_at 'soon'" in out
+    assert "Getting ready for your session" in guide.plain and "with Dr Chen" in guide.plain
+
+
+async def test_the_command_explains_an_unusable_file(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/c.db"}
+
+    missing = await run_import(tmp_path / "nope.csv", env)
+    (tmp_path / "fine.csv").write_text(HEADER + f"{days_ahead(2)},30,,Ann,,+447700900123\n")
+    fine = await run_import(tmp_path / "fine.csv", env)
+
+    assert missing[0] == 2 and "Nothing was imported" in missing[2] and "no such file" in missing[2]
+    assert "Traceback" not in missing[2]
+    assert fine[0] == 0 and "1 added" in fine[1]
