@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot import callbacks
 from bot.content import Content, Topic
@@ -123,3 +123,10 @@ def _related_button(content: Content, topic: Topic | None) -> InlineKeyboardButt
 def _menu_button(content: Content) -> InlineKeyboardButton:
     return InlineKeyboardButton(content.button(Button.BACK_TO_TOPICS),
                                 callback_data=callbacks.FAQ_MENU)
+
+
+def share_phone(content: Content) -> ReplyKeyboardMarkup:
+    """Telegram's contact button: one tap sends the patient's own phone number."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(content.button(Button.SHARE_PHONE), request_contact=True)]],
+        resize_keyboard=True, one_time_keyboard=True)

@@ -93,6 +93,15 @@ class Text(StrEnum):
     NO_OPEN_APPOINTMENT = "no_open_appointment"
     STAFF_CANCEL_DONE = "staff_cancel_done"
     STAFF_MOVE_DONE = "staff_move_done"
+    SHARE_PHONE = "share_phone"
+    INVITE_LINKED = "invite_linked"
+    INVITE_INVALID = "invite_invalid"
+    INVITE_USAGE = "invite_usage"
+    INVITE_CREATED = "invite_created"
+    INVITE_ALREADY_LINKED = "invite_already_linked"
+    PHONE_NOT_OWN = "phone_not_own"
+    PHONE_TAKEN = "phone_taken"
+    PHONE_SAVED = "phone_saved"
 
 
 class Button(StrEnum):
@@ -108,6 +117,7 @@ class Button(StrEnum):
     CANCEL = "cancel"
     CANCEL_SURE = "cancel_sure"
     KEEP = "keep"
+    SHARE_PHONE = "share_phone"
     BETTER = "better"
     SAME = "same"
     WORSE = "worse"
@@ -160,6 +170,9 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.NO_OPEN_APPOINTMENT: _spec("number", required="number"),
     Text.STAFF_CANCEL_DONE: _spec("number when patient", required="number when"),
     Text.STAFF_MOVE_DONE: _spec("number when patient", required="number when"),
+    Text.INVITE_LINKED: _spec("count"),
+    Text.INVITE_CREATED: _spec("patient link", required="link"),
+    Text.INVITE_ALREADY_LINKED: _spec("patient"),
 }
 
 BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
@@ -168,4 +181,4 @@ BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
 
 # The commands the bot registers, in menu order; content/messages.yaml describes each.
 PATIENT_COMMANDS = ("start", "faq", "risks", "help")
-STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move")
+STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite")

@@ -2,8 +2,9 @@
 
 Within PTB's default group the first handler whose filters match wins, so the order is
 the design:
-1. start, faq, help, appointments, schedule, reminders, checkins, membership: commands,
-   buttons with anchored patterns, and block/unblock notices; order among them is free.
+1. start, faq, help, appointments, schedule, linking, reminders, checkins, membership:
+   commands, buttons with anchored patterns, shared contacts, and block/unblock notices;
+   order among them is free (linking's contact handler must precede fallback's).
 2. staff before questions: when the staff chat is a staff member's private chat, their
    replies to a forwarded question must reach the relay, not the FAQ matcher.
 3. questions: any other text in a private chat.
@@ -22,6 +23,7 @@ from handlers import (
     fallback,
     faq,
     help,
+    linking,
     membership,
     questions,
     reminders,
@@ -30,8 +32,8 @@ from handlers import (
     start,
 )
 
-REGISTRATION_ORDER = (start, faq, help, appointments, schedule, reminders, checkins, membership,
-                      staff, questions, fallback)
+REGISTRATION_ORDER = (start, faq, help, appointments, schedule, linking, reminders, checkins,
+                      membership, staff, questions, fallback)
 
 
 def register_all(application: ClinicApp) -> None:

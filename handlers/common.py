@@ -7,7 +7,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
@@ -54,7 +61,8 @@ def profile_of(update: Update) -> TelegramProfile | None:
 
 
 async def reply(
-    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
+    update: Update, text: str,
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
 ) -> Message | None:
     """Send a new message to the chat the update came from."""
     chat = update.effective_chat

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks, keyboards
 from bot.context import ClinicApp, ClinicContext
 from bot.texts import Text
+from db.linking import Linked, redeem_invite, upcoming_count
 from db.models import utcnow
 from db.patients import record_messages_consent, register_patient
 from handlers.common import profile_of, replace_buttons, reply
 
+logger = logging.getLogger(__name__)
+
 
 async def start(update: Update, context: ClinicContext) -> None:
-    """Welcome the patient by name and show what the bot can do."""
+    """Welcome the patient by name and show what the bot can do. Opened from an invite
+    link (/start TOKEN), it first links the clinic's record to this Telegram account."""
     profile = profile_of(update)
     if profile is None:
         return
+    now = utcnow()
+    token = (context.args or [""])[0][:64]
     async with context.database.transaction() as session:
-        patient = await register_patient(session, profile, utcnow())
+        patient = await register_patient(session, profile, now)
+        linked = await redeem_invite(session, token, patient, now) if token else None
+        upcoming = await upcoming_count(session, patient.id, now)
     content = context.content
+    if linked is not None:
+        logger.info("Invite opened by patient %d: %s", patient.id, linked)
+        if linked in (Linked.LINKED, Linked.ALREADY):
+            await reply(update, content.text(Text.INVITE_LINKED, count=upcoming))
+        else:
+            await reply(update, content.text(Text.INVITE_INVALID))
     ask_consent = patient.messages_consent_at is None
     text = content.text(Text.WELCOME, first_name=profile.first_name)
     if ask_consent:
@@ -36,13 +52,19 @@ async def give_consent(update: Update, context: ClinicContext) -> None:
         return
     now = utcnow()
     async with context.database.transaction() as session:
-        await register_patient(session, profile, now)
+        patient = await register_patient(session, profile, now)
         recorded = await record_messages_consent(session, profile.user_id, now)
     await query.answer()
     # The consent button has done its job; keep the other buttons.
     await replace_buttons(query, keyboards.welcome(context.content, ask_consent=False))
-    await reply(update, context.content.text(
-        Text.CONSENT_GIVEN if recorded else Text.CONSENT_ALREADY))
+    content = context.content
+    thanks = content.text(Text.CONSENT_GIVEN if recorded else Text.CONSENT_ALREADY)
+    if patient.phone is None:
+        # Telegram's contact button sends the patient's own, verified number.
+        await reply(update, f"{thanks}\n\n{content.text(Text.SHARE_PHONE)}",
+                    keyboards.share_phone(content))
+        return
+    await reply(update, thanks)
 
 
 def register(application: ClinicApp) -> None:

@@ -207,7 +207,7 @@ async def test_the_command_menu_is_published_on_start_up(clinic: Clinic) -> None
 
     assert [c["command"] for c in published["default:"]] == ["start", "faq", "risks", "help"]
     assert [c["command"] for c in published["chat:-100555"]] == [
-        "unanswered", "book", "today", "cancel", "move"]
+        "unanswered", "book", "today", "cancel", "move", "invite"]
     assert all(c["description"] for c in published["default:"])
 
 

@@ -26,6 +26,12 @@ class Chat:
         """A non-text message: sticker=..., photo=..., voice=..., contact=..."""
         await self.stub.user_sends(self.user, chat=self.chat, **fields)
 
+    async def share_contact(self, phone: str, user_id: int | None = None) -> None:
+        """The contact button's message: the user's own number, unless `user_id` says
+        it is someone else's card."""
+        await self.send(contact={"phone_number": phone, "first_name": self.user.first_name,
+                                 "user_id": self.user.id if user_id is None else user_id})
+
     async def ask(self, text: str, timeout: float = 5.0) -> BotMessage:
         await self.say(text)
         return await self.next_message(timeout)

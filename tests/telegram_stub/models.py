@@ -72,5 +72,10 @@ class BotMessage:
     def button_data(self) -> list[str]:
         return [button["callback_data"] for button in self.buttons() if "callback_data" in button]
 
+    def keyboard_buttons(self) -> list[dict[str, Any]]:
+        """The reply keyboard's buttons (under the text box), e.g. the contact button."""
+        rows = (self.reply_markup or {}).get("keyboard", [])
+        return [{"text": b} if isinstance(b, str) else b for row in rows for b in row]
+
     def button_labels(self) -> list[str]:
         return [button["text"] for button in self.buttons()]

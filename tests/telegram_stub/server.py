@@ -342,6 +342,11 @@ class TelegramStub:
             return None
         if not isinstance(markup, dict):
             raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        for row in markup.get("keyboard", []):
+            for button in row:
+                label = button if isinstance(button, str) else button.get("text", "")
+                if not str(label).strip():
+                    raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
         for row in markup.get("inline_keyboard", []):
             for button in row:
                 if not str(button.get("text", "")).strip():
@@ -383,7 +388,9 @@ class TelegramStub:
             "date": int(time.time()),
             "text": message.plain,
         }
-        if message.reply_markup:
+        # Like Telegram, a message only ever shows its inline keyboard; a reply keyboard
+        # (under the text box) or its removal is not part of the Message object.
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
             data["reply_markup"] = message.reply_markup
         return data
 

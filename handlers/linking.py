@@ -1,0 +1,90 @@
+"""Linking patients to the clinic's records: staff /invite links, and the phone number a
+patient shares with Telegram's contact button. (Opening an invite is /start TOKEN, in
+handlers/start.py.)"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot.context import ClinicApp, ClinicContext
+from bot.phones import normalize_phone, telegram_contact_phone
+from bot.texts import Text
+from db.appointments import patient_by_phone
+from db.linking import Linked, create_invite, link_phone, upcoming_count
+from db.models import Patient, utcnow
+from db.patients import register_patient
+from handlers.common import profile_of, reply, staff_only
+
+logger = logging.getLogger(__name__)
+
+# 16 random bytes: unguessable, and 22 characters, well inside a deep link's 64.
+TOKEN_BYTES = 16
+
+
+@staff_only
+async def invite(update: Update, context: ClinicContext) -> None:
+    """/invite NAME PHONE: a single-use link that ties a Telegram account to the record."""
+    content = context.content
+    args = context.args or []
+    split = next((i for i, arg in enumerate(args) if arg.startswith(("+", "0"))), None)
+    name = " ".join(args[:split])[:128] if split else ""
+    phone = (normalize_phone(" ".join(args[split:]), context.settings.phone_region)
+             if split else None)
+    user = update.effective_user
+    if not name or phone is None or user is None:
+        await reply(update, content.text(Text.INVITE_USAGE))
+        return
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = utcnow()
+    async with context.database.transaction() as session:
+        patient = await patient_by_phone(session, phone)
+        if patient is None:
+            patient = Patient(first_name=name, phone=phone, first_seen_at=now, last_seen_at=now)
+            session.add(patient)
+            await session.flush()
+        if patient.telegram_user_id is None:
+            await create_invite(session, patient.id, token, user.id, now)
+    if patient.telegram_user_id is not None:
+        await reply(update, content.text(Text.INVITE_ALREADY_LINKED, patient=patient.first_name))
+        return
+    logger.info("Invite created for patient %d", patient.id)
+    link = f"https://t.me/{context.bot.username}?start={token}"
+    await reply(update, content.text(Text.INVITE_CREATED, patient=name, link=link))
+
+
+async def shared_contact(update: Update, context: ClinicContext) -> None:
+    """The patient tapped "Share my phone number": link their clinic record, if any."""
+    profile = profile_of(update)
+    message = update.effective_message
+    if profile is None or message is None or message.contact is None:
+        return
+    content = context.content
+    done = ReplyKeyboardRemove()
+    phone = telegram_contact_phone(message.contact.phone_number)
+    if message.contact.user_id != profile.user_id or phone is None:
+        # Someone else's contact card: it proves nothing about this patient.
+        await reply(update, content.text(Text.PHONE_NOT_OWN), done)
+        return
+    now = utcnow()
+    async with context.database.transaction() as session:
+        patient = await register_patient(session, profile, now)
+        linked = await link_phone(session, patient, phone)
+        upcoming = await upcoming_count(session, patient.id, now)
+    logger.info("Patient %d shared their phone: %s", patient.id, linked)
+    if linked == Linked.TAKEN:
+        await reply(update, content.text(Text.PHONE_TAKEN), done)
+    elif linked == Linked.LINKED or upcoming:
+        await reply(update, content.text(Text.INVITE_LINKED, count=upcoming), done)
+    else:
+        await reply(update, content.text(Text.PHONE_SAVED), done)
+
+
+def register(application: ClinicApp) -> None:
+    application.add_handler(CommandHandler("invite", invite))
+    application.add_handler(MessageHandler(
+        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.CONTACT,
+        shared_contact))
