@@ -8,24 +8,35 @@ and reminder name both, and the later session's are skipped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
+from bot.calendar_file import appointment_ics, file_name
 from bot.context import ClinicContext
+from bot.telegram_html import plain_text
 from bot.texts import Text
 from db.appointments import booked_between, has_live_message
-from db.models import Appointment, AppointmentStatus, MessageKind, PlannedMessage
+from db.models import Appointment, AppointmentStatus, MessageKind, PlannedMessage, utcnow
 
-Composed = tuple[str, InlineKeyboardMarkup | None]
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One planned message, ready to send; `calendar` is an .ics (file name, bytes) that
+    follows it as a document."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    calendar: tuple[str, bytes] | None = None
 
 
 async def compose(
     session: AsyncSession, context: ClinicContext, message: PlannedMessage,
     appointment: Appointment,
-) -> Composed | str:
+) -> Outgoing | str:
     """The text and buttons for `message`, or why there is nothing to send."""
     content = context.content
     kind = MessageKind(message.kind)
@@ -37,34 +48,53 @@ async def compose(
         sessions = [other for other in visit if other.starts_at >= appointment.starts_at]
         when, practitioner = describe_visit(sessions or [appointment], context)
         if kind == MessageKind.GUIDE:
-            return content.text(Text.GUIDE, when=when, practitioner=practitioner), None
-        return (content.text(Text.REMINDER, when=when, practitioner=practitioner),
-                keyboards.reminder(content, appointment.id))
+            return Outgoing(content.text(Text.GUIDE, when=when, practitioner=practitioner))
+        return Outgoing(content.text(Text.REMINDER, when=when, practitioner=practitioner),
+                        keyboards.reminder(content, appointment.id))
     if kind in (MessageKind.CHECKIN, MessageKind.FOLLOWUP):
         when = describe_time(appointment.starts_at, context)
-        return (content.text(Text.CHECKIN if kind == MessageKind.CHECKIN else Text.FOLLOWUP,
-                             when=when),
-                keyboards.soreness_scale(message.id))
+        return Outgoing(
+            content.text(Text.CHECKIN if kind == MessageKind.CHECKIN else Text.FOLLOWUP,
+                         when=when),
+            keyboards.soreness_scale(message.id))
     return change_notice(context, appointment)
 
 
-def change_notice(context: ClinicContext, appointment: Appointment) -> Composed | str:
-    """What changed since the patient was last told: booked, moved, or cancelled."""
+def change_notice(context: ClinicContext, appointment: Appointment) -> Outgoing | str:
+    """What changed since the patient was last told: booked, moved (both with the .ics
+    file for their calendar), or cancelled."""
     content = context.content
     told, told_at = appointment.notified_status, appointment.notified_starts_at
     when = describe_time(appointment.starts_at, context)
     practitioner = appointment.practitioner or content.text(Text.ANY_PRACTITIONER)
     if appointment.status == AppointmentStatus.BOOKED:
         if told is None:
-            return content.text(Text.NOTICE_BOOKED, when=when, practitioner=practitioner,
-                                minutes=appointment.duration_minutes), None
+            return Outgoing(content.text(Text.NOTICE_BOOKED, when=when,
+                                         practitioner=practitioner,
+                                         minutes=appointment.duration_minutes),
+                            calendar=calendar_for(context, appointment))
         if told == AppointmentStatus.BOOKED and told_at is not None \
                 and told_at != appointment.starts_at:
-            return content.text(Text.NOTICE_MOVED, old_when=describe_time(told_at, context),
-                                when=when, practitioner=practitioner), None
+            return Outgoing(content.text(Text.NOTICE_MOVED,
+                                         old_when=describe_time(told_at, context),
+                                         when=when, practitioner=practitioner),
+                            calendar=calendar_for(context, appointment))
     elif told == AppointmentStatus.BOOKED and told_at is not None:
-        return content.text(Text.NOTICE_CANCELLED, when=describe_time(told_at, context)), None
+        return Outgoing(content.text(Text.NOTICE_CANCELLED,
+                                     when=describe_time(told_at, context)))
     return "nothing changed since the patient was last told"
+
+
+def calendar_for(context: ClinicContext, appointment: Appointment) -> tuple[str, bytes]:
+    """The appointment as an .ics file: (file name, contents)."""
+    content = context.content
+    practitioner = appointment.practitioner or content.text(Text.ANY_PRACTITIONER)
+    ics = appointment_ics(
+        appointment,
+        summary=plain_text(content.text(Text.CALENDAR_SUMMARY, practitioner=practitioner)),
+        description=plain_text(content.text(Text.CALENDAR_DESCRIPTION)),
+        organiser=context.settings.clinic_name, now=utcnow())
+    return file_name(appointment, context.settings.clinic_timezone), ics
 
 
 async def same_day_visit(session: AsyncSession, context: ClinicContext,

@@ -14,6 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
@@ -123,9 +124,9 @@ async def send_planned_message(context: ClinicContext) -> None:
         logger.info("Planned %s %d skipped: %s", message.kind, message_id, reason)
         return
     assert not isinstance(composed, str)
-    text, keyboard = composed
     try:
-        sent = await context.bot.send_message(patient.chat_id, text, reply_markup=keyboard)
+        sent = await context.bot.send_message(patient.chat_id, composed.text,
+                                              reply_markup=composed.keyboard)
     except Forbidden:
         async with context.database.transaction() as session:
             await finish_message(session, message_id, MessageStatus.FAILED, utcnow(),
@@ -150,6 +151,21 @@ async def send_planned_message(context: ClinicContext) -> None:
         if message.kind == MessageKind.NOTICE:
             await record_notified(session, appointment.id)
     logger.info("Planned %s %d sent to patient %d", message.kind, message_id, patient.id)
+    if composed.calendar is not None:
+        await send_calendar(context, patient.chat_id, composed.calendar)
+
+
+async def send_calendar(context: ClinicContext, chat_id: int, calendar: tuple[str, bytes]
+                        ) -> bool:
+    """The .ics file after its message; a failure is logged, the message stands."""
+    name, contents = calendar
+    try:
+        await context.bot.send_document(chat_id, InputFile(contents, filename=name),
+                                        disable_content_type_detection=True)
+    except TelegramError as error:
+        logger.warning("Calendar file not delivered: %s", error)
+        return False
+    return True
 
 
 def reason_to_skip(

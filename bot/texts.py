@@ -102,6 +102,11 @@ class Text(StrEnum):
     PHONE_NOT_OWN = "phone_not_own"
     PHONE_TAKEN = "phone_taken"
     PHONE_SAVED = "phone_saved"
+    APPOINTMENTS_NONE = "appointments_none"
+    APPOINTMENTS_LIST = "appointments_list"
+    APPOINTMENT_DETAIL = "appointment_detail"
+    CALENDAR_SUMMARY = "calendar_summary"
+    CALENDAR_DESCRIPTION = "calendar_description"
 
 
 class Button(StrEnum):
@@ -118,6 +123,8 @@ class Button(StrEnum):
     CANCEL_SURE = "cancel_sure"
     KEEP = "keep"
     SHARE_PHONE = "share_phone"
+    CALENDAR = "calendar"
+    ALL_APPOINTMENTS = "all_appointments"
     BETTER = "better"
     SAME = "same"
     WORSE = "worse"
@@ -171,6 +178,9 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.STAFF_CANCEL_DONE: _spec("number when patient", required="number when"),
     Text.STAFF_MOVE_DONE: _spec("number when patient", required="number when"),
     Text.INVITE_LINKED: _spec("count"),
+    Text.CALENDAR_SUMMARY: _spec("practitioner"),
+    Text.APPOINTMENTS_LIST: _spec("count"),
+    Text.APPOINTMENT_DETAIL: _spec("when minutes practitioner status", required="when"),
     Text.INVITE_CREATED: _spec("patient link", required="link"),
     Text.INVITE_ALREADY_LINKED: _spec("patient"),
 }
@@ -180,5 +190,5 @@ BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
 }
 
 # The commands the bot registers, in menu order; content/messages.yaml describes each.
-PATIENT_COMMANDS = ("start", "faq", "risks", "help")
+PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "help")
 STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite")

@@ -151,3 +151,12 @@ async def appointments_between(
     for appointment, patient, answer in rows:
         latest[appointment.id] = (appointment, patient, answer)
     return list(latest.values())
+
+
+async def upcoming_of_user(session: AsyncSession, user_id: int, now: datetime, limit: int
+                           ) -> list[Appointment]:
+    return list(await session.scalars(
+        select(Appointment).join(Patient, Patient.id == Appointment.patient_id)
+        .where(Patient.telegram_user_id == user_id,
+               Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > now)
+        .order_by(Appointment.starts_at).limit(limit)))

@@ -205,7 +205,8 @@ async def test_a_question_it_cannot_answer_gets_the_topics_and_the_clinic(
 async def test_the_command_menu_is_published_on_start_up(clinic: Clinic) -> None:
     published = clinic.telegram.commands
 
-    assert [c["command"] for c in published["default:"]] == ["start", "faq", "risks", "help"]
+    assert [c["command"] for c in published["default:"]] == [
+        "start", "faq", "risks", "appointments", "help"]
     assert [c["command"] for c in published["chat:-100555"]] == [
         "unanswered", "book", "today", "cancel", "move", "invite"]
     assert all(c["description"] for c in published["default:"])

@@ -45,9 +45,11 @@ async def test_a_booking_is_announced_after_the_settle_delay(noticing_clinic: Cl
     await booked(clinic.staff_member(), ann, in_days(3))
     await ann.no_reply(1.0)  # still settling
     notice = await ann.next_message(timeout=4)
+    calendar = await ann.next_message()
 
     assert "You are booked in" in notice.plain
     assert "10:30" in notice.plain and "45 minutes" in notice.plain and "Dr Chen" in notice.plain
+    assert calendar.method == "sendDocument"
     await ann.no_reply(2.5)
 
 
@@ -73,9 +75,11 @@ async def test_a_move_is_announced_with_old_and_new_times_and_a_move_back_is_not
     staff = clinic.staff_member()
     number, _ = await booked(staff, ann, in_days(3))
     await ann.next_message(timeout=5)  # booked notice
+    await ann.next_message()  # and its calendar file
 
     moved = await staff.ask(f"/move #{number} {in_days(4, 15, 0)}")
     notice = await ann.next_message(timeout=5)
+    await ann.next_message()  # the updated calendar file
     await staff.ask(f"/move {number} {in_days(3)}")
     await staff.ask(f"/move {number} {in_days(4, 15, 0)}")  # and back within the delay
 
@@ -93,6 +97,7 @@ async def test_a_staff_cancellation_is_announced_and_stops_the_messages(
     staff = clinic.staff_member()
     number, _ = await booked(staff, ann, in_days(3))
     await ann.next_message(timeout=5)
+    await ann.next_message()  # its calendar file
 
     await staff.ask(f"/cancel {number}")
     notice = await ann.next_message(timeout=5)

@@ -34,6 +34,8 @@ TOKEN = "123456789:AAStandInForTelegramLoopbackTests_0123456"
 BOT_USERNAME = "ClinicTestBot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+MAX_CAPTION = 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 # Methods that deliver a message and so count toward flood control.
 _SENDING = {"sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage"}
@@ -70,6 +72,7 @@ class TelegramStub:
             "deletewebhook": self._true,
             "getwebhookinfo": self._webhook_info,
             "sendmessage": self._send_message,
+            "senddocument": self._send_document,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_reply_markup,
             "answercallbackquery": self._answer_callback_query,
@@ -250,6 +253,29 @@ class TelegramStub:
         await self._record(message)
         return self._message_json(message)
 
+    async def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._deliverable_chat(params)
+        upload = params.get("document")
+        if not isinstance(upload, web.FileField):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        contents = upload.file.read()
+        if not contents:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(contents) > MAX_UPLOAD_BYTES:
+            raise ApiError(413, "Request Entity Too Large")
+        caption = str(params.get("caption", ""))
+        if utf16_length(caption) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        self._admit("sendDocument", chat_id)
+        message = BotMessage(
+            chat_id=chat_id, message_id=self._take_message_id(chat_id), text=caption,
+            plain=caption, parse_mode=params.get("parse_mode"),
+            reply_markup=self._check_markup(params.get("reply_markup")), method="sendDocument",
+            document={"file_name": upload.filename, "mime_type": upload.content_type,
+                      "contents": contents})
+        await self._record(message)
+        return self._message_json(message)
+
     async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._editable(params)
         text = str(params.get("text", ""))
@@ -390,6 +416,16 @@ class TelegramStub:
         }
         # Like Telegram, a message only ever shows its inline keyboard; a reply keyboard
         # (under the text box) or its removal is not part of the Message object.
+        if message.document is not None:
+            data.pop("text")
+            data["document"] = {
+                "file_id": f"doc{message.chat_id}_{message.message_id}",
+                "file_unique_id": f"u{message.chat_id}_{message.message_id}",
+                "file_name": message.document["file_name"],
+                "mime_type": message.document["mime_type"],
+                "file_size": len(message.document["contents"])}
+            if message.text:
+                data["caption"] = message.text
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
             data["reply_markup"] = message.reply_markup
         return data

@@ -1,0 +1,120 @@
+"""/appointments: a patient's upcoming sessions, each with Confirm / Reschedule / Cancel
+(the reminder's own handlers) and its .ics calendar file."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks, keyboards
+from bot.context import ClinicApp, ClinicContext
+from bot.rendering import calendar_for, describe_time
+from bot.scheduling import send_calendar
+from bot.texts import Button, Text
+from db.appointments import appointment_of_user, upcoming_of_user
+from db.models import Appointment, AppointmentStatus, utcnow
+from handlers.common import profile_of, reply, show_in_place
+
+logger = logging.getLogger(__name__)
+
+# More than a patient books ahead; the list stays one readable message.
+MAX_LISTED = 10
+
+
+async def list_appointments(update: Update, context: ClinicContext) -> None:
+    """/appointments: one button per upcoming session."""
+    text, keyboard = await _listing(update, context)
+    await reply(update, text, keyboard)
+
+
+async def back_to_list(update: Update, context: ClinicContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    text, keyboard = await _listing(update, context)
+    await show_in_place(query, text, keyboard)
+
+
+async def _listing(update: Update, context: ClinicContext
+                   ) -> tuple[str, InlineKeyboardMarkup | None]:
+    profile = profile_of(update)
+    content = context.content
+    if profile is None:
+        return content.text(Text.APPOINTMENTS_NONE), None
+    async with context.database.transaction() as session:
+        upcoming = await upcoming_of_user(session, profile.user_id, utcnow(), MAX_LISTED)
+    if not upcoming:
+        return content.text(Text.APPOINTMENTS_NONE), None
+    zone = context.settings.timezone
+    rows = [[InlineKeyboardButton(
+        f"{appointment.starts_at.astimezone(zone):%a %d %b, %H:%M}",
+        callback_data=callbacks.data(callbacks.SHOW_APPOINTMENT, appointment.id))]
+        for appointment in upcoming]
+    return (content.text(Text.APPOINTMENTS_LIST, count=len(upcoming)),
+            InlineKeyboardMarkup(rows))
+
+
+async def _own_upcoming(update: Update, context: ClinicContext) -> Appointment | None:
+    """The tapped appointment if it is this patient's, booked and not begun; else None
+    (a forged id gets silence, a past one the list again)."""
+    query = update.callback_query
+    profile = profile_of(update)
+    if query is None or profile is None:
+        return None
+    await query.answer()
+    appointment_id = callbacks.int_argument(context.match)
+    if appointment_id is None:
+        return None
+    async with context.database.transaction() as session:
+        found = await appointment_of_user(session, appointment_id, profile.user_id)
+    if found is None:
+        return None
+    appointment = found[0]
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= utcnow():
+        await reply(update, context.content.text(Text.APPOINTMENT_NOT_OPEN))
+        return None
+    return appointment
+
+
+async def show_appointment(update: Update, context: ClinicContext) -> None:
+    appointment = await _own_upcoming(update, context)
+    if appointment is None or update.callback_query is None:
+        return
+    content = context.content
+    text = content.text(
+        Text.APPOINTMENT_DETAIL, when=describe_time(appointment.starts_at, context),
+        minutes=appointment.duration_minutes,
+        practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
+        status=content.text(Text.STATUS_CONFIRMED if appointment.confirmed_at
+                            else Text.STATUS_BOOKED))
+    actions = keyboards.reminder(content, appointment.id).inline_keyboard
+    rows = [list(actions[0]),
+            [InlineKeyboardButton(content.button(Button.CALENDAR), callback_data=callbacks.data(
+                callbacks.CALENDAR, appointment.id))],
+            [InlineKeyboardButton(content.button(Button.ALL_APPOINTMENTS),
+                                  callback_data=callbacks.ALL_APPOINTMENTS)]]
+    await show_in_place(update.callback_query, text, InlineKeyboardMarkup(rows))
+
+
+async def send_ics(update: Update, context: ClinicContext) -> None:
+    appointment = await _own_upcoming(update, context)
+    chat = update.effective_chat
+    if appointment is None or chat is None:
+        return
+    if not await send_calendar(context, chat.id, calendar_for(context, appointment)):
+        await reply(update, context.content.text(Text.SOMETHING_WENT_WRONG))
+
+
+def register(application: ClinicApp) -> None:
+    application.add_handler(CommandHandler("appointments", list_appointments,
+                                           filters=filters.ChatType.PRIVATE))
+    application.add_handler(CallbackQueryHandler(
+        back_to_list, pattern=callbacks.pattern(callbacks.ALL_APPOINTMENTS,
+                                                with_argument=False)))
+    for prefix, callback in ((callbacks.SHOW_APPOINTMENT, show_appointment),
+                             (callbacks.CALENDAR, send_ics)):
+        application.add_handler(CallbackQueryHandler(
+            callback, pattern=callbacks.pattern(prefix, with_argument=True)))
