@@ -1,0 +1,102 @@
+"""Exactly once across a crash: the bot process is killed with SIGKILL after its first
+planned message, started again, and every later message arrives once, none twice."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot import booking
+from bot.config import ClinicSettings
+from db.migrate import upgrade_database_async
+from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
+from db.patients import TelegramProfile, record_messages_consent, register_patient
+from db.session import Database
+from tests.telegram_stub import Chat, TelegramStub, User
+from tests.test_run import bot_environment, start_bot
+
+TIMINGS = {"PRE_SESSION_LEAD": "4s", "REMINDER_LEAD": "2s", "CHANGE_NOTICE_DELAY": "1h",
+           "SCHEDULER_TOPUP_INTERVAL": "1s", "LOG_LEVEL": "INFO"}
+
+
+async def book_patients(env: dict[str, str], starts: list[tuple[User, datetime]]) -> None:
+    """Consenting patients with one session each, written as the running bot would."""
+    settings = ClinicSettings(_env_file=None, database_url=env["DATABASE_URL"],
+                              pre_session_lead="4s", reminder_lead="2s",
+                              change_notice_delay="1h")
+    await upgrade_database_async(settings.database_url)
+    database = Database(settings.database_url)
+    now = utcnow()
+    async with database.transaction() as session:
+        for user, starts_at in starts:
+            patient = await register_patient(session, TelegramProfile(
+                user.id, user.id, user.first_name, None, None, "en"), now)
+            await record_messages_consent(session, user.id, now)
+            await booking.book(session, settings, patient_id=patient.id, starts_at=starts_at,
+                               minutes=30, practitioner="Dr Chen", now=now)
+    await database.dispose()
+
+
+async def status_of(database_url: str, message_id: int) -> str | None:
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            return await session.scalar(
+                select(PlannedMessage.status).where(PlannedMessage.id == message_id))
+    finally:
+        await database.dispose()
+
+
+async def test_a_sigkill_after_the_first_message_loses_and_repeats_nothing(
+    telegram: TelegramStub, tmp_path: Path
+) -> None:
+    env = bot_environment(telegram, tmp_path) | TIMINGS
+    (tmp_path / "data").mkdir()
+    ann, bob = User(5101, "Ann"), User(5102, "Bob")
+    now = utcnow()
+    # Messages 2 s apart or more, so the kill cannot land inside another message's send.
+    await book_patients(env, [(ann, now + timedelta(seconds=16)),  # guide +12, reminder +14
+                              (bob, now + timedelta(seconds=22))])  # guide +18, reminder +20
+    ann_chat, bob_chat = Chat(telegram, ann), Chat(telegram, bob)
+    for user in (ann, bob):
+        telegram.add_chat(user.private_chat())  # they opened the bot earlier
+
+    first = await start_bot(env, tmp_path)
+    try:
+        guide = await ann_chat.next_message(timeout=20)
+        # The first message's row is marked sent (milliseconds after Telegram took it)...
+        for _ in range(100):
+            if await status_of(env["DATABASE_URL"], 1) == MessageStatus.SENT:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        first.send_signal(signal.SIGKILL)  # ...then the process dies without a goodbye.
+        await asyncio.wait_for(first.communicate(), 30)
+    assert first.returncode == -signal.SIGKILL
+
+    second = await start_bot(env, tmp_path)
+    try:
+        ann_reminder = await ann_chat.next_message(timeout=20)
+        bob_guide = await bob_chat.next_message(timeout=20)
+        bob_reminder = await bob_chat.next_message(timeout=20)
+        await asyncio.sleep(3)  # time for any duplicate to show itself
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(second.communicate(), 30)
+
+    assert "Getting ready" in guide.plain and "Getting ready" in bob_guide.plain
+    assert "Reminder" in ann_reminder.plain and "Reminder" in bob_reminder.plain
+    assert len(telegram.messages_to(ann.id)) == 2, [m.plain[:30] for m in
+                                                    telegram.messages_to(ann.id)]
+    assert len(telegram.messages_to(bob.id)) == 2
+    database = Database(env["DATABASE_URL"])
+    async with database.transaction() as session:
+        rows = list(await session.scalars(select(PlannedMessage).where(
+            PlannedMessage.kind.in_([MessageKind.GUIDE, MessageKind.REMINDER]))))
+    await database.dispose()
+    assert [(row.status, row.attempts) for row in rows] == [(MessageStatus.SENT, 1)] * 4, \
+        stderr.decode()[-2000:]
