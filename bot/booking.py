@@ -14,14 +14,31 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ClinicSettings
+from bot.phones import normalize_phone
 from bot.planning import message_plan, notice_due
-from db.appointments import book_appointment, cancel_appointment, record_notified
-from db.models import Appointment, AppointmentStatus, MessageKind
+from db.appointments import (
+    book_appointment,
+    cancel_appointment,
+    patient_by_phone,
+    patient_by_reference,
+    record_notified,
+)
+from db.models import Appointment, AppointmentStatus, MessageKind, Patient
 from db.planned import replan_message, skip_pending
 
 Planned = list[tuple[int, datetime]]
 # The messages a booking's time decides (the follow-up depends on an answer instead).
 TIMED_KINDS = (MessageKind.GUIDE, MessageKind.REMINDER, MessageKind.CHECKIN)
+
+
+async def find_patient(session: AsyncSession, settings: ClinicSettings, reference: str
+                       ) -> Patient | None:
+    """A patient named by @username, Telegram user id, or phone number (starting with +,
+    00 or 0; Telegram ids never start with 0)."""
+    if reference.startswith(("+", "0")):
+        phone = normalize_phone(reference, settings.phone_region)
+        return None if phone is None else await patient_by_phone(session, phone)
+    return await patient_by_reference(session, reference)
 
 
 async def book(

@@ -105,6 +105,14 @@ class Text(StrEnum):
     APPOINTMENTS_NONE = "appointments_none"
     APPOINTMENTS_LIST = "appointments_list"
     APPOINTMENT_DETAIL = "appointment_detail"
+    BOOK_ASK_WHO = "book_ask_who"
+    BOOK_ASK_DAY = "book_ask_day"
+    BOOK_ASK_TIME = "book_ask_time"
+    BOOK_ASK_TIME_AGAIN = "book_ask_time_again"
+    BOOK_ASK_LENGTH = "book_ask_length"
+    BOOK_ASK_PRACTITIONER = "book_ask_practitioner"
+    BOOK_CONFIRM = "book_confirm"
+    BOOK_STOPPED = "book_stopped"
     CALENDAR_SUMMARY = "calendar_summary"
     CALENDAR_DESCRIPTION = "calendar_description"
 
@@ -125,6 +133,8 @@ class Button(StrEnum):
     SHARE_PHONE = "share_phone"
     CALENDAR = "calendar"
     ALL_APPOINTMENTS = "all_appointments"
+    STOP = "stop"
+    BOOK_IT = "book_it"
     BETTER = "better"
     SAME = "same"
     WORSE = "worse"
@@ -180,6 +190,9 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.INVITE_LINKED: _spec("count"),
     Text.CALENDAR_SUMMARY: _spec("practitioner"),
     Text.APPOINTMENTS_LIST: _spec("count"),
+    Text.BOOK_ASK_DAY: _spec("patient"),
+    Text.BOOK_ASK_TIME: _spec("day"),
+    Text.BOOK_CONFIRM: _spec("patient when minutes practitioner", required="patient when"),
     Text.APPOINTMENT_DETAIL: _spec("when minutes practitioner status", required="when"),
     Text.INVITE_CREATED: _spec("patient link", required="link"),
     Text.INVITE_ALREADY_LINKED: _spec("patient"),

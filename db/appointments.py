@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -160,3 +160,14 @@ async def upcoming_of_user(session: AsyncSession, user_id: int, now: datetime, l
         .where(Patient.telegram_user_id == user_id,
                Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > now)
         .order_by(Appointment.starts_at).limit(limit)))
+
+
+async def recent_practitioners(session: AsyncSession, limit: int) -> list[str]:
+    """Practitioners of the latest bookings, most recent first, for the booking buttons."""
+    rows = await session.execute(
+        select(Appointment.practitioner, func.max(Appointment.created_at).label("latest"))
+        .where(Appointment.practitioner.is_not(None))
+        .group_by(Appointment.practitioner)
+        .order_by(func.max(Appointment.created_at).desc())
+        .limit(limit))
+    return [name for name, _ in rows if name]

@@ -1,22 +1,20 @@
-"""/book: staff put an appointment in, and its "what to expect" guide is planned."""
+"""/book: staff put an appointment in, and its messages are planned."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import booking
 from bot.context import ClinicApp, ClinicContext
-from bot.phones import normalize_phone
 from bot.rendering import describe_time
 from bot.scheduling import schedule_soon
 from bot.texts import Text
-from db.appointments import patient_by_phone, patient_by_reference
-from db.models import MessageKind, Patient, utcnow
+from db.models import MessageKind, utcnow
+from handlers import booking_dialog
 from handlers.common import reply, staff_only
 
 logger = logging.getLogger(__name__)
@@ -26,26 +24,32 @@ DEFAULT_MINUTES = 60
 
 @staff_only
 async def book(update: Update, context: ClinicContext) -> None:
-    """Book a patient in (staff only) and plan their guide and reminder."""
-    content = context.content
+    """/book PATIENT DATE TIME [MINUTES] [PRACTITIONER]: book a patient in (staff only)."""
     parsed = parse_booking(context.args or [], context)
     if parsed is None:
-        await reply(update, content.text(Text.BOOK_USAGE))
+        await reply(update, context.content.text(Text.BOOK_USAGE))
         return
-    reference, starts_at, minutes, practitioner = parsed
+    await complete_booking(update, context, *parsed)
+
+
+async def complete_booking(update: Update, context: ClinicContext, reference: str,
+                           starts_at: datetime, minutes: int, practitioner: str | None) -> bool:
+    """Book and plan the messages, then tell the staff member; the end of both the typed
+    and the guided /book. False if nothing was booked (the reason was given)."""
+    content = context.content
     now = utcnow()
     if starts_at <= now:
         await reply(update, content.text(Text.BOOK_IN_PAST))
-        return
+        return False
     async with context.database.transaction() as session:
-        patient = await find_patient(session, context, reference)
+        patient = await booking.find_patient(session, context.settings, reference)
         if patient is not None:
             appointment, plan, planned = await booking.book(
                 session, context.settings, patient_id=patient.id, starts_at=starts_at,
                 minutes=minutes, practitioner=practitioner, now=now)
     if patient is None:
         await reply(update, content.text(Text.BOOK_UNKNOWN_PATIENT, reference=reference))
-        return
+        return False
     logger.info("Appointment %d booked for patient %d", appointment.id, patient.id)
     assert context.job_queue is not None
     schedule_soon(context.job_queue, context.settings, planned, now)
@@ -61,16 +65,7 @@ async def book(update: Update, context: ClinicContext) -> None:
     else:
         guide = content.text(Text.BOOKED_GUIDE_AT, when=describe_time(guide_at, context))
     await reply(update, f"{booked}\n{guide}")
-
-
-async def find_patient(session: AsyncSession, context: ClinicContext, reference: str
-                       ) -> Patient | None:
-    """A patient named by @username, Telegram user id, or phone number (starting with +,
-    00 or 0; Telegram ids never start with 0)."""
-    if reference.startswith(("+", "0")):
-        phone = normalize_phone(reference, context.settings.phone_region)
-        return None if phone is None else await patient_by_phone(session, phone)
-    return await patient_by_reference(session, reference)
+    return True
 
 
 def parse_booking(
@@ -97,4 +92,6 @@ def parse_booking(
 
 
 def register(application: ClinicApp) -> None:
+    # Without arguments, /book is the guided dialog (handlers/booking_dialog.py).
+    application.add_handler(booking_dialog.conversation(complete_booking))
     application.add_handler(CommandHandler("book", book))
