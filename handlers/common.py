@@ -18,10 +18,12 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
+from bot import callbacks
 from bot.context import ClinicContext
 from bot.telegram_html import escape
 from bot.texts import Text
-from db.models import Patient
+from db.appointments import appointment_of_user
+from db.models import Appointment, AppointmentStatus, Patient, utcnow
 from db.patients import TelegramProfile
 
 logger = logging.getLogger(__name__)
@@ -121,3 +123,28 @@ async def show_in_place(
                 await query.message.chat.send_message(text, reply_markup=keyboard)
             return
         raise
+
+
+async def own_open_appointment(
+    update: Update, context: ClinicContext
+) -> tuple[Appointment, Patient] | None:
+    """The appointment a tapped button names, if it is the tapping patient's own, still
+    booked and not begun. Someone else's id is met with silence; a closed one with a
+    short note."""
+    query = update.callback_query
+    profile = profile_of(update)
+    if query is None or profile is None:
+        return None
+    await query.answer()
+    appointment_id = callbacks.int_argument(context.match)
+    if appointment_id is None:
+        return None
+    async with context.database.transaction() as session:
+        found = await appointment_of_user(session, appointment_id, profile.user_id)
+    if found is None:
+        return None
+    appointment, patient = found
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= utcnow():
+        await reply(update, context.content.text(Text.APPOINTMENT_NOT_OPEN))
+        return None
+    return appointment, patient

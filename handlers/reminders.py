@@ -16,35 +16,17 @@ from bot.content import Html
 from bot.context import ClinicApp, ClinicContext
 from bot.rendering import describe_time, describe_visit, same_day_visit
 from bot.texts import Text
-from db.appointments import appointment_of_user, record_answer
-from db.models import Appointment, AppointmentStatus, Patient, utcnow
-from handlers.common import patient_mention, profile_of, replace_buttons, reply, tell_staff
+from db.appointments import record_answer
+from db.models import Appointment, utcnow
+from handlers.common import (
+    own_open_appointment,
+    patient_mention,
+    replace_buttons,
+    reply,
+    tell_staff,
+)
 
 logger = logging.getLogger(__name__)
-
-
-async def _own_open_appointment(
-    update: Update, context: ClinicContext
-) -> tuple[Appointment, Patient] | None:
-    """The tapped appointment if it is the patient's own, still booked and not begun.
-    Someone else's id is met with silence; a closed one with a short note."""
-    query = update.callback_query
-    profile = profile_of(update)
-    if query is None or profile is None:
-        return None
-    await query.answer()
-    appointment_id = callbacks.int_argument(context.match)
-    if appointment_id is None:
-        return None
-    async with context.database.transaction() as session:
-        found = await appointment_of_user(session, appointment_id, profile.user_id)
-    if found is None:
-        return None
-    appointment, patient = found
-    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= utcnow():
-        await reply(update, context.content.text(Text.APPOINTMENT_NOT_OPEN))
-        return None
-    return appointment, patient
 
 
 async def _drop_buttons(update: Update) -> None:
@@ -60,7 +42,7 @@ async def _visit(context: ClinicContext, appointment: Appointment) -> list[Appoi
 
 async def confirm(update: Update, context: ClinicContext) -> None:
     """Record that the patient is coming, and thank them."""
-    found = await _own_open_appointment(update, context)
+    found = await own_open_appointment(update, context)
     if found is None:
         return
     visit = await _visit(context, found[0])
@@ -75,7 +57,7 @@ async def confirm(update: Update, context: ClinicContext) -> None:
 
 async def reschedule(update: Update, context: ClinicContext) -> None:
     """Tell the staff the patient wants another time; staff take it from there."""
-    found = await _own_open_appointment(update, context)
+    found = await own_open_appointment(update, context)
     if found is None:
         return
     appointment, patient = found
@@ -92,7 +74,7 @@ async def reschedule(update: Update, context: ClinicContext) -> None:
 
 async def ask_to_cancel(update: Update, context: ClinicContext) -> None:
     """One more tap before cancelling: show Yes / No in place of the buttons."""
-    found = await _own_open_appointment(update, context)
+    found = await own_open_appointment(update, context)
     if found is None:
         return
     appointment, _ = found
@@ -104,7 +86,7 @@ async def ask_to_cancel(update: Update, context: ClinicContext) -> None:
 
 async def cancel(update: Update, context: ClinicContext) -> None:
     """Cancel the appointment and its later messages, and tell the staff."""
-    found = await _own_open_appointment(update, context)
+    found = await own_open_appointment(update, context)
     if found is None:
         return
     appointment, patient = found
@@ -124,7 +106,7 @@ async def cancel(update: Update, context: ClinicContext) -> None:
 
 async def keep(update: Update, context: ClinicContext) -> None:
     """The patient changed their mind about cancelling: nothing changes."""
-    if await _own_open_appointment(update, context) is not None:
+    if await own_open_appointment(update, context) is not None:
         await _drop_buttons(update)
 
 

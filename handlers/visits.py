@@ -13,9 +13,9 @@ from bot.context import ClinicApp, ClinicContext
 from bot.rendering import calendar_for, describe_time
 from bot.scheduling import send_calendar
 from bot.texts import Button, Text
-from db.appointments import appointment_of_user, upcoming_of_user
-from db.models import Appointment, AppointmentStatus, utcnow
-from handlers.common import profile_of, reply, show_in_place
+from db.appointments import upcoming_of_user
+from db.models import utcnow
+from handlers.common import own_open_appointment, profile_of, reply, show_in_place
 
 logger = logging.getLogger(__name__)
 
@@ -57,32 +57,11 @@ async def _listing(update: Update, context: ClinicContext
             InlineKeyboardMarkup(rows))
 
 
-async def _own_upcoming(update: Update, context: ClinicContext) -> Appointment | None:
-    """The tapped appointment if it is this patient's, booked and not begun; else None
-    (a forged id gets silence, a past one the list again)."""
-    query = update.callback_query
-    profile = profile_of(update)
-    if query is None or profile is None:
-        return None
-    await query.answer()
-    appointment_id = callbacks.int_argument(context.match)
-    if appointment_id is None:
-        return None
-    async with context.database.transaction() as session:
-        found = await appointment_of_user(session, appointment_id, profile.user_id)
-    if found is None:
-        return None
-    appointment = found[0]
-    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= utcnow():
-        await reply(update, context.content.text(Text.APPOINTMENT_NOT_OPEN))
-        return None
-    return appointment
-
-
 async def show_appointment(update: Update, context: ClinicContext) -> None:
-    appointment = await _own_upcoming(update, context)
-    if appointment is None or update.callback_query is None:
+    found = await own_open_appointment(update, context)
+    if found is None or update.callback_query is None:
         return
+    appointment = found[0]
     content = context.content
     text = content.text(
         Text.APPOINTMENT_DETAIL, when=describe_time(appointment.starts_at, context),
@@ -100,11 +79,11 @@ async def show_appointment(update: Update, context: ClinicContext) -> None:
 
 
 async def send_ics(update: Update, context: ClinicContext) -> None:
-    appointment = await _own_upcoming(update, context)
+    found = await own_open_appointment(update, context)
     chat = update.effective_chat
-    if appointment is None or chat is None:
+    if found is None or chat is None:
         return
-    if not await send_calendar(context, chat.id, calendar_for(context, appointment)):
+    if not await send_calendar(context, chat.id, calendar_for(context, found[0])):
         await reply(update, context.content.text(Text.SOMETHING_WENT_WRONG))
 
 

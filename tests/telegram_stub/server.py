@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.telegram_stub.checks import MAX_CAPTION, checked_markup, checked_text
 from tests.telegram_stub.limits import FloodControl, FloodLimits
-from tests.telegram_stub.markup import EntityError, parse_html, utf16_length
+from tests.telegram_stub.markup import utf16_length
 from tests.telegram_stub.models import (
     BLOCKED,
     CHAT_NOT_FOUND,
@@ -32,9 +33,6 @@ from tests.telegram_stub.wire import read_parameters
 
 TOKEN = "123456789:AAStandInForTelegramLoopbackTests_0123456"
 BOT_USERNAME = "ClinicTestBot"
-MAX_TEXT = 4096
-MAX_CALLBACK_DATA = 64
-MAX_CAPTION = 1024
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 # Methods that deliver a message and so count toward flood control.
@@ -244,8 +242,8 @@ class TelegramStub:
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._deliverable_chat(params)
         text = str(params.get("text", ""))
-        plain = self._check_text(text, params.get("parse_mode"))
-        markup = self._check_markup(params.get("reply_markup"))
+        plain = checked_text(text, params.get("parse_mode"))
+        markup = checked_markup(params.get("reply_markup"))
         self._admit("sendMessage", chat_id)
         message = BotMessage(chat_id=chat_id, message_id=self._take_message_id(chat_id),
                              text=text, plain=plain, parse_mode=params.get("parse_mode"),
@@ -270,7 +268,7 @@ class TelegramStub:
         message = BotMessage(
             chat_id=chat_id, message_id=self._take_message_id(chat_id), text=caption,
             plain=caption, parse_mode=params.get("parse_mode"),
-            reply_markup=self._check_markup(params.get("reply_markup")), method="sendDocument",
+            reply_markup=checked_markup(params.get("reply_markup")), method="sendDocument",
             document={"file_name": upload.filename, "mime_type": upload.content_type,
                       "contents": contents})
         await self._record(message)
@@ -279,8 +277,8 @@ class TelegramStub:
     async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._editable(params)
         text = str(params.get("text", ""))
-        plain = self._check_text(text, params.get("parse_mode"))
-        markup = self._check_markup(params.get("reply_markup"))
+        plain = checked_text(text, params.get("parse_mode"))
+        markup = checked_markup(params.get("reply_markup"))
         if text == message.text and markup == message.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified: specified new message "
                            "content and reply markup are exactly the same as a current content "
@@ -292,7 +290,7 @@ class TelegramStub:
 
     async def _edit_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._editable(params)
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = checked_markup(params.get("reply_markup"))
         if markup == message.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified: specified new message "
                            "content and reply markup are exactly the same as a current content "
@@ -347,40 +345,6 @@ class TelegramStub:
         retry_after = self.flood.admit(chat_id)
         if retry_after is not None:
             raise too_many_requests(retry_after)
-
-    def _check_text(self, text: str, parse_mode: object) -> str:
-        if not text.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        plain = text
-        if str(parse_mode).upper() == "HTML":
-            try:
-                plain = parse_html(text)
-            except EntityError as error:
-                raise ApiError(400, f"Bad Request: {error}") from None
-        if utf16_length(plain) > MAX_TEXT:
-            raise ApiError(400, "Bad Request: message is too long")
-        if not plain.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        return plain
-
-    def _check_markup(self, markup: object) -> dict[str, Any] | None:
-        if markup is None:
-            return None
-        if not isinstance(markup, dict):
-            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-        for row in markup.get("keyboard", []):
-            for button in row:
-                label = button if isinstance(button, str) else button.get("text", "")
-                if not str(label).strip():
-                    raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
-        for row in markup.get("inline_keyboard", []):
-            for button in row:
-                if not str(button.get("text", "")).strip():
-                    raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
-                data = button.get("callback_data")
-                if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
-                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-        return markup
 
     def _editable(self, params: dict[str, Any]) -> BotMessage:
         key = (params.get("chat_id"), params.get("message_id"))

@@ -1,0 +1,51 @@
+"""What Telegram refuses in a message before sending it: empty or over-long text, broken
+HTML, empty button labels and callback data outside 1-64 bytes (all 400s)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.telegram_stub.markup import EntityError, parse_html, utf16_length
+from tests.telegram_stub.models import ApiError
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+
+
+def checked_text(text: str, parse_mode: object) -> str:
+    """The text as the user will read it (markup parsed), or the 400 Telegram gives."""
+    if not text.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    plain = text
+    if str(parse_mode).upper() == "HTML":
+        try:
+            plain = parse_html(text)
+        except EntityError as error:
+            raise ApiError(400, f"Bad Request: {error}") from None
+    if utf16_length(plain) > MAX_TEXT:
+        raise ApiError(400, "Bad Request: message is too long")
+    if not plain.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    return plain
+
+
+def checked_markup(markup: object) -> dict[str, Any] | None:
+    """An inline or reply keyboard, or the 400 Telegram gives for a bad one."""
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    for row in markup.get("keyboard", []):
+        for button in row:
+            label = button if isinstance(button, str) else button.get("text", "")
+            if not str(label).strip():
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if not str(button.get("text", "")).strip():
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return markup
