@@ -4,9 +4,10 @@ Columns (header row; order free, names case-insensitive, `,` `;` or tab between 
 starts_at (ISO 8601; without an offset it is clinic time), duration_minutes (default 60),
 practitioner, name, booking_ref (optional), and telegram_user_id and/or phone.
 
-A row is found again on the next import by its booking_ref, or without one by the
-patient, the clinic-time date and the practitioner. So importing the same file twice
-changes nothing, and a changed time moves that appointment and plans its messages again.
+A row is found again on the next import by its booking_ref, or without one by its
+phone (else its Telegram id), the clinic-time date and the practitioner. So importing
+the same file twice changes nothing, and a changed time moves that appointment and plans
+its messages again.
 Each bad row is reported with its line and reason; the good rows still go in, in one
 transaction. The running bot picks new messages up at its next top-up (within
 SCHEDULER_TOPUP_INTERVAL).
@@ -167,8 +168,11 @@ async def _import_row(session: AsyncSession, settings: ClinicSettings, row: Impo
     patient = await _find_patient(session, row, now, report)
     if isinstance(patient, str):
         return patient
+    # Keyed on what the file says, not on the patient record, which changes when the
+    # patient links Telegram and their record is merged.
+    who = row.phone or f"tg{row.telegram_user_id}"
     key = (f"ref:{row.booking_ref}" if row.booking_ref else
-           f"auto:{patient.id}:{row.starts_at.astimezone(settings.timezone).date()}:"
+           f"auto:{who}:{row.starts_at.astimezone(settings.timezone).date()}:"
            f"{(row.practitioner or '').casefold()}")
     existing = await session.scalar(select(Appointment).where(Appointment.import_key == key))
     if existing is None:

@@ -82,7 +82,9 @@ async def got_who(update: Update, context: ClinicContext) -> int:
     message = update.effective_message
     if message is None or not message.text:
         return WHO
-    reference = message.text.strip().split()[0][:64]
+    text = message.text.strip()
+    # A phone number may be written with spaces; a username or id is one word.
+    reference = (text if text.startswith(("+", "0")) else text.split()[0])[:64]
     async with context.database.transaction() as session:
         patient = await find_patient(session, context.settings, reference)
     if patient is None:

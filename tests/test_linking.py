@@ -121,6 +121,8 @@ async def test_sharing_the_phone_links_an_imported_record(
     [record] = await patients(clinic)
     assert record.telegram_user_id == ann.user.id and record.phone == "+447700900123"
     assert await appointment_owner(clinic) == record.id
+    again = await import_file(csv_file, settings)  # the record she was merged from is gone
+    assert (again.added, again.unchanged) == (0, 1)
 
 
 async def test_someone_elses_contact_card_links_nothing(clinic: Clinic) -> None:
