@@ -29,7 +29,7 @@ from db.models import (
 )
 from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
 from tests.telegram_stub import ApiError, BotMessage, Chat, TelegramStub
-from tests.test_appointments import consenting_patient
+from tests.test_appointments import LONDON, consenting_patient
 
 
 @pytest.fixture
@@ -116,6 +116,10 @@ async def test_a_high_score_alerts_the_staff_at_once_and_only_once(
     stored = await answer(clinic)
     assert stored.score == 8 and stored.trend == Trend.WORSE
     assert stored.escalated_at is not None
+    started = utcnow() - timedelta(minutes=30)
+    if started.astimezone(LONDON).date() == utcnow().astimezone(LONDON).date():
+        today = await clinic.staff_member().ask("/today")
+        assert "Ann (Dr Chen): booked · check-in 8/10, 👎 Worse ⚠️" in today.plain
 
 
 async def test_worse_alerts_the_staff_even_with_a_moderate_score(
