@@ -222,6 +222,24 @@ async def test_warning_signs_after_a_check_in_reach_the_staff_with_the_patients_
     await staff.no_reply(0.3)
 
 
+async def test_a_warning_sign_typed_before_the_check_in_is_recorded_as_sent_still_counts(
+    checking_clinic: Clinic,
+) -> None:
+    clinic = checking_clinic
+    ann = await consenting_patient(clinic)
+    staff = clinic.staff_chat()
+    clinic.telegram.hold_answers()  # the check-in arrives; the bot has not heard back yet
+    await book_session(clinic, ann)
+    await ann.next_message(timeout=6)
+
+    await ann.say("my arm is swelling and red")
+    alert = await staff.next_message()  # sent while the check-in's answer is still held
+    clinic.telegram.release_answers()
+
+    assert "Warning sign after a session" in alert.plain
+    assert "needs a person's attention" in (await ann.next_message()).plain
+
+
 async def test_warning_words_without_a_recent_check_in_go_to_the_faq_as_usual(
     checking_clinic: Clinic,
 ) -> None:

@@ -1,9 +1,12 @@
 """What Telegram refuses in a message before sending it: empty or over-long text, broken
-HTML, empty button labels and callback data outside 1-64 bytes (all 400s)."""
+HTML, empty button labels and callback data outside 1-64 bytes, malformed command lists
+(all 400s)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from aiohttp import web
 
 from tests.telegram_stub.markup import EntityError, parse_html, utf16_length
 from tests.telegram_stub.models import ApiError
@@ -11,6 +14,7 @@ from tests.telegram_stub.models import ApiError
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 def checked_text(text: str, parse_mode: object) -> str:
@@ -49,3 +53,34 @@ def checked_markup(markup: object) -> dict[str, Any] | None:
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
     return markup
+
+
+def checked_commands(commands: object) -> list[dict[str, Any]]:
+    """A command menu as setMyCommands accepts it: up to 100 lowercase names of 1-32
+    letters, digits or underscores, each with a description of 1-256 characters."""
+    if not isinstance(commands, list) or len(commands) > 100:
+        raise ApiError(400, "Bad Request: commands must be an array of up to 100 items")
+    for command in commands:
+        name, description = command.get("command", ""), command.get("description", "")
+        if not (1 <= len(name) <= 32 and name.replace("_", "").isalnum()
+                and name == name.lower()):
+            raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        if not 1 <= len(description) <= 256:
+            raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+    return commands
+
+
+def checked_upload(params: dict[str, Any]) -> tuple[web.FileField, bytes, str]:
+    """A sendDocument's file, its bytes and its caption, as Telegram accepts them."""
+    upload = params.get("document")
+    if not isinstance(upload, web.FileField):
+        raise ApiError(400, "Bad Request: there is no document in the request")
+    contents = upload.file.read()
+    if not contents:
+        raise ApiError(400, "Bad Request: file must be non-empty")
+    if len(contents) > MAX_UPLOAD_BYTES:
+        raise ApiError(413, "Request Entity Too Large")
+    caption = str(params.get("caption", ""))
+    if utf16_length(caption) > MAX_CAPTION:
+        raise ApiError(400, "Bad Request: message caption is too long")
+    return upload, contents, caption

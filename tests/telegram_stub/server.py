@@ -18,7 +18,12 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from tests.telegram_stub.checks import MAX_CAPTION, checked_markup, checked_text
+from tests.telegram_stub.checks import (
+    checked_commands,
+    checked_markup,
+    checked_text,
+    checked_upload,
+)
 from tests.telegram_stub.limits import FloodControl, FloodLimits
 from tests.telegram_stub.markup import utf16_length
 from tests.telegram_stub.models import (
@@ -29,11 +34,11 @@ from tests.telegram_stub.models import (
     User,
     too_many_requests,
 )
-from tests.telegram_stub.wire import read_parameters
+from tests.telegram_stub.webhook import WEBHOOK_ACTIVE, WebhookDelivery
+from tests.telegram_stub.wire import message_json, read_parameters
 
 TOKEN = "123456789:AAStandInForTelegramLoopbackTests_0123456"
 BOT_USERNAME = "ClinicTestBot"
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 # Methods that deliver a message and so count toward flood control.
 _SENDING = {"sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage"}
@@ -44,8 +49,11 @@ T = TypeVar("T")
 class TelegramStub:
     """Start with `await stub.start()`; point the bot at `stub.base_url`."""
 
-    def __init__(self, token: str = TOKEN, limits: FloodLimits | None = None) -> None:
+    def __init__(self, token: str = TOKEN, limits: FloodLimits | None = None,
+                 latency: float = 0.0) -> None:
         self.token = token
+        # Seconds each answer takes, as a round trip to Telegram would (the benchmark's).
+        self.latency = latency
         self.bot_id = int(token.split(":", 1)[0])
         self.flood = FloodControl(limits or FloodLimits())
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -56,6 +64,9 @@ class TelegramStub:
         self.chats: dict[int, dict[str, Any]] = {}
         self.blocked: set[int] = set()
         self._faults: dict[str, deque[ApiError]] = defaultdict(deque)
+        # While set, answers wait: the message is delivered, the bot does not hear so.
+        self._answers_flow = asyncio.Event()
+        self._answers_flow.set()
         self._messages: dict[tuple[int, int], BotMessage] = {}
         self._next_message_id: dict[int, int] = defaultdict(lambda: 1)
         self._updates: list[dict[str, Any]] = []
@@ -64,10 +75,12 @@ class TelegramStub:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.base_url = ""
+        self.webhook = WebhookDelivery()
         self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
-            "deletewebhook": self._true,
+            "setwebhook": self.webhook.set,
+            "deletewebhook": self.webhook.delete,
             "getwebhookinfo": self._webhook_info,
             "sendmessage": self._send_message,
             "senddocument": self._send_document,
@@ -99,6 +112,7 @@ class TelegramStub:
         async with self._changed:
             self._closing = True
             self._changed.notify_all()
+        await self.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -110,6 +124,14 @@ class TelegramStub:
 
     def messages_to(self, chat_id: int) -> list[BotMessage]:
         return [message for message in self.sent if message.chat_id == chat_id]
+
+    def hold_answers(self) -> None:
+        """Deliver what the bot sends but keep it waiting for the answers, as when the
+        network drops after Telegram took a message."""
+        self._answers_flow.clear()
+
+    def release_answers(self) -> None:
+        self._answers_flow.set()
 
     def fail_next(self, method: str, error: ApiError, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with `error` (429, 5xx, ...)."""
@@ -156,7 +178,8 @@ class TelegramStub:
             if text.startswith("/"):
                 command = text.split()[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0,
-                                        "length": utf16_length(command)}]
+                                        "length": utf16_length(command)},
+                                       *fields.get("entities", [])]
         await self.push_update({"message": message})
         return message
 
@@ -182,7 +205,10 @@ class TelegramStub:
         async with self._changed:
             update_id = self._next_update_id
             self._next_update_id += 1
-            self._updates.append({"update_id": update_id, **update})
+            if self.webhook.active:
+                self.webhook.enqueue({"update_id": update_id, **update})
+            else:
+                self._updates.append({"update_id": update_id, **update})
             self._changed.notify_all()
         return update_id
 
@@ -205,7 +231,13 @@ class TelegramStub:
             faults = self._faults.get(method.lower())
             if faults:
                 raise faults.popleft()
+            if self.latency:
+                await asyncio.sleep(self.latency / 2)  # the request on its way in
             result = await handler(params)
+            if method.lower() in _SENDING:
+                await self._answers_flow.wait()
+            if self.latency:
+                await asyncio.sleep(self.latency / 2)  # and the answer on its way back
         except ApiError as error:
             self.rejections.append((method, error.code, error.description))
             return web.json_response(error.body(), status=error.code)
@@ -222,10 +254,11 @@ class TelegramStub:
                 "can_read_all_group_messages": False, "supports_inline_queries": False}
 
     async def _webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return self.webhook.info(len(self._updates))
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook.active:
+            raise WEBHOOK_ACTIVE
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
@@ -253,17 +286,7 @@ class TelegramStub:
 
     async def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._deliverable_chat(params)
-        upload = params.get("document")
-        if not isinstance(upload, web.FileField):
-            raise ApiError(400, "Bad Request: there is no document in the request")
-        contents = upload.file.read()
-        if not contents:
-            raise ApiError(400, "Bad Request: file must be non-empty")
-        if len(contents) > MAX_UPLOAD_BYTES:
-            raise ApiError(413, "Request Entity Too Large")
-        caption = str(params.get("caption", ""))
-        if utf16_length(caption) > MAX_CAPTION:
-            raise ApiError(400, "Bad Request: message caption is too long")
+        upload, contents, caption = checked_upload(params)
         self._admit("sendDocument", chat_id)
         message = BotMessage(
             chat_id=chat_id, message_id=self._take_message_id(chat_id), text=caption,
@@ -312,16 +335,7 @@ class TelegramStub:
         return True
 
     async def _set_my_commands(self, params: dict[str, Any]) -> bool:
-        commands = params.get("commands")
-        if not isinstance(commands, list) or len(commands) > 100:
-            raise ApiError(400, "Bad Request: commands must be an array of up to 100 items")
-        for command in commands:
-            name, description = command.get("command", ""), command.get("description", "")
-            if not (1 <= len(name) <= 32 and name.replace("_", "").isalnum()
-                    and name == name.lower()):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-            if not 1 <= len(description) <= 256:
-                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        commands = checked_commands(params.get("commands"))
         scope = params.get("scope") or {"type": "default"}
         if scope.get("type") == "chat" and int(scope["chat_id"]) not in self.chats:
             raise CHAT_NOT_FOUND
@@ -365,34 +379,15 @@ class TelegramStub:
             self._changed.notify_all()
 
     async def _record_edit(self, message: BotMessage) -> None:
+        # Counted with the change itself, before any wait: a test that sees the new text
+        # sees its edit counted.
+        message.edits += 1
         async with self._changed:
-            message.edits += 1
             self._changed.notify_all()
 
     def _message_json(self, message: BotMessage) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "message_id": message.message_id,
-            "from": {"id": self.bot_id, "is_bot": True, "first_name": "Clinic Test Bot",
-                     "username": BOT_USERNAME},
-            "chat": self.chats.get(message.chat_id, {"id": message.chat_id, "type": "private"}),
-            "date": int(time.time()),
-            "text": message.plain,
-        }
-        # Like Telegram, a message only ever shows its inline keyboard; a reply keyboard
-        # (under the text box) or its removal is not part of the Message object.
-        if message.document is not None:
-            data.pop("text")
-            data["document"] = {
-                "file_id": f"doc{message.chat_id}_{message.message_id}",
-                "file_unique_id": f"u{message.chat_id}_{message.message_id}",
-                "file_name": message.document["file_name"],
-                "mime_type": message.document["mime_type"],
-                "file_size": len(message.document["contents"])}
-            if message.text:
-                data["caption"] = message.text
-        if message.reply_markup and "inline_keyboard" in message.reply_markup:
-            data["reply_markup"] = message.reply_markup
-        return data
+        chat = self.chats.get(message.chat_id, {"id": message.chat_id, "type": "private"})
+        return message_json(message, self.bot_id, BOT_USERNAME, chat)
 
 
 def _scope_key(scope: dict[str, Any]) -> str:

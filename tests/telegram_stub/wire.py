@@ -1,12 +1,15 @@
-"""The Bot API's request format: parameters as a form (JSON-encoded where not plain
-strings, as python-telegram-bot sends them), multipart, or a JSON body."""
+"""The Bot API's wire format: parameters as a form (JSON-encoded where not plain strings,
+as python-telegram-bot sends them), multipart, or a JSON body; Message objects back."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from aiohttp import web
+
+from tests.telegram_stub.models import BotMessage
 
 JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
                "link_preview_options", "reply_parameters", "caption_entities"}
@@ -36,3 +39,32 @@ def _decode(key: str, value: Any) -> Any:
     if key in BOOL_FIELDS:
         return value.lower() == "true"
     return value
+
+
+def message_json(message: BotMessage, bot_id: int, bot_username: str,
+                 chat: dict[str, Any]) -> dict[str, Any]:
+    """The Message object Telegram returns for what the bot sent."""
+    data: dict[str, Any] = {
+        "message_id": message.message_id,
+        "from": {"id": bot_id, "is_bot": True, "first_name": "Clinic Test Bot",
+                 "username": bot_username},
+        "chat": chat,
+        "date": int(time.time()),
+        "text": message.plain,
+    }
+    # Like Telegram, a message only ever shows its inline keyboard; a reply keyboard
+    # (under the text box) or its removal is not part of the Message object.
+    if message.document is not None:
+        data.pop("text")
+        data["document"] = {
+            "file_id": f"doc{message.chat_id}_{message.message_id}",
+            "file_unique_id": f"u{message.chat_id}_{message.message_id}",
+            "file_name": message.document["file_name"],
+            "mime_type": message.document["mime_type"],
+            "file_size": len(message.document["contents"])}
+        if message.text:
+            data["caption"] = message.text
+    if message.reply_markup and "inline_keyboard" in message.reply_markup:
+        data["reply_markup"] = message.reply_markup
+    return data
+
