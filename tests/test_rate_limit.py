@@ -1,0 +1,142 @@
+"""The shared rate limiter on its own, with a recording callback in place of Telegram:
+overall slots by priority, the per-chat pace, the 429 pause, and tickets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.rate_limit import PRIVATE_BURST, ClinicRateLimiter, Priority
+
+
+class Recorder:
+    """A stand-in for the HTTP call: notes when each request went out."""
+
+    def __init__(self, answer_after: float = 0.0) -> None:
+        self.started: list[tuple[float, str]] = []
+        self.answer_after = answer_after
+        self.refusals: dict[str, int] = {}
+
+    async def call(self, name: str) -> dict[str, Any]:
+        self.started.append((time.monotonic(), name))
+        if self.refusals.get(name):
+            self.refusals[name] -= 1
+            raise RetryAfter(1)
+        await asyncio.sleep(self.answer_after)
+        return {"ok": name}
+
+
+@pytest.fixture
+async def limiter() -> AsyncIterator[ClinicRateLimiter]:
+    limiter = ClinicRateLimiter(overall_per_second=3)
+    await limiter.initialize()
+    yield limiter
+    await limiter.shutdown()
+
+
+def send(limiter: ClinicRateLimiter, recorder: Recorder, name: str, chat_id: int,
+         priority: Priority = Priority.REPLY) -> asyncio.Task[Any]:
+    return asyncio.create_task(limiter.process_request(
+        recorder.call, (name,), {}, "sendMessage", {"chat_id": chat_id}, priority))
+
+
+async def test_a_reply_overtakes_queued_broadcast_messages(limiter: ClinicRateLimiter) -> None:
+    recorder = Recorder()
+    bulk = [send(limiter, recorder, f"bulk{n}", 1000 + n, Priority.BULK) for n in range(6)]
+    await asyncio.sleep(0.1)  # three are out; three wait for the next second
+    reply = send(limiter, recorder, "reply", 7)
+    await asyncio.gather(*bulk, reply)
+
+    order = [name for _, name in recorder.started]
+    assert order[:3] == ["bulk0", "bulk1", "bulk2"]
+    assert order[3] == "reply"
+
+
+async def test_no_second_holds_more_than_the_overall_limit(limiter: ClinicRateLimiter) -> None:
+    recorder = Recorder(answer_after=0.05)
+    await asyncio.gather(*(send(limiter, recorder, f"m{n}", 2000 + n, Priority.BULK)
+                           for n in range(9)))
+
+    starts = [at for at, _ in recorder.started]
+    for at in starts:
+        within_a_second = [other for other in starts if at - 1.0 < other <= at]
+        assert len(within_a_second) <= 3
+    assert starts[-1] - starts[0] >= 2.0  # nine at three a second
+
+
+async def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
+    limiter = ClinicRateLimiter(overall_per_second=30)
+    await limiter.initialize()
+    recorder = Recorder()
+    try:
+        await asyncio.gather(*(send(limiter, recorder, f"m{n}", 42)
+                               for n in range(PRIVATE_BURST + 2)))
+    finally:
+        await limiter.shutdown()
+
+    starts = [at for at, _ in recorder.started]
+    burst = starts[PRIVATE_BURST - 1] - starts[0]
+    assert burst < 0.2
+    assert starts[PRIVATE_BURST] - starts[0] >= 0.95
+    assert starts[PRIVATE_BURST + 1] - starts[PRIVATE_BURST] >= 0.95
+
+
+async def test_a_429_pauses_everyone_then_retries_the_message(
+    limiter: ClinicRateLimiter,
+) -> None:
+    recorder = Recorder()
+    recorder.refusals["first"] = 1
+    first = send(limiter, recorder, "first", 1)
+    await asyncio.sleep(0.05)
+    other = send(limiter, recorder, "other", 2)
+
+    assert await first == {"ok": "first"}
+    assert await other == {"ok": "other"}
+    times = {name: at for at, name in recorder.started}  # the last start of each
+    refused_at = recorder.started[0][0]
+    assert times["other"] - refused_at >= 0.95  # held by the pause, though another chat
+    assert times["first"] - refused_at >= 0.95
+    assert [name for _, name in recorder.started].count("first") == 2
+
+
+async def test_a_429_past_the_retries_reaches_the_caller() -> None:
+    limiter = ClinicRateLimiter(overall_per_second=30, max_retries=0)
+    await limiter.initialize()
+    recorder = Recorder()
+    recorder.refusals["m"] = 1
+    try:
+        with pytest.raises(RetryAfter):
+            await send(limiter, recorder, "m", 1)
+    finally:
+        await limiter.shutdown()
+
+
+async def test_a_ticket_is_the_slot_and_an_unused_one_comes_back(
+    limiter: ClinicRateLimiter,
+) -> None:
+    recorder = Recorder()
+    tickets = [await limiter.acquire(Priority.BULK) for _ in range(3)]
+    waiting = asyncio.create_task(limiter.acquire(Priority.BULK))
+    await asyncio.sleep(0.2)
+    assert not waiting.done()  # all three slots are taken
+
+    limiter.give_back(tickets[0])  # never used: free at once, not a second later
+    await asyncio.wait_for(waiting, 0.2)
+    sent = await limiter.process_request(recorder.call, ("m",), {}, "sendMessage",
+                                         {"chat_id": 5}, tickets[1])
+    assert sent == {"ok": "m"}
+    assert len(recorder.started) == 1
+
+
+async def test_calls_that_send_nothing_are_not_held(limiter: ClinicRateLimiter) -> None:
+    recorder = Recorder()
+    for _ in range(3):
+        await limiter.acquire(Priority.BULK)  # every overall slot taken
+    answered = await asyncio.wait_for(limiter.process_request(
+        recorder.call, ("edit",), {}, "editMessageText", {"chat_id": 1}, None), 0.2)
+    assert answered == {"ok": "edit"}
