@@ -113,6 +113,22 @@ class Text(StrEnum):
     BOOK_ASK_PRACTITIONER = "book_ask_practitioner"
     BOOK_CONFIRM = "book_confirm"
     BOOK_STOPPED = "book_stopped"
+    BROADCAST_ASK_TEXT = "broadcast_ask_text"
+    BROADCAST_CONTROL = "broadcast_control"
+    AUDIENCE_ALL = "audience_all"
+    AUDIENCE_WEEK = "audience_week"
+    AUDIENCE_PRACTITIONER = "audience_practitioner"
+    BROADCAST_NOT_DRAFT = "broadcast_not_draft"
+    BROADCAST_CANCELLED = "broadcast_cancelled"
+    BROADCAST_PROGRESS = "broadcast_progress"
+    BROADCAST_REPORT = "broadcast_report"
+    BROADCAST_NO_FAILURES = "broadcast_no_failures"
+    BROADCASTS_EMPTY = "broadcasts_empty"
+    BROADCASTS_HEADER = "broadcasts_header"
+    BROADCASTS_ROW = "broadcasts_row"
+    UPDATES_STOPPED = "updates_stopped"
+    UPDATES_ALREADY_STOPPED = "updates_already_stopped"
+    UPDATES_RESUMED = "updates_resumed"
     CALENDAR_SUMMARY = "calendar_summary"
     CALENDAR_DESCRIPTION = "calendar_description"
 
@@ -135,6 +151,8 @@ class Button(StrEnum):
     ALL_APPOINTMENTS = "all_appointments"
     STOP = "stop"
     BOOK_IT = "book_it"
+    SEND = "send"
+    CANCEL_BROADCAST = "cancel_broadcast"
     BETTER = "better"
     SAME = "same"
     WORSE = "worse"
@@ -190,6 +208,12 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.INVITE_LINKED: _spec("count"),
     Text.CALENDAR_SUMMARY: _spec("practitioner"),
     Text.APPOINTMENTS_LIST: _spec("count"),
+    Text.BROADCAST_CONTROL: _spec("count audience", required="count"),
+    Text.AUDIENCE_PRACTITIONER: _spec("practitioner", required="practitioner"),
+    Text.BROADCAST_PROGRESS: _spec("number done total seconds", required="done total"),
+    Text.BROADCAST_REPORT: _spec("number total delivered blocked failed reasons seconds",
+                                 required="delivered blocked failed seconds"),
+    Text.BROADCASTS_ROW: _spec("number when sender words", required="number words"),
     Text.BOOK_ASK_DAY: _spec("patient"),
     Text.BOOK_ASK_TIME: _spec("day"),
     Text.BOOK_CONFIRM: _spec("patient when minutes practitioner", required="patient when"),
@@ -203,5 +227,6 @@ BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
 }
 
 # The commands the bot registers, in menu order; content/messages.yaml describes each.
-PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "help")
-STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite")
+PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "stop", "help")
+STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite", "broadcast",
+                  "broadcasts")

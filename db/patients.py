@@ -66,3 +66,19 @@ async def set_unreachable(session: AsyncSession, user_id: int, when: datetime | 
     """Record that the patient blocked the bot (`when`), or unblocked it (None)."""
     await session.execute(
         update(Patient).where(Patient.telegram_user_id == user_id).values(unreachable_at=when))
+
+
+async def set_unreachable_chat(session: AsyncSession, chat_id: int, when: datetime) -> None:
+    """The patient whose private chat this is blocked the bot."""
+    await session.execute(
+        update(Patient).where(Patient.chat_id == chat_id).values(unreachable_at=when))
+
+
+async def stop_updates(session: AsyncSession, user_id: int, when: datetime | None) -> bool:
+    """/stop (a time) or /start again (None) for broadcasts; True if it changed anything."""
+    condition = (Patient.updates_stopped_at.is_(None) if when is not None
+                 else Patient.updates_stopped_at.is_not(None))
+    result = await session.execute(
+        update(Patient).where(Patient.telegram_user_id == user_id, condition)
+        .values(updates_stopped_at=when).returning(Patient.id))
+    return result.first() is not None

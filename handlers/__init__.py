@@ -2,7 +2,8 @@
 
 Within PTB's default group the first handler whose filters match wins, so the order is
 the design:
-1. start, faq, help, appointments, schedule, linking, visits, reminders, checkins, membership:
+1. start, faq, help, appointments, schedule, linking, visits, broadcast, reminders, checkins,
+   membership:
    commands, buttons with anchored patterns, shared contacts, and block/unblock notices;
    order among them is free (linking's contact handler must precede fallback's).
 2. staff before questions: when the staff chat is a staff member's private chat, their
@@ -19,6 +20,7 @@ from __future__ import annotations
 from bot.context import ClinicApp
 from handlers import (
     appointments,
+    broadcast,
     checkins,
     fallback,
     faq,
@@ -33,8 +35,8 @@ from handlers import (
     visits,
 )
 
-REGISTRATION_ORDER = (start, faq, help, appointments, schedule, linking, visits, reminders,
-                      checkins, membership, staff, questions, fallback)
+REGISTRATION_ORDER = (start, faq, help, appointments, schedule, linking, visits, broadcast,
+                      reminders, checkins, membership, staff, questions, fallback)
 
 
 def register_all(application: ClinicApp) -> None:

@@ -12,7 +12,7 @@ from bot.context import ClinicApp, ClinicContext
 from bot.texts import Text
 from db.linking import Linked, redeem_invite, upcoming_count
 from db.models import utcnow
-from db.patients import record_messages_consent, register_patient
+from db.patients import record_messages_consent, register_patient, stop_updates
 from handlers.common import profile_of, replace_buttons, reply
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,10 @@ async def start(update: Update, context: ClinicContext) -> None:
         patient = await register_patient(session, profile, now)
         linked = await redeem_invite(session, token, patient, now) if token else None
         upcoming = await upcoming_count(session, patient.id, now)
+        resumed = await stop_updates(session, profile.user_id, None)
     content = context.content
+    if resumed:
+        await reply(update, content.text(Text.UPDATES_RESUMED))
     if linked is not None:
         logger.info("Invite opened by patient %d: %s", patient.id, linked)
         if linked in (Linked.LINKED, Linked.ALREADY):

@@ -1,0 +1,73 @@
+"""A broadcast survives SIGKILL: the restarted bot finishes it, and each patient ends with
+exactly one copy."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+from db.migrate import upgrade_database_async
+from db.session import Database
+from tests.conftest import STAFF_ID
+from tests.telegram_stub import Chat, TelegramStub, User
+from tests.test_broadcast import NEWS_PLAIN, copies, seed_patients
+from tests.test_run import bot_environment, start_bot
+
+PATIENTS = 300
+
+
+async def test_a_sigkill_mid_broadcast_then_a_restart_gives_everyone_one_copy(
+    telegram: TelegramStub, tmp_path: Path, database_url: str
+) -> None:
+    env = bot_environment(telegram, database_url) | {"LOG_LEVEL": "INFO"}
+    (tmp_path / "data").mkdir()
+    await upgrade_database_async(env["DATABASE_URL"])
+    database = Database(env["DATABASE_URL"])
+    users = await seed_patients(database, telegram, PATIENTS)
+    await database.dispose()
+    staff = Chat(telegram, User(STAFF_ID, "Sam"))
+
+    first = await start_bot(env, tmp_path)
+    try:
+        await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
+                                timeout=30, what="the bot to start polling")
+        await staff.ask(f"/broadcast {NEWS_PLAIN}", timeout=10)
+        control = await staff.next_message(timeout=10)
+        await staff.tap(control, "Send")
+        await telegram.wait_for(lambda: copies(telegram, users).total() >= 60, timeout=20,
+                                what="the first copies")
+        # Telegram takes the copies in flight but the bot never hears back; then it dies.
+        telegram.hold_answers()
+        await _until_quiet(telegram)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(first.communicate(), 30)
+        telegram.release_answers()
+    delivered_before = copies(telegram, users).total()
+    assert 60 <= delivered_before < PATIENTS
+
+    second = await start_bot(env, tmp_path)
+    try:
+        await telegram.wait_for(lambda: copies(telegram, users).total() >= PATIENTS,
+                                timeout=40, what="every patient's copy")
+        await telegram.wait_for(lambda: "done" in control.plain, timeout=10,
+                                what="the report")
+        await asyncio.sleep(2)  # time for any duplicate to show itself
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(second.communicate(), 30)
+
+    sent = copies(telegram, users)
+    assert all(sent[user.id] == 1 for user in users), stderr.decode()[-2000:]
+    assert telegram.too_many_requests == 0
+    assert "were mid-send in a process that is gone; not resent" in stderr.decode()
+
+
+async def _until_quiet(telegram: TelegramStub, quiet: float = 1.5) -> None:
+    """Until no message has been sent for `quiet` seconds: every claimed copy is with
+    Telegram, none is still on its way."""
+    seen = -1
+    while seen != len(telegram.sent):
+        seen = len(telegram.sent)
+        await asyncio.sleep(quiet)
