@@ -6,7 +6,6 @@ import itertools
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,10 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings
 from bot.content import load_content
 from bot.context import ClinicApp
+from tests.databases import SKIP_REASON, database_url, postgres_server
 from tests.telegram_stub import TOKEN, Chat, FloodLimits, TelegramStub, User
+
+__all__ = ["database_url"]  # a fixture, for every test module
 
 STAFF_ID = 900001
 STAFF_CHAT_ID = -100555
@@ -42,13 +44,18 @@ async def telegram() -> AsyncIterator[TelegramStub]:
 SettingsFactory = Callable[..., Settings]
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if postgres_server() is None:
+        terminalreporter.write_line(SKIP_REASON, yellow=True)
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path, telegram: TelegramStub) -> SettingsFactory:
+def make_settings(database_url: str, telegram: TelegramStub) -> SettingsFactory:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "telegram_bot_token": TOKEN,
             "telegram_api_base_url": telegram.base_url,
-            "database_url": f"sqlite+aiosqlite:///{tmp_path}/clinic.db",
+            "database_url": database_url,
             "clinic_name": "Lotus & Pine Clinic",
             "clinic_contact": CLINIC_CONTACT,
             "clinic_timezone": "Europe/London",
@@ -79,6 +86,8 @@ async def running_bot(settings: Settings) -> AsyncIterator[ClinicApp]:
     finally:
         await application.updater.stop()
         await application.stop()
+        assert application.post_stop is not None
+        await application.post_stop(application)
         await application.shutdown()
         assert application.post_shutdown is not None
         await application.post_shutdown(application)

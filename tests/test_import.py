@@ -25,8 +25,8 @@ HEADER = "starts_at,duration_minutes,practitioner,name,telegram_user_id,phone\n"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> ClinicSettings:
-    return ClinicSettings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db",
+def settings(database_url: str) -> ClinicSettings:
+    return ClinicSettings(_env_file=None, database_url=database_url,
                           clinic_timezone="Europe/London", phone_region="GB")
 
 
@@ -181,8 +181,9 @@ async def test_the_command_imports_while_the_bot_runs_and_the_bot_sends_the_guid
     assert "Getting ready for your session" in guide.plain and "with Dr Chen" in guide.plain
 
 
-async def test_the_command_explains_an_unusable_file(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/c.db"}
+async def test_the_command_explains_an_unusable_file(tmp_path: Path, database_url: str
+                                                    ) -> None:
+    env = {"DATABASE_URL": database_url}
 
     missing = await run_import(tmp_path / "nope.csv", env)
     (tmp_path / "fine.csv").write_text(HEADER + f"{days_ahead(2)},30,,Ann,,+447700900123\n")

@@ -2,47 +2,57 @@
 
 from __future__ import annotations
 
-import subprocess
+import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 from db.migrate import upgrade_database_async
 from db.models import Base
+from db.session import Database
 
 
-def schema_differences(sync_url: str) -> list[object]:
-    engine = create_engine(sync_url)
-    with engine.connect() as connection:
+async def schema_of(database_url: str) -> tuple[list[Any], set[str]]:
+    """(how the schema differs from the models, its tables)."""
+
+    def compare(connection: Connection) -> tuple[list[Any], set[str]]:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
-    engine.dispose()
-    return list(differences)
+        return (list(compare_metadata(context, Base.metadata)),
+                set(inspect(connection).get_table_names()))
+
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as connection:
+            return await connection.run_sync(compare)
+    finally:
+        await database.dispose()
 
 
-async def test_migrations_from_empty_match_the_models(tmp_path: Path) -> None:
-    database = tmp_path / "clinic.db"
+async def test_migrations_from_empty_match_the_models(database_url: str) -> None:
+    await upgrade_database_async(database_url)
+    await upgrade_database_async(database_url)  # a second run: no-op
 
-    await upgrade_database_async(f"sqlite+aiosqlite:///{database}")
-    await upgrade_database_async(f"sqlite+aiosqlite:///{database}")  # a second run: no-op
-
-    assert schema_differences(f"sqlite:///{database}") == []
-    tables = set(inspect(create_engine(f"sqlite:///{database}")).get_table_names())
-    assert {"patients", "patient_questions", "alembic_version"} <= tables
+    differences, tables = await schema_of(database_url)
+    assert differences == []
+    assert {"patients", "patient_questions", "broadcast_recipients", "alembic_version"} <= tables
 
 
-def test_the_migrate_command_creates_the_database_folder_and_schema(tmp_path: Path) -> None:
+async def test_the_migrate_command_creates_the_database_folder_and_schema(tmp_path: Path
+                                                                        ) -> None:
     database = tmp_path / "nested" / "clinic.db"
+    url = f"sqlite+aiosqlite:///{database}"
 
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{database}"},
-        timeout=60, check=False,
-    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "migrate", cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": url},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
 
-    assert result.returncode == 0, result.stderr
-    assert "up to date" in result.stdout
-    assert schema_differences(f"sqlite:///{database}") == []
+    assert process.returncode == 0, err.decode()
+    assert "up to date" in out.decode()
+    assert (await schema_of(url))[0] == []

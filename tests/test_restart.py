@@ -52,9 +52,9 @@ async def status_of(database_url: str, message_id: int) -> str | None:
 
 
 async def test_a_sigkill_after_the_first_message_loses_and_repeats_nothing(
-    telegram: TelegramStub, tmp_path: Path
+    telegram: TelegramStub, tmp_path: Path, database_url: str
 ) -> None:
-    env = bot_environment(telegram, tmp_path) | TIMINGS
+    env = bot_environment(telegram, database_url) | TIMINGS
     (tmp_path / "data").mkdir()
     ann, bob = User(5101, "Ann"), User(5102, "Bob")
     now = utcnow()
