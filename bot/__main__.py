@@ -21,6 +21,8 @@ from bot.config import (
 from bot.content import Content, ContentError, load_content
 from bot.importer import ImportFileError, import_file
 from bot.logs import configure_logging
+from bot.polling_guard import AnotherPoller
+from bot.webhook import serve
 from db.migrate import upgrade_database
 
 logger = logging.getLogger("bot")
@@ -32,7 +34,10 @@ BOOTSTRAP_RETRIES = 3
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the bot (long polling)")
+    running = commands.add_parser(
+        "run", help="start the bot: long polling, or a webhook server with --webhook")
+    running.add_argument("--webhook", action="store_true",
+                         help="serve Telegram's webhook (the same as BOT_MODE=webhook)")
     commands.add_parser("migrate", help="create or upgrade the database schema")
     commands.add_parser("check", help="check the settings and content files, then exit")
     importing = commands.add_parser(
@@ -51,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     try:
-        settings, content = _load()
+        webhook = arguments.command == "run" and arguments.webhook
+        settings, content = _load(bot_mode="webhook") if webhook else _load()
     except (SettingsError, ContentError) as error:
         print(f"Cannot start the bot.\n{error}", file=sys.stderr)
         return 2
@@ -73,8 +79,8 @@ def _import(path: Path) -> int:
     return 1 if report.problems else 0
 
 
-def _load() -> tuple[Settings, Content]:
-    settings = load_settings()
+def _load(**overrides: object) -> tuple[Settings, Content]:
+    settings = load_settings(**overrides)
     configure_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
     content = load_content(
         settings.content_dir,
@@ -87,11 +93,17 @@ def _load() -> tuple[Settings, Content]:
 def _run(settings: Settings, content: Content) -> int:
     application = build_application(settings, content)
     try:
-        application.run_polling(
-            timeout=settings.polling_timeout,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-            allowed_updates=ALLOWED_UPDATES,
-        )
+        if settings.bot_mode == "webhook":
+            asyncio.run(serve(application, settings))
+        else:
+            application.run_polling(
+                timeout=settings.polling_timeout,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+    except AnotherPoller as error:
+        print(f"Cannot start the bot.\n{error}", file=sys.stderr)
+        return 2
     except InvalidToken:
         print("Cannot start the bot.\nTelegram refused TELEGRAM_BOT_TOKEN. Copy the token "
               "from @BotFather again into .env.", file=sys.stderr)

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, cast
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
+from bot import instances
+from bot.broadcasting import watch
 from bot.config import Settings
 from bot.content import Content
 from bot.context import BotData, ClinicApp, ClinicContext
 from bot.faq_search import FaqMatcher
+from bot.polling_guard import (
+    RENEW_EVERY,
+    RENEW_JOB,
+    release_polling_lease,
+    renew_polling_lease,
+    take_polling_lease,
+)
+from bot.rate_limit import ClinicRateLimiter
 from bot.red_flags import RedFlagWatcher
 from bot.scheduling import start_scheduling
 from db.migrate import upgrade_database_async
 from db.session import Database
 
 logger = logging.getLogger(__name__)
+
+# How long a stop waits for broadcast copies in flight.
+SHUTDOWN_GRACE = 10.0
+# How often every instance looks for broadcasts to help with or take over.
+WATCH_BROADCASTS = 3.0
 
 # my_chat_member tells us when a patient blocks or unblocks the bot.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
@@ -41,9 +57,10 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
         .base_file_url(settings.bot_file_url)
         .context_types(context_types)
         .defaults(defaults)
-        # Keeps us under Telegram's overall rate and waits out a 429's retry_after.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # One limiter for replies, planned messages and broadcasts (bot/rate_limit.py).
+        .rate_limiter(ClinicRateLimiter(max_retries=3))
         .post_init(_open_resources)
+        .post_stop(_finish_sending)
         .post_shutdown(_close_resources)
         .build()
     ))
@@ -51,6 +68,7 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
     application.bot_data.content = content
     application.bot_data.matcher = FaqMatcher(content.topics)
     application.bot_data.red_flags = RedFlagWatcher(content.red_flags)
+    application.bot_data.broadcast_tasks = set()
     handlers.register_all(application)
     return application
 
@@ -59,14 +77,39 @@ async def _open_resources(application: Any) -> None:
     data: BotData = application.bot_data
     await upgrade_database_async(data.settings.database_url)
     data.database = Database(data.settings.database_url)
+    data.stopping = asyncio.Event()
+    if data.settings.bot_mode == "polling":
+        await take_polling_lease(data, application.bot.id)  # or AnotherPoller
+        application.job_queue.run_repeating(renew_polling_lease, RENEW_EVERY, name=RENEW_JOB)
     await publish_commands(application)
     start_scheduling(application.job_queue, data)
+    await instances.join(data, application.bot.rate_limiter)
+    application.job_queue.run_repeating(instances.heartbeat, instances.HEARTBEAT,
+                                        name=instances.HEARTBEAT_JOB)
+    # A broadcast a crash or a dead instance interrupted goes on (bot/broadcasting.py).
+    application.job_queue.run_repeating(watch, WATCH_BROADCASTS, first=0,
+                                        name="broadcasts:watch")
     logger.info("Bot @%s ready (staff: %d, staff chat set: %s)", application.bot.username,
                 len(data.settings.staff_user_ids), data.settings.staff_chat_id is not None)
 
 
+async def _finish_sending(application: Any) -> None:
+    """Stop claiming broadcast recipients and let the copies in flight land, so a planned
+    stop leaves nothing half-sent; the rest resumes at the next start."""
+    data: BotData = application.bot_data
+    if not hasattr(data, "stopping"):
+        return
+    data.stopping.set()
+    if data.broadcast_tasks:
+        _, late = await asyncio.wait(data.broadcast_tasks, timeout=SHUTDOWN_GRACE)
+        for task in late:
+            task.cancel()
+
+
 async def _close_resources(application: Any) -> None:
     data: BotData = application.bot_data
+    await release_polling_lease(data, application.bot)
+    await instances.leave(data)
     if hasattr(data, "database"):
         await data.database.dispose()
 

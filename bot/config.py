@@ -5,17 +5,19 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/clinic.db"
 
 # A real token looks like "123456789:AAF...": digits, a colon, then 30-odd URL-safe characters.
 _TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+# What Telegram accepts as a webhook secret_token.
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Words the .env.example placeholder uses, which a random real token will not contain.
 _PLACEHOLDER_HINTS = ("replace", "botfather", "example", "placeholder", "changeme")
 
@@ -117,6 +119,47 @@ class Settings(ClinicSettings):
     polling_timeout: int = Field(default=30, ge=0, le=50)
     scheduler_horizon: timedelta = timedelta(hours=6)
     scheduler_topup_interval: timedelta = timedelta(minutes=1)
+    # How updates arrive: "polling" (getUpdates) or "webhook" (Telegram calls us).
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None  # the public https address Telegram calls
+    webhook_listen: str = "0.0.0.0"  # the address the webhook server listens on
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = "/telegram"
+    webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _webhook_is_complete(self) -> Settings:
+        if self.bot_mode == "webhook":
+            missing = [name.upper() for name in ("webhook_url", "webhook_secret")
+                       if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"BOT_MODE=webhook needs {' and '.join(missing)}")
+        return self
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not _SECRET_SHAPE.match(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url_is_http(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not value.startswith(("https://", "http://")):
+                raise ValueError("must be the public https:// address Telegram calls")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path_is_absolute(cls, value: str) -> str:
+        return "/" + value.strip().strip("/")
 
     @field_validator("scheduler_horizon", "scheduler_topup_interval", mode="before")
     @classmethod

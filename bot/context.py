@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -22,6 +23,13 @@ class BotData:
     matcher: FaqMatcher
     red_flags: RedFlagWatcher
     database: Database
+    # Broadcasts being sent, and the signal to stop claiming recipients at shutdown.
+    broadcast_tasks: set[asyncio.Task[None]]
+    stopping: asyncio.Event
+    # Who holds the polling lease, in polling mode (bot/polling_guard.py).
+    poller_holder: str
+    # This process among those sharing the database (bot/instances.py).
+    instance_id: str
 
 
 class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):

@@ -21,6 +21,7 @@ from telegram.ext import JobQueue
 from bot.config import Settings
 from bot.context import BotData, ClinicContext
 from bot.planning import CHECKIN_LATEST
+from bot.rate_limit import Priority
 from bot.rendering import compose
 from db.appointments import record_notified
 from db.models import (
@@ -126,7 +127,8 @@ async def send_planned_message(context: ClinicContext) -> None:
     assert not isinstance(composed, str)
     try:
         sent = await context.bot.send_message(patient.chat_id, composed.text,
-                                              reply_markup=composed.keyboard)
+                                              reply_markup=composed.keyboard,
+                                              rate_limit_args=Priority.PLANNED)
     except Forbidden:
         async with context.database.transaction() as session:
             await finish_message(session, message_id, MessageStatus.FAILED, utcnow(),
@@ -161,7 +163,8 @@ async def send_calendar(context: ClinicContext, chat_id: int, calendar: tuple[st
     name, contents = calendar
     try:
         await context.bot.send_document(chat_id, InputFile(contents, filename=name),
-                                        disable_content_type_detection=True)
+                                        disable_content_type_detection=True,
+                                        rate_limit_args=Priority.PLANNED)
     except TelegramError as error:
         logger.warning("Calendar file not delivered: %s", error)
         return False

@@ -71,6 +71,8 @@ class Patient(Base):
     messages_consent_at: Mapped[datetime | None]
     # Set when Telegram says the patient blocked the bot; cleared when they write again.
     unreachable_at: Mapped[datetime | None]
+    # Set by /stop: no broadcasts (their own appointment messages still come); /start clears.
+    updates_stopped_at: Mapped[datetime | None]
 
 
 class Invite(Base):
@@ -216,3 +218,90 @@ class CheckinAnswer(Base):
     answered_at: Mapped[datetime]
     # Set once the staff chat was told, so a worrying answer alerts them exactly once.
     escalated_at: Mapped[datetime | None]
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"  # previewed, not sent
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Audience(StrEnum):
+    ALL = "all"  # everyone who accepts updates
+    WEEK = "week"  # ... with an appointment in the next 7 days
+    PRACTITIONER = "practitioner"  # ... with an upcoming appointment with one practitioner
+
+
+class Broadcast(Base):
+    """An update from staff to many patients, and who sent it when."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML, as previewed
+    audience: Mapped[str] = mapped_column(String(16))
+    practitioner: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    started_by: Mapped[int | None] = mapped_column(BigInteger)  # who tapped Send
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # Where the live progress and the final report are shown.
+    report_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    report_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecipientStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+class BroadcastRecipient(Base):
+    """One patient's copy of a broadcast: sent at most once."""
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "patient_id",
+                         name="uq_broadcast_recipients_broadcast_patient"),
+        Index("ix_broadcast_recipients_broadcast_status", "broadcast_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the instance sending it
+    # After a passing failure (network, 5xx), not tried again before this.
+    retry_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReceivedUpdate(Base):
+    """An update that came by webhook, so one Telegram sends again (or that reaches two
+    instances) is handled once."""
+
+    __tablename__ = "received_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]
+
+
+class Lease(Base):
+    """A named role one process holds at a time (the long poller), until it expires."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]

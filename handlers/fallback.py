@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ClinicApp, ClinicContext
+from bot.polling_guard import on_polling_error
 from bot.telegram_html import plain_text
 from bot.texts import Text
 from handlers.common import reply
@@ -44,6 +45,9 @@ async def stale_button(update: Update, context: ClinicContext) -> None:
 
 async def report_error(update: object, context: ClinicContext) -> None:
     """Log what failed by id only, and tell a patient in a private chat we are on it."""
+    if update is None and isinstance(context.error, TelegramError):
+        on_polling_error(context.error)  # getting updates failed, not handling one
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("Handling update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update):

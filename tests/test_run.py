@@ -13,12 +13,13 @@ from tests.telegram_stub import TOKEN, Chat, TelegramStub, User
 SECRET_QUESTION = "is it safe with my rare heart condition xq7"
 
 
-def bot_environment(telegram: TelegramStub, tmp_path: Path, token: str = TOKEN) -> dict[str, str]:
+def bot_environment(telegram: TelegramStub, database_url: str, token: str = TOKEN
+                    ) -> dict[str, str]:
     return {
         "PATH": "/usr/bin:/bin",
         "TELEGRAM_BOT_TOKEN": token,
         "TELEGRAM_API_BASE_URL": telegram.base_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/data/clinic.db",
+        "DATABASE_URL": database_url,
         "CLINIC_NAME": "Lotus & Pine Clinic",
         "STAFF_USER_IDS": str(STAFF_ID),
         "POLLING_TIMEOUT": "1",
@@ -26,16 +27,17 @@ def bot_environment(telegram: TelegramStub, tmp_path: Path, token: str = TOKEN) 
     }
 
 
-async def start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+async def start_bot(env: dict[str, str], cwd: Path, *options: str
+                    ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=cwd, env=env,
+        sys.executable, "-m", "bot", "run", *options, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
 async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
-    telegram: TelegramStub, tmp_path: Path
+    telegram: TelegramStub, tmp_path: Path, database_url: str
 ) -> None:
-    process = await start_bot(bot_environment(telegram, tmp_path), tmp_path)
+    process = await start_bot(bot_environment(telegram, database_url), tmp_path)
     try:
         await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
                                 timeout=30, what="the bot to start polling")
@@ -53,18 +55,51 @@ async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
     assert "ready" in logs and "matched risks" in logs
     assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
     assert "heart condition" not in logs and "xq7" not in logs
-    assert (tmp_path / "data" / "clinic.db").exists()
+    if database_url.startswith("sqlite"):
+        assert (tmp_path / "data" / "clinic.db").exists()  # the folder made on first run
     assert [c["command"] for c in telegram.commands["default:"]][:2] == ["start", "faq"]
 
 
 async def test_a_token_telegram_refuses_is_explained(
-    telegram: TelegramStub, tmp_path: Path
+    telegram: TelegramStub, tmp_path: Path, database_url: str
 ) -> None:
     other = "555555555:AAThisTokenIsNotKnownToTheStandIn_9876"
-    process = await start_bot(bot_environment(telegram, tmp_path, token=other), tmp_path)
+    process = await start_bot(bot_environment(telegram, database_url, token=other), tmp_path)
 
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
 
     assert process.returncode == 2
     assert "Telegram refused TELEGRAM_BOT_TOKEN" in stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+async def test_a_second_poller_on_the_same_bot_and_database_is_refused(
+    telegram: TelegramStub, tmp_path: Path, database_url: str
+) -> None:
+    env = bot_environment(telegram, database_url)
+    first = await start_bot(env, tmp_path)
+    try:
+        await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
+                                timeout=30, what="the first bot to start polling")
+        second = await start_bot(env, tmp_path)
+        _, refusal = await asyncio.wait_for(second.communicate(), 60)
+        still_answers = await Chat(telegram, User(4343, "Bo")).ask("/start", timeout=10)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(first.communicate(), 30)
+    # Once the first has stopped (and let go), a new one starts at once.
+    third = await start_bot(env, tmp_path)
+    try:
+        polls = len([m for m, _ in telegram.calls if m == "getUpdates"])
+        await telegram.wait_for(
+            lambda: len([m for m, _ in telegram.calls if m == "getUpdates"]) > polls + 1,
+            timeout=30, what="the third bot to poll")
+    finally:
+        third.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(third.communicate(), 30)
+
+    assert second.returncode == 2
+    assert "Another bot process" in refusal.decode() and "BOT_MODE=webhook" in refusal.decode()
+    assert "Traceback" not in refusal.decode()
+    assert still_answers.plain.startswith("Hello Bo!")
+    assert third.returncode == 0

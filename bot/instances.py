@@ -1,0 +1,90 @@
+"""Bot processes sharing one database: who is alive, and their share of Telegram's limit.
+
+Each process has an id (host, process id, a random part) and holds the lease
+`instance:<id>` (db/leases.py), renewed every `HEARTBEAT`. From the live leases it knows
+how many processes send, and gives its rate limiter that share of the overall 30
+messages a second, so together they stay under it. Another process's broadcast copies
+left mid-send count as interrupted only once that process is gone: its lease has run
+out, or it ran on this machine and its process no longer exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from bot.context import BotData, ClinicContext
+from bot.rate_limit import OVERALL_PER_SECOND, ClinicRateLimiter
+from db import leases
+from db.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "instance:"
+LEASE_FOR = timedelta(seconds=15)
+HEARTBEAT = timedelta(seconds=2)
+HEARTBEAT_JOB = "instances:heartbeat"
+
+
+def new_instance_id() -> str:
+    """Readable in logs and refusals: host, process id and a random part."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def process_gone(instance: str) -> bool:
+    """True when the instance ran on this machine and its process no longer exists."""
+    host, _, rest = instance.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:32] or not pid.isdigit():
+        return False  # elsewhere: wait for its lease to run out
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
+def is_gone(instance: str | None, alive: set[str]) -> bool:
+    return instance is None or instance not in alive or process_gone(instance)
+
+
+async def join(data: BotData, limiter: object) -> None:
+    """Announce this process and take its share of the limit."""
+    data.instance_id = new_instance_id()
+    await _beat(data, limiter)
+
+
+async def heartbeat(context: ClinicContext) -> None:
+    await _beat(context.bot_data, context.bot.rate_limiter)
+
+
+async def _beat(data: BotData, limiter: object) -> None:
+    now = utcnow()
+    async with data.database.transaction() as session:
+        await leases.acquire(session, PREFIX + data.instance_id, data.instance_id, now,
+                             now + LEASE_FOR)
+        alive = await leases.alive(session, PREFIX, now)
+    if isinstance(limiter, ClinicRateLimiter):
+        share = max(1, OVERALL_PER_SECOND // max(1, len(alive)))
+        if share != limiter.overall_per_second:
+            logger.info("%d bot processes share Telegram's limit: %d messages/s each",
+                        len(alive), share)
+            limiter.overall_per_second = share
+
+
+async def leave(data: BotData) -> None:
+    instance = getattr(data, "instance_id", None)
+    if instance is None or not hasattr(data, "database"):
+        return
+    async with data.database.transaction() as session:
+        await leases.release(session, PREFIX + instance, instance)
+
+
+async def alive_now(data: BotData) -> set[str]:
+    async with data.database.transaction() as session:
+        return await leases.alive(session, PREFIX, utcnow())

@@ -1,0 +1,147 @@
+"""Webhook mode: Telegram calls us (`BOT_MODE=webhook` or `python -m bot run --webhook`).
+
+An aiohttp server listens on WEBHOOK_LISTEN:WEBHOOK_PORT and serves:
+
+- `POST WEBHOOK_PATH`: an update. A request without the right
+  `X-Telegram-Bot-Api-Secret-Token` header gets 403 and is ignored. An update is taken
+  in the database first (`db/updates.py`), so one Telegram sends again, or that reaches
+  two instances, is handled once; it is handled before we answer, so an update whose
+  process dies mid-way is not lost: Telegram sends it again, and after `STALE_AFTER` the
+  retry takes it over. While another instance is on it, we answer 503 (try later).
+- `GET /healthz`: 200 when the database answers and the scheduler runs, else 503.
+
+At start the webhook is registered with `setWebhook` (with the secret). At stop it is
+left in place: other instances may still be serving it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+from telegram import Update
+
+from bot.app import ALLOWED_UPDATES
+from bot.config import Settings
+from bot.context import BotData, ClinicApp
+from db.models import utcnow
+from db.updates import Arrival, forget_before, mark_handled, receive
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# An update taken this long ago and never finished belongs to a process that died.
+STALE_AFTER = timedelta(seconds=60)
+# Telegram stops retrying an update within a day; its record can go after that.
+REMEMBER_UPDATES = timedelta(days=2)
+PRUNE_JOB = "updates:prune"
+
+
+def make_web_app(application: ClinicApp, settings: Settings) -> web.Application:
+    assert settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value().encode()
+
+    async def receive_update(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, secret):
+            logger.warning("Webhook call without the right secret from %s refused",
+                           request.remote)
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, application.bot)
+        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        if update is None:
+            return web.Response(status=400)
+        return await _handle_once(application, update)
+
+    async def health(_: web.Request) -> web.Response:
+        state = await health_report(application)
+        healthy = all(value == "ok" for value in state.values())
+        return web.json_response(state, status=200 if healthy else 503)
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post(settings.webhook_path, receive_update)
+    app.router.add_get("/healthz", health)
+    return app
+
+
+async def _handle_once(application: ClinicApp, update: Update) -> web.Response:
+    data: BotData = application.bot_data
+    now = utcnow()
+    async with data.database.transaction() as session:
+        arrival = await receive(session, update.update_id, now, now - STALE_AFTER)
+    if arrival == Arrival.DONE:
+        logger.info("Update %d came again; handled already", update.update_id)
+        return web.Response()
+    if arrival == Arrival.BUSY:
+        return web.Response(status=503)  # Telegram tries again later
+    await application.process_update(update)  # handler errors go to the error handler
+    async with data.database.transaction() as session:
+        await mark_handled(session, update.update_id, utcnow())
+    return web.Response()
+
+
+async def health_report(application: ClinicApp) -> dict[str, str]:
+    data: BotData = application.bot_data
+    state = {"database": "ok", "scheduler": "ok"}
+    try:
+        async with data.database.transaction() as session:
+            await asyncio.wait_for(session.execute(text("SELECT 1")), 5)
+    except Exception:  # any failure means unhealthy; the reason is logged
+        logger.warning("Health check: the database does not answer", exc_info=True)
+        state["database"] = "unreachable"
+    job_queue = application.job_queue
+    if job_queue is None or not job_queue.scheduler.running:
+        state["scheduler"] = "stopped"
+    return state
+
+
+async def _prune(context: Any) -> None:
+    async with context.bot_data.database.transaction() as session:
+        await forget_before(session, utcnow() - REMEMBER_UPDATES)
+
+
+async def serve(application: ClinicApp, settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, in the order run_polling uses for its hooks."""
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await application.initialize()
+    runner: web.AppRunner | None = None
+    try:
+        assert application.post_init is not None
+        assert application.job_queue is not None
+        await application.post_init(application)
+        application.job_queue.run_repeating(_prune, interval=3600, first=60, name=PRUNE_JOB)
+        runner = web.AppRunner(make_web_app(application, settings), handle_signals=False)
+        await runner.setup()
+        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+        await application.bot.set_webhook(
+            settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES)
+        await application.start()
+        logger.info("Serving the webhook on %s:%d%s", settings.webhook_listen,
+                    settings.webhook_port, settings.webhook_path)
+        await stop.wait()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        if application.running:
+            await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)

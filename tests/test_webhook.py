@@ -1,0 +1,112 @@
+"""Webhook mode, as the operator runs it: `python -m bot run --webhook` behind the
+stand-in, which delivers updates by POST as Telegram does."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.telegram_stub import Chat, TelegramStub, User
+from tests.test_run import bot_environment, start_bot
+
+SECRET = "s3cret_Token-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def webhook_bot(telegram: TelegramStub, tmp_path: Path, database_url: str
+                      ) -> AsyncIterator[str]:
+    """The bot in webhook mode; yields its address."""
+    port = free_port()
+    env = bot_environment(telegram, database_url) | {
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": SECRET}
+    env.pop("POLLING_TIMEOUT")
+    process = await start_bot(env, tmp_path, "--webhook")
+    try:
+        await telegram.wait_for(lambda: telegram.webhook.active, timeout=30,
+                                what="the bot to set its webhook")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, stderr.decode()[-2000:]
+
+
+async def test_updates_arrive_by_webhook_with_the_secret_and_are_answered(
+    telegram: TelegramStub, webhook_bot: str
+) -> None:
+    ann = Chat(telegram, User(4242, "Ann"))
+
+    welcome = await ann.ask("/start", timeout=10)
+    answer = await ann.ask("does acupuncture hurt?", timeout=10)
+
+    assert telegram.webhook.url == f"{webhook_bot}/telegram"
+    assert telegram.webhook.secret == SECRET
+    assert welcome.plain.startswith("Hello Ann!")
+    assert "pinch" in answer.plain or "tingl" in answer.plain
+    assert not any(method == "getUpdates" for method, _ in telegram.calls)
+
+
+async def test_a_call_without_the_secret_is_refused_and_changes_nothing(
+    telegram: TelegramStub, webhook_bot: str
+) -> None:
+    ann = Chat(telegram, User(4242, "Ann"))
+    await ann.ask("/start", timeout=10)
+    forged = dict(telegram.webhook.updates[-1], update_id=99999)
+
+    missing = await telegram.webhook.post(forged, None)
+    wrong = await telegram.webhook.post(forged, "not-the-secret")
+
+    assert (missing, wrong) == (403, 403)
+    await ann.no_reply(1.0)
+
+
+async def test_an_update_sent_twice_is_handled_once(
+    telegram: TelegramStub, webhook_bot: str
+) -> None:
+    ann = Chat(telegram, User(4242, "Ann"))
+    await ann.ask("/start", timeout=10)
+    await ann.ask("how long is a session?", timeout=10)
+    question = telegram.webhook.updates[-1]
+    # The reply goes out before the bot answers the POST; a copy arriving in between
+    # is told 503 (Telegram would try it again later), so wait for the first answer.
+    await telegram.webhook.answered(question["update_id"])
+
+    again = await telegram.webhook.post(question, SECRET)  # Telegram retrying it
+
+    assert again == 200
+    await ann.no_reply(1.0)
+
+
+async def test_the_health_check_reports_the_database_and_scheduler(webhook_bot: str) -> None:
+    async with aiohttp.ClientSession() as session, \
+            session.get(f"{webhook_bot}/healthz") as response:
+        state = await response.json()
+
+    assert response.status == 200
+    assert state == {"database": "ok", "scheduler": "ok"}
+
+
+async def test_webhook_mode_without_a_secret_explains_what_is_missing(
+    telegram: TelegramStub, tmp_path: Path
+) -> None:
+    env = bot_environment(telegram, f"sqlite+aiosqlite:///{tmp_path}/c.db") | {
+        "BOT_MODE": "webhook", "WEBHOOK_URL": "https://bot.clinic.example/telegram"}
+    process = await start_bot(env, tmp_path)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+
+    assert process.returncode == 2
+    assert "WEBHOOK_SECRET" in stderr.decode() and "Traceback" not in stderr.decode()
