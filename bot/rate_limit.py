@@ -12,7 +12,10 @@ requests in no particular order, so a broadcast would hold up a patient's reply.
   answer's way back; and the next request needs at least its way there to arrive. So a
   slot frees a second after the answer, less the shortest recent round trip (the two
   ways together). That keeps us inside Telegram's window however late a request leaves
-  (a busy event loop, a slow network) without losing a round trip per slot;
+  (a busy event loop, a slow network) without losing a round trip per slot. Slots are
+  also spread evenly (one every 1/30 s), not handed out 30 at once at the top of each
+  second: few requests are ever on the wire together, so a process killed mid-broadcast
+  leaves few copies whose fate is unknown;
 - overall slots go by priority (`Priority`, passed as `rate_limit_args`), then by arrival,
   so a reply overtakes a queue of broadcast messages;
 - a 429 pauses all sending for its `retry_after`, then the request is tried again (up to
@@ -107,7 +110,7 @@ class Ticket:
 class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
     def __init__(self, *, overall_per_second: int = OVERALL_PER_SECOND,
                  max_retries: int = 3) -> None:
-        self.overall_per_second = overall_per_second
+        self._overall_per_second = overall_per_second
         self.max_retries = max_retries
         # When recent requests were counted by Telegram (at the latest), and how many are out.
         self._answered: deque[float] = deque()
@@ -117,8 +120,19 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         self._order = itertools.count()
         self._chats: dict[int | str, _ChatBucket] = {}
         self._paused_until = 0.0
+        self._last_grant = -1.0e9
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
+
+    @property
+    def overall_per_second(self) -> int:
+        return self._overall_per_second
+
+    @overall_per_second.setter
+    def overall_per_second(self, rate: int) -> None:
+        """This process's share of the overall limit; 0 holds every request."""
+        self._overall_per_second = rate
+        self._wake.set()
 
     async def initialize(self) -> None:
         if self._pump is None:
@@ -245,10 +259,15 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             while self._answered and now - self._answered[0] >= window:
                 self._answered.popleft()
             busy = self._in_flight + len(self._answered)
-            if not self._waiters or busy >= self.overall_per_second or now < self._paused_until:
+            rate = self.overall_per_second  # 0 holds everything (bot/instances.py)
+            next_turn = self._last_grant + 1.0 / rate if rate > 0 else now
+            if (not self._waiters or busy >= rate or now < self._paused_until
+                    or now < next_turn):
                 timeout = None
                 if now < self._paused_until:
                     timeout = self._paused_until - now
+                elif self._waiters and busy < rate:
+                    timeout = next_turn - now
                 elif self._answered and self._waiters:
                     timeout = window - (now - self._answered[0])
                 with contextlib.suppress(TimeoutError):
@@ -257,6 +276,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             _, _, waiter = heapq.heappop(self._waiters)
             if not waiter.done():  # a cancelled request gives its turn away
                 self._in_flight += 1
+                self._last_grant = now
                 waiter.set_result(None)
 
 
