@@ -30,6 +30,9 @@ class BotData:
     poller_holder: str
     # This process among those sharing the database (bot/instances.py).
     instance_id: str
+    # Until then (time.monotonic()), this process sends nothing: the others have not yet
+    # made room for it under Telegram's limit (bot/instances.py).
+    holding_until: float
 
 
 class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):

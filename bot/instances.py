@@ -3,7 +3,10 @@
 Each process has an id (host, process id, a random part) and holds the lease
 `instance:<id>` (db/leases.py), renewed every `HEARTBEAT`. From the live leases it knows
 how many processes send, and gives its rate limiter that share of the overall 30
-messages a second, so together they stay under it. Another process's broadcast copies
+messages a second, so together they stay under it. The others learn of a new process
+only at their next heartbeat, so a process that finds others alive when it starts sends
+nothing for `SETTLE` (a heartbeat and a half) while they make room; alone, it starts at
+once. Another process's broadcast copies
 left mid-send count as interrupted only once that process is gone: its lease has run
 out, or it ran on this machine and its process no longer exists.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import timedelta
 
@@ -27,6 +31,7 @@ PREFIX = "instance:"
 LEASE_FOR = timedelta(seconds=15)
 HEARTBEAT = timedelta(seconds=2)
 HEARTBEAT_JOB = "instances:heartbeat"
+SETTLE = HEARTBEAT * 1.5
 
 
 def new_instance_id() -> str:
@@ -54,8 +59,18 @@ def is_gone(instance: str | None, alive: set[str]) -> bool:
 
 
 async def join(data: BotData, limiter: object) -> None:
-    """Announce this process and take its share of the limit."""
+    """Announce this process, then look who else is there (in that order, so of two
+    processes starting together at least one sees the other), and take its share."""
     data.instance_id = new_instance_id()
+    data.holding_until = 0.0
+    now = utcnow()
+    async with data.database.transaction() as session:
+        await leases.acquire(session, PREFIX + data.instance_id, data.instance_id, now,
+                             now + LEASE_FOR)
+    if len(await alive_now(data)) > 1:
+        logger.info("Other bot processes are running; this one waits %.0f s for its share "
+                    "of Telegram's limit", SETTLE.total_seconds())
+        data.holding_until = time.monotonic() + SETTLE.total_seconds()
     await _beat(data, limiter)
 
 
@@ -68,13 +83,17 @@ async def _beat(data: BotData, limiter: object) -> None:
     async with data.database.transaction() as session:
         await leases.acquire(session, PREFIX + data.instance_id, data.instance_id, now,
                              now + LEASE_FOR)
-        alive = await leases.alive(session, PREFIX, now)
-    if isinstance(limiter, ClinicRateLimiter):
-        share = max(1, OVERALL_PER_SECOND // max(1, len(alive)))
-        if share != limiter.overall_per_second:
-            logger.info("%d bot processes share Telegram's limit: %d messages/s each",
+    alive = await alive_now(data)
+    if not isinstance(limiter, ClinicRateLimiter):
+        return
+    share = max(1, OVERALL_PER_SECOND // max(1, len(alive)))
+    if time.monotonic() < data.holding_until:
+        share = 0
+    if share != limiter.overall_per_second:
+        if share:
+            logger.info("Bot processes sharing Telegram's limit: %d, at %d messages/s each",
                         len(alive), share)
-            limiter.overall_per_second = share
+        limiter.overall_per_second = share
 
 
 async def leave(data: BotData) -> None:
@@ -86,5 +105,7 @@ async def leave(data: BotData) -> None:
 
 
 async def alive_now(data: BotData) -> set[str]:
+    """Processes holding a live lease, less those on this machine known to be dead."""
     async with data.database.transaction() as session:
-        return await leases.alive(session, PREFIX, utcnow())
+        alive = await leases.alive(session, PREFIX, utcnow())
+    return {instance for instance in alive if not process_gone(instance)}

@@ -14,10 +14,10 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings
 from bot.content import load_content
 from bot.context import ClinicApp
-from tests.databases import SKIP_REASON, database_url, postgres_server
+from tests.databases import SKIP_REASON, database_url, postgres_server, postgres_url
 from tests.telegram_stub import TOKEN, Chat, FloodLimits, TelegramStub, User
 
-__all__ = ["database_url"]  # a fixture, for every test module
+__all__ = ["database_url", "postgres_url"]  # fixtures, for every test module
 
 STAFF_ID = 900001
 STAFF_CHAT_ID = -100555

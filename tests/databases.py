@@ -39,6 +39,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
 
 
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for what only PostgreSQL can do (several processes)."""
+    server = postgres_server()
+    if server is None:
+        pytest.skip(SKIP_REASON)
+    async with fresh_postgres_database(server) as url:
+        yield url
+
+
 @asynccontextmanager
 async def fresh_postgres_database(server: str) -> AsyncIterator[str]:
     """A new database on the server, dropped afterwards (with any connection a killed bot
