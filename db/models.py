@@ -305,3 +305,15 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+
+
+class DialogState(Base):
+    """Where a staff member is in a dialog (the guided /book, /broadcast then the text),
+    kept here because with several bot processes the next message may reach another."""
+
+    __tablename__ = "dialog_states"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[int]
+    data: Mapped[str] = mapped_column(Text)  # the dialog's draft, as JSON
+    expires_at: Mapped[datetime]

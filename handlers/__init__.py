@@ -12,11 +12,14 @@ the design:
 4. fallback last: unknown commands, non-text messages, unknown buttons, and the error handler.
 
 One handler sits in group -1, before all of these: checkins' watch for warning signs in
-a patient's words after a session. It ends the update only when it answered it.
+a patient's words after a session. It ends the update only when it answered it. Before
+it, in group -2, bot/dialogs.py loads a staff member's dialogs (the guided /book,
+/broadcast then the text) from the database, where every bot process can see them.
 """
 
 from __future__ import annotations
 
+from bot import dialogs
 from bot.context import ClinicApp
 from handlers import (
     appointments,
@@ -42,3 +45,4 @@ REGISTRATION_ORDER = (start, faq, help, appointments, schedule, linking, visits,
 def register_all(application: ClinicApp) -> None:
     for feature in REGISTRATION_ORDER:
         feature.register(application)
+    dialogs.register(application)

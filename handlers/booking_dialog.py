@@ -3,8 +3,9 @@
 Who (typed: @username, Telegram id or phone) -> day (the next two weeks) -> time (every
 half hour of the working day, or typed) -> length -> practitioner (recent ones, or
 typed) -> a summary to confirm. Every step has a Stop button; a dialog left alone ends
-after DIALOG_TIMEOUT. The draft lives in the staff member's user_data; the booking
-itself is the same as the typed /book.
+after DIALOG_TIMEOUT. The draft lives in the staff member's user_data, and with the
+dialog's step in the database (bot/dialogs.py), so any bot process can take the next
+step; the booking itself is the same as the typed /book.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from telegram.warnings import PTBUserWarning
 from bot import callbacks
 from bot.booking import find_patient
 from bot.context import ClinicContext
+from bot.dialogs import SharedConversation
 from bot.rendering import describe_time
 from bot.texts import Button, Text
 from db.appointments import recent_practitioners
@@ -220,7 +222,7 @@ async def stop(update: Update, context: ClinicContext) -> int:
     return END
 
 
-def conversation(finish: Finish) -> ConversationHandler[ClinicContext]:
+def conversation(finish: Finish) -> SharedConversation:
     typed = filters.TEXT & ~filters.COMMAND
     def step(prefix: str, callback: Any) -> CallbackQueryHandler[ClinicContext, Any]:
         return CallbackQueryHandler(callback, pattern=callbacks.pattern(prefix,
@@ -230,7 +232,7 @@ def conversation(finish: Finish) -> ConversationHandler[ClinicContext]:
         # and user, not per message; that is what a dialog mixing typing and taps needs
         # (PTB's FAQ on the per_* settings says to ignore the warning then).
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message")
-        return ConversationHandler(
+        return SharedConversation(
             entry_points=[CommandHandler("book", begin, has_args=False)],
             states={
                 WHO: [MessageHandler(typed, got_who)],
@@ -244,6 +246,7 @@ def conversation(finish: Finish) -> ConversationHandler[ClinicContext]:
             },
             fallbacks=[CallbackQueryHandler(stop, pattern=callbacks.pattern(
                 callbacks.BOOK_STOP, with_argument=False))],
-            conversation_timeout=DIALOG_TIMEOUT,
+            timeout=DIALOG_TIMEOUT,
+            draft_key=DRAFT,
             name="guided-book",
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
@@ -28,6 +29,7 @@ from bot import callbacks
 from bot.broadcasting import launch, progress_text, report_text
 from bot.content import Html
 from bot.context import ClinicApp, ClinicContext
+from bot.dialogs import SharedConversation
 from bot.rendering import describe_time
 from bot.telegram_html import plain_text
 from bot.texts import Button, Text
@@ -42,6 +44,8 @@ WAITING_FOR_TEXT = 0
 MAX_PRACTITIONER_CHOICES = 6
 LISTED_BROADCASTS = 10
 LISTED_WORDS = 40
+# A /broadcast waiting for its text forgets it after this.
+DIALOG_TIMEOUT = timedelta(minutes=10)
 MAX_MESSAGE_LENGTH = MessageLimit.MAX_TEXT_LENGTH
 _COMMAND = re.compile(r"^/broadcast(@\w+)?\s*", re.IGNORECASE)
 
@@ -236,12 +240,12 @@ def register(application: ClinicApp) -> None:
     with warnings.catch_warnings():
         # As in handlers/booking_dialog.py: a dialog of a command then typed text.
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_")
-        application.add_handler(ConversationHandler(
+        application.add_handler(SharedConversation(
             entry_points=[CommandHandler("broadcast", begin)],
             states={WAITING_FOR_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND,
                                                       got_text)]},
             fallbacks=[],
-            conversation_timeout=600,
+            timeout=DIALOG_TIMEOUT,
             allow_reentry=True,  # /broadcast again starts over
             name="broadcast-text",
         ))

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from bot import booking
 from bot.scheduling import schedule_soon
 from db.appointments import patient_by_reference
-from db.models import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientStatus, utcnow
+from db.models import (
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastStatus,
+    DialogState,
+    RecipientStatus,
+    utcnow,
+)
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database
 from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
@@ -144,6 +151,28 @@ async def test_broadcast_without_text_asks_for_it(clinic: Clinic) -> None:
     async with clinic.application.bot_data.database.transaction() as session:
         drafts = list(await session.scalars(select(Broadcast)))
     assert [draft.status for draft in drafts] == [BroadcastStatus.DRAFT]
+
+
+async def test_a_broadcast_left_waiting_for_its_text_expires(clinic: Clinic) -> None:
+    staff = clinic.staff_member()
+    await staff.ask("/broadcast")
+    database = clinic.application.bot_data.database
+    for _ in range(100):  # the step is stored just after the question goes out
+        async with database.transaction() as session:
+            waiting = await session.scalar(select(DialogState))
+            if waiting is not None:
+                assert waiting.key.startswith("broadcast-text:")
+                waiting.expires_at = utcnow() - timedelta(seconds=1)  # ten minutes went by
+                break
+        await asyncio.sleep(0.05)
+    assert waiting is not None
+
+    answer = await staff.ask("Closed on Friday")
+
+    assert "Preview" not in answer.plain and answer.plain != "Closed on Friday"
+    async with clinic.application.bot_data.database.transaction() as session:
+        assert await session.scalar(select(Broadcast)) is None
+        assert await session.scalar(select(DialogState)) is None
 
 
 async def book_for(clinic: Clinic, user: User, practitioner: str, starts_in: timedelta

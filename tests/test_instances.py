@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,11 +86,17 @@ def tally(telegram: TelegramStub, users: list[User]) -> tuple[Counter[int], Coun
     return news, planned
 
 
-async def test_two_instances_send_everything_once_and_one_survives_the_others_death(
-    telegram: TelegramStub, tmp_path: Path, postgres_url: str
-) -> None:
-    database_url = postgres_url
-    users = await prepare(database_url, telegram)
+@dataclass
+class Instances:
+    processes: list[asyncio.subprocess.Process]
+    addresses: list[str]
+    logs: list[str] = field(default_factory=list)  # each one's stderr, once stopped
+
+
+@asynccontextmanager
+async def two_instances(telegram: TelegramStub, tmp_path: Path, database_url: str
+                        ) -> AsyncIterator[Instances]:
+    """Two bot processes in webhook mode; the stand-in gives each update to the next."""
     ports = [free_port(), free_port()]
     addresses = [f"http://127.0.0.1:{port}" for port in ports]
     telegram.webhook.targets = [f"{address}/telegram" for address in addresses]
@@ -97,31 +106,42 @@ async def test_two_instances_send_everything_once_and_one_survives_the_others_de
             "BOT_MODE": "webhook", "WEBHOOK_URL": f"{addresses[0]}/telegram",
             "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": SECRET}
         processes.append(await start_bot(env, tmp_path))
-    logs = [asyncio.create_task(process.communicate()) for process in processes]
+    running = Instances(processes, addresses)
+    outputs = [asyncio.create_task(process.communicate()) for process in processes]
     try:
         for address in addresses:
             for _ in range(60):
                 if await healthy(address):
                     break
                 await asyncio.sleep(0.5)
+        yield running
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for _, stderr in await asyncio.wait_for(asyncio.gather(*outputs), 60):
+            running.logs.append(stderr.decode())
+
+
+async def test_two_instances_send_everything_once_and_one_survives_the_others_death(
+    telegram: TelegramStub, tmp_path: Path, postgres_url: str
+) -> None:
+    database_url = postgres_url
+    users = await prepare(database_url, telegram)
+    async with two_instances(telegram, tmp_path, database_url) as running:
         staff = Chat(telegram, User(STAFF_ID, "Sam"))
         await staff.ask(f"/broadcast {NEWS_PLAIN}", timeout=10)
         control = await staff.next_message(timeout=10)
         await staff.tap(control, "Send")
         await telegram.wait_for(lambda: tally(telegram, users)[0].total() >= 50, timeout=30,
                                 what="the first copies")
-        processes[0].send_signal(signal.SIGKILL)  # mid-broadcast, before the sessions
+        running.processes[0].send_signal(signal.SIGKILL)  # mid-broadcast, before sessions
 
         await telegram.wait_for(lambda: "done" in control.plain, timeout=60,
                                 what="the broadcast's report")
         await telegram.wait_for(lambda: tally(telegram, users)[1].total() >= 2 * BOOKED,
                                 timeout=60, what="every guide and reminder")
         await asyncio.sleep(3)  # time for a duplicate to show itself
-    finally:
-        for process in processes:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        outputs = await asyncio.wait_for(asyncio.gather(*logs), 60)
 
     news, planned = tally(telegram, users)
     rows = await recipients(database_url)
@@ -136,7 +156,37 @@ async def test_two_instances_send_everything_once_and_one_survives_the_others_de
     assert all(planned[user.id] == 2 for user in users[:BOOKED])  # a guide and a reminder
     assert all(planned[user.id] == 0 for user in users[BOOKED:])
     assert telegram.too_many_requests == 0, [r for r in telegram.rejections if r[1] == 429]
-    survivor_log = outputs[1][1].decode()
+    survivor_log = running.logs[1]
     assert "sharing Telegram's limit: 2, at 15 messages/s each" in survivor_log
     assert "sharing Telegram's limit: 1, at 30 messages/s each" in survivor_log
-    assert processes[1].returncode == 0, survivor_log[-2000:]
+    assert running.processes[1].returncode == 0, survivor_log[-2000:]
+
+
+async def test_a_staff_dialog_goes_on_whichever_process_gets_the_next_message(
+    telegram: TelegramStub, tmp_path: Path, postgres_url: str
+) -> None:
+    await upgrade_database_async(postgres_url)
+    database = Database(postgres_url)
+    [ann] = await seed_patients(database, telegram, 1)
+    await database.dispose()
+    staff = Chat(telegram, User(STAFF_ID, "Sam"))
+    day = utcnow() + timedelta(days=3)  # the clinic's time zone is UTC here
+    async with two_instances(telegram, tmp_path, postgres_url) as running:
+        await staff.ask("/book", timeout=10)
+        days = await staff.ask(str(ann.id), timeout=10)
+        await staff.tap_and_see_edit(days, f"{day:%a %d}")
+        await staff.tap(days, "10:30")
+        length = await staff.next_message(timeout=10)
+        await staff.tap_and_see_edit(length, "45")
+        summary = await staff.ask("Dr Lee", timeout=10)
+        await staff.tap(summary, "Book it")
+        booked = await staff.next_message(timeout=10)
+
+        await staff.ask("/broadcast", timeout=10)
+        shown = await staff.ask("Closed on Friday", timeout=10)
+
+    assert "Booked #1, Patient0" in booked.plain
+    assert "10:30, 45 minutes, with Dr Lee" in booked.plain
+    assert shown.plain == "Closed on Friday"
+    served = {address for _, address, status in telegram.webhook.attempts if status == 200}
+    assert served == {f"{address}/telegram" for address in running.addresses}
