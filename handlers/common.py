@@ -98,13 +98,15 @@ async def tell_staff(context: ClinicContext, text: str) -> Message | None:
 
 async def replace_buttons(query: CallbackQuery, keyboard: InlineKeyboardMarkup | None) -> None:
     """Change (or with None, remove) the tapped message's buttons. A second tap that lands
-    before the first one's change finds nothing to change, which is fine."""
+    before the first one's change finds nothing to change, and a message deleted since (or
+    too old for Telegram to edit) has no buttons left to change: both are fine."""
     if query.message is None:
         return
     try:
         await query.edit_message_reply_markup(keyboard)
     except BadRequest as error:
-        if "not modified" not in str(error).lower():
+        reason = str(error).lower()
+        if not any(fine in reason for fine in ("not modified", "not found", "can't be edited")):
             raise
 
 
