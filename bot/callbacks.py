@@ -35,6 +35,9 @@ SORENESS = "cksore"  # cksore:<check-in message id>_<score 0-10>
 BETTER = "ckbetter"  # ckbetter:<check-in message id>
 SAME = "cksame"  # cksame:<check-in message id>
 WORSE = "ckworse"  # ckworse:<check-in message id>
+SETTING = "set"  # set:<r | c | u>: turn reminders, check-ins or updates the other way
+FORGET_SURE = "forgetyes"
+FORGET_KEEP = "forgetno"
 
 _ARGUMENT = r"[a-z0-9_]{1,20}"
 

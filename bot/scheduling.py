@@ -181,6 +181,11 @@ def reason_to_skip(
         return "patient has not agreed to messages"
     if patient.unreachable_at is not None:
         return "patient has blocked the bot"
+    if message.kind in (MessageKind.GUIDE, MessageKind.REMINDER) \
+            and patient.reminders_off_at is not None:
+        return "patient turned reminders off"
+    if message.kind in CHECKIN_KINDS and patient.checkins_off_at is not None:
+        return "patient turned check-ins off"
     if message.kind in CHECKIN_KINDS:
         if now - message.due_at > CHECKIN_LATEST:
             return "too long after its time for a check-in"

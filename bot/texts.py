@@ -130,6 +130,14 @@ class Text(StrEnum):
     UPDATES_ALREADY_STOPPED = "updates_already_stopped"
     UPDATES_RESUMED = "updates_resumed"
     CALENDAR_SUMMARY = "calendar_summary"
+    SETTINGS = "settings"
+    SETTINGS_NO_CONSENT = "settings_no_consent"
+    MYDATA_CAPTION = "mydata_caption"
+    MYDATA_NONE = "mydata_none"
+    FORGET_ARE_YOU_SURE = "forget_are_you_sure"
+    FORGET_DONE = "forget_done"
+    FORGET_KEPT = "forget_kept"
+    STAFF_FORGOTTEN = "staff_forgotten"
     CALENDAR_DESCRIPTION = "calendar_description"
 
 
@@ -156,6 +164,11 @@ class Button(StrEnum):
     BETTER = "better"
     SAME = "same"
     WORSE = "worse"
+    SETTING_REMINDERS = "setting_reminders"
+    SETTING_CHECKINS = "setting_checkins"
+    SETTING_UPDATES = "setting_updates"
+    FORGET_SURE = "forget_sure"
+    FORGET_KEEP = "forget_keep"
 
 
 @dataclass(frozen=True)
@@ -220,13 +233,19 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.APPOINTMENT_DETAIL: _spec("when minutes practitioner status", required="when"),
     Text.INVITE_CREATED: _spec("patient link", required="link"),
     Text.INVITE_ALREADY_LINKED: _spec("patient"),
+    Text.FORGET_ARE_YOU_SURE: _spec("count"),
+    Text.STAFF_FORGOTTEN: _spec("count sessions", required="count"),
 }
 
 BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
     Button.RELATED_TOPIC: _spec("title", required="title"),
+    Button.SETTING_REMINDERS: _spec("mark", required="mark"),
+    Button.SETTING_CHECKINS: _spec("mark", required="mark"),
+    Button.SETTING_UPDATES: _spec("mark", required="mark"),
 }
 
 # The commands the bot registers, in menu order; content/messages.yaml describes each.
-PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "stop", "help")
+PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "settings", "stop", "mydata",
+                    "forget", "help")
 STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite", "broadcast",
                   "broadcasts")

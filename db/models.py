@@ -71,8 +71,12 @@ class Patient(Base):
     messages_consent_at: Mapped[datetime | None]
     # Set when Telegram says the patient blocked the bot; cleared when they write again.
     unreachable_at: Mapped[datetime | None]
-    # Set by /stop: no broadcasts (their own appointment messages still come); /start clears.
+    # Set by /stop or /settings: no broadcasts (their own appointment messages still come);
+    # /start or /settings clears it.
     updates_stopped_at: Mapped[datetime | None]
+    # Set in /settings: no guide or reminder before a session / no check-in after one.
+    reminders_off_at: Mapped[datetime | None]
+    checkins_off_at: Mapped[datetime | None]
 
 
 class Invite(Base):

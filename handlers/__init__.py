@@ -2,8 +2,8 @@
 
 Within PTB's default group the first handler whose filters match wins, so the order is
 the design:
-1. start, faq, help, appointments, schedule, linking, visits, broadcast, reminders, checkins,
-   membership:
+1. start, faq, help, appointments, schedule, linking, visits, broadcast, privacy, reminders,
+   checkins, membership:
    commands, buttons with anchored patterns, shared contacts, and block/unblock notices;
    order among them is free (linking's contact handler must precede fallback's).
 2. staff before questions: when the staff chat is a staff member's private chat, their
@@ -30,6 +30,7 @@ from handlers import (
     help,
     linking,
     membership,
+    privacy,
     questions,
     reminders,
     schedule,
@@ -39,7 +40,7 @@ from handlers import (
 )
 
 REGISTRATION_ORDER = (start, faq, help, appointments, schedule, linking, visits, broadcast,
-                      reminders, checkins, membership, staff, questions, fallback)
+                      privacy, reminders, checkins, membership, staff, questions, fallback)
 
 
 def register_all(application: ClinicApp) -> None:
