@@ -11,6 +11,7 @@ from tests.conftest import STAFF_ID
 from tests.telegram_stub import TOKEN, Chat, TelegramStub, User
 
 SECRET_QUESTION = "is it safe with my rare heart condition xq7"
+PHONE = "+44 7700 900461"
 
 
 def bot_environment(telegram: TelegramStub, database_url: str, token: str = TOKEN
@@ -44,6 +45,8 @@ async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
         ann = Chat(telegram, User(4242, "Ann"))
         welcome = await ann.ask("/start", timeout=10)
         answer = await ann.ask(SECRET_QUESTION, timeout=10)
+        await ann.share_contact(PHONE)
+        saved = await ann.next_message(timeout=10)
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
@@ -55,6 +58,8 @@ async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
     assert "ready" in logs and "matched risks" in logs
     assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
     assert "heart condition" not in logs and "xq7" not in logs
+    assert "your number is saved" in saved.plain
+    assert "7700 900461" not in logs and "7700900461" not in logs  # no phone number
     if database_url.startswith("sqlite"):
         assert (tmp_path / "data" / "clinic.db").exists()  # the folder made on first run
     assert [c["command"] for c in telegram.commands["default:"]][:2] == ["start", "faq"]
