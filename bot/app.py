@@ -55,6 +55,7 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
+        .read_timeout(settings.telegram_read_timeout)
         .context_types(context_types)
         .defaults(defaults)
         # One limiter for replies, planned messages and broadcasts (bot/rate_limit.py).

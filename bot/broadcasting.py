@@ -25,6 +25,7 @@ from datetime import timedelta
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import ClinicContext
+from bot.delivery import may_have_arrived
 from bot.instances import alive_now, is_gone
 from bot.rate_limit import ClinicRateLimiter, Priority, Ticket, seconds_of
 from bot.texts import Text
@@ -47,6 +48,7 @@ PROGRESS_EVERY = 2.0
 PER_SECOND = 30  # for the "about N s left" estimate
 REASONS_SHOWN = 5
 REASON_CHARS = 80
+UNCONFIRMED = "Telegram did not answer in time; taken as delivered"
 
 
 class BroadcastSender:
@@ -115,6 +117,9 @@ class BroadcastSender:
             await self._finish(recipient_id, RecipientStatus.FAILED, error=str(error)[:200])
             return 0.0
         except TelegramError as error:  # RetryAfter past the limiter's retries, network, 5xx
+            if may_have_arrived(error):  # bot/delivery.py: taken as delivered, not resent
+                await self._finish(recipient_id, RecipientStatus.DELIVERED, error=UNCONFIRMED)
+                return 0.0
             if attempts >= MAX_ATTEMPTS:
                 await self._finish(recipient_id, RecipientStatus.FAILED,
                                    error=f"gave up after {attempts} tries: {error}"[:200])

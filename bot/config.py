@@ -117,6 +117,9 @@ class Settings(ClinicSettings):
     content_dir: Path | None = None
     # How long getUpdates waits on the server before answering empty (long polling).
     polling_timeout: int = Field(default=30, ge=0, le=50)
+    # How long a send waits for Telegram's answer. Past it, the message is taken as sent
+    # and not sent again (bot/delivery.py), so this errs long.
+    telegram_read_timeout: float = Field(default=10.0, gt=0, le=120)
     scheduler_horizon: timedelta = timedelta(hours=6)
     scheduler_topup_interval: timedelta = timedelta(minutes=1)
     # How updates arrive: "polling" (getUpdates) or "webhook" (Telegram calls us).

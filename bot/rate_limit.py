@@ -19,7 +19,9 @@ requests in no particular order, so a broadcast would hold up a patient's reply.
 - overall slots go by priority (`Priority`, passed as `rate_limit_args`), then by arrival,
   so a reply overtakes a queue of broadcast messages;
 - a 429 pauses all sending for its `retry_after`, then the request is tried again (up to
-  `max_retries` times). Everything else Telegram answers is the caller's to handle.
+  `max_retries` times); a 5xx or a connection that failed or broke before an answer is
+  tried again after a short pause, but not a request whose answer timed out, which
+  Telegram has (bot/delivery.py). Everything else Telegram answers is the caller's.
 
 Requests that send nothing (answering a button, editing, setting commands) pass through.
 """
@@ -37,8 +39,10 @@ from collections.abc import Callable, Coroutine
 from enum import IntEnum
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from bot.delivery import may_have_arrived
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ PRIVATE_BURST = 3
 GROUP_PER_MINUTE = 20
 # Chats remembered at once; beyond this, idle ones are forgotten (a 10k broadcast).
 MAX_TRACKED_CHATS = 5000
+# A send that met a 5xx or a broken connection is tried again after 0.5, 1, 2 s.
+NETWORK_RETRY_PAUSE = 0.5
 # Round trips remembered for the shortest-recent estimate.
 ROUND_TRIPS_KEPT = 64
 
@@ -188,6 +194,12 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                                delay)
                 self._paused_until = max(self._paused_until, time.monotonic() + delay)
                 self._wake.set()
+            except NetworkError as error:  # 5xx, a refused or broken connection, a timeout
+                if isinstance(error, BadRequest) or attempt == self.max_retries \
+                        or may_have_arrived(error):
+                    raise  # a 400 (PTB's subclass), or Telegram has it (bot/delivery.py)
+                logger.warning("Sending failed (%s); trying again", error)
+                await asyncio.sleep(NETWORK_RETRY_PAUSE * 2 ** attempt)
             finally:
                 self._release(travel=travel)
         raise AssertionError("unreachable")  # the loop returns or raises

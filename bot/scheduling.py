@@ -20,6 +20,7 @@ from telegram.ext import JobQueue
 
 from bot.config import Settings
 from bot.context import BotData, ClinicContext
+from bot.delivery import may_have_arrived
 from bot.planning import CHECKIN_LATEST
 from bot.rate_limit import Priority
 from bot.rendering import compose
@@ -49,6 +50,7 @@ TOP_UP_JOB = "planned-messages:top-up"
 TOP_UP_BATCH = 5000
 # A timer firing this much before its row's due time belongs to an older plan.
 EARLY_TOLERANCE = timedelta(seconds=1)
+UNCONFIRMED = "Telegram did not answer in time; taken as sent"
 # A claim this old with no outcome was cut off by a crash (a send takes seconds).
 STALE_CLAIM = timedelta(minutes=5)
 
@@ -142,14 +144,20 @@ async def send_planned_message(context: ClinicContext) -> None:
         logger.error("Planned %s %d refused by Telegram: %s", message.kind, message_id, error)
         return
     except TelegramError as error:
-        # Network trouble or rate limits beyond the limiter's retries: try again later.
-        async with context.database.transaction() as session:
-            await release_message(session, message_id)
-        logger.warning("Planned %s %d will be retried: %s", message.kind, message_id, error)
-        return
+        if not may_have_arrived(error):
+            # Network trouble or rate limits beyond the limiter's retries: try again later.
+            async with context.database.transaction() as session:
+                await release_message(session, message_id)
+            logger.warning("Planned %s %d will be retried: %s", message.kind, message_id,
+                           error)
+            return
+        sent = None  # Telegram has it but did not answer in time (bot/delivery.py)
+        logger.warning("Planned %s %d: no answer from Telegram in time; taken as sent",
+                       message.kind, message_id)
     async with context.database.transaction() as session:
         await finish_message(session, message_id, MessageStatus.SENT, utcnow(),
-                             telegram_message_id=sent.message_id)
+                             telegram_message_id=sent.message_id if sent else None,
+                             outcome=None if sent else UNCONFIRMED)
         if message.kind == MessageKind.NOTICE:
             await record_notified(session, appointment.id)
     logger.info("Planned %s %d sent to patient %d", message.kind, message_id, patient.id)

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ClinicApp, ClinicContext
+from bot.delivery import may_have_arrived
 from bot.polling_guard import on_polling_error
 from bot.telegram_html import plain_text
 from bot.texts import Text
@@ -49,6 +50,12 @@ async def report_error(update: object, context: ClinicContext) -> None:
         on_polling_error(context.error)  # getting updates failed, not handling one
         return
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, TelegramError) and may_have_arrived(context.error):
+        # Telegram has the reply and answered too late (bot/delivery.py): "something went
+        # wrong" would be wrong.
+        logger.warning("Handling update %s: Telegram did not answer a send in time",
+                       update_id)
+        return
     logger.error("Handling update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return

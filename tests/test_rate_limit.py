@@ -9,8 +9,9 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.rate_limit import PRIVATE_BURST, ClinicRateLimiter, Priority
 
@@ -152,3 +153,31 @@ async def test_calls_that_send_nothing_are_not_held(limiter: ClinicRateLimiter) 
     answered = await asyncio.wait_for(limiter.process_request(
         recorder.call, ("edit",), {}, "editMessageText", {"chat_id": 1}, None), 0.2)
     assert answered == {"ok": "edit"}
+
+
+async def test_a_broken_connection_is_tried_again_but_a_timed_out_answer_is_not(
+    limiter: ClinicRateLimiter,
+) -> None:
+    calls: list[str] = []
+
+    async def flaky(name: str) -> dict[str, Any]:
+        calls.append(name)
+        if name == "reset" and calls.count(name) <= 2:
+            raise NetworkError("httpx.RemoteProtocolError: Server disconnected")
+        if name == "slow":
+            try:
+                raise httpx.ReadTimeout("no answer")
+            except httpx.ReadTimeout as cause:
+                raise TimedOut from cause
+        return {"ok": name}
+
+    def call(name: str) -> Any:
+        return limiter.process_request(flaky, (name,), {}, "sendMessage", {"chat_id": 5},
+                                       Priority.PLANNED)
+
+    answer = await call("reset")
+    with pytest.raises(TimedOut):
+        await call("slow")
+
+    assert answer == {"ok": "reset"} and calls.count("reset") == 3
+    assert calls.count("slow") == 1  # Telegram has it: sending again would be a duplicate

@@ -1,0 +1,26 @@
+"""What a failed send means for sending it again.
+
+Telegram cannot be asked whether a message arrived, and has no idempotency key, so a send
+that fails without a clear answer is a guess. The guesses here:
+
+- Telegram answered (429, 403, 400, 5xx): it said what happened; 429 and 5xx were not
+  carried out and may be tried again.
+- The connection could not be made, or broke before an answer (refused, reset,
+  disconnected): taken as not carried out, and tried again.
+- The request went out and no answer came within the read timeout: Telegram is slow,
+  not deaf; taken as carried out, and not sent again. `TELEGRAM_READ_TIMEOUT` is long
+  (10 s) so that only a truly stuck answer lands here.
+
+A duplicate reminder is a nuisance and a missing one a missed session, but a guess either
+way is rare: the timeout is far above Telegram's usual answer time.
+"""
+
+from __future__ import annotations
+
+import httpx
+from telegram.error import TelegramError, TimedOut
+
+
+def may_have_arrived(error: TelegramError) -> bool:
+    """True when the request reached Telegram and only its answer is missing."""
+    return isinstance(error, TimedOut) and isinstance(error.__cause__, httpx.ReadTimeout)
