@@ -24,6 +24,7 @@ from tests.telegram_stub.checks import (
     checked_text,
     checked_upload,
 )
+from tests.telegram_stub.faults import RESET, SLOW, FaultPlan
 from tests.telegram_stub.limits import FloodControl, FloodLimits
 from tests.telegram_stub.markup import utf16_length
 from tests.telegram_stub.models import (
@@ -64,6 +65,7 @@ class TelegramStub:
         self.chats: dict[int, dict[str, Any]] = {}
         self.blocked: set[int] = set()
         self._faults: dict[str, deque[ApiError]] = defaultdict(deque)
+        self.chaos: FaultPlan | None = None  # random faults on a share of calls
         # While set, answers wait: the message is delivered, the bot does not hear so.
         self._answers_flow = asyncio.Event()
         self._answers_flow.set()
@@ -231,6 +233,8 @@ class TelegramStub:
             faults = self._faults.get(method.lower())
             if faults:
                 raise faults.popleft()
+            if (fault := self.chaos.before(method, request) if self.chaos else None) == RESET:
+                return web.Response()  # to a connection already reset
             if self.latency:
                 await asyncio.sleep(self.latency / 2)  # the request on its way in
             result = await handler(params)
@@ -238,6 +242,8 @@ class TelegramStub:
                 await self._answers_flow.wait()
             if self.latency:
                 await asyncio.sleep(self.latency / 2)  # and the answer on its way back
+            if fault == SLOW and self.chaos:
+                await asyncio.sleep(self.chaos.slow_for)  # carried out, answered too late
         except ApiError as error:
             self.rejections.append((method, error.code, error.description))
             return web.json_response(error.body(), status=error.code)

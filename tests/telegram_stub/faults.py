@@ -1,0 +1,54 @@
+"""Telegram having a bad day, on a share of requests: 429 with various retry_after, 500
+and 502 (not carried out), answers that come back only after the bot's read timeout
+(carried out), and connections reset before the request is read (not carried out)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from tests.telegram_stub.models import ApiError, too_many_requests
+
+SLOW = "slow"
+RESET = "reset"
+KINDS = ("429", "500", "502", SLOW, RESET)
+
+
+@dataclass
+class FaultPlan:
+    share: float = 0.2  # of the calls to `methods` that meet a fault
+    seed: int = 1
+    slow_for: float = 1.5  # seconds; set it past the bot's TELEGRAM_READ_TIMEOUT
+    methods: frozenset[str] = frozenset({"sendmessage"})
+    applied: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def draw(self, method: str) -> str | None:
+        """The fault for this call, if any (counted in `applied`)."""
+        if method.lower() not in self.methods or self._random.random() >= self.share:
+            return None
+        kind = self._random.choice(KINDS)
+        self.applied[kind] += 1
+        return kind
+
+    def before(self, method: str, request: web.Request) -> str | None:
+        """Draw this call's fault and act out those that come before Telegram reads the
+        request: reset the connection, or raise the 429 or 5xx. SLOW is the caller's."""
+        kind = self.draw(method)
+        if kind == RESET and request.transport is not None:
+            request.transport.abort()
+        elif kind not in (None, RESET, SLOW):
+            raise self.error(kind)
+        return kind
+
+    def error(self, kind: str) -> ApiError:
+        if kind == "429":
+            return too_many_requests(self._random.choice([1, 1, 2]))
+        if kind == "500":
+            return ApiError(500, "Internal Server Error")
+        return ApiError(502, "Bad Gateway")
