@@ -130,9 +130,11 @@ async def test_a_guide_that_no_longer_makes_sense_is_skipped_and_logged(
     async with running_bot(settings) as app:
         clinic = Clinic(telegram, app)
         ann = await consenting_patient(clinic)
-        await clinic.staff_member().ask(
-            f"/book @ann_p {clinic_time(utcnow() + timedelta(seconds=3))}")
-    await asyncio.sleep(3.5)  # the session starts while the bot is down
+        starts_at = utcnow() + timedelta(seconds=6)  # room for a slow, busy test machine
+        booked = await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts_at)}")
+    assert "Booked" in booked.plain
+    # The session starts while the bot is down.
+    await asyncio.sleep((starts_at - utcnow()).total_seconds() + 0.5)
 
     with caplog.at_level(logging.INFO):
         async with running_bot(settings):
@@ -152,9 +154,11 @@ async def test_no_guide_without_consent(
         clinic = Clinic(telegram, app)
         ann = clinic.patient("Ann", username="ann_p")
         await ann.ask("/start")
-        await clinic.staff_member().ask(
-            f"/book {ann.user.id} {clinic_time(utcnow() + timedelta(seconds=4))}")
-        await ann.no_reply(2.5)
+        starts_at = utcnow() + timedelta(seconds=6)  # room for a slow, busy test machine
+        booked = await clinic.staff_member().ask(f"/book {ann.user.id} {clinic_time(starts_at)}")
+        assert "Booked" in booked.plain
+        # The guide falls due 3 s before the start; give it a second and a half more.
+        await ann.no_reply((starts_at - utcnow()).total_seconds() - 1.5)
 
     [message] = await planned(settings, MessageKind.GUIDE)
     assert message.status == MessageStatus.SKIPPED

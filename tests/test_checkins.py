@@ -193,7 +193,8 @@ async def test_when_the_staff_chat_cannot_be_told_the_patient_is_asked_to_call(
 ) -> None:
     clinic = checking_clinic
     ann, checkin = await checked_in(clinic)
-    clinic.telegram.fail_next("sendMessage", ApiError(500, "Internal Server Error"))
+    # The alert's first try and the limiter's three more (bot/rate_limit.py).
+    clinic.telegram.fail_next("sendMessage", ApiError(500, "Internal Server Error"), times=4)
 
     await ann.tap(checkin, "10")
     call_us = await ann.next_message(timeout=10)
