@@ -27,7 +27,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot.context import ClinicContext
 from bot.delivery import may_have_arrived
 from bot.instances import alive_now, is_gone
-from bot.rate_limit import ClinicRateLimiter, Priority, Ticket, seconds_of
+from bot.rate_limit import Priority, Ticket, seconds_of, slot_first, unused
 from bot.texts import Text
 from db import broadcasts
 from db.models import Broadcast, RecipientStatus, utcnow
@@ -82,17 +82,14 @@ class BroadcastSender:
         while not self.context.bot_data.stopping.is_set():
             # The slot first, then the claim: a claimed copy goes out at once, so a crash
             # leaves at most the copies already on their way to Telegram.
-            ticket: Ticket | int = Priority.BULK
-            if isinstance(limiter, ClinicRateLimiter):
-                ticket = await limiter.acquire(Priority.BULK)
+            ticket = await slot_first(limiter, Priority.BULK)
             async with self.database.transaction() as session:
                 claimed = await broadcasts.claim_next(session, self.broadcast.id, utcnow(),
                                                       self.context.bot_data.instance_id)
                 left = claimed is not None or await broadcasts.has_pending(
                     session, self.broadcast.id)
             if claimed is None:
-                if isinstance(ticket, Ticket) and isinstance(limiter, ClinicRateLimiter):
-                    limiter.give_back(ticket)
+                unused(limiter, ticket)
                 if not left:
                     return
                 await asyncio.sleep(IDLE_POLL)  # the rows left wait for a retry

@@ -8,8 +8,10 @@ from telegram.error import InvalidToken
 
 # These libraries log request URLs (which contain the token) or whole updates (which
 # contain patients' messages) below WARNING/INFO; they never get to.
+# apscheduler logs two INFO lines for every job it adds and runs (a line per planned
+# message, twice); the bot logs what each one did itself.
 _QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO,
-          "apscheduler": logging.INFO, "aiosqlite": logging.INFO}
+          "apscheduler": logging.WARNING, "aiosqlite": logging.INFO}
 
 
 class RedactSecrets(logging.Filter):

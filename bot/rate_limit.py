@@ -113,6 +113,21 @@ class Ticket:
         self.priority = priority
 
 
+async def slot_first(limiter: object, priority: int) -> Ticket | int:
+    """An overall slot taken before claiming what to send, so a claimed message goes out at
+    once and a crash strands at most those on their way (a limiter other than the clinic's
+    only gets the priority)."""
+    if isinstance(limiter, ClinicRateLimiter):
+        return await limiter.acquire(priority)
+    return priority
+
+
+def unused(limiter: object, ticket: Ticket | int) -> None:
+    """A slot from `slot_first` that nothing was sent with."""
+    if isinstance(ticket, Ticket) and isinstance(limiter, ClinicRateLimiter):
+        limiter.give_back(ticket)
+
+
 class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
     def __init__(self, *, overall_per_second: int = OVERALL_PER_SECOND,
                  max_retries: int = 3) -> None:

@@ -22,8 +22,8 @@ from bot.config import Settings
 from bot.context import BotData, ClinicContext
 from bot.delivery import may_have_arrived
 from bot.planning import CHECKIN_LATEST
-from bot.rate_limit import Priority
-from bot.rendering import compose
+from bot.rate_limit import Priority, Ticket, slot_first, unused
+from bot.rendering import Outgoing, compose
 from db.appointments import record_notified
 from db.models import (
     CHECKIN_KINDS,
@@ -85,29 +85,57 @@ async def top_up(context: ClinicContext) -> None:
         logger.warning("%d planned messages were cut off mid-send by a restart; not resent",
                        abandoned)
     assert context.job_queue is not None
-    for message_id, due_at in due:
-        schedule_message(context.job_queue, message_id, due_at, now)
+    added = sum(schedule_message(context.job_queue, message_id, due_at, now)
+                for message_id, due_at in due)
+    if added:
+        logger.info("Timers set for %d planned messages (%d due within %s)", added, len(due),
+                    context.settings.scheduler_horizon)
 
 
 def schedule_message(
     job_queue: JobQueue[Any], message_id: int, due_at: datetime, now: datetime
-) -> None:
+) -> bool:
+    """A timer for the message, unless it has one; whether one was added."""
     name = job_name(message_id)
-    if job_queue.get_jobs_by_name(name):
-        return
+    # The name doubles as APScheduler's job id: looking it up is a dict lookup, where
+    # `get_jobs_by_name` would scan every job, for every message, at every top-up.
+    if job_queue.scheduler.get_job(name) is not None:
+        return False
     delay = max(0.0, (due_at - now).total_seconds())
-    job_queue.run_once(send_planned_message, when=delay, name=name, data=message_id)
+    job_queue.run_once(send_planned_message, when=delay, name=name, data=message_id,
+                       job_kwargs={"id": name})
+    return True
 
 
 async def send_planned_message(context: ClinicContext) -> None:
-    """Claim one planned message and send it, or record why it was not sent."""
+    """Claim one planned message and send it, or record why it was not sent. The slot
+    comes first, then the claim (as for broadcasts): a claimed message goes out at once,
+    so a crash strands only those on their way to Telegram, not a queue of claims."""
     assert context.job is not None
     message_id = int(context.job.data)  # type: ignore[call-overload]
+    limiter = context.bot.rate_limiter
+    ticket = await slot_first(limiter, Priority.PLANNED)
+    try:
+        ready = await _claim_and_compose(context, message_id)
+    except BaseException:
+        unused(limiter, ticket)
+        raise
+    if ready is None:
+        unused(limiter, ticket)
+        return
+    await _send(context, *ready, ticket)
+
+
+async def _claim_and_compose(
+    context: ClinicContext, message_id: int
+) -> tuple[PlannedMessage, Appointment, Patient, Outgoing] | None:
+    """The claimed message, its appointment, patient and text; None if there is nothing
+    to send (taken by another sender, moved later, or skipped, with the reason kept)."""
     now = utcnow()
     async with context.database.transaction() as session:
         claimed = await claim_message(session, message_id, now)
     if claimed is None:
-        return
+        return None
     message, appointment, patient = claimed
     if message.due_at - now > EARLY_TOLERANCE:
         # Moved later since this timer was set (a re-import, a staff move): wait again.
@@ -115,7 +143,7 @@ async def send_planned_message(context: ClinicContext) -> None:
             await release_message(session, message_id)
         assert context.job_queue is not None
         schedule_soon(context.job_queue, context.settings, [(message_id, message.due_at)], now)
-        return
+        return None
     reason = reason_to_skip(message, appointment, patient, now)
     if reason is None:
         async with context.database.transaction() as session:
@@ -125,12 +153,20 @@ async def send_planned_message(context: ClinicContext) -> None:
         reason = reason or "patient has not linked Telegram yet"
         await _finish(context, message_id, MessageStatus.SKIPPED, outcome=reason)
         logger.info("Planned %s %d skipped: %s", message.kind, message_id, reason)
-        return
+        return None
     assert not isinstance(composed, str)
+    return message, appointment, patient, composed
+
+
+async def _send(context: ClinicContext, message: PlannedMessage, appointment: Appointment,
+                patient: Patient, composed: Outgoing, ticket: Ticket | int) -> None:
+    message_id = message.id
+    assert patient.chat_id is not None
+    assert patient.telegram_user_id is not None
     try:
         sent = await context.bot.send_message(patient.chat_id, composed.text,
                                               reply_markup=composed.keyboard,
-                                              rate_limit_args=Priority.PLANNED)
+                                              rate_limit_args=ticket)
     except Forbidden:
         async with context.database.transaction() as session:
             await finish_message(session, message_id, MessageStatus.FAILED, utcnow(),
