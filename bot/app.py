@@ -14,6 +14,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 import handlers
 from bot import instances
 from bot.broadcasting import watch
+from bot.concurrency import PerChatUpdates
 from bot.config import Settings
 from bot.content import Content
 from bot.context import BotData, ClinicApp, ClinicContext
@@ -56,6 +57,7 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .read_timeout(settings.telegram_read_timeout)
+        .concurrent_updates(PerChatUpdates(settings.concurrent_updates))
         .context_types(context_types)
         .defaults(defaults)
         # One limiter for replies, planned messages and broadcasts (bot/rate_limit.py).

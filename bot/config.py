@@ -120,6 +120,8 @@ class Settings(ClinicSettings):
     # How long a send waits for Telegram's answer. Past it, the message is taken as sent
     # and not sent again (bot/delivery.py), so this errs long.
     telegram_read_timeout: float = Field(default=10.0, gt=0, le=120)
+    # Updates handled at once (different chats; one chat's stay in order, bot/concurrency.py).
+    concurrent_updates: int = Field(default=16, ge=1, le=256)
     scheduler_horizon: timedelta = timedelta(hours=6)
     scheduler_topup_interval: timedelta = timedelta(minutes=1)
     # How updates arrive: "polling" (getUpdates) or "webhook" (Telegram calls us).

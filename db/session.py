@@ -28,9 +28,13 @@ def create_engine(database_url: str) -> AsyncEngine:
     prepare_sqlite_path(database_url)
     # hide_parameters: a failing statement's error (and so a log line) must not carry the
     # patient's words it was storing.
-    engine = create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
+    # pool_pre_ping checks a server connection before use; a file needs no such check.
+    sqlite = make_url(database_url).get_backend_name() == "sqlite"
+    engine = create_async_engine(database_url, pool_pre_ping=not sqlite,
+                                 hide_parameters=True)
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
 
 
@@ -42,6 +46,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # The driver's own BEGIN is off; `_begin_immediate` says it instead.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take the write lock when a transaction begins. Updates from different chats run at
+    once (bot/concurrency.py): a transaction that read first and then wrote could find
+    another had written in between, and SQLite fails that at once ("database is locked")
+    instead of waiting. Taking the lock up front makes it wait its turn (busy_timeout)."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
