@@ -16,6 +16,7 @@ from db.migrate import upgrade_database_async
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database
+from tests.conftest import SettingsFactory, running_bot
 from tests.telegram_stub import Chat, TelegramStub, User
 from tests.test_run import bot_environment, start_bot
 
@@ -100,3 +101,19 @@ async def test_a_sigkill_after_the_first_message_loses_and_repeats_nothing(
     await database.dispose()
     assert [(row.status, row.attempts) for row in rows] == [(MessageStatus.SENT, 1)] * 4, \
         stderr.decode()[-2000:]
+
+
+async def test_what_fell_due_while_the_bot_was_down_goes_out_at_start(
+    telegram: TelegramStub, make_settings: SettingsFactory
+) -> None:
+    # A top-up interval of an hour: the first top-up must not wait for it.
+    settings = make_settings(pre_session_lead="4s", reminder_lead="2s",
+                             scheduler_topup_interval="1h")
+    ann = User(5151, "Ann")
+    telegram.add_chat(ann.private_chat())
+    await book_patients({"DATABASE_URL": settings.database_url},
+                        [(ann, utcnow() + timedelta(seconds=6))])
+    await asyncio.sleep(2.5)  # the guide falls due 2 s from now, with the bot down
+    async with running_bot(settings):
+        guide = await Chat(telegram, ann).next_message(timeout=3)
+    assert "Getting ready for your session" in guide.plain
