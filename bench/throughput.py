@@ -124,7 +124,7 @@ async def _questions(telegram: TimedStub, pid: int, bot: str, patients: int,
     if profile is not None:
         profiler = await asyncio.create_subprocess_exec(
             Path(sys.executable).parent / "py-spy", "record", "--pid", str(pid),
-            "--rate", "200", "--format", "speedscope", "--output", str(profile),
+            "--rate", "200", "--gil", "--format", "speedscope", "--output", str(profile),
             stdout=asyncio.subprocess.DEVNULL)
         await asyncio.sleep(1)  # attached
     users = [User(FIRST_PATIENT + n, f"Patient{n}") for n in range(patients)]

@@ -30,8 +30,13 @@ def create_engine(database_url: str) -> AsyncEngine:
     # patient's words it was storing.
     # pool_pre_ping checks a server connection before use; a file needs no such check.
     sqlite = make_url(database_url).get_backend_name() == "sqlite"
+    # SQLite has one writer at a time. Its own wait for the lock (busy_timeout) sleeps in
+    # growing steps, up to 100 ms, so writers side by side mostly sleep; one connection
+    # per process makes them queue in order instead. Other processes (an import, a test)
+    # still meet busy_timeout.
+    sizes = {"pool_size": 1, "max_overflow": 0} if sqlite else {}
     engine = create_async_engine(database_url, pool_pre_ping=not sqlite,
-                                 hide_parameters=True)
+                                 hide_parameters=True, **sizes)
     if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
