@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.harness import drained, measure, polling
 from db.migrate import upgrade_database_async
 from db.models import Patient, utcnow
 from db.session import Database
@@ -108,31 +108,15 @@ async def run_once(limiter: str, patients: int) -> Result:
             sys.executable, "-m", "bench.bot_process", *arguments, cwd=Path.cwd(),
             env=env | {"PYTHONPATH": str(Path.cwd())}, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE)
-        assert process.stderr is not None
-        logs = asyncio.create_task(process.stderr.read())  # drained, so it never blocks
-        try:
-            result = await _broadcast(telegram, process.pid, limiter, users)
-        except BaseException:
-            print((await _stop(process, logs)).decode()[-3000:], file=sys.stderr)
-            raise
-        else:
-            await _stop(process, logs)
-        finally:
-            await telegram.stop()
-    return result
+        logs = asyncio.create_task(drained(process))
+        work = _broadcast(telegram, process.pid, limiter, users)
+        return await measure(process, logs, telegram, work)
 
-
-async def _stop(process: asyncio.subprocess.Process, logs: asyncio.Task[bytes]) -> bytes:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(process.wait(), 60)
-    return await logs
 
 
 async def _broadcast(telegram: TelegramStub, pid: int, limiter: str, users: list[User]
                      ) -> Result:
-    await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
-                            timeout=60, what="the bot to start polling")
+    await polling(telegram)
     staff = Chat(telegram, User(STAFF_ID, "Sam"))
     await staff.ask(f"/broadcast {TEXT}", timeout=30)
     control = await staff.next_message(timeout=30)

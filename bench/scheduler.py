@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import signal
 import statistics
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.broadcast import LATENCY, memory_mb
+from bench.harness import measure, polling
 from db.migrate import upgrade_database_async
 from db.models import (
     Appointment,
@@ -175,17 +175,9 @@ async def run_once(design: str, appointments: int) -> Result:
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         timers_set = asyncio.get_running_loop().create_future()
         logs = asyncio.create_task(_watch(process, timers_set))
-        try:
-            result = await _measure(telegram, process.pid, design, started, timers_set, burst,
-                                    appointments * 3)
-        except BaseException:
-            print((await _stop(process, logs))[-3000:], file=sys.stderr)
-            raise
-        else:
-            await _stop(process, logs)
-        finally:
-            await telegram.stop()
-    return result
+        work = _measure(telegram, process.pid, design, started, timers_set, burst,
+                        appointments * 3)
+        return await measure(process, logs, telegram, work)
 
 
 async def _watch(process: asyncio.subprocess.Process, timers_set: asyncio.Future[float]
@@ -201,18 +193,11 @@ async def _watch(process: asyncio.subprocess.Process, timers_set: asyncio.Future
     return "".join(tail)
 
 
-async def _stop(process: asyncio.subprocess.Process, logs: asyncio.Task[str]) -> str:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(process.wait(), 120)
-    return await logs
-
 
 async def _measure(telegram: TelegramStub, pid: int, design: str, started: float,
                    timers_set: asyncio.Future[float], burst: dict[int, datetime],
                    planned: int) -> Result:
-    await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
-                            timeout=300, what="the bot to start polling")
+    await polling(telegram, within=300)
     answering = time.monotonic() - started
     timers = await asyncio.wait_for(timers_set, 600) - started
     last_due = max(burst.values())

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.broadcast import memory_mb
+from bench.harness import drained, measure, polling
 from db.migrate import upgrade_database_async
 from tests.telegram_stub import TelegramStub, User
 from tests.telegram_stub.limits import FloodLimits
@@ -94,31 +95,15 @@ async def run_once(bot: str, patients: int, profile: Path | None = None) -> Resu
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", *command, cwd=Path.cwd(), env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        assert process.stderr is not None
-        logs = asyncio.create_task(process.stderr.read())  # drained, so it never blocks
-        try:
-            result = await _questions(telegram, process.pid, bot, patients, profile)
-        except BaseException:
-            print((await _stop(process, logs)).decode()[-3000:], file=sys.stderr)
-            raise
-        else:
-            await _stop(process, logs)
-        finally:
-            await telegram.stop()
-    return result
+        logs = asyncio.create_task(drained(process))
+        work = _questions(telegram, process.pid, bot, patients, profile)
+        return await measure(process, logs, telegram, work)
 
-
-async def _stop(process: asyncio.subprocess.Process, logs: asyncio.Task[bytes]) -> bytes:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(process.wait(), 60)
-    return await logs
 
 
 async def _questions(telegram: TimedStub, pid: int, bot: str, patients: int,
                      profile: Path | None) -> Result:
-    await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
-                            timeout=60, what="the bot to start polling")
+    await polling(telegram)
     await asyncio.sleep(1)  # let start-up work (command menus, first top-up) finish
     profiler = None
     if profile is not None:
