@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +32,22 @@ async def register_patient(
 
     One statement, so two updates from the same new user cannot create two records.
     """
+    patient: Patient = (await session.scalars(
+        _upsert(session, profile, now).returning(Patient))).one()
+    return patient
+
+
+async def register_patient_id(
+    session: AsyncSession, profile: TelegramProfile, now: datetime
+) -> int:
+    """`register_patient` for a caller that needs only the id: no ORM object is built
+    (a typed question, the commonest update)."""
+    patient_id: int = (await session.execute(
+        _upsert(session, profile, now).returning(Patient.id))).scalar_one()
+    return patient_id
+
+
+def _upsert(session: AsyncSession, profile: TelegramProfile, now: datetime) -> Any:
     changes = {
         "chat_id": profile.chat_id,
         "first_name": profile.first_name[:128],
@@ -41,14 +58,9 @@ async def register_patient(
         # Whoever writes to the bot has not blocked it.
         "unreachable_at": None,
     }
-    statement = (
-        insert_for(session, Patient)
-        .values(telegram_user_id=profile.user_id, first_seen_at=now, **changes)
-        .on_conflict_do_update(index_elements=[Patient.telegram_user_id], set_=changes)
-        .returning(Patient)
-    )
-    patient: Patient = (await session.scalars(statement)).one()
-    return patient
+    return (insert_for(session, Patient)
+            .values(telegram_user_id=profile.user_id, first_seen_at=now, **changes)
+            .on_conflict_do_update(index_elements=[Patient.telegram_user_id], set_=changes))
 
 
 async def record_messages_consent(session: AsyncSession, user_id: int, now: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Patient, PatientQuestion, QuestionStatus
@@ -19,19 +19,16 @@ async def record_question(
     normalized: str,
     matched_topic: str | None,
     now: datetime,
-) -> PatientQuestion:
+) -> int:
+    """Keep a typed question; its id. One INSERT, without the ORM's unit of work: this
+    runs for most updates the bot gets."""
     status = QuestionStatus.ANSWERED if matched_topic else QuestionStatus.NO_MATCH
-    question = PatientQuestion(
-        patient_id=patient_id,
-        text=text,
-        normalized=normalized[:500],
-        matched_topic=matched_topic,
-        status=status,
-        asked_at=now,
-    )
-    session.add(question)
-    await session.flush()
-    return question
+    question_id: int = (await session.execute(
+        insert(PatientQuestion).values(
+            patient_id=patient_id, text=text, normalized=normalized[:500],
+            matched_topic=matched_topic, status=status, asked_at=now)
+        .returning(PatientQuestion.id))).scalar_one()
+    return question_id
 
 
 async def claim_for_staff(

@@ -13,7 +13,7 @@ from bot.context import ClinicApp, ClinicContext
 from bot.faq_search import normalize
 from bot.texts import Text
 from db.models import Patient, PatientQuestion, utcnow
-from db.patients import register_patient
+from db.patients import register_patient, register_patient_id
 from db.questions import (
     claim_for_staff,
     is_own_question,
@@ -43,25 +43,25 @@ async def answer_question(update: Update, context: ClinicContext) -> None:
     match = context.matcher.match(text)
     now = utcnow()
     async with context.database.transaction() as session:
-        patient = await register_patient(session, profile, now)
-        question = await record_question(
+        patient_id = await register_patient_id(session, profile, now)
+        question_id = await record_question(
             session,
-            patient_id=patient.id,
+            patient_id=patient_id,
             text=text,
             normalized=normalize(text),
             matched_topic=match.topic.id if match.topic else None,
             now=now,
         )
-    logger.info("Question %d from patient %d matched %s", question.id, patient.id,
+    logger.info("Question %d from patient %d matched %s", question_id, patient_id,
                 match.topic.id if match.topic else "nothing")
     if match.topic is None:
-        await reply(update, content.text(Text.FALLBACK), keyboards.fallback(content, question.id))
+        await reply(update, content.text(Text.FALLBACK), keyboards.fallback(content, question_id))
         return
     answer = content.answer(match.topic)
     if match.alternatives:
         answer = f"{answer}\n\n<i>{content.text(Text.DID_YOU_MEAN)}</i>"
     await reply(update, answer,
-                keyboards.typed_answer(content, match.topic, match.alternatives, question.id))
+                keyboards.typed_answer(content, match.topic, match.alternatives, question_id))
 
 
 async def not_helpful(update: Update, context: ClinicContext) -> None:
