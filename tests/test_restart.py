@@ -117,3 +117,45 @@ async def test_what_fell_due_while_the_bot_was_down_goes_out_at_start(
     async with running_bot(settings):
         guide = await Chat(telegram, ann).next_message(timeout=3)
     assert "Getting ready for your session" in guide.plain
+
+
+async def test_a_message_telegram_took_but_never_answered_is_not_sent_again_after_a_sigkill(
+    telegram: TelegramStub, tmp_path: Path, database_url: str
+) -> None:
+    env = bot_environment(telegram, database_url) | TIMINGS
+    (tmp_path / "data").mkdir()
+    ann, bob = User(5201, "Ann"), User(5202, "Bob")
+    now = utcnow()
+    await book_patients(env, [(ann, now + timedelta(seconds=12)),  # guide +8, reminder +10
+                              (bob, now + timedelta(seconds=22))])  # guide +18, reminder +20
+    ann_chat, bob_chat = Chat(telegram, ann), Chat(telegram, bob)
+    for user in (ann, bob):
+        telegram.add_chat(user.private_chat())
+
+    first = await start_bot(env, tmp_path)
+    try:
+        await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
+                                timeout=30, what="the bot to start polling")
+        # Telegram takes Ann's guide, but its answer never reaches the bot, which dies.
+        telegram.hold_answers()
+        guide = await ann_chat.next_message(timeout=15)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(first.communicate(), 30)
+        telegram.release_answers()
+
+    second = await start_bot(env, tmp_path)
+    try:
+        ann_reminder = await ann_chat.next_message(timeout=20)
+        await bob_chat.next_message(timeout=25)
+        await bob_chat.next_message(timeout=20)
+        await asyncio.sleep(2)  # time for a duplicate to show itself
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(second.communicate(), 30)
+
+    assert "Getting ready" in guide.plain and "Reminder" in ann_reminder.plain
+    assert len(telegram.messages_to(ann.id)) == 2, stderr.decode()[-2000:]
+    assert len(telegram.messages_to(bob.id)) == 2
+    # The guide's row says it was on its way: in doubt, so neither resent nor called sent.
+    assert await status_of(env["DATABASE_URL"], 1) == MessageStatus.SENDING
