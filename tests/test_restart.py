@@ -42,6 +42,19 @@ async def book_patients(env: dict[str, str], starts: list[tuple[User, datetime]]
     await database.dispose()
 
 
+async def ann_and_bob(env: dict[str, str], telegram: TelegramStub, tmp_path: Path,
+                      *sessions: tuple[User, int]) -> list[Chat]:
+    """Each patient booked for a session starting so many seconds from now (guide 4 s and
+    reminder 2 s before it), with the bot opened earlier; their chats."""
+    (tmp_path / "data").mkdir()
+    now = utcnow()
+    await book_patients(env, [(user, now + timedelta(seconds=seconds))
+                              for user, seconds in sessions])
+    for user, _ in sessions:
+        telegram.add_chat(user.private_chat())
+    return [Chat(telegram, user) for user, _ in sessions]
+
+
 async def status_of(database_url: str, message_id: int) -> str | None:
     database = Database(database_url)
     try:
@@ -56,15 +69,9 @@ async def test_a_sigkill_after_the_first_message_loses_and_repeats_nothing(
     telegram: TelegramStub, tmp_path: Path, database_url: str
 ) -> None:
     env = bot_environment(telegram, database_url) | TIMINGS
-    (tmp_path / "data").mkdir()
-    ann, bob = User(5101, "Ann"), User(5102, "Bob")
-    now = utcnow()
     # Messages 2 s apart or more, so the kill cannot land inside another message's send.
-    await book_patients(env, [(ann, now + timedelta(seconds=16)),  # guide +12, reminder +14
-                              (bob, now + timedelta(seconds=22))])  # guide +18, reminder +20
-    ann_chat, bob_chat = Chat(telegram, ann), Chat(telegram, bob)
-    for user in (ann, bob):
-        telegram.add_chat(user.private_chat())  # they opened the bot earlier
+    ann, bob = User(5101, "Ann"), User(5102, "Bob")
+    ann_chat, bob_chat = await ann_and_bob(env, telegram, tmp_path, (ann, 16), (bob, 22))
 
     first = await start_bot(env, tmp_path)
     try:
@@ -123,14 +130,8 @@ async def test_a_message_telegram_took_but_never_answered_is_not_sent_again_afte
     telegram: TelegramStub, tmp_path: Path, database_url: str
 ) -> None:
     env = bot_environment(telegram, database_url) | TIMINGS
-    (tmp_path / "data").mkdir()
     ann, bob = User(5201, "Ann"), User(5202, "Bob")
-    now = utcnow()
-    await book_patients(env, [(ann, now + timedelta(seconds=12)),  # guide +8, reminder +10
-                              (bob, now + timedelta(seconds=22))])  # guide +18, reminder +20
-    ann_chat, bob_chat = Chat(telegram, ann), Chat(telegram, bob)
-    for user in (ann, bob):
-        telegram.add_chat(user.private_chat())
+    ann_chat, bob_chat = await ann_and_bob(env, telegram, tmp_path, (ann, 12), (bob, 22))
 
     first = await start_bot(env, tmp_path)
     try:
