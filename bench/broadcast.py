@@ -25,12 +25,12 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bench.harness import drained, measure, polling
+from bench.harness import drained, measure
 from db.migrate import upgrade_database_async
 from db.models import Patient, utcnow
 from db.session import Database
 from tests.conftest import STAFF_ID
-from tests.telegram_stub import Chat, TelegramStub, User
+from tests.telegram_stub import Chat, TelegramStub, User, until_polling
 from tests.test_run import bot_environment
 
 TEXT = "The clinic is closed on Friday for a staff training day. See you next week!"
@@ -116,7 +116,7 @@ async def run_once(limiter: str, patients: int) -> Result:
 
 async def _broadcast(telegram: TelegramStub, pid: int, limiter: str, users: list[User]
                      ) -> Result:
-    await polling(telegram)
+    await until_polling(telegram, within=60)
     staff = Chat(telegram, User(STAFF_ID, "Sam"))
     await staff.ask(f"/broadcast {TEXT}", timeout=30)
     control = await staff.next_message(timeout=30)

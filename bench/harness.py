@@ -41,7 +41,3 @@ async def drained(process: asyncio.subprocess.Process) -> str:
     assert process.stderr is not None
     return (await process.stderr.read()).decode(errors="replace")
 
-
-async def polling(telegram: TelegramStub, within: float = 60) -> None:
-    await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
-                            timeout=within, what="the bot to start polling")

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.broadcast import memory_mb
-from bench.harness import drained, measure, polling
+from bench.harness import drained, measure
 from db.migrate import upgrade_database_async
-from tests.telegram_stub import TelegramStub, User
+from tests.telegram_stub import TelegramStub, User, until_polling
 from tests.telegram_stub.limits import FloodLimits
 from tests.test_run import bot_environment
 
@@ -103,7 +103,7 @@ async def run_once(bot: str, patients: int, profile: Path | None = None) -> Resu
 
 async def _questions(telegram: TimedStub, pid: int, bot: str, patients: int,
                      profile: Path | None) -> Result:
-    await polling(telegram)
+    await until_polling(telegram, within=60)
     await asyncio.sleep(1)  # let start-up work (command menus, first top-up) finish
     profiler = None
     if profile is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from db.migrate import upgrade_database_async
 from db.session import Database
 from tests.conftest import STAFF_ID
-from tests.telegram_stub import Chat, TelegramStub, User
+from tests.telegram_stub import Chat, TelegramStub, User, until_polling
 from tests.test_broadcast import NEWS_PLAIN, copies, seed_patients
 from tests.test_run import bot_environment, start_bot
 
@@ -30,8 +30,7 @@ async def test_a_sigkill_mid_broadcast_then_a_restart_gives_everyone_one_copy(
 
     first = await start_bot(env, tmp_path)
     try:
-        await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
-                                timeout=30, what="the bot to start polling")
+        await until_polling(telegram)
         await staff.ask(f"/broadcast {NEWS_PLAIN}", timeout=10)
         control = await staff.next_message(timeout=10)
         await staff.tap(control, "Send")

@@ -14,7 +14,6 @@ import asyncio
 import random
 import signal
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from db.models import (
 )
 from db.session import Database
 from tests.conftest import STAFF_ID
-from tests.telegram_stub import Chat, TelegramStub, User
+from tests.telegram_stub import Chat, TelegramStub, User, until_polling
 from tests.test_broadcast import NEWS_PLAIN, seed_patients
 from tests.test_run import bot_environment, start_bot
 
@@ -115,12 +114,6 @@ def received(telegram: TelegramStub, users: list[User]) -> Counter[tuple[int, st
     return counted
 
 
-def polling_again(telegram: TelegramStub) -> Callable[[], bool]:
-    """Whether the bot has asked for updates since now."""
-    since = len(telegram.calls)
-    return lambda: any(method == "getUpdates" for method, _ in telegram.calls[since:])
-
-
 @pytest.mark.timeout(240)
 async def test_five_sigkills_repeat_nothing_and_lose_only_what_was_on_its_way(
     telegram: TelegramStub, tmp_path: Path, database_url: str
@@ -143,10 +136,10 @@ async def test_five_sigkills_repeat_nothing_and_lose_only_what_was_on_its_way(
         kills.append(utcnow())
         process.send_signal(signal.SIGKILL)
         await output
-        restarted = polling_again(telegram)
+        calls = len(telegram.calls)
         process = await start_bot(env, tmp_path)
         output = asyncio.create_task(process.communicate())
-        await telegram.wait_for(restarted, timeout=30, what="the restarted bot to poll")
+        await until_polling(telegram, since=calls, what="the restarted bot to poll")
     try:
         await telegram.wait_for(lambda: "done" in control.plain, timeout=60,
                                 what="the broadcast's report")

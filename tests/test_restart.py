@@ -17,7 +17,7 @@ from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database
 from tests.conftest import SettingsFactory, running_bot
-from tests.telegram_stub import Chat, TelegramStub, User
+from tests.telegram_stub import Chat, TelegramStub, User, until_polling
 from tests.test_run import bot_environment, start_bot
 
 TIMINGS = {"PRE_SESSION_LEAD": "4s", "REMINDER_LEAD": "2s", "CHANGE_NOTICE_DELAY": "1h",
@@ -135,8 +135,7 @@ async def test_a_message_telegram_took_but_never_answered_is_not_sent_again_afte
 
     first = await start_bot(env, tmp_path)
     try:
-        await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
-                                timeout=30, what="the bot to start polling")
+        await until_polling(telegram)
         # Telegram takes Ann's guide, but its answer never reaches the bot, which dies.
         telegram.hold_answers()
         guide = await ann_chat.next_message(timeout=15)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import STAFF_ID
-from tests.telegram_stub import TOKEN, Chat, TelegramStub, User
+from tests.telegram_stub import TOKEN, Chat, TelegramStub, User, until_polling
 
 SECRET_QUESTION = "is it safe with my rare heart condition xq7"
 PHONE = "+44 7700 900461"
@@ -40,8 +40,7 @@ async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
 ) -> None:
     process = await start_bot(bot_environment(telegram, database_url), tmp_path)
     try:
-        await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
-                                timeout=30, what="the bot to start polling")
+        await until_polling(telegram)
         ann = Chat(telegram, User(4242, "Ann"))
         welcome = await ann.ask("/start", timeout=10)
         answer = await ann.ask(SECRET_QUESTION, timeout=10)
@@ -84,8 +83,7 @@ async def test_a_second_poller_on_the_same_bot_and_database_is_refused(
     env = bot_environment(telegram, database_url)
     first = await start_bot(env, tmp_path)
     try:
-        await telegram.wait_for(lambda: any(m == "getUpdates" for m, _ in telegram.calls),
-                                timeout=30, what="the first bot to start polling")
+        await until_polling(telegram, what="the first bot to start polling")
         second = await start_bot(env, tmp_path)
         _, refusal = await asyncio.wait_for(second.communicate(), 60)
         still_answers = await Chat(telegram, User(4343, "Bo")).ask("/start", timeout=10)

@@ -4,6 +4,7 @@ from tests.telegram_stub.chat import Chat
 from tests.telegram_stub.limits import FloodLimits
 from tests.telegram_stub.models import ApiError, BotMessage, User, too_many_requests
 from tests.telegram_stub.server import BOT_USERNAME, TOKEN, TelegramStub
+from tests.telegram_stub.waits import until_polling
 
 __all__ = ["BOT_USERNAME", "TOKEN", "ApiError", "BotMessage", "Chat", "FloodLimits",
-           "TelegramStub", "User", "too_many_requests"]
+           "TelegramStub", "User", "too_many_requests", "until_polling"]
