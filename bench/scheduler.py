@@ -35,19 +35,20 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.broadcast import LATENCY, memory_mb
-from bench.harness import measure, polling
+from bench.harness import measure
+from bot.config import ClinicSettings
+from bot.planning import message_plan
 from db.migrate import upgrade_database_async
 from db.models import (
     Appointment,
     AppointmentStatus,
-    MessageKind,
     MessageStatus,
     Patient,
     PlannedMessage,
     utcnow,
 )
 from db.session import Database
-from tests.telegram_stub import TelegramStub
+from tests.telegram_stub import TelegramStub, until_polling
 from tests.test_run import bot_environment
 
 FIRST_PATIENT = 30_000_000
@@ -55,9 +56,8 @@ PATIENTS = 20_000
 BURST = 1000
 BURST_STARTS_AFTER = 30.0  # seconds after the bot process is started
 TELEGRAM_PER_SECOND = 30
-PRE_SESSION_LEAD = timedelta(hours=24)
-REMINDER_LEAD = timedelta(hours=2)
-CHECKIN_DELAY = timedelta(hours=24)
+# The bot's defaults (24 h guide lead, 2 h reminder, check-in a day after), as it runs.
+PLANNING = ClinicSettings(_env_file=None)
 SESSION_MINUTES = 45
 CHUNK = 10_000
 SEED = 6
@@ -125,8 +125,8 @@ async def seed_burst(url: str, rng: random.Random) -> dict[int, datetime]:
     dues = [burst_from + timedelta(seconds=rng.uniform(0, 60)) for _ in range(BURST)]
     database = Database(url)
     try:
-        await _book(database, [(n + 1, due + PRE_SESSION_LEAD) for n, due in enumerate(dues)],
-                    first_id=1)
+        lead = PLANNING.pre_session_lead
+        await _book(database, [(n + 1, due + lead) for n, due in enumerate(dues)], first_id=1)
     finally:
         await database.dispose()
     return {FIRST_PATIENT + n: due for n, due in enumerate(dues)}
@@ -135,7 +135,7 @@ async def seed_burst(url: str, rng: random.Random) -> dict[int, datetime]:
 async def _book(database: Database, sessions: list[tuple[int, datetime]], first_id: int
                 ) -> None:
     """Appointments (patient id, start) numbered from `first_id`, and for each a guide, a
-    reminder and a check-in, as booking plans them."""
+    reminder and a check-in, planned as booking plans them (bot/planning.py)."""
     now = utcnow()
     rows, plans = [], []
     for number, (patient_id, starts_at) in enumerate(sessions, start=first_id):
@@ -143,10 +143,7 @@ async def _book(database: Database, sessions: list[tuple[int, datetime]], first_
                      "duration_minutes": SESSION_MINUTES, "practitioner": "Dr Chen",
                      "status": AppointmentStatus.BOOKED, "created_at": now,
                      "updated_at": now})
-        ends_at = starts_at + timedelta(minutes=SESSION_MINUTES)
-        for kind, due_at in ((MessageKind.GUIDE, starts_at - PRE_SESSION_LEAD),
-                             (MessageKind.REMINDER, starts_at - REMINDER_LEAD),
-                             (MessageKind.CHECKIN, ends_at + CHECKIN_DELAY)):
+        for kind, due_at in message_plan(PLANNING, starts_at, SESSION_MINUTES, now).items():
             plans.append({"appointment_id": number, "kind": kind, "due_at": due_at,
                           "status": MessageStatus.PENDING, "attempts": 0})
     async with database.transaction() as session:
@@ -197,7 +194,7 @@ async def _watch(process: asyncio.subprocess.Process, timers_set: asyncio.Future
 async def _measure(telegram: TelegramStub, pid: int, design: str, started: float,
                    timers_set: asyncio.Future[float], burst: dict[int, datetime],
                    planned: int) -> Result:
-    await polling(telegram, within=300)
+    await until_polling(telegram, within=300)
     answering = time.monotonic() - started
     timers = await asyncio.wait_for(timers_set, 600) - started
     last_due = max(burst.values())
