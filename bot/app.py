@@ -28,7 +28,7 @@ from bot.polling_guard import (
 )
 from bot.rate_limit import ClinicRateLimiter
 from bot.red_flags import RedFlagWatcher
-from bot.scheduling import start_scheduling
+from bot.scheduling import configure_jobs, start_scheduling
 from db.migrate import upgrade_database_async
 from db.session import Database
 
@@ -72,6 +72,8 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
     application.bot_data.matcher = FaqMatcher(content.topics)
     application.bot_data.red_flags = RedFlagWatcher(content.red_flags)
     application.bot_data.broadcast_tasks = set()
+    assert application.job_queue is not None  # the job-queue extra is a dependency
+    configure_jobs(application.job_queue)
     handlers.register_all(application)
     return application
 

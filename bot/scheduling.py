@@ -52,9 +52,10 @@ TOP_UP_BATCH = 5000
 EARLY_TOLERANCE = timedelta(seconds=1)
 UNCONFIRMED = "Telegram did not answer in time; taken as sent"
 # APScheduler drops a run that starts over a second late (its misfire_grace_time): a timer
-# behind a busy moment, or the first top-up after a slow start-up, would wait for the next
-# top-up. Late runs go ahead; missed repeats run once.
-ON_TIME_OR_LATE: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
+# behind a busy moment would wait for the next top-up, a lease renewal or heartbeat would
+# be skipped. Every job of the bot runs late instead, and missed repeats run once
+# (`configure_jobs`, from bot/app.py).
+LATE_RUNS_GO_AHEAD: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 # A claim this old with no outcome was cut off by a crash (a send takes seconds).
 STALE_CLAIM = timedelta(minutes=5)
 
@@ -73,14 +74,19 @@ def job_name(message_id: int) -> str:
     return f"planned:{message_id}"
 
 
+def configure_jobs(job_queue: JobQueue[Any]) -> None:
+    """Before the job queue starts: the defaults every job gets."""
+    job_queue.scheduler.configure(job_defaults=LATE_RUNS_GO_AHEAD,
+                                  **job_queue.scheduler_configuration)
+
+
 def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
     # Once at start, then every interval. (An interval job whose first run is "now" waits
     # a whole interval: by the time the scheduler starts, "now" has passed, and APScheduler
     # moves on to the next multiple. The scheduler-scale benchmark found it.)
     interval = data.settings.scheduler_topup_interval
-    job_queue.run_once(top_up, when=0, name=TOP_UP_JOB, job_kwargs=ON_TIME_OR_LATE)
-    job_queue.run_repeating(top_up, interval=interval, first=interval, name=TOP_UP_JOB,
-                            job_kwargs=ON_TIME_OR_LATE)
+    job_queue.run_once(top_up, when=0, name=TOP_UP_JOB)
+    job_queue.run_repeating(top_up, interval=interval, first=interval, name=TOP_UP_JOB)
 
 
 async def top_up(context: ClinicContext) -> None:
@@ -112,7 +118,7 @@ def schedule_message(
         return False
     delay = max(0.0, (due_at - now).total_seconds())
     job_queue.run_once(send_planned_message, when=delay, name=name, data=message_id,
-                       job_kwargs={"id": name, **ON_TIME_OR_LATE})
+                       job_kwargs={"id": name})
     return True
 
 
