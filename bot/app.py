@@ -29,7 +29,9 @@ from bot.polling_guard import (
 from bot.rate_limit import ClinicRateLimiter
 from bot.red_flags import RedFlagWatcher
 from bot.scheduling import configure_jobs, start_scheduling
+from db.group_commit import GroupCommit
 from db.migrate import upgrade_database_async
+from db.questions import record_questions
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,8 @@ async def _open_resources(application: Any) -> None:
     data: BotData = application.bot_data
     await upgrade_database_async(data.settings.database_url)
     data.database = Database(data.settings.database_url)
+    data.questions = GroupCommit(data.database, record_questions,
+                                 key=lambda question: question.profile.user_id)
     data.stopping = asyncio.Event()
     if data.settings.bot_mode == "polling":
         await take_polling_lease(data, application.bot.id)  # or AnotherPoller

@@ -11,6 +11,8 @@ from bot.config import Settings
 from bot.content import Content
 from bot.faq_search import FaqMatcher
 from bot.red_flags import RedFlagWatcher
+from db.group_commit import GroupCommit
+from db.questions import KeptQuestion, TypedQuestion
 from db.session import Database
 
 
@@ -23,6 +25,8 @@ class BotData:
     matcher: FaqMatcher
     red_flags: RedFlagWatcher
     database: Database
+    # Typed questions, written in shared transactions when they come in bursts.
+    questions: GroupCommit[TypedQuestion, KeptQuestion]
     # Broadcasts being sent, and the signal to stop claiming recipients at shutdown.
     broadcast_tasks: set[asyncio.Task[None]]
     stopping: asyncio.Event
@@ -57,6 +61,10 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
     @property
     def database(self) -> Database:
         return self.bot_data.database
+
+    @property
+    def questions(self) -> GroupCommit[TypedQuestion, KeptQuestion]:
+        return self.bot_data.questions
 
 
 # ExtBot[Any]: the bot's type parameter is the rate limiter's argument type.

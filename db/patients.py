@@ -33,22 +33,31 @@ async def register_patient(
     One statement, so two updates from the same new user cannot create two records.
     """
     patient: Patient = (await session.scalars(
-        _upsert(session, profile, now).returning(Patient))).one()
+        _upsert(session, Patient).values(_row(profile, now)).returning(Patient))).one()
     return patient
 
 
-async def register_patient_id(
-    session: AsyncSession, profile: TelegramProfile, now: datetime
-) -> int:
-    """`register_patient` for a caller that needs only the id: no ORM object is built
-    (a typed question, the commonest update)."""
-    patient_id: int = (await session.execute(
-        _upsert(session, profile, now).returning(Patient.id))).scalar_one()
-    return patient_id
+async def register_patient_ids(
+    session: AsyncSession, seen: list[tuple[TelegramProfile, datetime]]
+) -> dict[int, int]:
+    """`register_patient` for many users at once (each at most once), for callers that
+    need only the ids: Telegram user id to patient id.
+
+    One statement, compiled once whatever the number: the rows go as parameters, and
+    SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues").
+    """
+    patients = Patient.__table__
+    connection = await session.connection()
+    result = await connection.execute(
+        _upsert(session, patients).returning(patients.c.telegram_user_id, patients.c.id),
+        [_row(profile, now) for profile, now in seen])
+    return {user_id: patient_id for user_id, patient_id in result.all()}
 
 
-def _upsert(session: AsyncSession, profile: TelegramProfile, now: datetime) -> Any:
-    changes = {
+def _row(profile: TelegramProfile, now: datetime) -> dict[str, Any]:
+    return {
+        "telegram_user_id": profile.user_id,
+        "first_seen_at": now,
         "chat_id": profile.chat_id,
         "first_name": profile.first_name[:128],
         "last_name": profile.last_name[:128] if profile.last_name else None,
@@ -58,9 +67,18 @@ def _upsert(session: AsyncSession, profile: TelegramProfile, now: datetime) -> A
         # Whoever writes to the bot has not blocked it.
         "unreachable_at": None,
     }
-    return (insert_for(session, Patient)
-            .values(telegram_user_id=profile.user_id, first_seen_at=now, **changes)
-            .on_conflict_do_update(index_elements=[Patient.telegram_user_id], set_=changes))
+
+
+# What a known patient's row takes from a new update; first_seen_at stays as it was.
+_REFRESHED = ("chat_id", "first_name", "last_name", "username", "language_code",
+              "last_seen_at", "unreachable_at")
+
+
+def _upsert(session: AsyncSession, table: Any) -> Any:
+    statement = insert_for(session, table)
+    return statement.on_conflict_do_update(
+        index_elements=["telegram_user_id"],
+        set_={name: statement.excluded[name] for name in _REFRESHED})
 
 
 async def record_messages_consent(session: AsyncSession, user_id: int, now: datetime) -> bool:

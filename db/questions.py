@@ -4,31 +4,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Table, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Patient, PatientQuestion, QuestionStatus
+from db.patients import TelegramProfile, register_patient_ids
 
 
-async def record_question(
-    session: AsyncSession,
-    *,
-    patient_id: int,
-    text: str,
-    normalized: str,
-    matched_topic: str | None,
-    now: datetime,
-) -> int:
-    """Keep a typed question; its id. One INSERT, without the ORM's unit of work: this
-    runs for most updates the bot gets."""
-    status = QuestionStatus.ANSWERED if matched_topic else QuestionStatus.NO_MATCH
-    question_id: int = (await session.execute(
-        insert(PatientQuestion).values(
-            patient_id=patient_id, text=text, normalized=normalized[:500],
-            matched_topic=matched_topic, status=status, asked_at=now)
-        .returning(PatientQuestion.id))).scalar_one()
-    return question_id
+@dataclass(frozen=True)
+class TypedQuestion:
+    """A question as a patient typed it, and the FAQ topic it matched."""
+
+    profile: TelegramProfile
+    text: str
+    normalized: str
+    matched_topic: str | None
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class KeptQuestion:
+    patient_id: int
+    question_id: int
+
+
+async def record_questions(
+    session: AsyncSession, questions: list[TypedQuestion]
+) -> list[KeptQuestion]:
+    """Keep typed questions, one per asker, registering or refreshing each asker: two
+    statements however many there are (db/group_commit.py batches them). The ids come
+    back in the questions' order."""
+    if len({question.profile.user_id for question in questions}) != len(questions):
+        raise ValueError("record_questions takes one question per asker")
+    patient_ids = await register_patient_ids(
+        session, [(question.profile, question.asked_at) for question in questions])
+    rows = [
+        {
+            "patient_id": patient_ids[question.profile.user_id],
+            "text": question.text,
+            "normalized": question.normalized[:500],
+            "matched_topic": question.matched_topic,
+            "status": (QuestionStatus.ANSWERED if question.matched_topic
+                       else QuestionStatus.NO_MATCH),
+            "asked_at": question.asked_at,
+        }
+        for question in questions
+    ]
+    # The rows go as parameters to one statement (sent as one multi-row INSERT). There is
+    # one question per patient here, so the patient says which id is whose: RETURNING's
+    # order is not promised.
+    table = cast(Table, PatientQuestion.__table__)
+    connection = await session.connection()
+    inserted = await connection.execute(
+        insert(table).returning(table.c.patient_id, table.c.id), rows)
+    question_ids = {patient_id: question_id for patient_id, question_id in inserted.all()}
+    return [KeptQuestion(patient_ids[question.profile.user_id],
+                         question_ids[patient_ids[question.profile.user_id]])
+            for question in questions]
 
 
 async def claim_for_staff(

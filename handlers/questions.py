@@ -13,12 +13,12 @@ from bot.context import ClinicApp, ClinicContext
 from bot.faq_search import normalize
 from bot.texts import Text
 from db.models import Patient, PatientQuestion, utcnow
-from db.patients import register_patient, register_patient_id
+from db.patients import register_patient
 from db.questions import (
+    TypedQuestion,
     claim_for_staff,
     is_own_question,
     link_staff_message,
-    record_question,
     release_claim,
 )
 from handlers.common import patient_mention, profile_of, reply, tell_staff
@@ -42,16 +42,10 @@ async def answer_question(update: Update, context: ClinicContext) -> None:
         return
     match = context.matcher.match(text)
     now = utcnow()
-    async with context.database.transaction() as session:
-        patient_id = await register_patient_id(session, profile, now)
-        question_id = await record_question(
-            session,
-            patient_id=patient_id,
-            text=text,
-            normalized=normalize(text),
-            matched_topic=match.topic.id if match.topic else None,
-            now=now,
-        )
+    kept = await context.questions.submit(TypedQuestion(
+        profile=profile, text=text, normalized=normalize(text),
+        matched_topic=match.topic.id if match.topic else None, asked_at=now))
+    patient_id, question_id = kept.patient_id, kept.question_id
     logger.info("Question %d from patient %d matched %s", question_id, patient_id,
                 match.topic.id if match.topic else "nothing")
     if match.topic is None:
