@@ -58,7 +58,7 @@ def writer(database: Database, writes: CountedWrites) -> Writer:
     return GroupCommit(database, writes, key=lambda asked: asked.profile.user_id)
 
 
-async def stored(database: Database) -> dict[int, tuple[int, str, QuestionStatus]]:
+async def stored(database: Database) -> dict[int, tuple[int | None, str, str]]:
     """Question id: (Telegram user id of its patient, text, status)."""
     async with database.transaction() as session:
         rows = (await session.execute(
