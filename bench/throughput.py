@@ -1,8 +1,10 @@
 """Update-throughput benchmark: 2,000 patients each send one question (/faq, /faq with a
 word, or a question in their own words) at once, with Telegram's limits switched off in
 the loopback Bot API, to the real bot process (`python -m bot run`, SQLite, long
-polling); then the same 2,000 updates to a bare python-telegram-bot echo bot
-(bench/echo_bot.py) against the same stand-in, for the ratio.
+polling); before it, the same 2,000 updates to a bare python-telegram-bot echo bot
+(bench/echo_bot.py) against the same stand-in, for the ratio, and to that echo bot
+replying with the clinic's FAQ answers and their buttons (`--clinic-sized`), which tells
+how much of the gap is the replies' size and how much the clinic's work.
 
     .venv/bin/python -m bench.throughput [--patients 2000] [--rounds 1] [--profile FILE]
 
@@ -39,6 +41,13 @@ from tests.test_run import bot_environment
 
 FIRST_PATIENT = 20_000_000
 TARGET_RATIO = 0.8
+# The bots measured, in order: the yardstick, the yardstick sending replies the size of
+# the clinic's (its FAQ answers with their buttons), and the clinic's bot.
+COMMANDS = {
+    "echo": ["bench.echo_bot"],
+    "echo-sized": ["bench.echo_bot", "--clinic-sized"],
+    "clinic": ["bench.bot_process", "--no-ceiling"],
+}
 # What patients ask: the menu, a topic by word, and questions in their own words (some
 # the FAQ answers, some it does not and staff are told).
 QUESTIONS = ["/faq", "/faq bruising", "/risks", "Does acupuncture hurt?",
@@ -91,7 +100,7 @@ async def run_once(bot: str, patients: int, profile: Path | None = None) -> Resu
         env = bot_environment(telegram, url) | {"LOG_LEVEL": "WARNING",
                                                 "PYTHONPATH": str(Path.cwd())}
         await upgrade_database_async(url)
-        command = ["bench.echo_bot"] if bot == "echo" else ["bench.bot_process", "--no-ceiling"]
+        command = COMMANDS[bot]
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", *command, cwd=Path.cwd(), env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
@@ -147,7 +156,7 @@ async def main() -> None:
     print(f"Loopback Bot API, limits off; {arguments.patients:,} patients, one question each")
     best: dict[str, Result] = {}
     for _ in range(arguments.rounds):
-        for bot in ("echo", "clinic"):
+        for bot in COMMANDS:
             result = await run_once(bot, arguments.patients,
                                     arguments.profile if bot == "clinic" else None)
             print(result.line(), flush=True)
@@ -156,6 +165,11 @@ async def main() -> None:
     ratio = best["clinic"].per_second / best["echo"].per_second
     verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
     print(f"clinic / echo throughput: {ratio:.2f} (target {TARGET_RATIO}, {verdict})")
+    # Where the gap is: the replies' size (echo-sized / echo), and the clinic's own work,
+    # storing questions, matching, the limiter (clinic / echo-sized).
+    sized = best["echo-sized"].per_second
+    print(f"echo-sized / echo: {sized / best['echo'].per_second:.2f}   "
+          f"clinic / echo-sized: {best['clinic'].per_second / sized:.2f}")
 
 
 if __name__ == "__main__":
