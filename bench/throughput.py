@@ -9,7 +9,8 @@ how much of the gap is the replies' size and how much the clinic's work.
     .venv/bin/python -m bench.throughput [--patients 2000] [--rounds 1] [--profile FILE]
 
 It prints, for each bot, updates per second (from the first update fetched to the last
-reply) and the p50/p99 time from an update being fetched by the bot to its reply
+reply), the CPU time the bot process used per update (steadier than updates per second on
+a shared machine), and the p50/p99 time from an update being fetched by the bot to its reply
 arriving at the stand-in (in a burst, mostly time spent waiting in the queue). Target:
 the clinic's bot at least 0.8 x the echo bot. The clinic's limiter runs with its 30/s
 ceiling lifted (`--no-ceiling`, bench/bot_process.py): with it, replies could not leave
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import statistics
 import sys
@@ -79,6 +81,7 @@ class Result:
     p99: float
     answered: int
     peak_rss_mb: float
+    cpu_seconds: float
 
     @property
     def per_second(self) -> float:
@@ -88,6 +91,7 @@ class Result:
         return (f"{self.bot:<12} {self.updates:,} updates in {self.seconds:6.2f} s = "
                 f"{self.per_second:6.1f} updates/s   update to reply p50 "
                 f"{self.p50 * 1000:6.0f} ms, p99 {self.p99 * 1000:6.0f} ms   "
+                f"CPU {self.cpu_seconds / self.updates * 1000:4.2f} ms/update   "
                 f"answered {self.answered:,}   peak RSS {self.peak_rss_mb:5.1f} MB")
 
 
@@ -122,6 +126,7 @@ async def _questions(telegram: TimedStub, pid: int, bot: str, patients: int,
             stdout=asyncio.subprocess.DEVNULL)
         await asyncio.sleep(1)  # attached
     users = [User(FIRST_PATIENT + n, f"Patient{n}") for n in range(patients)]
+    cpu_before = cpu_seconds(pid)
     for n, user in enumerate(users):
         await telegram.user_sends(user, QUESTIONS[n % len(QUESTIONS)])
     chats = {user.id for user in users}
@@ -135,6 +140,7 @@ async def _questions(telegram: TimedStub, pid: int, bot: str, patients: int,
             if message.chat_id in chats:
                 replied.setdefault(message.chat_id, message.sent_at)
         await asyncio.sleep(0.02)
+    cpu = cpu_seconds(pid) - cpu_before
     if profiler is not None:
         profiler.send_signal(signal.SIGINT)  # py-spy writes the profile and exits
         await profiler.wait()
@@ -143,7 +149,14 @@ async def _questions(telegram: TimedStub, pid: int, bot: str, patients: int,
     return Result(bot=bot, updates=patients,
                   seconds=max(replied.values()) - min(telegram.fetched.values()),
                   p50=quantiles[49], p99=quantiles[98], answered=len(replied),
-                  peak_rss_mb=memory_mb(pid, "VmHWM"))
+                  peak_rss_mb=memory_mb(pid, "VmHWM"), cpu_seconds=cpu)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used so far, all its threads, user and system."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime and stime, fields 14 and 15 of stat(5); fields[0] here is field 3.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def main() -> None:
