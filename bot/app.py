@@ -63,7 +63,7 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
         .context_types(context_types)
         .defaults(defaults)
         # One limiter for replies, planned messages and broadcasts (bot/rate_limit.py).
-        .rate_limiter(ClinicRateLimiter(max_retries=3))
+        .rate_limiter(ClinicRateLimiter())
         .post_init(_open_resources)
         .post_stop(_finish_sending)
         .post_shutdown(_close_resources)

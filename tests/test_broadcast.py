@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import booking
+from bot.rate_limit import MAX_RETRIES
 from bot.scheduling import schedule_soon
 from db.appointments import patient_by_reference
 from db.models import (
@@ -287,9 +288,10 @@ async def test_a_copy_failing_past_the_limiters_retries_waits_and_goes_again(
     staff = clinic.staff_member()
     _, control = await preview(staff)
 
-    telegram.fail_next("sendMessage", ApiError(502, "Bad Gateway"), times=4)  # 1 + 3 retries
+    telegram.fail_next("sendMessage", ApiError(502, "Bad Gateway"),
+                       times=1 + MAX_RETRIES)
     await staff.tap(control, "Send")
-    await telegram.wait_for(lambda: "done" in control.plain, timeout=20, what="the report")
+    await telegram.wait_for(lambda: "done" in control.plain, timeout=30, what="the report")
 
     assert copies(telegram, [user])[user.id] == 1
     async with clinic.application.bot_data.database.transaction() as session:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import booking
+from bot.rate_limit import MAX_RETRIES
 from bot.scheduling import reason_to_skip, schedule_soon
 from db.appointments import patient_by_reference
 from db.models import (
@@ -193,11 +194,12 @@ async def test_when_the_staff_chat_cannot_be_told_the_patient_is_asked_to_call(
 ) -> None:
     clinic = checking_clinic
     ann, checkin = await checked_in(clinic)
-    # The alert's first try and the limiter's three more (bot/rate_limit.py).
-    clinic.telegram.fail_next("sendMessage", ApiError(500, "Internal Server Error"), times=4)
+    # The alert's first try and every one of the limiter's retries (bot/rate_limit.py).
+    clinic.telegram.fail_next("sendMessage", ApiError(500, "Internal Server Error"),
+                              times=1 + MAX_RETRIES)
 
     await ann.tap(checkin, "10")
-    call_us = await ann.next_message(timeout=10)
+    call_us = await ann.next_message(timeout=25)
 
     assert "Please contact Lotus & Pine Clinic today" in call_us.plain
     assert (await answer(clinic)).escalated_at is None  # a later answer may alert again
