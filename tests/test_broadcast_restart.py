@@ -12,7 +12,7 @@ from db.session import Database
 from tests.conftest import STAFF_ID
 from tests.telegram_stub import Chat, TelegramStub, User, until_polling
 from tests.test_broadcast import NEWS_PLAIN, copies, seed_patients
-from tests.test_run import bot_environment, start_bot
+from tests.test_run import bot_environment, start_bot, stop_bot
 
 PATIENTS = 300
 
@@ -40,8 +40,7 @@ async def test_a_sigkill_mid_broadcast_then_a_restart_gives_everyone_one_copy(
         telegram.hold_answers()
         await _until_quiet(telegram)
     finally:
-        first.send_signal(signal.SIGKILL)
-        await asyncio.wait_for(first.communicate(), 30)
+        await stop_bot(first, signal.SIGKILL)
         telegram.release_answers()
     delivered_before = copies(telegram, users).total()
     assert 60 <= delivered_before < PATIENTS
@@ -54,13 +53,12 @@ async def test_a_sigkill_mid_broadcast_then_a_restart_gives_everyone_one_copy(
                                 what="the report")
         await asyncio.sleep(2)  # time for any duplicate to show itself
     finally:
-        second.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(second.communicate(), 30)
+        logs = await stop_bot(second)
 
     sent = copies(telegram, users)
-    assert all(sent[user.id] == 1 for user in users), stderr.decode()[-2000:]
+    assert all(sent[user.id] == 1 for user in users), logs[-2000:]
     assert telegram.too_many_requests == 0
-    assert "were mid-send in a process that is gone; not resent" in stderr.decode()
+    assert "were mid-send in a process that is gone; not resent" in logs
 
 
 async def _until_quiet(telegram: TelegramStub, quiet: float = 1.5) -> None:

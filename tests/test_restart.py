@@ -18,7 +18,7 @@ from db.patients import TelegramProfile, record_messages_consent, register_patie
 from db.session import Database
 from tests.conftest import SettingsFactory, running_bot
 from tests.telegram_stub import Chat, TelegramStub, User, until_polling
-from tests.test_run import bot_environment, start_bot
+from tests.test_run import bot_environment, start_bot, stop_bot
 
 TIMINGS = {"PRE_SESSION_LEAD": "4s", "REMINDER_LEAD": "2s", "CHANGE_NOTICE_DELAY": "1h",
            "SCHEDULER_TOPUP_INTERVAL": "1s", "LOG_LEVEL": "INFO"}
@@ -82,8 +82,7 @@ async def test_a_sigkill_after_the_first_message_loses_and_repeats_nothing(
                 break
             await asyncio.sleep(0.05)
     finally:
-        first.send_signal(signal.SIGKILL)  # ...then the process dies without a goodbye.
-        await asyncio.wait_for(first.communicate(), 30)
+        await stop_bot(first, signal.SIGKILL)  # ...then the process dies without a goodbye.
     assert first.returncode == -signal.SIGKILL
 
     second = await start_bot(env, tmp_path)
@@ -93,8 +92,7 @@ async def test_a_sigkill_after_the_first_message_loses_and_repeats_nothing(
         bob_reminder = await bob_chat.next_message(timeout=20)
         await asyncio.sleep(3)  # time for any duplicate to show itself
     finally:
-        second.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(second.communicate(), 30)
+        logs = await stop_bot(second)
 
     assert "Getting ready" in guide.plain and "Getting ready" in bob_guide.plain
     assert "Reminder" in ann_reminder.plain and "Reminder" in bob_reminder.plain
@@ -107,7 +105,7 @@ async def test_a_sigkill_after_the_first_message_loses_and_repeats_nothing(
             PlannedMessage.kind.in_([MessageKind.GUIDE, MessageKind.REMINDER]))))
     await database.dispose()
     assert [(row.status, row.attempts) for row in rows] == [(MessageStatus.SENT, 1)] * 4, \
-        stderr.decode()[-2000:]
+        logs[-2000:]
 
 
 async def test_what_fell_due_while_the_bot_was_down_goes_out_at_start(
@@ -140,8 +138,7 @@ async def test_a_message_telegram_took_but_never_answered_is_not_sent_again_afte
         telegram.hold_answers()
         guide = await ann_chat.next_message(timeout=15)
     finally:
-        first.send_signal(signal.SIGKILL)
-        await asyncio.wait_for(first.communicate(), 30)
+        await stop_bot(first, signal.SIGKILL)
         telegram.release_answers()
 
     second = await start_bot(env, tmp_path)
@@ -151,11 +148,10 @@ async def test_a_message_telegram_took_but_never_answered_is_not_sent_again_afte
         await bob_chat.next_message(timeout=20)
         await asyncio.sleep(2)  # time for a duplicate to show itself
     finally:
-        second.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(second.communicate(), 30)
+        logs = await stop_bot(second)
 
     assert "Getting ready" in guide.plain and "Reminder" in ann_reminder.plain
-    assert len(telegram.messages_to(ann.id)) == 2, stderr.decode()[-2000:]
+    assert len(telegram.messages_to(ann.id)) == 2, logs[-2000:]
     assert len(telegram.messages_to(bob.id)) == 2
     # The guide's row says it was on its way: in doubt, so neither resent nor called sent.
     assert await status_of(env["DATABASE_URL"], 1) == MessageStatus.SENDING

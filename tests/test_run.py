@@ -35,6 +35,14 @@ async def start_bot(env: dict[str, str], cwd: Path, *options: str
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
+async def stop_bot(process: asyncio.subprocess.Process, how: int = signal.SIGTERM) -> str:
+    """Stop a bot from `start_bot` (SIGTERM, as an operator would; SIGKILL, a crash) and
+    wait for it to end; what it logged."""
+    process.send_signal(how)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    return stderr.decode()
+
+
 async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
     telegram: TelegramStub, tmp_path: Path, database_url: str
 ) -> None:
@@ -47,10 +55,8 @@ async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
         await ann.share_contact(PHONE)
         saved = await ann.next_message(timeout=10)
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        logs = await stop_bot(process)
 
-    logs = stderr.decode()
     assert welcome.plain.startswith("Hello Ann!")
     assert "Serious complications are rare" in answer.plain
     assert process.returncode == 0, logs
@@ -88,8 +94,7 @@ async def test_a_second_poller_on_the_same_bot_and_database_is_refused(
         _, refusal = await asyncio.wait_for(second.communicate(), 60)
         still_answers = await Chat(telegram, User(4343, "Bo")).ask("/start", timeout=10)
     finally:
-        first.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(first.communicate(), 30)
+        await stop_bot(first)
     # Once the first has stopped (and let go), a new one starts at once.
     third = await start_bot(env, tmp_path)
     try:
@@ -98,8 +103,7 @@ async def test_a_second_poller_on_the_same_bot_and_database_is_refused(
             lambda: len([m for m, _ in telegram.calls if m == "getUpdates"]) > polls + 1,
             timeout=30, what="the third bot to poll")
     finally:
-        third.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(third.communicate(), 30)
+        await stop_bot(third)
 
     assert second.returncode == 2
     assert "Another bot process" in refusal.decode() and "BOT_MODE=webhook" in refusal.decode()

@@ -4,7 +4,6 @@ stand-in, which delivers updates by POST as Telegram does."""
 from __future__ import annotations
 
 import asyncio
-import signal
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import aiohttp
 import pytest
 
 from tests.telegram_stub import Chat, TelegramStub, User
-from tests.test_run import bot_environment, start_bot
+from tests.test_run import bot_environment, start_bot, stop_bot
 
 SECRET = "s3cret_Token-for-tests"
 
@@ -40,9 +39,8 @@ async def webhook_bot(telegram: TelegramStub, tmp_path: Path, database_url: str
                                 what="the bot to set its webhook")
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
-        assert process.returncode == 0, stderr.decode()[-2000:]
+        logs = await stop_bot(process)
+        assert process.returncode == 0, logs[-2000:]
 
 
 async def test_updates_arrive_by_webhook_with_the_secret_and_are_answered(
