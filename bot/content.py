@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from bot.red_flags import Language, Sign, Tier, words_of
 from bot.telegram_html import escape, html_problem
 from bot.texts import (
     BUTTON_SPECS,
@@ -34,6 +35,8 @@ MAX_MESSAGE = 4096
 # Leave room for what placeholders add, so a filled text stays under Telegram's limit.
 MAX_TEMPLATE = 3500
 MAX_BUTTON = 64
+# What {emergency_number} reads when EMERGENCY_NUMBER is not set.
+LOCAL_EMERGENCY_NUMBER = "your local emergency number"
 
 
 class ContentError(Exception):
@@ -70,15 +73,21 @@ class Content:
         buttons: Mapping[str, str],
         commands: Mapping[str, Mapping[str, str]],
         common: Mapping[str, str],
-        red_flags: tuple[str, ...] = (),
+        warning_signs: tuple[Sign, ...] = (),
+        sign_language: Language | None = None,
     ) -> None:
         self.topics = topics
-        self.red_flags = red_flags
+        self.warning_signs = warning_signs
+        self.sign_language = sign_language or Language()
         self._by_id = {topic.id: topic for topic in topics}
         self._texts = texts
         self._buttons = buttons
         self.commands = commands
         self._common = {name: escape(value) for name, value in common.items()}
+        if Text.WHEN_CLINIC_CLOSED in texts:
+            # A text of its own, usable in every other: filled once, already HTML.
+            self._common[Text.WHEN_CLINIC_CLOSED.value] = \
+                texts[Text.WHEN_CLINIC_CLOSED].format(**self._common).strip()
 
     def text(self, key: Text, **fields: object) -> str:
         """The text `key` with its placeholders filled; values are escaped for HTML."""
@@ -99,6 +108,12 @@ class Content:
     def answer(self, topic: Topic) -> str:
         return topic.answer.format(**self._common).strip()
 
+    def own_words(self) -> list[str]:
+        """Every text the clinic wrote: its words are real words, never typos."""
+        return [*self._texts.values(), *self._buttons.values(),
+                *(text for topic in self.topics
+                  for text in (topic.title, topic.answer, *topic.questions, *topic.keywords))]
+
 
 def _html_value(value: object) -> str:
     return str(value) if isinstance(value, Html) else escape(value)
@@ -114,9 +129,11 @@ def _check_fields(key: str, spec: TextSpec, fields: Mapping[str, object]) -> Non
 
 
 def load_content(
-    directory: Path | None = None, *, clinic_name: str, clinic_contact: str
+    directory: Path | None = None, *, clinic_name: str, clinic_contact: str,
+    emergency_number: str = "",
 ) -> Content:
-    """Read and check every content file; raise ContentError listing all problems."""
+    """Read and check every content file; raise ContentError listing all problems.
+    `emergency_number` empty reads "your local emergency number"."""
     directory = directory or packaged_content_dir()
     problems: list[str] = []
     faq = _read_yaml(directory / FAQ_FILE, problems)
@@ -125,18 +142,38 @@ def load_content(
     texts = _parse_texts(messages, "texts", TEXT_SPECS, problems, is_html=True)
     buttons = _parse_texts(messages, "buttons", BUTTON_SPECS, problems, is_html=False)
     commands = _parse_commands(messages, problems)
-    red_flags = _parse_red_flags(_read_yaml(directory / RED_FLAGS_FILE, problems), problems)
+    signs, language = _parse_red_flags(_read_yaml(directory / RED_FLAGS_FILE, problems),
+                                       problems)
     if problems:
         raise ContentError(
             f"The content in {directory} has problems:\n" + "\n".join(f"- {p}" for p in problems)
         )
-    common = {"clinic_name": clinic_name, "clinic_contact": clinic_contact}
-    return Content(topics, texts, buttons, commands, common, red_flags)
+    closed = texts.get(Text.WHEN_CLINIC_CLOSED, "")
+    if "{" + Text.WHEN_CLINIC_CLOSED + "}" in closed:
+        raise ContentError(f"The content in {directory} has problems:\n- {MESSAGES_FILE}: "
+                           f"texts.{Text.WHEN_CLINIC_CLOSED}: cannot use itself")
+    common = {"clinic_name": clinic_name, "clinic_contact": clinic_contact,
+              "emergency_number": emergency_number or LOCAL_EMERGENCY_NUMBER}
+    return Content(topics, texts, buttons, commands, common, signs, language)
+
+
+class _ContentLoader(yaml.SafeLoader):
+    """YAML as an editor expects: `no`, `on`, `yes` and `off` stay words (YAML 1.1 would
+    read them as true and false, and "no redness" would lose its "no"). Only `true` and
+    `false` are booleans."""
+
+
+_ContentLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_ContentLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"))
 
 
 def _read_yaml(path: Path, problems: list[str]) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ContentLoader)
     except FileNotFoundError:
         problems.append(f"{path.name}: the file is missing")
         return None
@@ -187,7 +224,8 @@ def _check_template(
 
 
 def _string_list(value: object) -> tuple[str, ...] | None:
-    if isinstance(value, list) and all(isinstance(item, str | int) for item in value):
+    if isinstance(value, list) and all(isinstance(item, str | int) and not isinstance(item, bool)
+                                       for item in value):
         return tuple(str(item) for item in value)
     return None
 
@@ -294,15 +332,79 @@ def _parse_commands(data: dict[str, Any] | None, problems: list[str]) -> dict[st
     return commands
 
 
-def _parse_red_flags(data: dict[str, Any] | None, problems: list[str]) -> tuple[str, ...]:
+_TIERS = {"emergency": Tier.EMERGENCY, "same_day": Tier.SAME_DAY}
+
+
+def _parse_red_flags(data: dict[str, Any] | None, problems: list[str]
+                     ) -> tuple[tuple[Sign, ...], Language]:
     if data is None:
-        return ()
-    signs = _string_list(data.get("red_flags"))
-    if not signs:
-        problems.append(f"{RED_FLAGS_FILE}: needs a list called 'red_flags' with at least "
-                        "one warning sign")
-        return ()
-    for sign in signs:
-        if not re.search(r"\w", sign):
-            problems.append(f"{RED_FLAGS_FILE}: red_flags: {sign!r} has no words to match")
-    return signs
+        return (), Language()
+    where = RED_FLAGS_FILE
+    for name in sorted(set(map(str, data)) - {*_TIERS, "words"}):
+        problems.append(f"{where}: '{name}' is not a section here (emergency, same_day, words)")
+    signs: list[Sign] = []
+    for section, tier in _TIERS.items():
+        raw = data.get(section)
+        if not isinstance(raw, list) or not raw:
+            problems.append(f"{where}: needs a list of signs called '{section}'")
+            continue
+        for number, item in enumerate(raw, start=1):
+            sign = _parse_sign(item, tier, f"{where}: {section} sign {number}", problems)
+            if sign is not None:
+                signs.append(sign)
+    return tuple(signs), _parse_language(data.get("words"), problems)
+
+
+def _parse_sign(item: object, tier: Tier, where: str, problems: list[str]) -> Sign | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: expected 'sign' and 'phrasings'")
+        return None
+    name = item.get("sign")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{where}: missing 'sign' (what staff read in the alert)")
+        return None
+    where = f"{RED_FLAGS_FILE}: sign '{name.strip()}'"
+    for key in sorted(set(map(str, item)) - {"sign", "phrasings", "except"}):
+        problems.append(f"{where}: '{key}' is not a field of a sign (sign, phrasings, except)")
+    phrasings = _string_list(item.get("phrasings"))
+    exceptions = _string_list(item.get("except", []))
+    if not phrasings:
+        problems.append(f"{where}: 'phrasings' must be a list of words or short phrases")
+        return None
+    if exceptions is None:
+        problems.append(f"{where}: 'except' must be a list of words or short phrases")
+        exceptions = ()
+    for phrasing in phrasings:
+        if not words_of(phrasing.strip().strip('"')):
+            problems.append(f"{where}: the phrasing {phrasing!r} has no words to match")
+    return Sign(name=name.strip(), tier=tier, phrasings=phrasings, exceptions=exceptions)
+
+
+_WORD_LISTS = ("negations", "resolved", "filler", "clause_breaks", "new_subject", "asking",
+               "general", "supposing", "worrying", "personal", "treating")
+
+
+def _parse_language(raw: object, problems: list[str]) -> Language:
+    where = f"{RED_FLAGS_FILE}: words"
+    if raw is None:
+        return Language()
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected named lists ({', '.join(('alike', *_WORD_LISTS))})")
+        return Language()
+    for name in sorted(set(map(str, raw)) - {"alike", *_WORD_LISTS}):
+        problems.append(f"{where}.{name}: not a list the matcher reads (a typo?)")
+    lists: dict[str, tuple[str, ...]] = {}
+    for name in _WORD_LISTS:
+        values = _string_list(raw.get(name, []))
+        if values is None:
+            problems.append(f"{where}.{name}: must be a list of words")
+        lists[name] = values or ()
+    alike: list[tuple[str, ...]] = []
+    for group in raw.get("alike", []) if isinstance(raw.get("alike", []), list) else [None]:
+        words = _string_list(group)
+        if not words or len(words) < 2:
+            problems.append(f"{where}.alike: each line must list two or more words, "
+                            "like [pain, hurt, ache]")
+            continue
+        alike.append(words)
+    return Language(alike=tuple(alike), **lists)

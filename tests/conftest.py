@@ -45,6 +45,11 @@ SettingsFactory = Callable[..., Settings]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # Figures a test measured (record_property("figures", ...)), also from xdist workers.
+    for report in terminalreporter.stats.get("passed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "figures" and report.when == "call":
+                terminalreporter.write_line(str(value), bold=True)
     if postgres_server() is None:
         terminalreporter.write_line(SKIP_REASON, yellow=True)
 
@@ -59,6 +64,7 @@ def make_settings(database_url: str, telegram: TelegramStub) -> SettingsFactory:
             "clinic_name": "Lotus & Pine Clinic",
             "clinic_contact": CLINIC_CONTACT,
             "clinic_timezone": "Europe/London",
+            "emergency_number": "999",
             "staff_user_ids": str(STAFF_ID),
             "staff_chat_id": STAFF_CHAT_ID,
             "polling_timeout": 1,
@@ -73,7 +79,8 @@ def make_settings(database_url: str, telegram: TelegramStub) -> SettingsFactory:
 async def running_bot(settings: Settings) -> AsyncIterator[ClinicApp]:
     """The bot, started and stopped in the order `Application.run_polling` uses."""
     content = load_content(settings.content_dir, clinic_name=settings.clinic_name,
-                           clinic_contact=settings.clinic_contact)
+                           clinic_contact=settings.clinic_contact,
+                           emergency_number=settings.emergency_number)
     application = build_application(settings, content)
     await application.initialize()
     assert application.post_init is not None and application.updater is not None
