@@ -86,6 +86,7 @@ def _load(**overrides: object) -> tuple[Settings, Content]:
         settings.content_dir,
         clinic_name=settings.clinic_name,
         clinic_contact=settings.clinic_contact,
+        emergency_number=settings.emergency_number,
     )
     return settings, content
 

@@ -9,7 +9,14 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/clinic.db"
@@ -20,6 +27,19 @@ _TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Words the .env.example placeholder uses, which a random real token will not contain.
 _PLACEHOLDER_HINTS = ("replace", "botfather", "example", "placeholder", "changeme")
+
+# The clinic name and contact in .env.example. Patients are told to use the contact when
+# something is wrong, so the bot will not run while either is still the example
+# (tests/test_config.py checks these match the file).
+EXAMPLE_CLINIC_NAME = "Lotus Wellness Clinic"
+EXAMPLE_CLINIC_CONTACT = "call 020 7946 0000 or email hello@lotus.example"
+_EMERGENCY_NUMBER = re.compile(r"^\+?[0-9][0-9 ]{1,14}$")
+# What the operator reads when a setting the bot cannot run without is missing.
+_MISSING_HELP = {
+    "CLINIC_NAME": "your clinic's name, as patients know it",
+    "CLINIC_CONTACT": "how patients reach a person (a phone number, an email); patients "
+                      "are told to use it when something is wrong",
+}
 
 TOKEN_HELP = (
     "TELEGRAM_BOT_TOKEN is {problem}.\n"
@@ -56,6 +76,8 @@ class ClinicSettings(DatabaseSettings):
     change_notice_delay: timedelta = timedelta(minutes=3)
     # A check-in score this high (0-10) alerts the staff chat at once.
     escalation_threshold: int = Field(default=7, ge=1, le=10)
+    # Up to this score (0-10), soreness is the common, passing kind: reassurance only.
+    checkin_mild_max: int = Field(default=3, ge=0, le=9)
     # Clinic time, like 21:00-08:00, when no guide or check-in is sent; empty for none.
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
 
@@ -101,6 +123,14 @@ class ClinicSettings(DatabaseSettings):
             raise ValueError("the start and end of the quiet hours are the same")
         return window
 
+    @model_validator(mode="after")
+    def _mild_below_alert(self) -> ClinicSettings:
+        if self.checkin_mild_max >= self.escalation_threshold:
+            raise ValueError(
+                f"CHECKIN_MILD_MAX: {self.checkin_mild_max} must be below "
+                f"ESCALATION_THRESHOLD ({self.escalation_threshold})")
+        return self
+
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.clinic_timezone)
@@ -110,6 +140,12 @@ class Settings(ClinicSettings):
     """Everything the operator configures; see .env.example for each setting's meaning."""
 
     telegram_bot_token: SecretStr
+    # Patients are told this name and contact: the bot needs the clinic's real ones.
+    clinic_name: str
+    clinic_contact: str
+    # The number a patient with an emergency sign is told to call (999, 911, 112); empty:
+    # "your local emergency number".
+    emergency_number: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
     staff_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     staff_chat_id: int | None = None
@@ -140,6 +176,27 @@ class Settings(ClinicSettings):
             if missing:
                 raise ValueError(f"BOT_MODE=webhook needs {' and '.join(missing)}")
         return self
+
+    @field_validator("clinic_name", "clinic_contact")
+    @classmethod
+    def _not_the_example(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        example = {"clinic_name": EXAMPLE_CLINIC_NAME,
+                   "clinic_contact": EXAMPLE_CLINIC_CONTACT}[str(info.field_name)]
+        if not value:
+            raise ValueError("empty: " + _MISSING_HELP[str(info.field_name).upper()])
+        if value.casefold() == example.casefold():
+            raise ValueError("still the example from .env.example; put in your clinic's own "
+                             "(patients are told to use it when something is wrong)")
+        return value
+
+    @field_validator("emergency_number")
+    @classmethod
+    def _phone_like(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _EMERGENCY_NUMBER.match(value):
+            raise ValueError(f"{value!r} is not a phone number such as 999, 911 or 112")
+        return value
 
     @field_validator("webhook_secret")
     @classmethod
@@ -262,8 +319,13 @@ def load_clinic_settings() -> ClinicSettings:
 def describe_settings_error(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
-        name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
-        if name == "TELEGRAM_BOT_TOKEN":
+        if not problem["loc"]:  # a rule across settings, which names them itself
+            lines.append(problem["msg"].removeprefix("Value error, "))
+            continue
+        name = str(problem["loc"][0]).upper()
+        if problem["type"] == "missing" and name in _MISSING_HELP:
+            lines.append(f"{name} is missing: {_MISSING_HELP[name]}.")
+        elif name == "TELEGRAM_BOT_TOKEN":
             reason = "missing" if problem["type"] == "missing" else "not usable"
             detail = problem["msg"].removeprefix("Value error, ")
             lines.append(TOKEN_HELP.format(problem=f"{reason} ({detail})"))

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import (
+    EXAMPLE_CLINIC_CONTACT,
+    EXAMPLE_CLINIC_NAME,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 from tests.telegram_stub import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +64,8 @@ def test_the_env_example_placeholder_is_refused(tmp_path: Path) -> None:
 
 def test_settings_come_from_dot_env_in_the_working_directory(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
-        f"TELEGRAM_BOT_TOKEN={TOKEN}\nSTAFF_USER_IDS=11, 22\nCLINIC_TIMEZONE=Europe/Berlin\n")
+        f"TELEGRAM_BOT_TOKEN={TOKEN}\nSTAFF_USER_IDS=11, 22\nCLINIC_TIMEZONE=Europe/Berlin\n"
+        "CLINIC_NAME=Birch Clinic\nCLINIC_CONTACT=030 1234 5678\n")
 
     result = run_bot(tmp_path, "check")
 
@@ -67,7 +74,8 @@ def test_settings_come_from_dot_env_in_the_working_directory(tmp_path: Path) -> 
 
 
 def test_values_are_parsed_and_checked() -> None:
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN,
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, clinic_name="Birch",
+                        clinic_contact="030 1234 5678", emergency_number=" 112 ",
                         staff_user_ids=" 5, 6 ,7", staff_chat_id="-100123",
                         telegram_api_base_url="http://127.0.0.1:8081/", log_level="debug")
 
@@ -76,6 +84,7 @@ def test_values_are_parsed_and_checked() -> None:
     assert settings.staff_chat_id == -100123
     assert settings.bot_api_url == "http://127.0.0.1:8081/bot"
     assert settings.log_level == "DEBUG"
+    assert settings.emergency_number == "112"
 
 
 @pytest.mark.parametrize(
@@ -85,6 +94,11 @@ def test_values_are_parsed_and_checked() -> None:
         ("STAFF_USER_IDS", "12,alice", "Telegram user ids separated by commas"),
         ("TELEGRAM_API_BASE_URL", "api.telegram.org", "must start with http"),
         ("LOG_LEVEL", "LOUD", "must be one of"),
+        ("EMERGENCY_NUMBER", "call the doctor", "not a phone number such as 999"),
+        ("CHECKIN_MILD_MAX", "7", "7 must be below ESCALATION_THRESHOLD (7)"),
+        ("CLINIC_NAME", EXAMPLE_CLINIC_NAME.upper(), "still the example from .env.example"),
+        ("CLINIC_CONTACT", EXAMPLE_CLINIC_CONTACT, "still the example from .env.example"),
+        ("CLINIC_CONTACT", "  ", "how patients reach a person"),
     ],
 )
 def test_bad_values_are_named_with_the_reason(
@@ -92,12 +106,45 @@ def test_bad_values_are_named_with_the_reason(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("CLINIC_NAME", "Birch Clinic")
+    monkeypatch.setenv("CLINIC_CONTACT", "030 1234 5678")
     monkeypatch.setenv(field, value)
 
     with pytest.raises(SettingsError) as refused:
         load_settings()
 
     assert f"{field}: " in str(refused.value) and message in str(refused.value)
+
+
+def test_the_example_clinic_is_refused_even_with_a_real_token(tmp_path: Path) -> None:
+    """Patients are told to call CLINIC_CONTACT when something is wrong: the example's
+    number must never be what they are given."""
+    example = (ROOT / ".env.example").read_text()
+    (tmp_path / ".env").write_text(example.replace(
+        "TELEGRAM_BOT_TOKEN=123456789:replace-with-the-token-from-BotFather",
+        f"TELEGRAM_BOT_TOKEN={TOKEN}"))
+
+    result = run_bot(tmp_path, "check")
+
+    assert result.returncode == 2
+    assert "CLINIC_NAME: still the example from .env.example" in result.stderr
+    assert "CLINIC_CONTACT: still the example from .env.example" in result.stderr
+    assert "@BotFather" not in result.stderr and "Traceback" not in result.stderr
+    assert f"CLINIC_NAME={EXAMPLE_CLINIC_NAME}\n" in example
+    assert f"CLINIC_CONTACT={EXAMPLE_CLINIC_CONTACT}\n" in example
+
+
+def test_a_missing_clinic_contact_says_what_it_is_for(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("CLINIC_NAME", "Birch Clinic")
+
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+
+    assert str(refused.value).startswith("CLINIC_CONTACT is missing: how patients reach")
 
 
 def test_env_example_documents_every_setting() -> None:

@@ -22,6 +22,7 @@ def bot_environment(telegram: TelegramStub, database_url: str, token: str = TOKE
         "TELEGRAM_API_BASE_URL": telegram.base_url,
         "DATABASE_URL": database_url,
         "CLINIC_NAME": "Lotus & Pine Clinic",
+        "CLINIC_CONTACT": "+44 20 7946 0000",
         "STAFF_USER_IDS": str(STAFF_ID),
         "POLLING_TIMEOUT": "1",
         "LOG_LEVEL": "DEBUG",
