@@ -27,7 +27,7 @@ from bot.polling_guard import (
     take_polling_lease,
 )
 from bot.rate_limit import ClinicRateLimiter
-from bot.red_flags import RedFlagWatcher
+from bot.red_flags import WarningSigns
 from bot.scheduling import configure_jobs, start_scheduling
 from db.group_commit import GroupCommit
 from db.migrate import upgrade_database_async
@@ -72,7 +72,8 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
     application.bot_data.settings = settings
     application.bot_data.content = content
     application.bot_data.matcher = FaqMatcher(content.topics)
-    application.bot_data.red_flags = RedFlagWatcher(content.red_flags)
+    application.bot_data.warning_signs = WarningSigns(
+        content.warning_signs, content.sign_language, content.own_words())
     application.bot_data.broadcast_tasks = set()
     assert application.job_queue is not None  # the job-queue extra is a dependency
     configure_jobs(application.job_queue)

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.config import Settings
 from bot.content import Content
 from bot.faq_search import FaqMatcher
-from bot.red_flags import RedFlagWatcher
+from bot.red_flags import WarningSigns
 from db.group_commit import GroupCommit
 from db.questions import KeptQuestion, TypedQuestion
 from db.session import Database
@@ -23,7 +23,7 @@ class BotData:
     settings: Settings
     content: Content
     matcher: FaqMatcher
-    red_flags: RedFlagWatcher
+    warning_signs: WarningSigns
     database: Database
     # Typed questions, written in shared transactions when they come in bursts.
     questions: GroupCommit[TypedQuestion, KeptQuestion]
@@ -55,8 +55,8 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
         return self.bot_data.matcher
 
     @property
-    def red_flags(self) -> RedFlagWatcher:
-        return self.bot_data.red_flags
+    def warning_signs(self) -> WarningSigns:
+        return self.bot_data.warning_signs
 
     @property
     def database(self) -> Database:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Filled into every text, so the clinic may use them anywhere.
-COMMON_FIELDS = frozenset({"clinic_name", "clinic_contact"})
+# Filled into every text, so the clinic may use them anywhere. `when_clinic_closed` is
+# itself a text (Text.WHEN_CLINIC_CLOSED, see COMMON_TEXTS), filled with the others.
+COMMON_FIELDS = frozenset({"clinic_name", "clinic_contact", "emergency_number",
+                           "when_clinic_closed"})
 
 
 class Text(StrEnum):
@@ -22,7 +24,6 @@ class Text(StrEnum):
     FAQ_MENU = "faq_menu"
     FAQ_SEARCH_RESULTS = "faq_search_results"
     FAQ_SEARCH_NONE = "faq_search_none"
-    RISKS_SERIOUS = "risks_serious"
     DID_YOU_MEAN = "did_you_mean"
     FALLBACK = "fallback"
     QUESTION_TOO_LONG = "question_too_long"
@@ -73,9 +74,19 @@ class Text(StrEnum):
     CHECKIN_ALREADY_ANSWERED = "checkin_already_answered"
     TREND_NOT_GIVEN = "trend_not_given"
     STAFF_CHECKIN_ALERT = "staff_checkin_alert"
-    RED_FLAG_SAFETY = "red_flag_safety"
-    RED_FLAG_SAFETY_CALL_US = "red_flag_safety_call_us"
-    STAFF_RED_FLAG = "staff_red_flag"
+    SAFETY_EMERGENCY = "safety_emergency"
+    SAFETY_EMERGENCY_CALL_US = "safety_emergency_call_us"
+    SAFETY_SAME_DAY = "safety_same_day"
+    SAFETY_SAME_DAY_CALL_US = "safety_same_day_call_us"
+    SAFETY_STAFF_NOT_TOLD = "safety_staff_not_told"
+    WHEN_CLINIC_CLOSED = "when_clinic_closed"
+    STAFF_SAFETY_ALERT = "staff_safety_alert"
+    SAFETY_TIER_EMERGENCY = "safety_tier_emergency"
+    SAFETY_TIER_SAME_DAY = "safety_tier_same_day"
+    SAFETY_TOLD_EMERGENCY = "safety_told_emergency"
+    SAFETY_TOLD_SAME_DAY = "safety_told_same_day"
+    SAFETY_VISIT = "safety_visit"
+    SAFETY_NO_VISIT = "safety_no_visit"
     NOTICE_BOOKED = "notice_booked"
     NOTICE_MOVED = "notice_moved"
     NOTICE_CANCELLED = "notice_cancelled"
@@ -207,7 +218,14 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.CHECKIN_MODERATE: _spec("when", required="when"),
     Text.STAFF_CHECKIN_ALERT: _spec("patient when practitioner score trend",
                                     required="patient when score trend"),
-    Text.STAFF_RED_FLAG: _spec("patient when words", required="patient words"),
+    Text.SAFETY_EMERGENCY: _spec(required="emergency_number"),
+    Text.SAFETY_EMERGENCY_CALL_US: _spec(required="emergency_number clinic_contact"),
+    Text.SAFETY_SAME_DAY: _spec(required="clinic_contact emergency_number"),
+    Text.SAFETY_SAME_DAY_CALL_US: _spec(required="clinic_contact emergency_number"),
+    Text.SAFETY_STAFF_NOT_TOLD: _spec(required="clinic_contact"),
+    Text.STAFF_SAFETY_ALERT: _spec("tier patient signs words last next told",
+                                   required="tier patient words told"),
+    Text.SAFETY_VISIT: _spec("when practitioner", required="when"),
     Text.NOTICE_BOOKED: _spec("when minutes practitioner", required="when"),
     Text.NOTICE_MOVED: _spec("old_when when practitioner", required="old_when when"),
     Text.NOTICE_CANCELLED: _spec("when", required="when"),
@@ -249,3 +267,6 @@ PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "settings", "stop",
                     "forget", "help")
 STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite", "broadcast",
                   "broadcasts")
+
+# Texts never sent alone: each is filled into the others as the common field of its name.
+COMMON_TEXTS = frozenset({Text.WHEN_CLINIC_CLOSED})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialect import insert_for
@@ -89,26 +89,6 @@ async def unmark_escalated(session: AsyncSession, message_id: int) -> None:
         update(CheckinAnswer)
         .where(CheckinAnswer.planned_message_id == message_id)
         .values(escalated_at=None))
-
-
-async def recent_checkin(
-    session: AsyncSession, user_id: int, since: datetime
-) -> tuple[Appointment, Patient] | None:
-    """The appointment of the latest check-in this user was sent after `since`. One still
-    on its way counts: a patient can answer it before its sending is recorded."""
-    sent_at = func.coalesce(PlannedMessage.sent_at, PlannedMessage.claimed_at)
-    row = (await session.execute(
-        select(Appointment, Patient)
-        .join(PlannedMessage, PlannedMessage.appointment_id == Appointment.id)
-        .join(Patient, Patient.id == Appointment.patient_id)
-        .where(Patient.telegram_user_id == user_id,
-               PlannedMessage.kind.in_(CHECKIN_KINDS),
-               PlannedMessage.status.in_((MessageStatus.SENT, MessageStatus.SENDING)),
-               sent_at >= since)
-        .order_by(sent_at.desc())
-        .limit(1)
-    )).first()
-    return (row[0], row[1]) if row else None
 
 
 async def plan_followup(session: AsyncSession, appointment_id: int, due_at: datetime

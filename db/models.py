@@ -224,6 +224,27 @@ class CheckinAnswer(Base):
     escalated_at: Mapped[datetime | None]
 
 
+class SafetyAlert(Base):
+    """A warning sign in a patient's words, told to the staff chat. Further signs from the
+    same patient within a few minutes are added to the same alert (and its staff message
+    is edited), so staff get one alert per worrying moment, not one per message."""
+
+    __tablename__ = "safety_alerts"
+    __table_args__ = (Index("ix_safety_alerts_patient_last", "patient_id", "last_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    tier: Mapped[str] = mapped_column(String(16))  # the most urgent so far
+    signs: Mapped[str] = mapped_column(Text)  # sign names, one a line
+    # The patient's words, as JSON: [{"at": ISO time, "text": ..., "message_id": ...}].
+    words: Mapped[str] = mapped_column(Text)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    # The staff chat's message, once it went out; None while the staff chat was not told.
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class BroadcastStatus(StrEnum):
     DRAFT = "draft"  # previewed, not sent
     SENDING = "sending"

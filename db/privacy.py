@@ -20,7 +20,9 @@ from db.models import (
     Patient,
     PatientQuestion,
     PlannedMessage,
+    SafetyAlert,
 )
+from db.safety import quotes_of
 
 
 class Choice(StrEnum):
@@ -35,7 +37,7 @@ _COLUMNS = {Choice.REMINDERS: Patient.reminders_off_at, Choice.CHECKINS: Patient
             Choice.UPDATES: Patient.updates_stopped_at}
 # Columns that mean nothing outside the bot's own workings; left out of /mydata.
 _INTERNAL = frozenset({"normalized", "staff_chat_id", "staff_message_id", "import_key",
-                       "claimed_at", "claimed_by", "chat_id"})
+                       "claimed_at", "claimed_by", "chat_id", "words"})
 
 
 async def patient_of_user(session: AsyncSession, user_id: int) -> Patient | None:
@@ -73,6 +75,9 @@ async def export(session: AsyncSession, patient: Patient) -> dict[str, Any]:
     questions = list(await session.scalars(
         select(PatientQuestion).where(PatientQuestion.patient_id == patient.id)
         .order_by(PatientQuestion.asked_at)))
+    alerts = list(await session.scalars(
+        select(SafetyAlert).where(SafetyAlert.patient_id == patient.id)
+        .order_by(SafetyAlert.first_at)))
     received = (await session.execute(
         select(Broadcast.text, BroadcastRecipient.status, BroadcastRecipient.sent_at)
         .join(Broadcast, Broadcast.id == BroadcastRecipient.broadcast_id)
@@ -87,6 +92,11 @@ async def export(session: AsyncSession, patient: Patient) -> dict[str, Any]:
                                      if a.appointment_id == appointment.id]}
             for appointment in appointments],
         "questions": [_plain(question) for question in questions],
+        "warning_signs_told_to_staff": [
+            _plain(alert) | {"signs": alert.signs.split("\n"),
+                             "your_words": [{"at": item.at, "text": item.text}
+                                            for item in quotes_of(alert)]}
+            for alert in alerts],
         "clinic_updates": [{"text": text, "status": status, "sent_at": _value(sent_at)}
                            for text, status, sent_at in received],
     }
@@ -95,7 +105,7 @@ async def export(session: AsyncSession, patient: Patient) -> dict[str, Any]:
 async def forget(session: AsyncSession, patient_id: int, now: datetime
                  ) -> list[tuple[int, datetime]]:
     """Delete the patient and, through the database's cascades, their appointments, planned
-    messages, check-in answers, questions, invites and broadcast copies. Returns the
+    messages, check-in answers, questions, safety alerts, invites and broadcast copies. Returns the
     upcoming booked sessions that went with them (number, start), for the staff."""
     upcoming = await upcoming_sessions(session, patient_id, now)
     await session.execute(delete(Patient).where(Patient.id == patient_id))

@@ -11,9 +11,10 @@ the design:
 3. questions: any other text in a private chat.
 4. fallback last: unknown commands, non-text messages, unknown buttons, and the error handler.
 
-One handler sits in group -1, before all of these: checkins' watch for warning signs in
-a patient's words after a session. It ends the update only when it answered it. Before
-it, in group -2, bot/dialogs.py loads a staff member's dialogs (the guided /book,
+One handler sits in group -1, before all of these: safety's screen for warning signs in
+anything a patient writes. It ends the update only when it answered it, so a message
+with a warning sign never reaches the FAQ matcher. Before it, in group -2,
+bot/dialogs.py loads a staff member's dialogs (the guided /book,
 /broadcast then the text) from the database, where every bot process can see them.
 """
 
@@ -33,14 +34,16 @@ from handlers import (
     privacy,
     questions,
     reminders,
+    safety,
     schedule,
     staff,
     start,
     visits,
 )
 
-REGISTRATION_ORDER = (start, faq, help, appointments, schedule, linking, visits, broadcast,
-                      privacy, reminders, checkins, membership, staff, questions, fallback)
+REGISTRATION_ORDER = (safety, start, faq, help, appointments, schedule, linking, visits,
+                      broadcast, privacy, reminders, checkins, membership, staff, questions,
+                      fallback)
 
 
 def register_all(application: ClinicApp) -> None:

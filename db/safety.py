@@ -1,0 +1,93 @@
+"""Safety alerts: warning signs in a patient's words, told to the staff chat once per
+worrying moment. Queries take a session and never commit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Appointment, AppointmentStatus, SafetyAlert
+
+# An alert keeps this many of the patient's messages, each cut to this length.
+MAX_QUOTES = 20
+MAX_QUOTE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One message of the patient's in an alert."""
+
+    at: str  # ISO time
+    text: str
+    message_id: int
+
+
+def quotes_of(alert: SafetyAlert) -> list[Quote]:
+    return [Quote(**item) for item in json.loads(alert.words)]
+
+
+async def open_alert(session: AsyncSession, patient_id: int, since: datetime
+                     ) -> SafetyAlert | None:
+    """The patient's alert still open for more messages (its last one after `since`),
+    locked so that two messages at once add to it one after the other."""
+    found: SafetyAlert | None = await session.scalar(
+        select(SafetyAlert)
+        .where(SafetyAlert.patient_id == patient_id, SafetyAlert.last_at >= since)
+        .order_by(SafetyAlert.last_at.desc()).limit(1).with_for_update())
+    return found
+
+
+async def start_alert(session: AsyncSession, patient_id: int, tier: str, signs: list[str],
+                      quote: Quote, now: datetime) -> SafetyAlert:
+    alert = SafetyAlert(patient_id=patient_id, tier=tier, signs="\n".join(signs),
+                        words=_dump([quote]), first_at=now, last_at=now)
+    session.add(alert)
+    await session.flush()
+    return alert
+
+
+async def add_to_alert(session: AsyncSession, alert: SafetyAlert, tier: str,
+                       signs: list[str], quote: Quote, now: datetime) -> None:
+    """Another message for an open alert: its signs joined, the more urgent tier kept."""
+    known = alert.signs.split("\n")
+    alert.signs = "\n".join([*known, *(sign for sign in signs if sign not in known)])
+    alert.tier = tier
+    alert.words = _dump([*quotes_of(alert), quote][-MAX_QUOTES:])
+    alert.last_at = now
+    await session.flush()
+
+
+async def record_staff_message(session: AsyncSession, alert_id: int, chat_id: int,
+                               message_id: int) -> None:
+    await session.execute(
+        update(SafetyAlert).where(SafetyAlert.id == alert_id)
+        .values(staff_chat_id=chat_id, staff_message_id=message_id))
+
+
+async def visits_around(session: AsyncSession, patient_id: int, now: datetime
+                        ) -> tuple[Appointment | None, Appointment | None]:
+    """The patient's latest session that has started and their next booked one."""
+    last: Appointment | None = await session.scalar(
+        select(Appointment)
+        .where(Appointment.patient_id == patient_id, Appointment.starts_at <= now,
+               Appointment.status == AppointmentStatus.BOOKED)
+        .order_by(Appointment.starts_at.desc()).limit(1))
+    upcoming: Appointment | None = await session.scalar(
+        select(Appointment)
+        .where(Appointment.patient_id == patient_id, Appointment.starts_at > now,
+               Appointment.status == AppointmentStatus.BOOKED)
+        .order_by(Appointment.starts_at).limit(1))
+    return last, upcoming
+
+
+def quote(text: str, message_id: int, now: datetime) -> Quote:
+    cut = text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS] + "…"
+    return Quote(at=now.isoformat(), text=cut, message_id=message_id)
+
+
+def _dump(quotes: list[Quote]) -> str:
+    return json.dumps([asdict(item) for item in quotes], ensure_ascii=False)
