@@ -1,4 +1,5 @@
-"""When each message about an appointment goes out: the one place these rules live.
+"""When each message about an appointment goes out, and what a check-in answer leads to:
+the one place these rules live.
 
 Pure functions of the settings and the clock, so they are tested without a bot.
 """
@@ -6,9 +7,10 @@ Pure functions of the settings and the clock, so they are tested without a bot.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 
 from bot.config import ClinicSettings
-from db.models import MessageKind
+from db.models import MessageKind, Trend
 
 # A guide sent closer to the session than this is no help; a later booking gets none.
 GUIDE_LEAST_NOTICE = timedelta(hours=1)
@@ -38,6 +40,31 @@ def message_plan(settings: ClinicSettings, starts_at: datetime, minutes: int, no
     ends_at = starts_at + timedelta(minutes=minutes)
     plan[MessageKind.CHECKIN] = out_of_quiet_hours(settings, ends_at + settings.checkin_delay)
     return plan
+
+
+class CheckinOutcome(StrEnum):
+    """What a check-in answer leads to."""
+
+    ALERT = "alert"  # the staff chat is told at once
+    REASSURE = "reassure"  # mild: a common, minor side effect
+    FOLLOW_UP = "follow_up"  # moderate after the first check-in: ask again later
+    SEE_CLINIC = "see_clinic"  # moderate on the follow-up: contact the clinic if it lasts
+
+
+def checkin_outcome(settings: ClinicSettings, score: int, trend: Trend | None, *,
+                    followup: bool) -> CheckinOutcome | None:
+    """The one place a soreness answer is judged. A score at ESCALATION_THRESHOLD or
+    above alerts at once, before the trend is given, and so does "worse" at any score;
+    otherwise nothing is decided (None) until the trend comes. Up to CHECKIN_MILD_MAX is
+    mild; between the two, a first check-in gets a follow-up and a follow-up gets advice
+    to see the clinic."""
+    if score >= settings.escalation_threshold or trend == Trend.WORSE:
+        return CheckinOutcome.ALERT
+    if trend is None:
+        return None
+    if score <= settings.checkin_mild_max:
+        return CheckinOutcome.REASSURE
+    return CheckinOutcome.SEE_CLINIC if followup else CheckinOutcome.FOLLOW_UP
 
 
 def followup_due(settings: ClinicSettings, now: datetime) -> datetime:

@@ -1,24 +1,23 @@
-"""After a session: the soreness check-in's answers, and warning signs in the patient's words.
+"""After a session: the soreness check-in's answers.
 
-A check-in asks for soreness 0-10, then better / same / worse. Mild soreness gets
-reassurance; a moderate score gets a follow-up check-in later; a score at or above
-ESCALATION_THRESHOLD, or "worse", alerts the staff chat at once (exactly once per check-in)
-and tells the patient when to seek urgent care. A warning sign written in the week after
-a check-in gets the safety message and a staff alert quoting the patient.
+A check-in asks for soreness 0-10, then better / same / worse. What an answer leads to is
+decided in one place, `bot.planning.checkin_outcome`; this module carries it out: the
+staff chat alerted at once (exactly once per check-in) with the patient told when to seek
+urgent care, reassurance, or a follow-up check-in later. Warning signs the patient writes
+in their own words are heard by `handlers/safety.py`, at any time.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks, keyboards
 from bot.content import Html
 from bot.context import ClinicApp, ClinicContext
-from bot.planning import followup_due
+from bot.planning import CheckinOutcome, checkin_outcome, followup_due
 from bot.rendering import describe_time
 from bot.scheduling import schedule_soon
 from bot.texts import Text
@@ -27,7 +26,6 @@ from db.checkins import (
     checkin_of_user,
     mark_escalated,
     plan_followup,
-    recent_checkin,
     record_score,
     record_trend,
     unmark_escalated,
@@ -45,12 +43,6 @@ from handlers.common import (
 logger = logging.getLogger(__name__)
 
 MAX_SCORE = 10
-# Up to this score, soreness is the common, passing kind: reassurance, no follow-up.
-MILD_MAX = 3
-# Warning signs are watched for this long after a check-in was sent.
-RED_FLAG_WINDOW = timedelta(days=7)
-# The patient's words quoted to staff; the rest of the alert must fit one message too.
-MAX_QUOTED_CHARS = 1500
 
 CheckIn = tuple[PlannedMessage, Appointment, Patient]
 
@@ -88,7 +80,9 @@ async def soreness(update: Update, context: ClinicContext) -> None:
     logger.info("Check-in %d answered", message_id)
     await show_in_place(query, context.content.text(Text.CHECKIN_TREND, score=score),
                         keyboards.trend(context.content, message_id))
-    if score >= context.settings.escalation_threshold:
+    followup = message.kind == MessageKind.FOLLOWUP
+    if checkin_outcome(context.settings, score, None, followup=followup) \
+            == CheckinOutcome.ALERT:
         await _escalate(update, context, found, score, None)
 
 
@@ -111,13 +105,15 @@ async def _answer_trend(update: Update, context: ClinicContext, trend: Trend) ->
         return  # no score yet: a forged or very stale button
     await replace_buttons(query, None)
     content = context.content
+    outcome = checkin_outcome(context.settings, answer.score, trend,
+                              followup=message.kind == MessageKind.FOLLOWUP)
     if answer.escalated_at is not None:
         await reply(update, content.text(Text.CHECKIN_NOTED))
-    elif trend == Trend.WORSE or answer.score >= context.settings.escalation_threshold:
+    elif outcome == CheckinOutcome.ALERT:
         await _escalate(update, context, found, answer.score, trend)
-    elif answer.score <= MILD_MAX:
+    elif outcome == CheckinOutcome.REASSURE:
         await reply(update, content.text(Text.CHECKIN_MILD))
-    elif message.kind == MessageKind.CHECKIN:
+    elif outcome == CheckinOutcome.FOLLOW_UP:
         await _plan_followup(update, context, appointment)
     else:
         await reply(update, content.text(Text.CHECKIN_MODERATE_AGAIN))
@@ -176,34 +172,6 @@ async def worse(update: Update, context: ClinicContext) -> None:
     await _answer_trend(update, context, Trend.WORSE)
 
 
-async def watch_for_red_flags(update: Update, context: ClinicContext) -> None:
-    """Runs before the FAQ matcher. A warning sign from a patient checked on this week gets
-    the safety message and a staff alert, and the FAQ matcher is not asked."""
-    profile = profile_of(update)
-    message = update.effective_message
-    if profile is None or message is None or not message.text:
-        return
-    if context.red_flags.find(message.text) is None:
-        return
-    async with context.database.transaction() as session:
-        found = await recent_checkin(session, profile.user_id, utcnow() - RED_FLAG_WINDOW)
-    if found is None:
-        return  # no recent session: an ordinary question, for the FAQ
-    appointment, patient = found
-    content = context.content
-    words = message.text.strip()
-    if len(words) > MAX_QUOTED_CHARS:
-        words = words[:MAX_QUOTED_CHARS] + "…"
-    told = await tell_staff(context, content.text(
-        Text.STAFF_RED_FLAG, patient=Html(patient_mention(patient)),
-        when=describe_time(appointment.starts_at, context), words=words))
-    logger.warning("Warning sign from patient %d after appointment %d; staff chat %s",
-                   patient.id, appointment.id, "alerted" if told else "NOT alerted")
-    await reply(update, content.text(
-        Text.RED_FLAG_SAFETY if told else Text.RED_FLAG_SAFETY_CALL_US))
-    raise ApplicationHandlerStop
-
-
 def register(application: ClinicApp) -> None:
     application.add_handler(CallbackQueryHandler(
         soreness, pattern=callbacks.pattern(callbacks.SORENESS, with_argument=True)))
@@ -211,8 +179,3 @@ def register(application: ClinicApp) -> None:
                              (callbacks.WORSE, worse)):
         application.add_handler(CallbackQueryHandler(
             callback, pattern=callbacks.pattern(prefix, with_argument=True)))
-    typed = (filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT
-             & ~filters.COMMAND)
-    # Group -1 runs before every feature in the default group; it stops the update there
-    # only when it answered it.
-    application.add_handler(MessageHandler(typed, watch_for_red_flags), group=-1)

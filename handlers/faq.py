@@ -42,7 +42,7 @@ def risks_text(context: ClinicContext) -> str:
     content = context.content
     topic = content.topic(RISKS_TOPIC)
     assert topic is not None  # content validation requires it
-    return f"{content.answer(topic)}\n\n{content.text(Text.RISKS_SERIOUS)}"
+    return content.answer(topic)  # the topic ends with what to do when something is wrong
 
 
 async def show_topic(update: Update, context: ClinicContext) -> None:

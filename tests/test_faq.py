@@ -18,7 +18,7 @@ SEED_FACTS = {
     "session": ["talk about your symptoms", "slight pinch", "warm, tingling",
                 "30 to 60 minutes", "relaxed"],
     "risks": ["bruising or soreness", "Serious complications are rare", "qualified practitioner",
-              "credentials", "health concerns before your first appointment"],
+              "credentials", "tell your practitioner about any health concerns"],
     "summary": ["whole-body approach", "what causes the pain", "qualified practitioner"],
     "contact": [CLINIC_CONTACT],
 }
@@ -145,8 +145,14 @@ async def test_risks_answers_directly_with_what_to_do_when_serious(clinic: Clini
     for fact in SEED_FACTS["risks"]:
         assert fact in risks.plain
     assert CLINIC_CONTACT in risks.plain
-    assert "emergency number" in risks.plain
+    assert "In an emergency" in risks.plain and "call 999 straight away" in risks.plain
     assert risks.button_data() == ["faqmenu"]
+    # The other after-effects, what to mention before a session, and the safety path.
+    for said in ("dizzy or faint", "drowsy", "a little sick", "flare up", "pregnant",
+                 "blood thinners", "bleeding disorder", "pacemaker", "metal allergy",
+                 "If the clinic is closed, call your doctor or NHS 111"):
+        assert said in risks.plain, said
+    assert risks.plain.rstrip().endswith("call 999 straight away.")  # the safety path last
 
 
 async def test_help_says_what_the_bot_can_do(clinic: Clinic) -> None:
@@ -169,6 +175,11 @@ async def test_help_says_what_the_bot_can_do(clinic: Clinic) -> None:
         ("will I get brusing", "risks", "bruising"),
         ("how does it work", "how", "endorphins"),
         ("How do I book?", "contact", CLINIC_CONTACT),
+        ("can I have it if I take blood thinners?", "risks", "blood thinners"),
+        ("I'm on anticoagulants, is that ok?", "risks", "anticoagulants"),
+        ("is acupuncture ok during pregnancy?", "risks", "pregnant"),
+        ("will I faint?", "risks", "dizzy or faint"),
+        ("how many sessions will I need?", "contact", CLINIC_CONTACT),
     ],
 )
 async def test_a_question_in_own_words_gets_the_best_answer(
