@@ -233,7 +233,9 @@ class TelegramStub:
             faults = self._faults.get(method.lower())
             if faults:
                 raise faults.popleft()
-            if (fault := self.chaos.before(method, request) if self.chaos else None) == RESET:
+            fault = self.chaos.before(method, request, str(params.get("chat_id"))) \
+                if self.chaos else None
+            if fault == RESET:
                 return web.Response()  # to a connection already reset
             if self.latency:
                 await asyncio.sleep(self.latency / 2)  # the request on its way in
