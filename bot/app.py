@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 # How long a stop waits for broadcast copies in flight.
 SHUTDOWN_GRACE = 10.0
+# ... and for other background work, which the next start picks up (a staff alert queued
+# behind the staff group's limit is posted again then, not waited for).
+BACKGROUND_GRACE = 1.0
 # How often every instance looks for broadcasts to help with or take over.
 WATCH_BROADCASTS = 3.0
 
@@ -75,6 +78,8 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
     application.bot_data.warning_signs = WarningSigns(
         content.warning_signs, content.sign_language, content.own_words())
     application.bot_data.broadcast_tasks = set()
+    application.bot_data.staff_alerts_wanted = {}
+    application.bot_data.background_tasks = set()
     assert application.job_queue is not None  # the job-queue extra is a dependency
     configure_jobs(application.job_queue)
     handlers.register_all(application)
@@ -110,10 +115,17 @@ async def _finish_sending(application: Any) -> None:
     if not hasattr(data, "stopping"):
         return
     data.stopping.set()
-    if data.broadcast_tasks:
-        _, late = await asyncio.wait(data.broadcast_tasks, timeout=SHUTDOWN_GRACE)
-        for task in late:
-            task.cancel()
+    await asyncio.gather(_finish_within(data.broadcast_tasks, SHUTDOWN_GRACE),
+                         _finish_within(data.background_tasks, BACKGROUND_GRACE))
+
+
+async def _finish_within(tasks: set[asyncio.Task[None]], grace: float) -> None:
+    if not tasks:
+        return
+    _, late = await asyncio.wait(set(tasks), timeout=grace)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
 
 
 async def _close_resources(application: Any) -> None:

@@ -27,6 +27,12 @@ class BotData:
     database: Database
     # Typed questions, written in shared transactions when they come in bursts.
     questions: GroupCommit[TypedQuestion, KeptQuestion]
+    # Safety alerts whose staff message a background task is bringing up to date, and
+    # whether another round is wanted (handlers/safety.py).
+    staff_alerts_wanted: dict[int, bool]
+    # Other work that outlives an update (the staff chat's safety alerts): given a short
+    # grace at a stop, then cancelled; each kind picks up at the next start.
+    background_tasks: set[asyncio.Task[None]]
     # Broadcasts being sent, and the signal to stop claiming recipients at shutdown.
     broadcast_tasks: set[asyncio.Task[None]]
     stopping: asyncio.Event

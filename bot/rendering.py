@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
@@ -52,7 +52,7 @@ async def compose(
         return Outgoing(content.text(Text.REMINDER, when=when, practitioner=practitioner),
                         keyboards.reminder(content, appointment.id))
     if kind in (MessageKind.CHECKIN, MessageKind.FOLLOWUP):
-        when = describe_time(appointment.starts_at, context)
+        when = describe_time(appointment.starts_at, context.settings.timezone)
         return Outgoing(
             content.text(Text.CHECKIN if kind == MessageKind.CHECKIN else Text.FOLLOWUP,
                          when=when),
@@ -65,7 +65,7 @@ def change_notice(context: ClinicContext, appointment: Appointment) -> Outgoing 
     file for their calendar), or cancelled."""
     content = context.content
     told, told_at = appointment.notified_status, appointment.notified_starts_at
-    when = describe_time(appointment.starts_at, context)
+    when = describe_time(appointment.starts_at, context.settings.timezone)
     practitioner = appointment.practitioner or content.text(Text.ANY_PRACTITIONER)
     if appointment.status == AppointmentStatus.BOOKED:
         if told is None:
@@ -76,12 +76,12 @@ def change_notice(context: ClinicContext, appointment: Appointment) -> Outgoing 
         if told == AppointmentStatus.BOOKED and told_at is not None \
                 and told_at != appointment.starts_at:
             return Outgoing(content.text(Text.NOTICE_MOVED,
-                                         old_when=describe_time(told_at, context),
+                                         old_when=describe_time(told_at, context.settings.timezone),
                                          when=when, practitioner=practitioner),
                             calendar=calendar_for(context, appointment))
     elif told == AppointmentStatus.BOOKED and told_at is not None:
         return Outgoing(content.text(Text.NOTICE_CANCELLED,
-                                     when=describe_time(told_at, context)))
+                                     when=describe_time(told_at, context.settings.timezone)))
     return "nothing changed since the patient was last told"
 
 
@@ -109,7 +109,7 @@ async def same_day_visit(session: AsyncSession, context: ClinicContext,
 
 def describe_visit(sessions: Sequence[Appointment], context: ClinicContext) -> tuple[str, str]:
     """("Tuesday 24 November at 10:00 and 14:30", "Dr Chen and Dr Lee")."""
-    when = describe_time(sessions[0].starts_at, context)
+    when = describe_time(sessions[0].starts_at, context.settings.timezone)
     for later in sessions[1:]:
         when += f" and {later.starts_at.astimezone(context.settings.timezone):%H:%M}"
     names = list(dict.fromkeys(s.practitioner for s in sessions if s.practitioner))
@@ -117,6 +117,7 @@ def describe_visit(sessions: Sequence[Appointment], context: ClinicContext) -> t
     return when, practitioner
 
 
-def describe_time(moment: datetime, context: ClinicContext) -> str:
-    local = moment.astimezone(context.settings.timezone)
+def describe_time(moment: datetime, zone: tzinfo) -> str:
+    """"Tuesday 24 November at 10:00", in the clinic's time zone `zone`."""
+    local = moment.astimezone(zone)
     return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"

@@ -243,6 +243,9 @@ class SafetyAlert(Base):
     # The staff chat's message, once it went out; None while the staff chat was not told.
     staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # When the staff message last showed the alert as it stood (None: never); behind
+    # `last_at`, the staff chat has yet to see the latest words.
+    staff_told_at: Mapped[datetime | None]
 
 
 class BroadcastStatus(StrEnum):

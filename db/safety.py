@@ -7,10 +7,10 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Appointment, AppointmentStatus, SafetyAlert
+from db.models import Appointment, AppointmentStatus, Patient, SafetyAlert
 
 # An alert keeps this many of the patient's messages, each cut to this length.
 MAX_QUOTES = 20
@@ -61,11 +61,31 @@ async def add_to_alert(session: AsyncSession, alert: SafetyAlert, tier: str,
     await session.flush()
 
 
-async def record_staff_message(session: AsyncSession, alert_id: int, chat_id: int,
-                               message_id: int) -> None:
+async def record_staff_told(session: AsyncSession, alert_id: int, shown: datetime,
+                            chat_id: int, message_id: int) -> None:
+    """The staff chat's message `message_id` now shows the alert as it stood at `shown`
+    (its `last_at` then)."""
     await session.execute(
         update(SafetyAlert).where(SafetyAlert.id == alert_id)
-        .values(staff_chat_id=chat_id, staff_message_id=message_id))
+        .values(staff_chat_id=chat_id, staff_message_id=message_id, staff_told_at=shown))
+
+
+async def alert_with_patient(session: AsyncSession, alert_id: int
+                             ) -> tuple[SafetyAlert, Patient] | None:
+    row = (await session.execute(
+        select(SafetyAlert, Patient).join(Patient, Patient.id == SafetyAlert.patient_id)
+        .where(SafetyAlert.id == alert_id))).first()
+    return (row[0], row[1]) if row else None
+
+
+async def alerts_not_told(session: AsyncSession, since: datetime) -> list[int]:
+    """Alerts since `since` whose latest words the staff chat has not seen."""
+    return list(await session.scalars(
+        select(SafetyAlert.id)
+        .where(SafetyAlert.last_at >= since,
+               or_(SafetyAlert.staff_told_at.is_(None),
+                   SafetyAlert.staff_told_at < SafetyAlert.last_at))
+        .order_by(SafetyAlert.id)))
 
 
 async def visits_around(session: AsyncSession, patient_id: int, now: datetime

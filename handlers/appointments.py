@@ -55,7 +55,7 @@ async def complete_booking(update: Update, context: ClinicContext, reference: st
     schedule_soon(context.job_queue, context.settings, planned, now)
     booked = content.text(
         Text.BOOKED, number=appointment.id, patient=patient.first_name,
-        when=describe_time(starts_at, context), minutes=minutes,
+        when=describe_time(starts_at, context.settings.timezone), minutes=minutes,
         practitioner=practitioner or content.text(Text.ANY_PRACTITIONER))
     guide_at = plan.get(MessageKind.GUIDE)
     if patient.chat_id is None:
@@ -63,7 +63,8 @@ async def complete_booking(update: Update, context: ClinicContext, reference: st
     elif guide_at is None:
         guide = content.text(Text.BOOKED_NO_GUIDE)
     else:
-        guide = content.text(Text.BOOKED_GUIDE_AT, when=describe_time(guide_at, context))
+        guide = content.text(Text.BOOKED_GUIDE_AT,
+                             when=describe_time(guide_at, context.settings.timezone))
     await reply(update, f"{booked}\n{guide}")
     return True
 

@@ -188,7 +188,8 @@ async def got_practitioner(update: Update, context: ClinicContext) -> int:
     draft["starts_at"] = starts_at
     content = context.content
     summary = content.text(
-        Text.BOOK_CONFIRM, patient=draft["name"], when=describe_time(starts_at, context),
+        Text.BOOK_CONFIRM, patient=draft["name"],
+        when=describe_time(starts_at, context.settings.timezone),
         minutes=draft["minutes"],
         practitioner=draft["practitioner"] or content.text(Text.ANY_PRACTITIONER))
     await reply(update, summary, _with_stop(context, [[_button(

@@ -131,7 +131,7 @@ async def _plan_followup(update: Update, context: ClinicContext, appointment: Ap
         logger.info("Follow-up check-in %d planned for appointment %d", planned,
                     appointment.id)
     await reply(update, context.content.text(
-        Text.CHECKIN_MODERATE, when=describe_time(due_at, context)))
+        Text.CHECKIN_MODERATE, when=describe_time(due_at, context.settings.timezone)))
 
 
 async def _escalate(update: Update, context: ClinicContext, found: CheckIn, score: int,
@@ -146,7 +146,7 @@ async def _escalate(update: Update, context: ClinicContext, found: CheckIn, scor
         return
     alert = content.text(
         Text.STAFF_CHECKIN_ALERT, patient=Html(patient_mention(patient)),
-        when=describe_time(appointment.starts_at, context),
+        when=describe_time(appointment.starts_at, context.settings.timezone),
         practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
         score=score, trend=keyboards.trend_label(content, trend))
     if await tell_staff(context, alert) is None:

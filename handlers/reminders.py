@@ -64,7 +64,7 @@ async def reschedule(update: Update, context: ClinicContext) -> None:
     async with context.database.transaction() as session:
         first = await record_answer(session, appointment.id, "reschedule_requested_at",
                                     utcnow())
-    when = describe_time(appointment.starts_at, context)
+    when = describe_time(appointment.starts_at, context.settings.timezone)
     told = not first or await tell_staff(context, context.content.text(
         Text.STAFF_RESCHEDULE_REQUEST, patient=Html(patient_mention(patient)), when=when))
     logger.info("Appointment %d: reschedule requested", appointment.id)

@@ -89,7 +89,8 @@ async def cancel(update: Update, context: ClinicContext) -> None:
     logger.info("Appointment %d cancelled by staff", number)
     await reply(update, content.text(
         Text.STAFF_CANCEL_DONE, number=number,
-        when=describe_time(found[0].starts_at, context), patient=found[1].first_name))
+        when=describe_time(found[0].starts_at, context.settings.timezone),
+        patient=found[1].first_name))
 
 
 @staff_only
@@ -128,7 +129,7 @@ async def move(update: Update, context: ClinicContext) -> None:
     schedule_soon(context.job_queue, context.settings, planned, now)
     logger.info("Appointment %d moved by staff", number)
     await reply(update, content.text(Text.STAFF_MOVE_DONE, number=number,
-                                     when=describe_time(starts_at, context),
+                                     when=describe_time(starts_at, context.settings.timezone),
                                      patient=patient.first_name))
 
 

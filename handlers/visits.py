@@ -64,7 +64,8 @@ async def show_appointment(update: Update, context: ClinicContext) -> None:
     appointment = found[0]
     content = context.content
     text = content.text(
-        Text.APPOINTMENT_DETAIL, when=describe_time(appointment.starts_at, context),
+        Text.APPOINTMENT_DETAIL,
+        when=describe_time(appointment.starts_at, context.settings.timezone),
         minutes=appointment.duration_minutes,
         practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
         status=content.text(Text.STATUS_CONFIRMED if appointment.confirmed_at

@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from db.models import SafetyAlert, utcnow
+from db.safety import add_to_alert, quote
+from db.session import Database
 from tests.conftest import CLINIC_CONTACT, STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
 from tests.telegram_stub import Chat, TelegramStub
 from tests.test_appointments import consenting_patient
@@ -241,3 +243,41 @@ async def test_mydata_shows_the_alert_and_forget_deletes_it(clinic: Clinic) -> N
 
     async with clinic.application.bot_data.database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(SafetyAlert)) == 0
+
+
+async def test_alerts_a_crash_cut_off_reach_the_staff_chat_at_the_next_start(
+    telegram: TelegramStub, make_settings: SettingsFactory,
+) -> None:
+    """The patient was answered, then the process died before the staff chat saw the
+    alert, or its latest words: the next start posts the one and updates the other."""
+    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
+    settings = make_settings()
+    async with running_bot(settings) as application:
+        clinic = Clinic(telegram, application)
+        ann, bob = clinic.patient("Ann"), clinic.patient("Bob")
+        await ann.ask("I have a fever and chills")
+        shown = await clinic.staff_chat().next_message()
+        await bob.ask("my lips are swelling")
+        await clinic.staff_chat().next_message()
+    now = utcnow()
+    async with Database(settings.database_url).transaction() as session:
+        # As a crash would leave them: Ann's second message never reached the staff
+        # message, and Bob's alert never reached the staff chat at all.
+        first = await session.get(SafetyAlert, 1)
+        assert first is not None
+        await add_to_alert(session, first, "SAME_DAY", ["dizziness or light-headedness"],
+                           quote("and now I feel dizzy", 99, now), now)
+        await session.execute(update(SafetyAlert).where(SafetyAlert.id == 2).values(
+            staff_message_id=None, staff_told_at=None))
+
+    async with running_bot(settings) as application:
+        await telegram.wait_for(lambda: len(telegram.messages_to(STAFF_CHAT_ID)) == 3,
+                                what="Bob's alert to be posted again")
+        await telegram.wait_for(lambda: shown.edits == 1, what="Ann's alert to be updated")
+    reposted = telegram.messages_to(STAFF_CHAT_ID)[-1]
+
+    assert "“my lips are swelling”" in reposted.plain and "EMERGENCY" in reposted.plain
+    assert "“and now I feel dizzy”" in shown.plain
+    async with Database(settings.database_url).transaction() as session:
+        told = list(await session.scalars(select(SafetyAlert.staff_told_at)))
+    assert all(at is not None for at in told)

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("staff_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("staff_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("staff_told_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["patient_id"], ["patients.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
