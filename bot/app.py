@@ -14,6 +14,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 import handlers
 from bot import instances
 from bot.broadcasting import watch
+from bot.clock import Clock, ManualClock
 from bot.concurrency import PerChatUpdates
 from bot.config import Settings
 from bot.content import Content
@@ -48,8 +49,11 @@ WATCH_BROADCASTS = 3.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
-def build_application(settings: Settings, content: Content) -> ClinicApp:
-    """The bot, configured and with every handler registered; nothing is opened yet."""
+def build_application(settings: Settings, content: Content, clock: Clock | None = None
+                      ) -> ClinicApp:
+    """The bot, configured and with every handler registered; nothing is opened yet.
+    `clock`: the clinic's time (bot/clock.py); the system clock unless a test or the demo
+    brings its own."""
     context_types = ContextTypes(context=ClinicContext, bot_data=BotData)
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
@@ -73,6 +77,7 @@ def build_application(settings: Settings, content: Content) -> ClinicApp:
         .build()
     ))
     application.bot_data.settings = settings
+    application.bot_data.clock = clock or Clock()
     application.bot_data.content = content
     application.bot_data.matcher = FaqMatcher(content.topics)
     application.bot_data.warning_signs = WarningSigns(
@@ -132,6 +137,8 @@ async def _close_resources(application: Any) -> None:
     data: BotData = application.bot_data
     await release_polling_lease(data, application.bot)
     await instances.leave(data)
+    if isinstance(data.clock, ManualClock):
+        data.clock.release(application.job_queue.scheduler)
     if hasattr(data, "database"):
         await data.database.dispose()
 

@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
 from bot.faq_search import FaqMatcher
@@ -22,6 +23,8 @@ class BotData:
 
     settings: Settings
     content: Content
+    # The clinic's "now" (bot/clock.py): the system clock, or a test's or the demo's.
+    clock: Clock
     matcher: FaqMatcher
     warning_signs: WarningSigns
     database: Database
@@ -55,6 +58,10 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
     @property
     def content(self) -> Content:
         return self.bot_data.content
+
+    @property
+    def clock(self) -> Clock:
+        return self.bot_data.clock
 
     @property
     def matcher(self) -> FaqMatcher:

@@ -20,7 +20,7 @@ from bot.context import ClinicContext
 from bot.telegram_html import plain_text
 from bot.texts import Text
 from db.appointments import booked_between, has_live_message
-from db.models import Appointment, AppointmentStatus, MessageKind, PlannedMessage, utcnow
+from db.models import Appointment, AppointmentStatus, MessageKind, PlannedMessage
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def calendar_for(context: ClinicContext, appointment: Appointment) -> tuple[str,
         appointment,
         summary=plain_text(content.text(Text.CALENDAR_SUMMARY, practitioner=practitioner)),
         description=plain_text(content.text(Text.CALENDAR_DESCRIPTION)),
-        organiser=context.settings.clinic_name, now=utcnow())
+        organiser=context.settings.clinic_name, now=context.clock.now())
     return file_name(appointment, context.settings.clinic_timezone), ics
 
 

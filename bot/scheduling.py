@@ -18,7 +18,7 @@ from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
-from bot.config import Settings
+from bot.clock import Clock, ManualClock
 from bot.context import BotData, ClinicContext
 from bot.delivery import may_have_arrived
 from bot.planning import CHECKIN_LATEST
@@ -33,7 +33,6 @@ from db.models import (
     MessageStatus,
     Patient,
     PlannedMessage,
-    utcnow,
 )
 from db.patients import set_unreachable
 from db.planned import (
@@ -60,14 +59,12 @@ LATE_RUNS_GO_AHEAD: dict[str, Any] = {"misfire_grace_time": None, "coalesce": Tr
 STALE_CLAIM = timedelta(minutes=5)
 
 
-def schedule_soon(
-    job_queue: JobQueue[Any], settings: Settings, planned: list[tuple[int, datetime]],
-    now: datetime,
-) -> None:
+def schedule_soon(job_queue: JobQueue[Any], data: BotData,
+                  planned: list[tuple[int, datetime]]) -> None:
     """Timers for the newly planned messages within the horizon; the top-up does the rest."""
     for message_id, due_at in planned:
-        if due_at - now <= settings.scheduler_horizon:
-            schedule_message(job_queue, message_id, due_at, now)
+        if due_at - data.clock.now() <= data.settings.scheduler_horizon:
+            schedule_message(job_queue, data.clock, message_id, due_at)
 
 
 def job_name(message_id: int) -> str:
@@ -87,11 +84,16 @@ def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
     interval = data.settings.scheduler_topup_interval
     job_queue.run_once(top_up, when=0, name=TOP_UP_JOB)
     job_queue.run_repeating(top_up, interval=interval, first=interval, name=TOP_UP_JOB)
+    if isinstance(data.clock, ManualClock):
+        # A jump of the test's or demo's clock: look for what fell due at once, as the
+        # start does, rather than at the next interval (bot/clock.py).
+        data.clock.drive(job_queue.scheduler,
+                         lambda: job_queue.run_once(top_up, when=0, name=TOP_UP_JOB))
 
 
 async def top_up(context: ClinicContext) -> None:
     """Give every pending message due within the horizon its timer."""
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         abandoned = await abandon_interrupted(session, now - STALE_CLAIM)
         due = await pending_due_before(session, now + context.settings.scheduler_horizon,
@@ -100,7 +102,7 @@ async def top_up(context: ClinicContext) -> None:
         logger.warning("%d planned messages were cut off mid-send by a restart; not resent",
                        abandoned)
     assert context.job_queue is not None
-    added = sum(schedule_message(context.job_queue, message_id, due_at, now)
+    added = sum(schedule_message(context.job_queue, context.clock, message_id, due_at)
                 for message_id, due_at in due)
     if added:
         logger.info("Timers set for %d planned messages (%d due within %s)", added, len(due),
@@ -108,7 +110,7 @@ async def top_up(context: ClinicContext) -> None:
 
 
 def schedule_message(
-    job_queue: JobQueue[Any], message_id: int, due_at: datetime, now: datetime
+    job_queue: JobQueue[Any], clock: Clock, message_id: int, due_at: datetime
 ) -> bool:
     """A timer for the message, unless it has one; whether one was added."""
     name = job_name(message_id)
@@ -116,7 +118,9 @@ def schedule_message(
     # `get_jobs_by_name` would scan every job, for every message, at every top-up.
     if job_queue.scheduler.get_job(name) is not None:
         return False
-    delay = max(0.0, (due_at - now).total_seconds())
+    # The clock is read here, as the timer is set, with no await between: a test's or the
+    # demo's clock that jumped while the caller waited for the database is not missed.
+    delay = max(0.0, (due_at - clock.now()).total_seconds())
     job_queue.run_once(send_planned_message, when=delay, name=name, data=message_id,
                        job_kwargs={"id": name})
     return True
@@ -146,7 +150,7 @@ async def _claim_and_compose(
 ) -> tuple[PlannedMessage, Appointment, Patient, Outgoing] | None:
     """The claimed message, its appointment, patient and text; None if there is nothing
     to send (taken by another sender, moved later, or skipped, with the reason kept)."""
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         claimed = await claim_message(session, message_id, now)
     if claimed is None:
@@ -157,7 +161,7 @@ async def _claim_and_compose(
         async with context.database.transaction() as session:
             await release_message(session, message_id)
         assert context.job_queue is not None
-        schedule_soon(context.job_queue, context.settings, [(message_id, message.due_at)], now)
+        schedule_soon(context.job_queue, context.bot_data, [(message_id, message.due_at)])
         return None
     reason = reason_to_skip(message, appointment, patient, now)
     if reason is None:
@@ -178,15 +182,18 @@ async def _send(context: ClinicContext, message: PlannedMessage, appointment: Ap
     message_id = message.id
     assert patient.chat_id is not None
     assert patient.telegram_user_id is not None
+    # The clinic time it goes out: read before the send, since the clock may have moved on
+    # (a test's, the demo's) by the time Telegram answers.
+    sending_at = context.clock.now()
     try:
         sent = await context.bot.send_message(patient.chat_id, composed.text,
                                               reply_markup=composed.keyboard,
                                               rate_limit_args=ticket)
     except Forbidden:
         async with context.database.transaction() as session:
-            await finish_message(session, message_id, MessageStatus.FAILED, utcnow(),
+            await finish_message(session, message_id, MessageStatus.FAILED, sending_at,
                                  outcome="blocked by patient")
-            await set_unreachable(session, patient.telegram_user_id, utcnow())
+            await set_unreachable(session, patient.telegram_user_id, sending_at)
         logger.info("Planned %s %d not delivered: patient %d blocked the bot", message.kind,
                     message_id, patient.id)
         return
@@ -206,7 +213,7 @@ async def _send(context: ClinicContext, message: PlannedMessage, appointment: Ap
         logger.warning("Planned %s %d: no answer from Telegram in time; taken as sent",
                        message.kind, message_id)
     async with context.database.transaction() as session:
-        await finish_message(session, message_id, MessageStatus.SENT, utcnow(),
+        await finish_message(session, message_id, MessageStatus.SENT, sending_at,
                              telegram_message_id=sent.message_id if sent else None,
                              outcome=None if sent else UNCONFIRMED)
         if message.kind == MessageKind.NOTICE:
@@ -256,4 +263,4 @@ def reason_to_skip(
 async def _finish(context: ClinicContext, message_id: int, status: MessageStatus,
                   **details: Any) -> None:
     async with context.database.transaction() as session:
-        await finish_message(session, message_id, status, utcnow(), **details)
+        await finish_message(session, message_id, status, context.clock.now(), **details)

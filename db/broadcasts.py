@@ -100,9 +100,11 @@ async def cancel_draft(session: AsyncSession, broadcast_id: int) -> bool:
 
 
 async def start(session: AsyncSession, broadcast_id: int, staff_id: int, now: datetime,
-                report_chat_id: int, report_message_id: int) -> int | None:
+                report_chat_id: int, report_message_id: int, *,
+                audience_at: datetime | None = None) -> int | None:
     """Draft -> sending, once, with one pending row per recipient; their number, or None
-    if the broadcast was not a draft (already sent, or cancelled)."""
+    if the broadcast was not a draft (already sent, or cancelled). `audience_at`: the
+    clinic's time, for "a session in the next 7 days" (`now` unless given)."""
     broadcast: Broadcast | None = await session.scalar(
         update(Broadcast)
         .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.DRAFT)
@@ -112,7 +114,8 @@ async def start(session: AsyncSession, broadcast_id: int, staff_id: int, now: da
         .returning(Broadcast))
     if broadcast is None:
         return None
-    condition = audience_condition(Audience(broadcast.audience), broadcast.practitioner, now)
+    condition = audience_condition(Audience(broadcast.audience), broadcast.practitioner,
+                                   audience_at or now)
     recipients = (select(literal(broadcast_id), Patient.id, Patient.chat_id,
                          literal(RecipientStatus.PENDING.value), literal(0))
                   .where(condition))

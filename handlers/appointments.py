@@ -13,7 +13,7 @@ from bot.context import ClinicApp, ClinicContext
 from bot.rendering import describe_time
 from bot.scheduling import schedule_soon
 from bot.texts import Text
-from db.models import MessageKind, utcnow
+from db.models import MessageKind
 from handlers import booking_dialog
 from handlers.common import reply, staff_only
 
@@ -37,7 +37,7 @@ async def complete_booking(update: Update, context: ClinicContext, reference: st
     """Book and plan the messages, then tell the staff member; the end of both the typed
     and the guided /book. False if nothing was booked (the reason was given)."""
     content = context.content
-    now = utcnow()
+    now = context.clock.now()
     if starts_at <= now:
         await reply(update, content.text(Text.BOOK_IN_PAST))
         return False
@@ -52,7 +52,7 @@ async def complete_booking(update: Update, context: ClinicContext, reference: st
         return False
     logger.info("Appointment %d booked for patient %d", appointment.id, patient.id)
     assert context.job_queue is not None
-    schedule_soon(context.job_queue, context.settings, planned, now)
+    schedule_soon(context.job_queue, context.bot_data, planned)
     booked = content.text(
         Text.BOOKED, number=appointment.id, patient=patient.first_name,
         when=describe_time(starts_at, context.settings.timezone), minutes=minutes,

@@ -33,7 +33,6 @@ from bot.dialogs import SharedConversation
 from bot.rendering import describe_time
 from bot.texts import Button, Text
 from db.appointments import recent_practitioners
-from db.models import utcnow
 from handlers.common import profile_of, replace_buttons, reply, show_in_place
 
 WHO, DAY, TIME, LENGTH, PRACTITIONER, CONFIRM = range(6)
@@ -95,7 +94,7 @@ async def got_who(update: Update, context: ClinicContext) -> int:
         return WHO
     _draft(context)["who"] = reference
     _draft(context)["name"] = patient.first_name
-    today = utcnow().astimezone(context.settings.timezone).date()
+    today = context.clock.now().astimezone(context.settings.timezone).date()
     days = [today + timedelta(days=offset) for offset in range(DAYS_OFFERED)]
     buttons = [_button(f"{day:%a %d}", callbacks.BOOK_DAY, f"{day:%Y%m%d}") for day in days]
     await reply(update, context.content.text(Text.BOOK_ASK_DAY, patient=_draft(context)["name"]),
@@ -121,7 +120,7 @@ async def got_day(update: Update, context: ClinicContext) -> int:
 
 def _time_buttons(context: ClinicContext, day: date) -> list[InlineKeyboardButton]:
     zone = context.settings.timezone
-    now = utcnow()
+    now = context.clock.now()
     slot = datetime.combine(day, FIRST_SLOT, zone)
     last = datetime.combine(day, LAST_SLOT, zone)
     buttons = []
@@ -208,7 +207,7 @@ def confirmed(finish: Finish) -> Callable[[Update, ClinicContext], Coroutine[Any
         done = await finish(update, context, draft["who"], draft["starts_at"],
                             draft["minutes"], draft["practitioner"])
         if not done:
-            return CONFIRM if draft["starts_at"] > utcnow() else END
+            return CONFIRM if draft["starts_at"] > context.clock.now() else END
         _draft(context).clear()
         return END
     return book_it

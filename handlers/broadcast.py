@@ -90,7 +90,7 @@ async def _preview(update: Update, context: ClinicContext, text: str) -> None:
 async def _control(context: ClinicContext, draft: Broadcast
                    ) -> tuple[str, InlineKeyboardMarkup]:
     content = context.content
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         names = await broadcasts.upcoming_practitioners(session, now, MAX_PRACTITIONER_CHOICES)
         choices = [(Audience.ALL, None, "a"), (Audience.WEEK, None, "w")] + [
@@ -140,7 +140,7 @@ async def choose_audience(update: Update, context: ClinicContext) -> None:
     number, _, code = context.match.group(1).partition("_")
     if not number.isdigit():
         return
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         names = await broadcasts.upcoming_practitioners(session, now, MAX_PRACTITIONER_CHOICES)
         if code == "w":
@@ -166,8 +166,10 @@ async def send(update: Update, context: ClinicContext) -> None:
     if message is None or user is None:
         return
     async with context.database.transaction() as session:
+        # Sending is timed in real time; who has "a session in the next 7 days" is a
+        # question of the clinic's time.
         count = await broadcasts.start(session, number, user.id, utcnow(), message.chat.id,
-                                       message.message_id)
+                                       message.message_id, audience_at=context.clock.now())
         broadcast = await session.get(Broadcast, number)
     if count is None or broadcast is None:
         await reply(update, context.content.text(Text.BROADCAST_NOT_DRAFT))
@@ -229,7 +231,7 @@ async def stop(update: Update, context: ClinicContext) -> None:
     profile = profile_of(update)
     if profile is None:
         return
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         await register_patient(session, profile, now)
         changed = await stop_updates(session, profile.user_id, now)

@@ -30,7 +30,7 @@ from db.checkins import (
     record_trend,
     unmark_escalated,
 )
-from db.models import Appointment, MessageKind, Patient, PlannedMessage, Trend, utcnow
+from db.models import Appointment, MessageKind, Patient, PlannedMessage, Trend
 from handlers.common import (
     patient_mention,
     profile_of,
@@ -71,7 +71,7 @@ async def soreness(update: Update, context: ClinicContext) -> None:
         return  # someone else's check-in, or forged: say nothing about it
     message = found[0]
     async with context.database.transaction() as session:
-        first = await record_score(session, message, score, utcnow())
+        first = await record_score(session, message, score, context.clock.now())
         earlier = None if first else await answer_to(session, message_id)
     if earlier is not None:
         if earlier.trend is not None:
@@ -97,7 +97,7 @@ async def _answer_trend(update: Update, context: ClinicContext, trend: Trend) ->
         return
     message, appointment, _ = found
     async with context.database.transaction() as session:
-        answer = await record_trend(session, message_id, trend, utcnow())
+        answer = await record_trend(session, message_id, trend, context.clock.now())
         earlier = await answer_to(session, message_id) if answer is None else None
     if answer is None:
         if earlier is not None and earlier.trend is not None:
@@ -121,13 +121,13 @@ async def _answer_trend(update: Update, context: ClinicContext, trend: Trend) ->
 
 async def _plan_followup(update: Update, context: ClinicContext, appointment: Appointment
                          ) -> None:
-    now = utcnow()
+    now = context.clock.now()
     due_at = followup_due(context.settings, now)
     async with context.database.transaction() as session:
         planned = await plan_followup(session, appointment.id, due_at)
     if planned is not None:
         assert context.job_queue is not None
-        schedule_soon(context.job_queue, context.settings, [(planned, due_at)], now)
+        schedule_soon(context.job_queue, context.bot_data, [(planned, due_at)])
         logger.info("Follow-up check-in %d planned for appointment %d", planned,
                     appointment.id)
     await reply(update, context.content.text(
@@ -140,7 +140,7 @@ async def _escalate(update: Update, context: ClinicContext, found: CheckIn, scor
     message, appointment, patient = found
     content = context.content
     async with context.database.transaction() as session:
-        first = await mark_escalated(session, message.id, utcnow())
+        first = await mark_escalated(session, message.id, context.clock.now())
     if not first:
         await reply(update, content.text(Text.CHECKIN_NOTED))
         return

@@ -23,7 +23,7 @@ from bot.context import ClinicContext
 from bot.telegram_html import escape
 from bot.texts import Text
 from db.appointments import appointment_of_user
-from db.models import Appointment, AppointmentStatus, Patient, utcnow
+from db.models import Appointment, AppointmentStatus, Patient
 from db.patients import TelegramProfile
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,8 @@ async def own_open_appointment(
     if found is None:
         return None
     appointment, patient = found
-    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= utcnow():
+    started = appointment.starts_at <= context.clock.now()
+    if appointment.status != AppointmentStatus.BOOKED or started:
         await reply(update, context.content.text(Text.APPOINTMENT_NOT_OPEN))
         return None
     return appointment, patient

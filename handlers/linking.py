@@ -15,7 +15,7 @@ from bot.phones import normalize_phone, telegram_contact_phone
 from bot.texts import Text
 from db.appointments import patient_by_phone
 from db.linking import Linked, create_invite, link_phone, upcoming_count
-from db.models import Patient, utcnow
+from db.models import Patient
 from db.patients import register_patient
 from handlers.common import profile_of, reply, staff_only
 
@@ -39,7 +39,7 @@ async def invite(update: Update, context: ClinicContext) -> None:
         await reply(update, content.text(Text.INVITE_USAGE))
         return
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         patient = await patient_by_phone(session, phone)
         if patient is None:
@@ -69,7 +69,7 @@ async def shared_contact(update: Update, context: ClinicContext) -> None:
         # Someone else's contact card: it proves nothing about this patient.
         await reply(update, content.text(Text.PHONE_NOT_OWN), done)
         return
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         patient = await register_patient(session, profile, now)
         linked = await link_phone(session, patient, phone)

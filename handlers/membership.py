@@ -9,7 +9,6 @@ from telegram.constants import ChatType
 from telegram.ext import ChatMemberHandler
 
 from bot.context import ClinicApp, ClinicContext
-from db.models import utcnow
 from db.patients import set_unreachable
 
 logger = logging.getLogger(__name__)
@@ -22,7 +21,8 @@ async def track_block(update: Update, context: ClinicContext) -> None:
         return
     blocked = change.new_chat_member.status == ChatMember.BANNED
     async with context.database.transaction() as session:
-        await set_unreachable(session, change.from_user.id, utcnow() if blocked else None)
+        await set_unreachable(session, change.from_user.id,
+                              context.clock.now() if blocked else None)
     logger.info("Chat %s %s the bot", change.chat.id, "blocked" if blocked else "unblocked")
 
 

@@ -14,7 +14,7 @@ from bot.context import ClinicApp, ClinicContext
 from bot.rendering import describe_time
 from bot.texts import Button, Text
 from db import privacy
-from db.models import Patient, utcnow
+from db.models import Patient
 from db.privacy import Choice
 from handlers.common import profile_of, reply, show_in_place, tell_staff
 
@@ -66,7 +66,7 @@ async def toggle(update: Update, context: ClinicContext) -> None:
         patient = await privacy.patient_of_user(session, profile.user_id)
         if patient is None or patient.messages_consent_at is None:
             return  # an old button; /settings shows the way
-        await privacy.toggle(session, patient.id, choice, utcnow())
+        await privacy.toggle(session, patient.id, choice, context.clock.now())
         await session.refresh(patient)
     logger.info("Patient %d changed a message setting", patient.id)
     await show_in_place(query, context.content.text(Text.SETTINGS),
@@ -83,7 +83,7 @@ async def my_data(update: Update, context: ClinicContext) -> None:
     if held is None or patient is None:
         await reply(update, context.content.text(Text.MYDATA_NONE))
         return
-    document = json.dumps({"exported_at": utcnow().isoformat(), **held},
+    document = json.dumps({"exported_at": context.clock.now().isoformat(), **held},
                           ensure_ascii=False, indent=2).encode()
     chat = update.effective_chat
     assert chat is not None  # profile_of found a private chat
@@ -97,7 +97,7 @@ async def forget(update: Update, context: ClinicContext) -> None:
     profile = profile_of(update)
     if profile is None:
         return
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         patient = await privacy.patient_of_user(session, profile.user_id)
         upcoming = len(await privacy.upcoming_sessions(session, patient.id, now)) \
@@ -120,7 +120,7 @@ async def forget_confirmed(update: Update, context: ClinicContext) -> None:
     if query is None or profile is None:
         return
     await query.answer()
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         patient = await privacy.patient_of_user(session, profile.user_id)
         if patient is None:

@@ -12,7 +12,7 @@ from bot.content import Html
 from bot.context import ClinicApp, ClinicContext
 from bot.faq_search import normalize
 from bot.texts import Text
-from db.models import Patient, PatientQuestion, utcnow
+from db.models import Patient, PatientQuestion
 from db.patients import register_patient
 from db.questions import (
     TypedQuestion,
@@ -41,7 +41,7 @@ async def answer_question(update: Update, context: ClinicContext) -> None:
         await reply(update, content.text(Text.QUESTION_TOO_LONG))
         return
     match = context.matcher.match(text)
-    now = utcnow()
+    now = context.clock.now()
     kept = await context.questions.submit(TypedQuestion(
         profile=profile, text=text, normalized=normalize(text),
         matched_topic=match.topic.id if match.topic else None, asked_at=now))
@@ -69,7 +69,7 @@ async def not_helpful(update: Update, context: ClinicContext) -> None:
     if question_id is None:
         return
     content = context.content
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         patient = await register_patient(session, profile, now)
         question = await claim_for_staff(session, question_id, profile.user_id, now)

@@ -17,7 +17,7 @@ from bot.context import ClinicApp, ClinicContext
 from bot.rendering import describe_time, describe_visit, same_day_visit
 from bot.texts import Text
 from db.appointments import record_answer
-from db.models import Appointment, utcnow
+from db.models import Appointment
 from handlers.common import (
     own_open_appointment,
     patient_mention,
@@ -48,7 +48,7 @@ async def confirm(update: Update, context: ClinicContext) -> None:
     visit = await _visit(context, found[0])
     async with context.database.transaction() as session:
         for appointment in visit:
-            await record_answer(session, appointment.id, "confirmed_at", utcnow())
+            await record_answer(session, appointment.id, "confirmed_at", context.clock.now())
     logger.info("Appointment %d confirmed", found[0].id)
     await _drop_buttons(update)
     await reply(update, context.content.text(
@@ -63,7 +63,7 @@ async def reschedule(update: Update, context: ClinicContext) -> None:
     appointment, patient = found
     async with context.database.transaction() as session:
         first = await record_answer(session, appointment.id, "reschedule_requested_at",
-                                    utcnow())
+                                    context.clock.now())
     when = describe_time(appointment.starts_at, context.settings.timezone)
     told = not first or await tell_staff(context, context.content.text(
         Text.STAFF_RESCHEDULE_REQUEST, patient=Html(patient_mention(patient)), when=when))
@@ -92,7 +92,7 @@ async def cancel(update: Update, context: ClinicContext) -> None:
     appointment, patient = found
     visit = await _visit(context, appointment)
     async with context.database.transaction() as session:
-        cancelled = [(await booking.cancel(session, context.settings, other.id, utcnow(),
+        cancelled = [(await booking.cancel(session, context.settings, other.id, context.clock.now(),
                                            by_patient=True))[0] for other in visit]
     await _drop_buttons(update)
     if not any(cancelled):

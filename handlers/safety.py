@@ -33,7 +33,7 @@ from bot.red_flags import Tier
 from bot.rendering import describe_time
 from bot.telegram_html import escape
 from bot.texts import Text
-from db.models import Appointment, Patient, SafetyAlert, utcnow
+from db.models import Appointment, Patient, SafetyAlert
 from db.patients import register_patient
 from db.safety import (
     add_to_alert,
@@ -70,7 +70,7 @@ async def screen(update: Update, context: ClinicContext) -> None:
     finding = context.warning_signs.find(text)
     if finding is None:
         return
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         patient = await register_patient(session, profile, now)
         alert = await open_alert(session, patient.id, now - MERGE_WINDOW)
@@ -140,7 +140,7 @@ async def retell_staff(context: ClinicContext) -> None:
     if context.settings.staff_chat_id is None:
         return
     async with context.database.transaction() as session:
-        untold = await alerts_not_told(session, utcnow() - RETELL_WITHIN)
+        untold = await alerts_not_told(session, context.clock.now() - RETELL_WITHIN)
     for alert_id in untold:
         keep_staff_told(cast(ClinicApp, context.application), alert_id)
     if untold:
@@ -159,7 +159,7 @@ async def _tell_staff(application: ClinicApp, alert_id: int) -> bool | None:
         if found is None:
             return None
         alert, patient = found
-        last, upcoming = await visits_around(session, patient.id, utcnow())
+        last, upcoming = await visits_around(session, patient.id, data.clock.now())
     text = staff_alert(data, alert, patient, last, upcoming)
     if alert.staff_message_id is not None and alert.staff_chat_id == chat_id:
         try:

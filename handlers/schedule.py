@@ -19,7 +19,7 @@ from bot.rendering import describe_time
 from bot.scheduling import schedule_soon
 from bot.texts import Text
 from db.appointments import appointments_between, open_appointment
-from db.models import AppointmentStatus, Trend, utcnow
+from db.models import AppointmentStatus, Trend
 from handlers.common import reply, staff_only
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ async def today(update: Update, context: ClinicContext) -> None:
     """Today's appointments in clinic time, with their status and check-in answers."""
     content = context.content
     zone = context.settings.timezone
-    day = utcnow().astimezone(zone).date()
+    day = context.clock.now().astimezone(zone).date()
     start = datetime.combine(day, datetime.min.time(), zone)
     async with context.database.transaction() as session:
         rows = await appointments_between(session, start, start + timedelta(days=1))
@@ -75,7 +75,7 @@ async def cancel(update: Update, context: ClinicContext) -> None:
     if number is None:
         await reply(update, content.text(Text.CANCEL_USAGE))
         return
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         found = await open_appointment(session, number)
         if found is not None:
@@ -85,7 +85,7 @@ async def cancel(update: Update, context: ClinicContext) -> None:
         await reply(update, content.text(Text.NO_OPEN_APPOINTMENT, number=number))
         return
     assert context.job_queue is not None
-    schedule_soon(context.job_queue, context.settings, planned, now)
+    schedule_soon(context.job_queue, context.bot_data, planned)
     logger.info("Appointment %d cancelled by staff", number)
     await reply(update, content.text(
         Text.STAFF_CANCEL_DONE, number=number,
@@ -110,7 +110,7 @@ async def move(update: Update, context: ClinicContext) -> None:
     if number is None or starts_at is None:
         await reply(update, content.text(Text.MOVE_USAGE))
         return
-    now = utcnow()
+    now = context.clock.now()
     if starts_at <= now:
         await reply(update, content.text(Text.BOOK_IN_PAST))
         return
@@ -126,7 +126,7 @@ async def move(update: Update, context: ClinicContext) -> None:
         await reply(update, content.text(Text.NO_OPEN_APPOINTMENT, number=number))
         return
     assert context.job_queue is not None
-    schedule_soon(context.job_queue, context.settings, planned, now)
+    schedule_soon(context.job_queue, context.bot_data, planned)
     logger.info("Appointment %d moved by staff", number)
     await reply(update, content.text(Text.STAFF_MOVE_DONE, number=number,
                                      when=describe_time(starts_at, context.settings.timezone),

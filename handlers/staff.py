@@ -10,7 +10,6 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.context import ClinicApp, ClinicContext
 from bot.texts import Text
-from db.models import utcnow
 from db.patients import set_unreachable
 from db.questions import mark_staff_replied, question_for_staff_message, unanswered_questions
 from handlers.common import reply, staff_only
@@ -67,11 +66,11 @@ async def relay_staff_reply(update: Update, context: ClinicContext) -> None:
         logger.warning("Staff reply to question %d not delivered: %s", question.id, error)
         if isinstance(error, Forbidden):
             async with context.database.transaction() as session:
-                await set_unreachable(session, patient.telegram_user_id, utcnow())
+                await set_unreachable(session, patient.telegram_user_id, context.clock.now())
         await message.reply_text(content.text(Text.STAFF_REPLY_UNDELIVERABLE))
         return
     async with context.database.transaction() as session:
-        await mark_staff_replied(session, question.id, utcnow())
+        await mark_staff_replied(session, question.id, context.clock.now())
     logger.info("Staff reply to question %d delivered", question.id)
     await message.reply_text(content.text(Text.STAFF_REPLY_DELIVERED))
 

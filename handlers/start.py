@@ -11,7 +11,6 @@ from bot import callbacks, keyboards
 from bot.context import ClinicApp, ClinicContext
 from bot.texts import Text
 from db.linking import Linked, redeem_invite, upcoming_count
-from db.models import utcnow
 from db.patients import record_messages_consent, register_patient, stop_updates
 from handlers.common import profile_of, replace_buttons, reply
 
@@ -24,7 +23,7 @@ async def start(update: Update, context: ClinicContext) -> None:
     profile = profile_of(update)
     if profile is None:
         return
-    now = utcnow()
+    now = context.clock.now()
     token = (context.args or [""])[0][:64]
     async with context.database.transaction() as session:
         patient = await register_patient(session, profile, now)
@@ -53,7 +52,7 @@ async def give_consent(update: Update, context: ClinicContext) -> None:
     profile = profile_of(update)
     if query is None or profile is None:
         return
-    now = utcnow()
+    now = context.clock.now()
     async with context.database.transaction() as session:
         patient = await register_patient(session, profile, now)
         recorded = await record_messages_consent(session, profile.user_id, now)

@@ -14,7 +14,6 @@ from bot.rendering import calendar_for, describe_time
 from bot.scheduling import send_calendar
 from bot.texts import Button, Text
 from db.appointments import upcoming_of_user
-from db.models import utcnow
 from handlers.common import own_open_appointment, profile_of, reply, show_in_place
 
 logger = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ async def _listing(update: Update, context: ClinicContext
     if profile is None:
         return content.text(Text.APPOINTMENTS_NONE), None
     async with context.database.transaction() as session:
-        upcoming = await upcoming_of_user(session, profile.user_id, utcnow(), MAX_LISTED)
+        upcoming = await upcoming_of_user(session, profile.user_id, context.clock.now(), MAX_LISTED)
     if not upcoming:
         return content.text(Text.APPOINTMENTS_NONE), None
     zone = context.settings.timezone

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.clock import Clock, ManualClock
 from bot.config import Settings
-from bot.content import load_content
+from bot.content import Content, load_content
 from bot.context import ClinicApp
 from tests.databases import SKIP_REASON, database_url, postgres_server, postgres_url
 from tests.telegram_stub import TOKEN, Chat, FloodLimits, TelegramStub, User
@@ -75,13 +79,27 @@ def make_settings(database_url: str, telegram: TelegramStub) -> SettingsFactory:
     return make
 
 
+@pytest.fixture
+def clock() -> ManualClock:
+    """The clinic's time for a test's bots: it stands still until the test moves it
+    (`clock.advance`), and what falls due then runs through the production scheduler."""
+    return ManualClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@functools.cache
+def _content(directory: Path | None, name: str, contact: str, emergency: str) -> Content:
+    return load_content(directory, clinic_name=name, clinic_contact=contact,
+                        emergency_number=emergency)
+
+
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[ClinicApp]:
-    """The bot, started and stopped in the order `Application.run_polling` uses."""
-    content = load_content(settings.content_dir, clinic_name=settings.clinic_name,
-                           clinic_contact=settings.clinic_contact,
-                           emergency_number=settings.emergency_number)
-    application = build_application(settings, content)
+async def running_bot(settings: Settings, clock: Clock | None = None
+                      ) -> AsyncIterator[ClinicApp]:
+    """The bot, started and stopped in the order `Application.run_polling` uses, on
+    `clock` (the system clock if none)."""
+    content = _content(settings.content_dir, settings.clinic_name, settings.clinic_contact,
+                       settings.emergency_number)
+    application = build_application(settings, content, clock)
     await application.initialize()
     assert application.post_init is not None and application.updater is not None
     await application.post_init(application)
@@ -107,6 +125,15 @@ class Clinic:
         self.telegram = telegram
         self.application = application
 
+    @property
+    def clock(self) -> ManualClock:
+        clock = self.application.bot_data.clock
+        assert isinstance(clock, ManualClock), "start the bot with the test's clock"
+        return clock
+
+    def now(self) -> datetime:
+        return self.application.bot_data.clock.now()
+
     def patient(self, first_name: str = "Ann", **fields: Any) -> Chat:
         user = User(next(_user_ids), first_name, **fields)
         return Chat(self.telegram, user)
@@ -120,9 +147,18 @@ class Clinic:
         return Chat(self.telegram, User(STAFF_ID, "Sam", username="sam_reception"), group)
 
 
-@pytest.fixture
-async def clinic(telegram: TelegramStub, make_settings: SettingsFactory) -> AsyncIterator[Clinic]:
+@asynccontextmanager
+async def clinic_with(telegram: TelegramStub, settings: Settings, clock: Clock | None = None
+                      ) -> AsyncIterator[Clinic]:
+    """A running bot with the staff group it posts to, as `Clinic`."""
     # The staff group exists on Telegram's side before the bot starts.
     telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
-    async with running_bot(make_settings()) as application:
+    async with running_bot(settings, clock) as application:
         yield Clinic(telegram, application)
+
+
+@pytest.fixture
+async def clinic(telegram: TelegramStub, make_settings: SettingsFactory, clock: ManualClock
+                 ) -> AsyncIterator[Clinic]:
+    async with clinic_with(telegram, make_settings(), clock) as running:
+        yield running

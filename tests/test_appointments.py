@@ -1,24 +1,26 @@
 """Booking, and the "what to expect" guide sent once at the right time, across restarts.
 
-Lead times are seconds here, through the same scheduler production uses.
+Lead times are production's (24 hours), on the test's clock: it moves when the test says,
+and what falls due runs through the same scheduler production uses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.planning import message_plan
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.planned import claim_message
 from db.session import Database
-from tests.conftest import Clinic, SettingsFactory, running_bot
+from tests.conftest import Clinic, SettingsFactory, clinic_with, running_bot
 from tests.telegram_stub import Chat, TelegramStub
 
 LONDON = ZoneInfo("Europe/London")
@@ -26,14 +28,6 @@ LONDON = ZoneInfo("Europe/London")
 
 def clinic_time(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def fast(make_settings: SettingsFactory, **overrides: object) -> Settings:
-    # REMINDER_LEAD=0s: the reminder falls due at the start and is skipped, so these tests
-    # see the guide alone (tests/test_reminders.py covers the reminder).
-    values: dict[str, object] = {"pre_session_lead": "3s", "reminder_lead": "0s",
-                                 "scheduler_topup_interval": "1s"}
-    return make_settings(**(values | overrides))
 
 
 async def consenting_patient(clinic: Clinic, name: str = "Ann") -> Chat:
@@ -54,91 +48,99 @@ async def planned(settings: Settings, kind: MessageKind) -> list[PlannedMessage]
         await database.dispose()
 
 
-async def test_the_guide_arrives_at_its_lead_time_once_with_the_seed_facts(
-    telegram: TelegramStub, make_settings: SettingsFactory
-) -> None:
-    settings = fast(make_settings)
-    async with running_bot(settings) as app:
-        clinic = Clinic(telegram, app)
-        ann = await consenting_patient(clinic)
-        # /book takes whole seconds, so the booked start is truncated to them.
-        starts = (utcnow() + timedelta(seconds=6)).replace(microsecond=0)
+def in_days(clinic_or_clock: Clinic | ManualClock, days: int, at: str = "10:00") -> datetime:
+    """A clinic-time start `days` ahead, at `at` (London), as an aware UTC time."""
+    now = clinic_or_clock.now()
+    day = now.astimezone(LONDON).date() + timedelta(days=days)
+    return datetime.combine(day, time.fromisoformat(at), LONDON).astimezone(UTC)
 
-        booked = await clinic.staff_member().ask(
-            f"/book @ann_p {clinic_time(starts)} 45 Dr Chen")
-        guide = await ann.next_message(timeout=10)
-        arrived = utcnow()
-        await asyncio.sleep((starts - utcnow()).total_seconds() + 1.5)
+
+async def test_the_guide_arrives_at_its_lead_time_once_with_the_seed_facts(
+    clinic: Clinic,
+) -> None:
+    """PRE_SESSION_LEAD (24h) before the start, not a moment before, and once."""
+    ann = await consenting_patient(clinic)
+    starts = in_days(clinic, 3)
+
+    booked = await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts)} 45 Dr Chen")
+    clinic.clock.advance(timedelta(minutes=3))  # CHANGE_NOTICE_DELAY
+    notice, calendar = await ann.next_message(), await ann.next_message()
+    clinic.clock.advance_to(starts - timedelta(hours=24, minutes=1))
+    await ann.no_reply(0.3)
+    clinic.clock.advance(timedelta(minutes=1))
+    guide = await ann.next_message()
+    clinic.clock.advance(timedelta(hours=21, minutes=59))  # up to just before the reminder
+    await ann.no_reply(0.3)
 
     assert "Booked #1, Ann" in booked.plain and "45 minutes, with Dr Chen" in booked.plain
-    assert starts - timedelta(seconds=3) <= arrived < starts - timedelta(seconds=1.5)
+    assert "You are booked in" in notice.plain and calendar.document is not None
     for fact in ("talking through your symptoms", "slight pinch", "warm, tingling",
                  "30 to 60 minutes", "relax"):
         assert fact in guide.plain
     assert "with Dr Chen" in guide.plain
     assert starts.astimezone(LONDON).strftime("%H:%M") in guide.plain
-    assert len(telegram.messages_to(ann.chat_id)) == 3  # welcome, consent thanks, guide
-    [message] = await planned(settings, MessageKind.GUIDE)
+    [message] = await planned(clinic.application.bot_data.settings, MessageKind.GUIDE)
     assert message.status == MessageStatus.SENT and message.attempts == 1
+    assert message.sent_at == starts - timedelta(hours=24)  # exactly at its time
     assert message.telegram_message_id == guide.message_id
 
 
 async def test_a_late_booking_gets_the_guide_at_once_and_a_too_late_one_none(
-    telegram: TelegramStub, make_settings: SettingsFactory
+    clinic: Clinic,
 ) -> None:
-    async with running_bot(fast(make_settings, pre_session_lead="24h")) as app:
-        clinic = Clinic(telegram, app)
-        ann = await consenting_patient(clinic, "Ann")
-        bob = await consenting_patient(clinic, "Bob")
-        staff = clinic.staff_member()
+    ann = await consenting_patient(clinic, "Ann")
+    bob = await consenting_patient(clinic, "Bob")
+    staff = clinic.staff_member()
 
-        await staff.ask(f"/book @ann_p {clinic_time(utcnow() + timedelta(hours=2))}")
-        guide = await ann.next_message(timeout=5)
-        too_soon = await staff.ask(
-            f"/book @bob_p {clinic_time(utcnow() + timedelta(minutes=30))}")
-        await bob.no_reply(1.5)
+    await staff.ask(f"/book @ann_p {clinic_time(clinic.now() + timedelta(hours=2))}")
+    guide = await ann.next_message()
+    too_soon = await staff.ask(f"/book @bob_p {clinic_time(clinic.now() + timedelta(minutes=30))}")
+    reminder = await bob.next_message()  # at once: the session is within REMINDER_LEAD
+    await bob.no_reply(0.5)
 
     assert "Getting ready for your session" in guide.plain
-    assert "too soon" in too_soon.plain
+    assert "too soon" in too_soon.plain and "Reminder" in reminder.plain
 
 
 async def test_a_guide_due_while_the_bot_was_down_is_sent_once_when_it_returns(
-    telegram: TelegramStub, make_settings: SettingsFactory
+    telegram: TelegramStub, make_settings: SettingsFactory, clock: ManualClock,
 ) -> None:
-    settings = fast(make_settings, pre_session_lead="6s")
-    async with running_bot(settings) as app:
-        clinic = Clinic(telegram, app)
+    settings = make_settings(change_notice_delay="1h")
+    async with clinic_with(telegram, settings, clock) as clinic:
         ann = await consenting_patient(clinic)
-        starts = utcnow() + timedelta(seconds=9)
+        starts = in_days(clinic, 3)
         await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts)}")
-    await asyncio.sleep(4)  # the guide falls due (at start - 6 s) while nothing runs
+    clock.advance_to(starts - timedelta(hours=23))  # the guide fell due while nothing ran
 
-    async with running_bot(settings):
-        guide = await ann.next_message(timeout=5)
-    async with running_bot(settings):  # and a third start sends nothing again
-        await ann.no_reply(1.5)
+    async with running_bot(settings, clock):
+        # The booking notice (and its calendar file) fell due too.
+        arrived = [await ann.next_message() for _ in range(3)]
+    async with running_bot(settings, clock):  # and a third start sends nothing again
+        await ann.no_reply(0.5)
 
-    assert "Getting ready" in guide.plain
+    assert sum("Getting ready" in message.plain for message in arrived) == 1
     [message] = await planned(settings, MessageKind.GUIDE)
-    assert message.status == MessageStatus.SENT
+    assert message.status == MessageStatus.SENT and message.sent_at == clock.now()
 
 
 async def test_a_guide_that_no_longer_makes_sense_is_skipped_and_logged(
-    telegram: TelegramStub, make_settings: SettingsFactory, caplog: pytest.LogCaptureFixture
+    telegram: TelegramStub, make_settings: SettingsFactory, clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    settings = fast(make_settings, pre_session_lead="2s")
-    async with running_bot(settings) as app:
-        clinic = Clinic(telegram, app)
+    settings = make_settings(change_notice_delay="1h")
+    async with clinic_with(telegram, settings, clock) as clinic:
         ann = await consenting_patient(clinic)
-        starts_at = utcnow() + timedelta(seconds=6)  # room for a slow, busy test machine
-        booked = await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts_at)}")
+        starts = in_days(clinic, 3)
+        booked = await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts)}")
     assert "Booked" in booked.plain
-    # The session starts while the bot is down.
-    await asyncio.sleep((starts_at - utcnow()).total_seconds() + 0.5)
+    clock.advance_to(starts + timedelta(minutes=5))  # the session started while it was down
 
     with caplog.at_level(logging.INFO):
-        async with running_bot(settings):
-            await ann.no_reply(1.5)
+        async with running_bot(settings, clock) as app:
+            await Clinic(telegram, app).telegram.wait_for(
+                lambda: "the session has already started" in caplog.text,
+                what="the guide to be skipped")
+            await ann.no_reply(0.3)
 
     [message] = await planned(settings, MessageKind.GUIDE)
     assert message.status == MessageStatus.SKIPPED
@@ -146,41 +148,49 @@ async def test_a_guide_that_no_longer_makes_sense_is_skipped_and_logged(
     assert "skipped: the session has already started" in caplog.text
 
 
-async def test_no_guide_without_consent(
-    telegram: TelegramStub, make_settings: SettingsFactory
-) -> None:
-    settings = fast(make_settings)
-    async with running_bot(settings) as app:
-        clinic = Clinic(telegram, app)
-        ann = clinic.patient("Ann", username="ann_p")
-        await ann.ask("/start")
-        starts_at = utcnow() + timedelta(seconds=6)  # room for a slow, busy test machine
-        booked = await clinic.staff_member().ask(f"/book {ann.user.id} {clinic_time(starts_at)}")
-        assert "Booked" in booked.plain
-        # The guide falls due 3 s before the start; give it a second and a half more.
-        await ann.no_reply((starts_at - utcnow()).total_seconds() - 1.5)
+async def test_no_guide_without_consent(clinic: Clinic) -> None:
+    ann = clinic.patient("Ann", username="ann_p")
+    await ann.ask("/start")
+    starts = in_days(clinic, 3)
+    booked = await clinic.staff_member().ask(f"/book {ann.user.id} {clinic_time(starts)}")
+    assert "Booked" in booked.plain
 
-    [message] = await planned(settings, MessageKind.GUIDE)
-    assert message.status == MessageStatus.SKIPPED
-    assert message.outcome == "patient has not agreed to messages"
+    clinic.clock.advance_to(starts - timedelta(hours=24))
+    guide = await until_outcome(clinic, MessageKind.GUIDE)
+    await ann.no_reply(0.3)
+
+    assert guide.status == MessageStatus.SKIPPED
+    assert guide.outcome == "patient has not agreed to messages"
 
 
-async def test_two_senders_racing_for_one_message_claim_it_once(
-    telegram: TelegramStub, make_settings: SettingsFactory
-) -> None:
-    settings = fast(make_settings, scheduler_topup_interval="1h", pre_session_lead="1h")
-    async with running_bot(settings) as app:
-        clinic = Clinic(telegram, app)
-        await consenting_patient(clinic)
-        await clinic.staff_member().ask(
-            f"/book @ann_p {clinic_time(utcnow() + timedelta(hours=3))}")
+async def until_outcome(clinic: Clinic, kind: MessageKind) -> PlannedMessage:
+    """The planned message of `kind`, once it has left the queue (sent, skipped, failed)."""
+    settings = clinic.application.bot_data.settings
+    found: list[PlannedMessage] = []
+
+    async def settled() -> bool:
+        found[:] = [m for m in await planned(settings, kind)
+                    if m.status not in (MessageStatus.PENDING, MessageStatus.SENDING)]
+        return bool(found)
+
+    for _ in range(200):
+        if await settled():
+            return found[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the {kind} never left the queue")
+
+
+async def test_two_senders_racing_for_one_message_claim_it_once(clinic: Clinic) -> None:
+    await consenting_patient(clinic)
+    await clinic.staff_member().ask(f"/book @ann_p {clinic_time(in_days(clinic, 3))}")
+    settings = clinic.application.bot_data.settings
     [message] = await planned(settings, MessageKind.GUIDE)
 
     first, second = Database(settings.database_url), Database(settings.database_url)
 
     async def claim(database: Database) -> bool:
         async with database.transaction() as session:
-            return await claim_message(session, message.id, utcnow()) is not None
+            return await claim_message(session, message.id, clinic.now()) is not None
 
     results = await asyncio.gather(claim(first), claim(second), claim(first), claim(second))
     await first.dispose()

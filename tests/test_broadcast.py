@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot import booking
@@ -24,7 +22,7 @@ from db.models import (
 )
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database
-from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
+from tests.conftest import Clinic
 from tests.telegram_stub import ApiError, BotMessage, Chat, TelegramStub, User
 from tests.telegram_stub.models import too_many_requests
 
@@ -179,7 +177,7 @@ async def test_a_broadcast_left_waiting_for_its_text_expires(clinic: Clinic) -> 
 async def book_for(clinic: Clinic, user: User, practitioner: str, starts_in: timedelta
                    ) -> None:
     app = clinic.application
-    now = utcnow()
+    now = clinic.now()
     async with app.bot_data.database.transaction() as session:
         found = await patient_by_reference(session, str(user.id))
         assert found is not None
@@ -187,7 +185,7 @@ async def book_for(clinic: Clinic, user: User, practitioner: str, starts_in: tim
             session, app.bot_data.settings, patient_id=found.id, starts_at=now + starts_in,
             minutes=30, practitioner=practitioner, now=now)
     assert app.job_queue is not None
-    schedule_soon(app.job_queue, app.bot_data.settings, planned, now)
+    schedule_soon(app.job_queue, app.bot_data, planned)
 
 
 async def test_the_audience_can_be_the_weeks_patients_or_one_practitioners(
@@ -217,28 +215,18 @@ async def test_the_audience_can_be_the_weeks_patients_or_one_practitioners(
     assert [sent[user.id] for user in users] == [1, 1, 0, 0, 0, 0]
 
 
-@pytest.fixture
-async def booking_clinic(telegram: TelegramStub, make_settings: SettingsFactory
-                         ) -> AsyncIterator[Clinic]:
-    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
-    settings = make_settings(pre_session_lead="3s", reminder_lead="0s",
-                             scheduler_topup_interval="1s")
-    async with running_bot(settings) as application:
-        yield Clinic(telegram, application)
-
-
 async def test_a_stopped_patient_gets_appointment_messages_but_no_broadcast_until_start(
-    booking_clinic: Clinic,
+    clinic: Clinic,
 ) -> None:
-    clinic = booking_clinic
     telegram = clinic.telegram
     users = await seed_patients(clinic.application.bot_data.database, telegram, 2)
     quiet = Chat(telegram, users[0])
     staff = clinic.staff_member()
 
     stopped = await quiet.ask("/stop")
-    await book_for(clinic, users[0], "Dr Lee", timedelta(seconds=5))
-    guide = await quiet.next_message(timeout=8)
+    await book_for(clinic, users[0], "Dr Lee", timedelta(days=3))
+    clinic.clock.advance(timedelta(days=2))
+    guide = await quiet.next_message_with("Getting ready")
     _, control = await preview(staff)
     assert "goes to 1 patients" in control.plain
     await staff.tap(control, "Send")

@@ -1,8 +1,8 @@
 """The soreness check-in after a session: one-tap answers, kind replies, a follow-up for
 moderate soreness, and the staff alerted at once, exactly once, when it is worrying.
 
-Delays are seconds here. Sessions are booked through `bot.booking.book` (the path /book
-and the CSV import take) with a start in the past, since /book refuses those.
+The test's clock moves the day on. Sessions are booked through `bot.booking.book` (the
+path /book and the CSV import take) with a start in the past, since /book refuses those.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import booking
+from bot.clock import ManualClock
 from bot.config import ClinicSettings
 from bot.planning import CheckinOutcome, checkin_outcome
 from bot.rate_limit import MAX_RETRIES
@@ -30,27 +31,27 @@ from db.models import (
     Trend,
     utcnow,
 )
-from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
+from tests.conftest import Clinic, SettingsFactory, clinic_with
 from tests.telegram_stub import ApiError, BotMessage, Chat, TelegramStub
-from tests.test_appointments import LONDON, consenting_patient
+from tests.test_appointments import LONDON, consenting_patient, until_outcome
 
 
 @pytest.fixture
-async def checking_clinic(
-    telegram: TelegramStub, make_settings: SettingsFactory
-) -> AsyncIterator[Clinic]:
-    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
-    settings = make_settings(checkin_delay="1s", followup_delay="2s",
-                             scheduler_topup_interval="1s")
-    async with running_bot(settings) as application:
-        yield Clinic(telegram, application)
+async def checking_clinic(telegram: TelegramStub, make_settings: SettingsFactory
+                          ) -> AsyncIterator[Clinic]:
+    """The check-in two hours after a session (so /today, on the same morning, shows its
+    answer) and production's follow-up 48 hours after a moderate answer."""
+    morning = datetime(2026, 12, 1, 8, 0, tzinfo=LONDON)
+    async with clinic_with(telegram, make_settings(checkin_delay="2h"),
+                           ManualClock(morning)) as running:
+        yield running
 
 
 async def book_session(clinic: Clinic, patient: Chat, ends_ago: timedelta = timedelta(0),
                        minutes: int = 30) -> int:
-    """A session for `patient` that ended `ends_ago`, so its check-in falls due soon."""
+    """A session for `patient` that ended `ends_ago` (a negative one is still to come)."""
     app = clinic.application
-    now = utcnow()
+    now = clinic.now()
     starts_at = now - ends_ago - timedelta(minutes=minutes)
     async with app.bot_data.database.transaction() as session:
         found = await patient_by_reference(session, str(patient.user.id))
@@ -59,14 +60,16 @@ async def book_session(clinic: Clinic, patient: Chat, ends_ago: timedelta = time
             session, app.bot_data.settings, patient_id=found.id, starts_at=starts_at,
             minutes=minutes, practitioner="Dr Chen", now=now)
     assert app.job_queue is not None
-    schedule_soon(app.job_queue, app.bot_data.settings, planned, now)
+    schedule_soon(app.job_queue, app.bot_data, planned)
     return appointment.id
 
 
 async def checked_in(clinic: Clinic, name: str = "Ann") -> tuple[Chat, BotMessage]:
+    """A patient whose session just ended, and the check-in a day later."""
     patient = await consenting_patient(clinic, name)
     await book_session(clinic, patient)
-    return patient, await patient.next_message(timeout=6)
+    clinic.clock.advance(clinic.application.bot_data.settings.checkin_delay)
+    return patient, await patient.next_message_with("How are you feeling")
 
 
 async def answer(clinic: Clinic) -> CheckinAnswer:
@@ -121,10 +124,8 @@ async def test_a_high_score_alerts_the_staff_at_once_and_only_once(
     stored = await answer(clinic)
     assert stored.score == 8 and stored.trend == Trend.WORSE
     assert stored.escalated_at is not None
-    started = utcnow() - timedelta(minutes=30)
-    if started.astimezone(LONDON).date() == utcnow().astimezone(LONDON).date():
-        today = await clinic.staff_member().ask("/today")
-        assert "Ann (Dr Chen): booked · check-in 8/10, 👎 Worse ⚠️" in today.plain
+    today = await clinic.staff_member().ask("/today")
+    assert "Ann (Dr Chen): booked · check-in 8/10, 👎 Worse ⚠️" in today.plain
 
 
 async def test_worse_alerts_the_staff_even_with_a_moderate_score(
@@ -151,7 +152,10 @@ async def test_moderate_soreness_gets_one_follow_up_check_in_later(
     await ann.tap_and_see_edit(checkin, "5")
     await ann.tap(checkin, "Same")
     promise = await ann.next_message()
-    followup = await ann.next_message(timeout=6)
+    clinic.clock.advance(timedelta(hours=47, minutes=59))
+    await ann.no_reply(0.3)
+    clinic.clock.advance(timedelta(minutes=1))  # FOLLOWUP_DELAY: 48 hours
+    followup = await ann.next_message()
     assert "Checking in again" in followup.plain
     await ann.tap_and_see_edit(followup, "5")
     await ann.tap(followup, "Same")
@@ -159,7 +163,8 @@ async def test_moderate_soreness_gets_one_follow_up_check_in_later(
 
     assert "We will check on you again" in promise.plain
     assert "has not eased" in advice.plain
-    await ann.no_reply(3)  # no third check-in
+    clinic.clock.advance(timedelta(days=10))
+    await ann.no_reply(0.5)  # no third check-in
     await clinic.staff_chat().no_reply(0.1)
 
 
@@ -212,17 +217,16 @@ async def test_when_the_staff_chat_cannot_be_told_the_patient_is_asked_to_call(
 async def test_a_cancelled_session_gets_no_check_in(checking_clinic: Clinic) -> None:
     clinic = checking_clinic
     ann = await consenting_patient(clinic)
-    appointment_id = await book_session(clinic, ann, ends_ago=timedelta(seconds=-2))
+    appointment_id = await book_session(clinic, ann, ends_ago=timedelta(hours=-1))
     async with clinic.application.bot_data.database.transaction() as session:
         found = await session.get(Appointment, appointment_id)
         assert found is not None
         found.status = AppointmentStatus.CANCELLED
 
-    await ann.no_reply(4)
-    async with clinic.application.bot_data.database.transaction() as session:
-        checkin = await session.scalar(select(PlannedMessage).where(
-            PlannedMessage.kind == MessageKind.CHECKIN))
-    assert checkin is not None and checkin.status == MessageStatus.SKIPPED
+    clinic.clock.advance(timedelta(hours=26))
+    checkin = await until_outcome(clinic, MessageKind.CHECKIN)
+    await ann.no_reply(0.3)
+    assert checkin.status == MessageStatus.SKIPPED
 
 
 def _message(kind: MessageKind, due_at: datetime) -> PlannedMessage:

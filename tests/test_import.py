@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.config import ClinicSettings
 from bot.importer import ImportFileError, import_file, parse_csv
 from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage, utcnow
 from db.session import Database
-from tests.conftest import Clinic, SettingsFactory, running_bot
+from tests.conftest import SettingsFactory, clinic_with
 from tests.telegram_stub import TelegramStub
 from tests.test_appointments import LONDON, clinic_time, consenting_patient
 
@@ -159,22 +160,21 @@ async def run_import(csv_file: Path, env: dict[str, str]) -> tuple[int, str, str
 
 
 async def test_the_command_imports_while_the_bot_runs_and_the_bot_sends_the_guide(
-    telegram: TelegramStub, make_settings: SettingsFactory, tmp_path: Path
+    telegram: TelegramStub, make_settings: SettingsFactory, tmp_path: Path, clock: ManualClock,
 ) -> None:
-    settings = make_settings(pre_session_lead="4s", reminder_lead="0s",
-                             scheduler_topup_interval="1s")
+    settings = make_settings()
     # The import plans with the same .env as the bot, so it reads the same lead times.
-    env = {"DATABASE_URL": settings.database_url, "CLINIC_TIMEZONE": "Europe/London",
-           "PRE_SESSION_LEAD": "4s", "REMINDER_LEAD": "0s"}
+    env = {"DATABASE_URL": settings.database_url, "CLINIC_TIMEZONE": "Europe/London"}
     csv_file = tmp_path / "today.csv"
-    async with running_bot(settings) as app:
-        ann = await consenting_patient(Clinic(telegram, app))
-        starts = utcnow() + timedelta(seconds=12)
+    async with clinic_with(telegram, settings, clock) as clinic:
+        ann = await consenting_patient(clinic)
+        starts = clinic.now() + timedelta(days=3)
         csv_file.write_text(HEADER + f"{clinic_time(starts)},30,Dr Chen,Ann,{ann.user.id},\n"
                             "soon,30,Dr Chen,Ann,1,\n")
 
         code, out, err = await run_import(csv_file, env)
-        guide = await ann.next_message(timeout=15)
+        clock.advance_to(starts - timedelta(hours=24))
+        guide = await ann.next_message_with("Getting ready")
 
     assert code == 1, err  # one row refused
     assert "1 added" in out and "line 3: starts_at 'soon'" in out

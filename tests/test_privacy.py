@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -24,27 +23,21 @@ from db.models import (
     Patient,
     PatientQuestion,
     PlannedMessage,
-    utcnow,
 )
-from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
-from tests.telegram_stub import Chat, TelegramStub
+from tests.conftest import Clinic
+from tests.telegram_stub import Chat
 from tests.test_appointments import consenting_patient
 
 
 @pytest.fixture
-async def quick_clinic(telegram: TelegramStub, make_settings: SettingsFactory
-                       ) -> AsyncIterator[Clinic]:
-    """Guide 3 s and reminder 2 s before a session, check-in 1 s after it."""
-    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
-    settings = make_settings(pre_session_lead="3s", reminder_lead="2s", checkin_delay="1s",
-                             scheduler_topup_interval="1s", change_notice_delay="1h")
-    async with running_bot(settings) as application:
-        yield Clinic(telegram, application)
+async def quick_clinic(clinic: Clinic) -> Clinic:
+    """Production's timings; the test's clock moves through a session's messages."""
+    return clinic
 
 
 async def book(clinic: Clinic, patient: Chat, starts_in: timedelta, minutes: int = 30) -> int:
     app = clinic.application
-    now = utcnow()
+    now = clinic.now()
     async with app.bot_data.database.transaction() as session:
         found = await patient_by_reference(session, str(patient.user.id))
         assert found is not None
@@ -52,7 +45,7 @@ async def book(clinic: Clinic, patient: Chat, starts_in: timedelta, minutes: int
             session, app.bot_data.settings, patient_id=found.id, starts_at=now + starts_in,
             minutes=minutes, practitioner="Dr Chen", now=now)
     assert app.job_queue is not None
-    schedule_soon(app.job_queue, app.bot_data.settings, planned, now)
+    schedule_soon(app.job_queue, app.bot_data, planned)
     return appointment.id
 
 
@@ -79,10 +72,11 @@ async def test_settings_turn_each_kind_of_message_off_and_on(quick_clinic: Clini
     await ann.tap_and_see_edit(panel, "Clinic updates")
     after = panel.button_labels()
 
-    appointment = await book(clinic, ann, starts_in=timedelta(seconds=4), minutes=0)
-    checkin = await ann.next_message(timeout=10)  # no guide, no reminder: the check-in
+    appointment = await book(clinic, ann, starts_in=timedelta(days=3), minutes=0)
+    clinic.clock.advance(timedelta(days=4))
+    checkin = await ann.next_message()  # no guide, no reminder: the check-in
     async with clinic.application.bot_data.database.transaction() as session:
-        everyone = await audience_size(session, Audience.ALL, None, utcnow())
+        everyone = await audience_size(session, Audience.ALL, None, clinic.now())
     await ann.tap_and_see_edit(panel, "Clinic updates")
 
     assert labels == ["✅ Guide and reminder before a session", "✅ Check-in after a session",
@@ -102,9 +96,12 @@ async def test_check_ins_off_means_none_after_a_session(quick_clinic: Clinic) ->
     panel = await ann.ask("/settings")
     await ann.tap_and_see_edit(panel, "Check-in")
 
-    appointment = await book(clinic, ann, starts_in=timedelta(seconds=4), minutes=0)
-    guide = await ann.next_message(timeout=10)
-    reminder = await ann.next_message(timeout=10)
+    appointment = await book(clinic, ann, starts_in=timedelta(days=3), minutes=0)
+    clinic.clock.advance(timedelta(days=2, hours=1))
+    guide = await ann.next_message_with("Getting ready")
+    clinic.clock.advance(timedelta(hours=22))
+    reminder = await ann.next_message_with("Reminder")
+    clinic.clock.advance(timedelta(days=2))
     skipped = await outcome(clinic, appointment, MessageKind.CHECKIN)
     await ann.no_reply(0.5)
 

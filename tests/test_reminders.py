@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -14,32 +12,28 @@ from db.models import (
     AppointmentStatus,
     MessageKind,
     MessageStatus,
-    PlannedMessage,
-    utcnow,
 )
-from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
-from tests.telegram_stub import BotMessage, Chat, TelegramStub
-from tests.test_appointments import clinic_time, consenting_patient
+from tests.conftest import Clinic
+from tests.telegram_stub import BotMessage, Chat
+from tests.test_appointments import clinic_time, consenting_patient, in_days, until_outcome
 
 
 @pytest.fixture
-async def reminding_clinic(
-    telegram: TelegramStub, make_settings: SettingsFactory
-) -> AsyncIterator[Clinic]:
-    """Reminders 5 s before a session; the guide 2 s before (so it comes after the
-    reminder here, and a cancellation must stop it)."""
-    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
-    settings = make_settings(reminder_lead="5s", pre_session_lead="2s",
-                             scheduler_topup_interval="1s")
-    async with running_bot(settings) as application:
-        yield Clinic(telegram, application)
+async def reminding_clinic(clinic: Clinic) -> Clinic:
+    """Production's timings: the reminder 2 hours before a session."""
+    return clinic
 
 
-async def booked_and_reminded(clinic: Clinic, start_in: float = 8) -> tuple[Chat, BotMessage]:
+async def booked_and_reminded(clinic: Clinic) -> tuple[Chat, BotMessage]:
+    """Ann, booked for a session in three days and moved on to its reminder (the notice
+    and the guide came before it)."""
     ann = await consenting_patient(clinic)
-    starts = utcnow() + timedelta(seconds=start_in)
+    starts = in_days(clinic, 3)
     await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts)} 30 Dr Chen")
-    reminder = await ann.next_message(timeout=8)
+    clinic.clock.advance_to(starts - timedelta(hours=24))
+    await ann.next_message_with("Getting ready")
+    clinic.clock.advance_to(starts - timedelta(hours=2))
+    reminder = await ann.next_message_with("Reminder")
     return ann, reminder
 
 
@@ -104,11 +98,11 @@ async def test_cancel_asks_first_then_cancels_tells_staff_and_stops_later_messag
     assert "is cancelled" in cancelled.plain
     assert "Cancelled by the patient" in notice.plain
     assert (await appointment(clinic)).status == AppointmentStatus.CANCELLED
-    await ann.no_reply(4)  # the guide, due 2 s before the start, never comes
-    async with clinic.application.bot_data.database.transaction() as session:
-        guide = await session.scalar(
-            select(PlannedMessage).where(PlannedMessage.kind == MessageKind.GUIDE))
-    assert guide is not None and guide.status == MessageStatus.SKIPPED
+    clinic.clock.advance(timedelta(days=2))  # past the session and its check-in's time
+    checkin = await until_outcome(clinic, MessageKind.CHECKIN)
+    await ann.no_reply(0.3)
+    assert checkin.status == MessageStatus.SKIPPED
+    assert checkin.outcome == "appointment cancelled"
 
 
 async def test_keeping_it_changes_nothing(reminding_clinic: Clinic) -> None:
@@ -147,10 +141,8 @@ async def test_buttons_after_the_session_started_say_it_is_too_late(
     reminding_clinic: Clinic,
 ) -> None:
     clinic = reminding_clinic
-    ann, reminder = await booked_and_reminded(clinic, start_in=6)
-    guide = await ann.next_message(timeout=6)  # 2 s before the start
-    assert "Getting ready" in guide.plain
-    await asyncio.sleep(2.5)  # now the session has begun
+    ann, reminder = await booked_and_reminded(clinic)
+    clinic.clock.advance(timedelta(hours=2, minutes=1))  # the session has begun
 
     await ann.tap(reminder, "Cancel")
     closed = await ann.next_message()

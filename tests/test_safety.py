@@ -10,7 +10,6 @@ captions; a staff chat that cannot be reached; and inputs that must not crash th
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -55,20 +54,9 @@ async def test_a_patient_with_no_appointment_or_consent_is_told_to_call_now(
     assert stored.tier == "EMERGENCY" and stored.staff_message_id == alert.message_id
 
 
-@pytest.fixture
-async def checking_clinic(
-    telegram: TelegramStub, make_settings: SettingsFactory
-) -> AsyncIterator[Clinic]:
-    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
-    settings = make_settings(checkin_delay="1s", scheduler_topup_interval="1s")
-    async with running_bot(settings) as application:
-        yield Clinic(telegram, application)
-
-
 async def test_a_sign_just_after_a_session_names_it_and_asks_for_a_call_today(
-    checking_clinic: Clinic,
+    clinic: Clinic,
 ) -> None:
-    clinic = checking_clinic
     ann, _ = await checked_in(clinic)
     staff = clinic.staff_chat()
 

@@ -3,32 +3,35 @@ delay, one guide and reminder for two sessions on a day, quiet hours and DST."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.planning import message_plan, out_of_quiet_hours
-from db.models import MessageKind, utcnow
-from tests.conftest import STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
+from db.models import MessageKind
+from tests.conftest import Clinic, SettingsFactory, clinic_with
 from tests.telegram_stub import BotMessage, Chat, TelegramStub
-from tests.test_appointments import LONDON, clinic_time, consenting_patient
+from tests.test_appointments import LONDON, consenting_patient
+
+# A Tuesday morning in London, far from midnight and from a DST change: "today" and
+# "in three days" mean the same on every run.
+TUESDAY_MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)
 
 
 @pytest.fixture
-async def noticing_clinic(
-    telegram: TelegramStub, make_settings: SettingsFactory
-) -> AsyncIterator[Clinic]:
-    """Notices 2 s after a change; guide and reminder far off (24h, 2h) unless a test
-    books inside them."""
-    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
-    settings = make_settings(change_notice_delay="2s", scheduler_topup_interval="1s")
-    async with running_bot(settings) as application:
-        yield Clinic(telegram, application)
+async def noticing_clinic(telegram: TelegramStub, make_settings: SettingsFactory
+                          ) -> AsyncIterator[Clinic]:
+    """Production's timings (a notice 3 minutes after a change, the guide 24 hours and the
+    reminder 2 hours before), on a clock that starts on a Tuesday morning."""
+    async with clinic_with(telegram, make_settings(), ManualClock(TUESDAY_MORNING)) as clinic:
+        yield clinic
 
 
-def in_days(days: int, hour: int = 10, minute: int = 30) -> str:
-    day = (utcnow() + timedelta(days=days)).astimezone(LONDON).date()
+def in_days(clinic: Clinic, days: int, hour: int = 10, minute: int = 30) -> str:
+    day = clinic.now().astimezone(LONDON).date() + timedelta(days=days)
     return f"{day} {hour:02}:{minute:02}"
 
 
@@ -42,15 +45,18 @@ async def test_a_booking_is_announced_after_the_settle_delay(noticing_clinic: Cl
     clinic = noticing_clinic
     ann = await consenting_patient(clinic)
 
-    await booked(clinic.staff_member(), ann, in_days(3))
-    await ann.no_reply(1.0)  # still settling
-    notice = await ann.next_message(timeout=4)
+    await booked(clinic.staff_member(), ann, in_days(clinic, 3))
+    clinic.clock.advance(timedelta(minutes=2, seconds=58))
+    await ann.no_reply(0.3)  # still settling
+    clinic.clock.advance(timedelta(seconds=2))  # CHANGE_NOTICE_DELAY: 3 minutes
+    notice = await ann.next_message()
     calendar = await ann.next_message()
 
     assert "You are booked in" in notice.plain
     assert "10:30" in notice.plain and "45 minutes" in notice.plain and "Dr Chen" in notice.plain
     assert calendar.method == "sendDocument"
-    await ann.no_reply(2.5)
+    clinic.clock.advance(timedelta(hours=1))
+    await ann.no_reply(0.3)
 
 
 async def test_a_booking_cancelled_within_the_delay_sends_nothing(
@@ -60,11 +66,13 @@ async def test_a_booking_cancelled_within_the_delay_sends_nothing(
     ann = await consenting_patient(clinic)
     staff = clinic.staff_member()
 
-    number, _ = await booked(staff, ann, in_days(3))
+    number, _ = await booked(staff, ann, in_days(clinic, 3))
+    clinic.clock.advance(timedelta(minutes=2))
     done = await staff.ask(f"/cancel {number}")
+    clinic.clock.advance(timedelta(hours=1))
 
     assert f"Cancelled #{number}" in done.plain
-    await ann.no_reply(4.5)
+    await ann.no_reply(0.5)
 
 
 async def test_a_move_is_announced_with_old_and_new_times_and_a_move_back_is_not(
@@ -73,20 +81,24 @@ async def test_a_move_is_announced_with_old_and_new_times_and_a_move_back_is_not
     clinic = noticing_clinic
     ann = await consenting_patient(clinic)
     staff = clinic.staff_member()
-    number, _ = await booked(staff, ann, in_days(3))
-    await ann.next_message(timeout=5)  # booked notice
+    number, _ = await booked(staff, ann, in_days(clinic, 3))
+    clinic.clock.advance(timedelta(minutes=3))
+    await ann.next_message()  # booked notice
     await ann.next_message()  # and its calendar file
 
-    moved = await staff.ask(f"/move #{number} {in_days(4, 15, 0)}")
-    notice = await ann.next_message(timeout=5)
+    moved = await staff.ask(f"/move #{number} {in_days(clinic, 4, 15, 0)}")
+    clinic.clock.advance(timedelta(minutes=3))
+    notice = await ann.next_message()
     await ann.next_message()  # the updated calendar file
-    await staff.ask(f"/move {number} {in_days(3)}")
-    await staff.ask(f"/move {number} {in_days(4, 15, 0)}")  # and back within the delay
+    await staff.ask(f"/move {number} {in_days(clinic, 3)}")
+    clinic.clock.advance(timedelta(minutes=1))
+    await staff.ask(f"/move {number} {in_days(clinic, 4, 15, 0)}")  # and back within the delay
+    clinic.clock.advance(timedelta(hours=1))
 
     assert f"Moved #{number}" in moved.plain
     assert "Your session has moved" in notice.plain
     assert "10:30" in notice.plain and "15:00" in notice.plain
-    await ann.no_reply(4)
+    await ann.no_reply(0.5)
 
 
 async def test_a_staff_cancellation_is_announced_and_stops_the_messages(
@@ -95,16 +107,20 @@ async def test_a_staff_cancellation_is_announced_and_stops_the_messages(
     clinic = noticing_clinic
     ann = await consenting_patient(clinic)
     staff = clinic.staff_member()
-    number, _ = await booked(staff, ann, in_days(3))
-    await ann.next_message(timeout=5)
+    number, _ = await booked(staff, ann, in_days(clinic, 3))
+    clinic.clock.advance(timedelta(minutes=3))
+    await ann.next_message()
     await ann.next_message()  # its calendar file
 
     await staff.ask(f"/cancel {number}")
-    notice = await ann.next_message(timeout=5)
+    clinic.clock.advance(timedelta(minutes=3))
+    notice = await ann.next_message()
     again = await staff.ask(f"/cancel {number}")
+    clinic.clock.advance(timedelta(days=4))  # past the guide, reminder and check-in
 
     assert "has been cancelled" in notice.plain and "10:30" in notice.plain
     assert f"no open appointment #{number}" in again.plain
+    await ann.no_reply(0.5)
 
 
 async def test_staff_commands_explain_themselves_and_are_for_staff_only(
@@ -128,47 +144,41 @@ async def test_today_lists_the_days_appointments_with_status(noticing_clinic: Cl
     bob = await consenting_patient(clinic, "Bob")
     staff = clinic.staff_member()
     empty = await staff.ask("/today")
-    soon = utcnow() + timedelta(minutes=10)
-    if soon.astimezone(LONDON).date() != utcnow().astimezone(LONDON).date():
-        pytest.skip("too close to midnight in London for a same-day booking")
-    first, _ = await booked(staff, ann, clinic_time(soon)[:16])
-    second, _ = await booked(staff, bob, clinic_time(soon + timedelta(minutes=5))[:16])
+    first, _ = await booked(staff, ann, in_days(clinic, 0, 11, 0))
+    second, _ = await booked(staff, bob, in_days(clinic, 0, 11, 5))
     await staff.ask(f"/cancel {second}")
 
     listing = await staff.ask("/today")
 
     assert "No appointments today" in empty.plain
     lines = listing.plain.splitlines()
-    assert lines[0].startswith("Today,")
+    assert lines[0] == "Today, Tuesday 1 December"
     assert f"#{first}" in lines[1] and "Ann" in lines[1] and "booked" in lines[1]
     assert f"#{second}" in lines[2] and "Bob" in lines[2] and "cancelled" in lines[2]
 
 
 async def test_two_sessions_on_one_day_share_one_guide_and_one_reminder(
-    telegram: TelegramStub, make_settings: SettingsFactory
+    noticing_clinic: Clinic,
 ) -> None:
-    settings = make_settings(pre_session_lead="5s", reminder_lead="4s",
-                             change_notice_delay="1h", scheduler_topup_interval="1s")
-    async with running_bot(settings) as app:
-        clinic = Clinic(telegram, app)
-        ann = await consenting_patient(clinic)
-        first = (utcnow() + timedelta(seconds=8)).replace(microsecond=0)
-        if first.astimezone(LONDON).date() != (first + timedelta(seconds=4)).astimezone(
-                LONDON).date():
-            pytest.skip("the two sessions would straddle midnight in London")
-        staff = clinic.staff_member()
-        await staff.ask(f"/book @ann_p {clinic_time(first + timedelta(seconds=4))} 30 Dr Lee")
-        await staff.ask(f"/book @ann_p {clinic_time(first)} 30 Dr Chen")
+    clinic = noticing_clinic
+    ann = await consenting_patient(clinic)
+    staff = clinic.staff_member()
+    await staff.ask(f"/book @ann_p {in_days(clinic, 2, 11, 0)} 30 Dr Lee")
+    await staff.ask(f"/book @ann_p {in_days(clinic, 2, 10, 30)} 30 Dr Chen")
 
-        guide = await ann.next_message(timeout=8)
-        reminder = await ann.next_message(timeout=4)
-        await ann.no_reply(5)
+    first = datetime.fromisoformat(in_days(clinic, 2, 10, 30)).replace(tzinfo=LONDON)
+    clinic.clock.advance_to(first - timedelta(hours=2))  # the reminder's time
+    await clinic.telegram.wait_for(
+        lambda: any("Reminder" in m.plain for m in clinic.telegram.messages_to(ann.chat_id)),
+        what="the reminder")
+    clinic.clock.advance_to(first)
+    await asyncio.sleep(0.3)  # room for a second guide or reminder to show itself
+    guides = [m for m in clinic.telegram.messages_to(ann.chat_id) if "Getting ready" in m.plain]
+    reminders = [m for m in clinic.telegram.messages_to(ann.chat_id) if "Reminder" in m.plain]
 
-    local = first.astimezone(LONDON)
-    later = (first + timedelta(seconds=4)).astimezone(LONDON)
-    assert "Getting ready" in guide.plain and "Reminder" in reminder.plain
-    for message in (guide, reminder):
-        assert f"at {local:%H:%M} and {later:%H:%M}" in message.plain
+    assert len(guides) == 1 and len(reminders) == 1
+    for message in (*guides, *reminders):
+        assert "at 10:30 and 11:00" in message.plain
         assert "Dr Chen and Dr Lee" in message.plain
 
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from db.models import MessageKind, MessageStatus, Patient, PlannedMessage, utcnow
-from tests.conftest import Clinic, SettingsFactory, running_bot
-from tests.telegram_stub import BOT_USERNAME, Chat, TelegramStub
-from tests.test_appointments import clinic_time, consenting_patient
+from db.models import MessageKind, MessageStatus, Patient, PlannedMessage
+from tests.conftest import Clinic
+from tests.telegram_stub import BOT_USERNAME, Chat
+from tests.test_appointments import clinic_time, consenting_patient, in_days, until_outcome
 
 
 async def patient_record(clinic: Clinic, user_id: int) -> Patient:
@@ -23,27 +23,32 @@ async def patient_record(clinic: Clinic, user_id: int) -> Patient:
 
 
 async def test_a_403_marks_the_patient_and_later_messages_are_not_attempted(
-    telegram: TelegramStub, make_settings: SettingsFactory
+    clinic: Clinic,
 ) -> None:
-    settings = make_settings(pre_session_lead="5s", reminder_lead="3s",
-                             scheduler_topup_interval="1s")
-    async with running_bot(settings) as app:
-        clinic = Clinic(telegram, app)
-        ann = await consenting_patient(clinic)
-        await clinic.staff_member().ask(
-            f"/book @ann_p {clinic_time(utcnow() + timedelta(seconds=7))}")
-        telegram.block(ann.user)
-        await telegram.wait_for(lambda: any(code == 403 for _, code, _ in telegram.rejections),
-                                timeout=8, what="the guide to meet the block")
-        await ann.no_reply(3.5)  # the reminder's time passes
+    telegram = clinic.telegram
+    ann = await consenting_patient(clinic)
+    starts = in_days(clinic, 3)
+    await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts)}")
+    telegram.block(ann.user)
+    clinic.clock.advance(timedelta(minutes=3))  # the booking notice
+    await telegram.wait_for(lambda: any(code == 403 for _, code, _ in telegram.rejections),
+                            what="the notice to meet the block")
+    clinic.clock.advance_to(starts - timedelta(hours=24))  # the guide's time
+    await until_outcome(clinic, MessageKind.GUIDE)
+    clinic.clock.advance_to(starts - timedelta(hours=2))  # the reminder's time
+    reminder = await until_outcome(clinic, MessageKind.REMINDER)
 
-        async with app.bot_data.database.transaction() as session:
-            rows = {m.kind: m for m in await session.scalars(select(PlannedMessage))}
-        patient = await patient_record(clinic, ann.user.id)
+    async with clinic.application.bot_data.database.transaction() as session:
+        rows = {m.kind: m for m in await session.scalars(select(PlannedMessage))}
+    patient = await patient_record(clinic, ann.user.id)
+    assert reminder.status == MessageStatus.SKIPPED
 
     assert patient.unreachable_at is not None
-    assert rows[MessageKind.GUIDE].status == MessageStatus.FAILED
-    assert rows[MessageKind.GUIDE].outcome == "blocked by patient"
+    # The notice met the block; the guide was not attempted.
+    assert rows[MessageKind.NOTICE].status == MessageStatus.FAILED
+    assert rows[MessageKind.NOTICE].outcome == "blocked by patient"
+    assert rows[MessageKind.GUIDE].status == MessageStatus.SKIPPED
+    assert rows[MessageKind.GUIDE].outcome == "patient has blocked the bot"
     assert rows[MessageKind.REMINDER].status == MessageStatus.SKIPPED
     assert rows[MessageKind.REMINDER].outcome == "patient has blocked the bot"
     assert sum(1 for _, code, _ in telegram.rejections if code == 403) == 1

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from db.models import utcnow
-from tests.conftest import Clinic, SettingsFactory, running_bot
-from tests.telegram_stub import TelegramStub
+from tests.conftest import Clinic
 from tests.test_appointments import clinic_time, consenting_patient
 
 
@@ -19,20 +17,19 @@ def ics_fields(contents: bytes) -> dict[str, str]:
 
 
 async def test_a_booking_notice_brings_its_calendar_file_and_a_move_updates_it(
-    telegram: TelegramStub, make_settings: SettingsFactory
+    clinic: Clinic,
 ) -> None:
-    settings = make_settings(change_notice_delay="1s", scheduler_topup_interval="1s")
-    day = clinic_time(utcnow() + timedelta(days=3))[:10]
-    async with running_bot(settings) as app:
-        clinic = Clinic(telegram, app)
-        ann = await consenting_patient(clinic)
-        staff = clinic.staff_member()
-        await staff.ask(f"/book @ann_p {day} 10:30 45 Dr Chen, senior")
-        notice = await ann.next_message(timeout=5)
-        booked_file = await ann.next_message(timeout=5)
-        await staff.ask(f"/move 1 {day} 17:15")
-        await ann.next_message(timeout=5)
-        moved_file = await ann.next_message(timeout=5)
+    day = clinic_time(clinic.now() + timedelta(days=3))[:10]
+    ann = await consenting_patient(clinic)
+    staff = clinic.staff_member()
+    await staff.ask(f"/book @ann_p {day} 10:30 45 Dr Chen, senior")
+    clinic.clock.advance(timedelta(minutes=3))  # CHANGE_NOTICE_DELAY
+    notice = await ann.next_message()
+    booked_file = await ann.next_message()
+    await staff.ask(f"/move 1 {day} 17:15")
+    clinic.clock.advance(timedelta(minutes=3))
+    await ann.next_message()
+    moved_file = await ann.next_message()
 
     assert "You are booked in" in notice.plain
     assert booked_file.method == "sendDocument" and booked_file.document is not None
@@ -51,7 +48,7 @@ async def test_appointments_lists_the_patients_own_sessions_with_actions(
     ann = await consenting_patient(clinic, "Ann")
     bob = await consenting_patient(clinic, "Bob")
     staff = clinic.staff_member()
-    day = clinic_time(utcnow() + timedelta(days=4))[:10]
+    day = clinic_time(clinic.now() + timedelta(days=4))[:10]
     await staff.ask(f"/book @ann_p {day} 09:00 30 Dr Chen")
     await staff.ask(f"/book @ann_p {day} 16:00 30 Dr Lee")
 

@@ -46,6 +46,19 @@ class Chat:
         self._read += 1
         return message
 
+    async def next_message_with(self, words: str, timeout: float = 5.0) -> BotMessage:
+        """The next message that contains `words`, passing over those before it (the
+        notices and calendar files that fall due on the way when a test's clock jumps)."""
+        def found() -> BotMessage | None:
+            unread = self.stub.messages_to(self.chat_id)[self._read:]
+            return next((message for message in unread if words in message.plain), None)
+
+        message = await self.stub.wait_for(found, timeout, f"a message with {words!r} in chat "
+                                                           f"{self.chat_id}")
+        assert message is not None
+        self._read = self.stub.messages_to(self.chat_id).index(message) + 1
+        return message
+
     async def no_reply(self, wait: float = 0.6) -> None:
         """Assert the bot says nothing more here within `wait` seconds."""
         await asyncio.sleep(wait)
