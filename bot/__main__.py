@@ -19,10 +19,8 @@ from bot.config import (
     load_settings,
 )
 from bot.content import Content, ContentError, load_content
-from bot.importer import ImportFileError, import_file
 from bot.logs import configure_logging
 from bot.polling_guard import AnotherPoller
-from bot.webhook import serve
 from db.migrate import upgrade_database
 
 logger = logging.getLogger("bot")
@@ -68,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _import(path: Path) -> int:
+    from bot.importer import ImportFileError, import_file
+
     try:
         settings = load_clinic_settings()
         upgrade_database(settings.database_url)
@@ -95,6 +95,8 @@ def _run(settings: Settings, content: Content) -> int:
     application = build_application(settings, content)
     try:
         if settings.bot_mode == "webhook":
+            from bot.webhook import serve  # aiohttp's server: only in webhook mode
+
             asyncio.run(serve(application, settings))
         else:
             application.run_polling(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 from typing import Any, cast
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 import handlers
 from bot import instances
@@ -49,11 +52,12 @@ WATCH_BROADCASTS = 3.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
-def build_application(settings: Settings, content: Content, clock: Clock | None = None
-                      ) -> ClinicApp:
+def build_application(settings: Settings, content: Content, clock: Clock | None = None,
+                      rate_limiter: ClinicRateLimiter | None = None) -> ClinicApp:
     """The bot, configured and with every handler registered; nothing is opened yet.
     `clock`: the clinic's time (bot/clock.py); the system clock unless a test or the demo
-    brings its own."""
+    brings its own. `rate_limiter`: Telegram's limits as production keeps them unless a
+    test brings one set otherwise."""
     context_types = ContextTypes(context=ClinicContext, bot_data=BotData)
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
@@ -65,12 +69,16 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
-        .read_timeout(settings.telegram_read_timeout)
+        .request(HTTPXRequest(connection_pool_size=256,
+                              read_timeout=settings.telegram_read_timeout,
+                              httpx_kwargs={"verify": tls_context()}))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1,
+                                          httpx_kwargs={"verify": tls_context()}))
         .concurrent_updates(PerChatUpdates(settings.concurrent_updates))
         .context_types(context_types)
         .defaults(defaults)
         # One limiter for replies, planned messages and broadcasts (bot/rate_limit.py).
-        .rate_limiter(ClinicRateLimiter())
+        .rate_limiter(rate_limiter or ClinicRateLimiter())
         .post_init(_open_resources)
         .post_stop(_finish_sending)
         .post_shutdown(_close_resources)
@@ -79,9 +87,7 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     application.bot_data.settings = settings
     application.bot_data.clock = clock or Clock()
     application.bot_data.content = content
-    application.bot_data.matcher = FaqMatcher(content.topics)
-    application.bot_data.warning_signs = WarningSigns(
-        content.warning_signs, content.sign_language, content.own_words())
+    application.bot_data.matcher, application.bot_data.warning_signs = readers(content)
     application.bot_data.broadcast_tasks = set()
     application.bot_data.staff_alerts_wanted = {}
     application.bot_data.background_tasks = set()
@@ -89,6 +95,21 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     configure_jobs(application.job_queue)
     handlers.register_all(application)
     return application
+
+
+@functools.cache
+def readers(content: Content) -> tuple[FaqMatcher, WarningSigns]:
+    """The FAQ matcher and the warning-sign reader for these texts: built once for them,
+    however many times an application is built (a test suite builds hundreds)."""
+    return (FaqMatcher(content.topics),
+            WarningSigns(content.warning_signs, content.sign_language, content.own_words()))
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for the process: loading the system's certificates costs tens of
+    milliseconds, and PTB would do it for each of its two HTTP clients."""
+    return ssl.create_default_context()
 
 
 async def _open_resources(application: Any) -> None:

@@ -137,9 +137,13 @@ def unused(limiter: object, ticket: Ticket | int) -> None:
 
 class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
     def __init__(self, *, overall_per_second: int = OVERALL_PER_SECOND,
-                 max_retries: int = MAX_RETRIES) -> None:
+                 max_retries: int = MAX_RETRIES,
+                 network_retry_pause: float = NETWORK_RETRY_PAUSE) -> None:
         self._overall_per_second = overall_per_second
         self.max_retries = max_retries
+        # The first pause after a 5xx or a broken connection; each next one doubles, up to
+        # NETWORK_RETRY_PAUSE_MOST. (Tests that exhaust the retries make it short.)
+        self.network_retry_pause = network_retry_pause
         # When recent requests were counted by Telegram (at the latest), and how many are out.
         self._answered: deque[float] = deque()
         self._in_flight = 0
@@ -221,11 +225,14 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                         or may_have_arrived(error):
                     raise  # a 400 (PTB's subclass), or Telegram has it (bot/delivery.py)
                 logger.warning("Sending failed (%s); trying again", error)
-                await asyncio.sleep(min(NETWORK_RETRY_PAUSE * 2 ** attempt,
-                                        NETWORK_RETRY_PAUSE_MOST))
+                await asyncio.sleep(self.pause_after_failure(attempt))
             finally:
                 self._release(travel=travel)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def pause_after_failure(self, attempt: int) -> float:
+        """The pause before retry `attempt + 1` after a 5xx or a broken connection."""
+        return float(min(self.network_retry_pause * 2 ** attempt, NETWORK_RETRY_PAUSE_MOST))
 
     async def acquire(self, priority: int) -> Ticket:
         """An overall slot now, for a request made right after (pass the ticket as

@@ -28,6 +28,7 @@ Pure and synchronous: the handler in `handlers/safety.py` carries the finding ou
 
 from __future__ import annotations
 
+import functools
 import gzip
 import re
 import unicodedata
@@ -144,6 +145,7 @@ def _spell(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stem ("swelling" -> "swel", "dizziness" -> "diz"); words in other
     scripts are left whole and met by their common start instead (`_same_start`)."""
@@ -256,7 +258,7 @@ class WarningSigns:
         """`known_words`: words that are never typos (the clinic's own texts: "wellness"
         is one letter pair from "weakness" and in no word list)."""
         self.signs = tuple(signs)
-        self._known = frozenset(word for text in known_words for word in words_of(text))
+        self._known_texts = tuple(known_words)
         self._alike: dict[str, str] = {}
         for group in language.alike:
             for word in group:
@@ -340,6 +342,11 @@ class WarningSigns:
         if found and (word in self._known or (word.isascii() and word in _REAL_WORDS)):
             return set()  # a real word of its own, not a typo
         return {self._targets[target] for target in found}
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        # Read only at the first near miss: most messages never need it.
+        return frozenset(word for text in self._known_texts for word in words_of(text))
 
     # Reading a message.
 
