@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,16 @@ from bot.clock import Clock, ManualClock
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import ClinicApp
-from tests.databases import SKIP_REASON, database_url, postgres_server, postgres_url
+from bot.rate_limit import ClinicRateLimiter
+from tests.databases import (
+    SKIP_REASON,
+    database_url,
+    drop_orphans,
+    drop_templates,
+    postgres_server,
+    postgres_url,
+)
+from tests.processes import kill_leftovers
 from tests.telegram_stub import TOKEN, Chat, FloodLimits, TelegramStub, User
 
 __all__ = ["database_url", "postgres_url"]  # fixtures, for every test module
@@ -46,6 +55,43 @@ async def telegram() -> AsyncIterator[TelegramStub]:
 
 
 SettingsFactory = Callable[..., Settings]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: takes tens of seconds (real processes, real time); run first")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: handed out early, they run beside the quick ones instead of
+    leaving one worker to finish a long one alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: the tests mostly wait (on Telegram's one message a second per chat, on
+    processes starting), so three workers for each core this process may use, 2 to 8
+    (measured on 2 cores: 4 workers 293 s, 6 workers 258 s, 8 workers 265 s)."""
+    return max(2, min(8, 3 * len(os.sched_getaffinity(0))))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, or a run without -n
+        drop_orphans()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Also after a failure, a timeout or Ctrl-C: nothing this run made is left."""
+    kill_leftovers()
+    drop_templates()
+    drop_orphans(own=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Every process the test started dies with it, passed, failed or timed out."""
+    yield
+    kill_leftovers()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -93,13 +139,15 @@ def _content(directory: Path | None, name: str, contact: str, emergency: str) ->
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, clock: Clock | None = None
-                      ) -> AsyncIterator[ClinicApp]:
+async def running_bot(settings: Settings, clock: Clock | None = None, *,
+                      short_retry_pauses: bool = False) -> AsyncIterator[ClinicApp]:
     """The bot, started and stopped in the order `Application.run_polling` uses, on
-    `clock` (the system clock if none)."""
+    `clock` (the system clock if none). `short_retry_pauses`: for tests that wear out the
+    limiter's retries (5xx, broken connections), pauses of milliseconds, not seconds."""
     content = _content(settings.content_dir, settings.clinic_name, settings.clinic_contact,
                        settings.emergency_number)
-    application = build_application(settings, content, clock)
+    limiter = ClinicRateLimiter(network_retry_pause=0.005) if short_retry_pauses else None
+    application = build_application(settings, content, clock, limiter)
     await application.initialize()
     assert application.post_init is not None and application.updater is not None
     await application.post_init(application)
@@ -148,17 +196,21 @@ class Clinic:
 
 
 @asynccontextmanager
-async def clinic_with(telegram: TelegramStub, settings: Settings, clock: Clock | None = None
-                      ) -> AsyncIterator[Clinic]:
+async def clinic_with(telegram: TelegramStub, settings: Settings, clock: Clock | None = None,
+                      *, short_retry_pauses: bool = False) -> AsyncIterator[Clinic]:
     """A running bot with the staff group it posts to, as `Clinic`."""
     # The staff group exists on Telegram's side before the bot starts.
     telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
-    async with running_bot(settings, clock) as application:
+    async with running_bot(settings, clock,
+                           short_retry_pauses=short_retry_pauses) as application:
         yield Clinic(telegram, application)
 
 
 @pytest.fixture
 async def clinic(telegram: TelegramStub, make_settings: SettingsFactory, clock: ManualClock
                  ) -> AsyncIterator[Clinic]:
-    async with clinic_with(telegram, make_settings(), clock) as running:
+    """The bot as production runs it, on the test's clock; only the limiter's pauses
+    between retries after a 5xx are milliseconds (tests/test_rate_limit.py times them)."""
+    async with clinic_with(telegram, make_settings(), clock,
+                           short_retry_pauses=True) as running:
         yield running

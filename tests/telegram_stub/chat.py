@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from tests.telegram_stub.models import BotMessage, User
-from tests.telegram_stub.server import TelegramStub
+from tests.telegram_stub.server import DEADLINE, TelegramStub
 
 
 class Chat:
@@ -32,11 +32,11 @@ class Chat:
         await self.send(contact={"phone_number": phone, "first_name": self.user.first_name,
                                  "user_id": self.user.id if user_id is None else user_id})
 
-    async def ask(self, text: str, timeout: float = 5.0) -> BotMessage:
+    async def ask(self, text: str, timeout: float = DEADLINE) -> BotMessage:
         await self.say(text)
         return await self.next_message(timeout)
 
-    async def next_message(self, timeout: float = 5.0) -> BotMessage:
+    async def next_message(self, timeout: float = DEADLINE) -> BotMessage:
         def unread() -> BotMessage | None:
             messages = self.stub.messages_to(self.chat_id)
             return messages[self._read] if len(messages) > self._read else None
@@ -46,7 +46,7 @@ class Chat:
         self._read += 1
         return message
 
-    async def next_message_with(self, words: str, timeout: float = 5.0) -> BotMessage:
+    async def next_message_with(self, words: str, timeout: float = DEADLINE) -> BotMessage:
         """The next message that contains `words`, passing over those before it (the
         notices and calendar files that fall due on the way when a test's clock jumps)."""
         def found() -> BotMessage | None:

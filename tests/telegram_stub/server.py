@@ -38,6 +38,11 @@ from tests.telegram_stub.models import (
 from tests.telegram_stub.webhook import WEBHOOK_ACTIVE, WebhookDelivery
 from tests.telegram_stub.wire import message_json, read_parameters
 
+# How long a test waits for the bot by default. Generous: a wait ends as soon as what it
+# waits for happens, so only a test that is failing anyway spends it, and a machine busy
+# with other work must not turn a slow step into a failure.
+DEADLINE = 30.0
+
 TOKEN = "123456789:AAStandInForTelegramLoopbackTests_0123456"
 BOT_USERNAME = "ClinicTestBot"
 
@@ -140,7 +145,7 @@ class TelegramStub:
         self._faults[method.lower()].extend([error] * times)
 
     async def wait_for(
-        self, condition: Callable[[], T], timeout: float = 5.0, what: str = "the bot"
+        self, condition: Callable[[], T], timeout: float = DEADLINE, what: str = "the bot"
     ) -> T:
         """Wait until `condition()` is truthy (re-checked on every change); return it."""
         deadline = time.monotonic() + timeout
