@@ -18,6 +18,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.planning import message_plan
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
+from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.planned import claim_message
 from db.session import Database
 from tests.conftest import Clinic, SettingsFactory, clinic_with, running_bot
@@ -31,10 +32,17 @@ def clinic_time(moment: datetime) -> str:
 
 
 async def consenting_patient(clinic: Clinic, name: str = "Ann") -> Chat:
+    """A patient who opened the bot and tapped the consent button before the test: their
+    record as /start and the tap leave it (tests/test_faq.py goes through both)."""
     patient = clinic.patient(name, username=f"{name.lower()}_p")
-    welcome = await patient.ask("/start")
-    await patient.tap(welcome, "send me reminders")
-    await patient.next_message()
+    user = patient.user
+    now = clinic.now()
+    async with clinic.application.bot_data.database.transaction() as session:
+        await register_patient(session, TelegramProfile(
+            user.id, user.id, user.first_name, user.last_name, user.username,
+            user.language_code), now)
+        await record_messages_consent(session, user.id, now)
+    clinic.telegram.add_chat(user.private_chat())
     return patient
 
 

@@ -76,11 +76,9 @@ async def test_a_broadcast_reaches_every_reachable_patient_once_at_telegrams_pac
     assert "goes to 200 patients" in control.plain
     assert control.button_labels()[0] == "✓ everyone who accepts updates (200)"
     assert copies(telegram, users).total() == 0  # nothing before Send
-    started = asyncio.get_running_loop().time()
     await staff.tap(control, "Send")
     await telegram.wait_for(lambda: "done" in control.plain, timeout=30,
                             what="the broadcast report")
-    took = asyncio.get_running_loop().time() - started
 
     sent = copies(telegram, users)
     assert all(sent[user.id] == 1 for user in users[5:])
@@ -88,8 +86,7 @@ async def test_a_broadcast_reaches_every_reachable_patient_once_at_telegrams_pac
     assert "195 delivered" in control.plain and "5 had blocked the bot" in control.plain
     assert "0 failed" in control.plain
     assert control.edits >= 3  # the live count, then the report
-    assert telegram.too_many_requests == 0
-    assert took < 200 / 30 * 1.05 + 3  # about 30 a second
+    assert telegram.too_many_requests == 0  # Telegram's limits kept (bench/ times the pace)
     listing = await staff.ask("/broadcasts")
     assert "“The clinic is closed on Friday & Saturd…”" in listing.plain  # first 40
     assert f"sent by {clinic.staff_member().user.id}" in listing.plain
@@ -111,7 +108,7 @@ async def test_only_staff_can_broadcast_and_send_works_once(clinic: Clinic) -> N
     assert copies(telegram, users).total() == 0
     await clinic.staff_member().forge(send, control.message_id)
     await clinic.staff_member().forge(send, control.message_id)
-    await telegram.wait_for(lambda: "done" in control.plain, timeout=10, what="the report")
+    await telegram.wait_for(lambda: "done" in control.plain, what="the report")
     await asyncio.sleep(0.5)
 
     assert "I don't know that command" in refused.plain
@@ -209,7 +206,7 @@ async def test_the_audience_can_be_the_weeks_patients_or_one_practitioners(
     assert "goes to 2 patients: patients booked with Dr Lee" in control.plain
     assert "✓ patients booked with Dr Lee (2)" in control.button_labels()
     await staff.tap(control, "Send")
-    await telegram.wait_for(lambda: "done" in control.plain, timeout=10, what="the report")
+    await telegram.wait_for(lambda: "done" in control.plain, what="the report")
 
     sent = copies(telegram, users)
     assert [sent[user.id] for user in users] == [1, 1, 0, 0, 0, 0]
@@ -225,12 +222,15 @@ async def test_a_stopped_patient_gets_appointment_messages_but_no_broadcast_unti
 
     stopped = await quiet.ask("/stop")
     await book_for(clinic, users[0], "Dr Lee", timedelta(days=3))
+    clinic.clock.advance(timedelta(minutes=3))  # the booking notice and its calendar file
+    await quiet.next_message_with("You are booked in")
+    await quiet.next_message()
     clinic.clock.advance(timedelta(days=2))
     guide = await quiet.next_message_with("Getting ready")
     _, control = await preview(staff)
     assert "goes to 1 patients" in control.plain
     await staff.tap(control, "Send")
-    await telegram.wait_for(lambda: "done" in control.plain, timeout=10, what="the report")
+    await telegram.wait_for(lambda: "done" in control.plain, what="the report")
     resumed = await quiet.ask("/start")
     _, second = await preview(staff)
 
@@ -253,7 +253,7 @@ async def test_429_5xx_and_chat_not_found_are_retried_or_given_up_as_telegram_me
     telegram.fail_next("sendMessage", too_many_requests(1))
     telegram.fail_next("sendMessage", ApiError(502, "Bad Gateway"), times=2)
     await staff.tap(control, "Send")
-    await telegram.wait_for(lambda: "done" in control.plain, timeout=20, what="the report")
+    await telegram.wait_for(lambda: "done" in control.plain, what="the report")
 
     sent = copies(telegram, users)
     assert [sent[user.id] for user in users] == [1, 1, 1, 1, 1, 0]
@@ -303,6 +303,6 @@ async def test_a_patients_reply_goes_ahead_of_a_running_broadcast(clinic: Clinic
 
     assert "30 to 60 minutes" in answer.plain
     assert delivered_by_then < 120  # the reply did not wait behind the queue (5 s long)
-    await telegram.wait_for(lambda: "done" in control.plain, timeout=15, what="the report")
+    await telegram.wait_for(lambda: "done" in control.plain, what="the report")
     assert telegram.too_many_requests == 0
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from bot.config import (
     SettingsError,
     load_settings,
 )
+from tests.processes import python_module, run
 from tests.telegram_stub import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,9 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_bot(
     cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", **(env or {})}, timeout=60,
-                          check=False)
+    return run(python_module("bot", *args), cwd=cwd,
+               env={"PATH": "/usr/bin:/bin", **(env or {})})
 
 
 @pytest.mark.parametrize("token", [None, "", "123456:replace-with-the-token-from-BotFather",

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import ast
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from bot.texts import (
     Text,
     TextSpec,
 )
+from tests.processes import python_module, run
 from tests.telegram_stub.markup import parse_html, utf16_length
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,12 +182,11 @@ def test_start_up_stops_on_broken_content_without_a_traceback(tmp_path: Path) ->
     text = (broken / "messages.yaml").read_text().replace("{first_name}", "{firstname}")
     (broken / "messages.yaml").write_text(text)
 
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check"], cwd=tmp_path, capture_output=True, text=True,
+    result = run(
+        python_module("bot", "check"), cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "CONTENT_DIR": str(broken), "CLINIC_NAME": "Birch",
              "CLINIC_CONTACT": "030 1234 5678",
              "TELEGRAM_BOT_TOKEN": "123456789:AAStandInForTelegramLoopbackTests_0123456"},
-        timeout=60, check=False,
     )
 
     assert result.returncode == 2

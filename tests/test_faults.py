@@ -21,7 +21,10 @@ from tests.telegram_stub import Chat, TelegramStub
 from tests.telegram_stub.faults import KINDS, FaultPlan
 from tests.test_broadcast import NEWS_PLAIN, seed_patients
 
-PATIENTS = 40
+# Tens of seconds each: started first, so no worker is left finishing one alone.
+pytestmark = pytest.mark.slow
+
+PATIENTS = 30
 KINDS_SENT = {"guide": "Getting ready for your session", "reminder": "Reminder: your session",
               "news": NEWS_PLAIN, "risks": "bruising"}
 

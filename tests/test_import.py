@@ -5,13 +5,13 @@ patients are handled, and a running bot picks the import up."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.__main__ import main
 from bot.clock import ManualClock
 from bot.config import ClinicSettings
 from bot.importer import ImportFileError, import_file, parse_csv
@@ -19,6 +19,7 @@ from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage, utcnow
 from db.session import Database
 from tests.conftest import SettingsFactory, clinic_with
+from tests.processes import python_module, spawn
 from tests.telegram_stub import TelegramStub
 from tests.test_appointments import LONDON, clinic_time, consenting_patient
 
@@ -150,10 +151,8 @@ async def test_unknown_patients_and_past_times_are_refused_by_line(
 
 
 async def run_import(csv_file: Path, env: dict[str, str]) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "import-appointments", str(csv_file), cwd=csv_file.parent,
-        env={"PATH": "/usr/bin:/bin", **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await spawn(python_module("bot", "import-appointments", str(csv_file)),
+                          cwd=csv_file.parent, env={"PATH": "/usr/bin:/bin", **env})
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -181,13 +180,22 @@ async def test_the_command_imports_while_the_bot_runs_and_the_bot_sends_the_guid
     assert "Getting ready for your session" in guide.plain and "with Dr Chen" in guide.plain
 
 
-async def test_the_command_explains_an_unusable_file(tmp_path: Path, database_url: str
-                                                    ) -> None:
-    env = {"DATABASE_URL": database_url}
+async def test_the_command_explains_an_unusable_file(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command's own code, in this process (the test above runs it as a process)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
 
-    missing = await run_import(tmp_path / "nope.csv", env)
+    async def command(csv_file: Path) -> tuple[int, str, str]:
+        code = await asyncio.to_thread(main, ["import-appointments", str(csv_file)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    missing = await command(tmp_path / "nope.csv")
     (tmp_path / "fine.csv").write_text(HEADER + f"{days_ahead(2)},30,,Ann,,+447700900123\n")
-    fine = await run_import(tmp_path / "fine.csv", env)
+    fine = await command(tmp_path / "fine.csv")
 
     assert missing[0] == 2 and "Nothing was imported" in missing[2] and "no such file" in missing[2]
     assert "Traceback" not in missing[2]

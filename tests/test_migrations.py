@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy.engine import Connection
 from db.migrate import upgrade_database_async
 from db.models import Base
 from db.session import Database
+from tests.processes import python_module, spawn
 
 
 async def schema_of(database_url: str) -> tuple[list[Any], set[str]]:
@@ -47,10 +47,8 @@ async def test_the_migrate_command_creates_the_database_folder_and_schema(tmp_pa
     database = tmp_path / "nested" / "clinic.db"
     url = f"sqlite+aiosqlite:///{database}"
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "migrate", cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": url},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await spawn(python_module("bot", "migrate"), cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "DATABASE_URL": url})
     out, err = await asyncio.wait_for(process.communicate(), 60)
 
     assert process.returncode == 0, err.decode()

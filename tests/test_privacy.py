@@ -49,6 +49,16 @@ async def book(clinic: Clinic, patient: Chat, starts_in: timedelta, minutes: int
     return appointment.id
 
 
+async def booked_and_told(clinic: Clinic, patient: Chat, starts_in: timedelta,
+                          minutes: int = 30) -> int:
+    """`book`, then the booking notice and its calendar file, out of the way."""
+    appointment = await book(clinic, patient, starts_in, minutes)
+    clinic.clock.advance(timedelta(minutes=3))
+    await patient.next_message_with("You are booked in")
+    await patient.next_message()
+    return appointment
+
+
 async def outcome(clinic: Clinic, appointment_id: int, kind: MessageKind) -> str:
     """How the appointment's message of this kind ended, once it has."""
     for _ in range(100):
@@ -72,7 +82,7 @@ async def test_settings_turn_each_kind_of_message_off_and_on(quick_clinic: Clini
     await ann.tap_and_see_edit(panel, "Clinic updates")
     after = panel.button_labels()
 
-    appointment = await book(clinic, ann, starts_in=timedelta(days=3), minutes=0)
+    appointment = await booked_and_told(clinic, ann, starts_in=timedelta(days=3), minutes=0)
     clinic.clock.advance(timedelta(days=4))
     checkin = await ann.next_message()  # no guide, no reminder: the check-in
     async with clinic.application.bot_data.database.transaction() as session:
@@ -96,7 +106,7 @@ async def test_check_ins_off_means_none_after_a_session(quick_clinic: Clinic) ->
     panel = await ann.ask("/settings")
     await ann.tap_and_see_edit(panel, "Check-in")
 
-    appointment = await book(clinic, ann, starts_in=timedelta(days=3), minutes=0)
+    appointment = await booked_and_told(clinic, ann, starts_in=timedelta(days=3), minutes=0)
     clinic.clock.advance(timedelta(days=2, hours=1))
     guide = await ann.next_message_with("Getting ready")
     clinic.clock.advance(timedelta(hours=22))

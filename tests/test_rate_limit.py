@@ -181,3 +181,12 @@ async def test_a_broken_connection_is_tried_again_but_a_timed_out_answer_is_not(
 
     assert answer == {"ok": "reset"} and calls.count("reset") == 3
     assert calls.count("slow") == 1  # Telegram has it: sending again would be a duplicate
+
+
+def test_the_pauses_after_a_5xx_double_from_half_a_second_up_to_four() -> None:
+    """0.5, 1, 2, 4 and 4 s: about 12 s of trouble ridden out, then the caller hears."""
+    limiter = ClinicRateLimiter()
+
+    pauses = [limiter.pause_after_failure(attempt) for attempt in range(limiter.max_retries)]
+
+    assert pauses == [0.5, 1.0, 2.0, 4.0, 4.0]

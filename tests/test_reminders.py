@@ -30,6 +30,9 @@ async def booked_and_reminded(clinic: Clinic) -> tuple[Chat, BotMessage]:
     ann = await consenting_patient(clinic)
     starts = in_days(clinic, 3)
     await clinic.staff_member().ask(f"/book @ann_p {clinic_time(starts)} 30 Dr Chen")
+    clinic.clock.advance(timedelta(minutes=3))  # the booking notice and its calendar file
+    await ann.next_message_with("You are booked in")
+    await ann.next_message()
     clinic.clock.advance_to(starts - timedelta(hours=24))
     await ann.next_message_with("Getting ready")
     clinic.clock.advance_to(starts - timedelta(hours=2))

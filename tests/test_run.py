@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import STAFF_ID
+from tests.processes import python_module, spawn
 from tests.telegram_stub import TOKEN, Chat, TelegramStub, User, until_polling
+
+# Tens of seconds each: started first, so no worker is left finishing one alone.
+pytestmark = pytest.mark.slow
 
 SECRET_QUESTION = "is it safe with my rare heart condition xq7"
 PHONE = "+44 7700 900461"
@@ -31,9 +36,7 @@ def bot_environment(telegram: TelegramStub, database_url: str, token: str = TOKE
 
 async def start_bot(env: dict[str, str], cwd: Path, *options: str
                     ) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", *options, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    return await spawn(python_module("bot", "run", *options), cwd=cwd, env=env)
 
 
 async def stop_bot(process: asyncio.subprocess.Process, how: int = signal.SIGTERM) -> str:
@@ -47,14 +50,19 @@ async def stop_bot(process: asyncio.subprocess.Process, how: int = signal.SIGTER
 async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
     telegram: TelegramStub, tmp_path: Path, database_url: str
 ) -> None:
-    process = await start_bot(bot_environment(telegram, database_url), tmp_path)
+    env = bot_environment(telegram, database_url)
+    home = tmp_path / "home"
+    home.mkdir()
+    if database_url.startswith("sqlite"):
+        env["DATABASE_URL"] = "sqlite+aiosqlite:///./data/clinic.db"  # as on a new machine
+    process = await start_bot(env, home)
     try:
         await until_polling(telegram)
         ann = Chat(telegram, User(4242, "Ann"))
-        welcome = await ann.ask("/start", timeout=10)
-        answer = await ann.ask(SECRET_QUESTION, timeout=10)
+        welcome = await ann.ask("/start")
+        answer = await ann.ask(SECRET_QUESTION)
         await ann.share_contact(PHONE)
-        saved = await ann.next_message(timeout=10)
+        saved = await ann.next_message()
     finally:
         logs = await stop_bot(process)
 
@@ -67,14 +75,16 @@ async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
     assert "your number is saved" in saved.plain
     assert "7700 900461" not in logs and "7700900461" not in logs  # no phone number
     if database_url.startswith("sqlite"):
-        assert (tmp_path / "data" / "clinic.db").exists()  # the folder made on first run
+        assert (home / "data" / "clinic.db").exists()  # the folder made on first run
     assert [c["command"] for c in telegram.commands["default:"]][:2] == ["start", "faq"]
 
 
 async def test_a_token_telegram_refuses_is_explained(
-    telegram: TelegramStub, tmp_path: Path, database_url: str
+    telegram: TelegramStub, tmp_path: Path
 ) -> None:
     other = "555555555:AAThisTokenIsNotKnownToTheStandIn_9876"
+    # Refused before any database is opened: one backend says it all.
+    database_url = f"sqlite+aiosqlite:///{tmp_path}/data/clinic.db"
     process = await start_bot(bot_environment(telegram, database_url, token=other), tmp_path)
 
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
@@ -93,7 +103,7 @@ async def test_a_second_poller_on_the_same_bot_and_database_is_refused(
         await until_polling(telegram, what="the first bot to start polling")
         second = await start_bot(env, tmp_path)
         _, refusal = await asyncio.wait_for(second.communicate(), 60)
-        still_answers = await Chat(telegram, User(4343, "Bo")).ask("/start", timeout=10)
+        still_answers = await Chat(telegram, User(4343, "Bo")).ask("/start")
     finally:
         await stop_bot(first)
     # Once the first has stopped (and let go), a new one starts at once.

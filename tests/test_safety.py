@@ -158,7 +158,7 @@ async def test_a_staff_chat_that_cannot_be_reached_leaves_the_patient_the_contac
     ann = clinic.patient("Ann")
 
     answer = await ann.ask("I passed out in the car park")
-    follow_up = await ann.next_message(timeout=10)
+    follow_up = await ann.next_message()
 
     assert answer.plain.startswith(CALL_NOW)
     assert "could not reach the Lotus & Pine Clinic team" in follow_up.plain

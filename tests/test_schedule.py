@@ -167,10 +167,10 @@ async def test_two_sessions_on_one_day_share_one_guide_and_one_reminder(
     await staff.ask(f"/book @ann_p {in_days(clinic, 2, 10, 30)} 30 Dr Chen")
 
     first = datetime.fromisoformat(in_days(clinic, 2, 10, 30)).replace(tzinfo=LONDON)
+    clinic.clock.advance_to(first - timedelta(hours=24))  # the guide's time
+    await ann.next_message_with("Getting ready")
     clinic.clock.advance_to(first - timedelta(hours=2))  # the reminder's time
-    await clinic.telegram.wait_for(
-        lambda: any("Reminder" in m.plain for m in clinic.telegram.messages_to(ann.chat_id)),
-        what="the reminder")
+    await ann.next_message_with("Reminder")
     clinic.clock.advance_to(first)
     await asyncio.sleep(0.3)  # room for a second guide or reminder to show itself
     guides = [m for m in clinic.telegram.messages_to(ann.chat_id) if "Getting ready" in m.plain]

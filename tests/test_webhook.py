@@ -14,6 +14,9 @@ import pytest
 from tests.telegram_stub import Chat, TelegramStub, User
 from tests.test_run import bot_environment, start_bot, stop_bot
 
+# Tens of seconds each: started first, so no worker is left finishing one alone.
+pytestmark = pytest.mark.slow
+
 SECRET = "s3cret_Token-for-tests"
 
 
@@ -48,8 +51,8 @@ async def test_updates_arrive_by_webhook_with_the_secret_and_are_answered(
 ) -> None:
     ann = Chat(telegram, User(4242, "Ann"))
 
-    welcome = await ann.ask("/start", timeout=10)
-    answer = await ann.ask("does acupuncture hurt?", timeout=10)
+    welcome = await ann.ask("/start")
+    answer = await ann.ask("does acupuncture hurt?")
 
     assert telegram.webhook.url == f"{webhook_bot}/telegram"
     assert telegram.webhook.secret == SECRET
@@ -62,7 +65,7 @@ async def test_a_call_without_the_secret_is_refused_and_changes_nothing(
     telegram: TelegramStub, webhook_bot: str
 ) -> None:
     ann = Chat(telegram, User(4242, "Ann"))
-    await ann.ask("/start", timeout=10)
+    await ann.ask("/start")
     forged = dict(telegram.webhook.updates[-1], update_id=99999)
 
     missing = await telegram.webhook.post(forged, None)
@@ -76,8 +79,8 @@ async def test_an_update_sent_twice_is_handled_once(
     telegram: TelegramStub, webhook_bot: str
 ) -> None:
     ann = Chat(telegram, User(4242, "Ann"))
-    await ann.ask("/start", timeout=10)
-    await ann.ask("how long is a session?", timeout=10)
+    await ann.ask("/start")
+    await ann.ask("how long is a session?")
     question = telegram.webhook.updates[-1]
     # The reply goes out before the bot answers the POST; a copy arriving in between
     # is told 503 (Telegram would try it again later), so wait for the first answer.
