@@ -110,14 +110,17 @@ async def _prune(context: Any) -> None:
         await forget_before(session, utcnow() - REMEMBER_UPDATES)
 
 
-async def serve(application: ClinicApp, settings: Settings) -> None:
-    """Run until SIGTERM or SIGINT, in the order run_polling uses for its hooks."""
+async def serve(application: ClinicApp, settings: Settings,
+                stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM or SIGINT (or until `stop` is set, when given: a test runs the
+    server in its own process), in the order run_polling uses for its hooks."""
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
     await application.initialize()
     runner: web.AppRunner | None = None
     try:

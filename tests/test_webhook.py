@@ -1,5 +1,6 @@
-"""Webhook mode, as the operator runs it: `python -m bot run --webhook` behind the
-stand-in, which delivers updates by POST as Telegram does."""
+"""Webhook mode behind the stand-in, which delivers updates by POST as Telegram does: once
+as the operator runs it (`python -m bot run --webhook`), and otherwise with the same
+server (`bot.webhook.serve`) in the test's own process."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.app import build_application
+from bot.content import load_content
+from bot.webhook import serve
+from tests.conftest import SettingsFactory
 from tests.telegram_stub import Chat, TelegramStub, User
 from tests.test_run import bot_environment, start_bot, stop_bot
-
-# Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
 
 SECRET = "s3cret_Token-for-tests"
 
@@ -28,9 +30,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def webhook_bot(telegram: TelegramStub, tmp_path: Path, database_url: str
-                      ) -> AsyncIterator[str]:
-    """The bot in webhook mode; yields its address."""
+async def webhook_process(telegram: TelegramStub, tmp_path: Path, database_url: str
+                          ) -> AsyncIterator[str]:
+    """`python -m bot run --webhook`; yields its address."""
     port = free_port()
     env = bot_environment(telegram, database_url) | {
         "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_LISTEN": "127.0.0.1",
@@ -46,15 +48,40 @@ async def webhook_bot(telegram: TelegramStub, tmp_path: Path, database_url: str
         assert process.returncode == 0, logs[-2000:]
 
 
+@pytest.fixture
+async def webhook_bot(telegram: TelegramStub, make_settings: SettingsFactory
+                      ) -> AsyncIterator[str]:
+    """The bot's webhook server in this process; yields its address."""
+    port = free_port()
+    settings = make_settings(
+        bot_mode="webhook", webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret=SECRET)
+    application = build_application(settings, load_content(
+        settings.content_dir, clinic_name=settings.clinic_name,
+        clinic_contact=settings.clinic_contact, emergency_number=settings.emergency_number))
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(application, settings, stop))
+    try:
+        await telegram.wait_for(lambda: telegram.webhook.active or server.done(),
+                                timeout=30, what="the bot to set its webhook")
+        if server.done():
+            server.result()  # its error
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, 30)
+
+
+@pytest.mark.slow(seconds=5)
 async def test_updates_arrive_by_webhook_with_the_secret_and_are_answered(
-    telegram: TelegramStub, webhook_bot: str
+    telegram: TelegramStub, webhook_process: str
 ) -> None:
     ann = Chat(telegram, User(4242, "Ann"))
 
     welcome = await ann.ask("/start")
     answer = await ann.ask("does acupuncture hurt?")
 
-    assert telegram.webhook.url == f"{webhook_bot}/telegram"
+    assert telegram.webhook.url == f"{webhook_process}/telegram"
     assert telegram.webhook.secret == SECRET
     assert welcome.plain.startswith("Hello Ann!")
     assert "pinch" in answer.plain or "tingl" in answer.plain
@@ -101,6 +128,7 @@ async def test_the_health_check_reports_the_database_and_scheduler(webhook_bot: 
     assert state == {"database": "ok", "scheduler": "ok"}
 
 
+@pytest.mark.slow(seconds=3)
 async def test_webhook_mode_without_a_secret_explains_what_is_missing(
     telegram: TelegramStub, tmp_path: Path
 ) -> None:
