@@ -59,13 +59,41 @@ SettingsFactory = Callable[..., Settings]
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "slow: takes tens of seconds (real processes, real time); run first")
+        "markers", "slow(seconds=20): takes tens of seconds (real processes, real time); "
+        "run first, spread over the workers")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first: handed out early, they run beside the quick ones instead of
-    leaving one worker to finish a long one alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first, spread over the workers. xdist (`--dist worksteal`) hands
+    each worker a run of consecutive tests; the order is arranged so that each run starts
+    with its share of the slow tests (the longest first, each to the least loaded), which
+    then go beside the quick ones instead of queueing behind each other on one worker."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    slow = sorted((item for item in items if item.get_closest_marker("slow")),
+                  key=_expected_seconds, reverse=True)
+    quick = [item for item in items if not item.get_closest_marker("slow")]
+    sizes: list[int] = []
+    left = len(items)
+    for worker in range(workers):  # as worksteal's first hand-out divides the tests
+        sizes.append(left // (workers - worker))
+        left -= sizes[-1]
+    runs: list[list[pytest.Item]] = [[] for _ in sizes]
+    loads = [0.0] * len(sizes)
+    for item in slow:
+        open_runs = [index for index in range(len(runs)) if len(runs[index]) < sizes[index]]
+        lightest = min(open_runs, key=loads.__getitem__)
+        runs[lightest].append(item)
+        loads[lightest] += _expected_seconds(item)
+    for run, size in zip(runs, sizes, strict=True):
+        wanted = size - len(run)
+        run.extend(quick[:wanted])
+        del quick[:wanted]
+    items[:] = [item for run in runs for item in run]
+
+
+def _expected_seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("slow")
+    return float(marker.kwargs.get("seconds", 20)) if marker else 1.0
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

@@ -17,7 +17,7 @@ from tests.test_broadcast import NEWS_PLAIN, copies, seed_patients
 from tests.test_run import bot_environment, start_bot, stop_bot
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=25)
 
 PATIENTS = 150
 

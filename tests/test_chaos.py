@@ -42,7 +42,7 @@ from tests.test_broadcast import NEWS_PLAIN, seed_patients
 from tests.test_run import bot_environment, start_bot
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=65)
 
 PATIENTS = 120
 KILLS = 5

@@ -22,7 +22,7 @@ from tests.telegram_stub.faults import KINDS, FaultPlan
 from tests.test_broadcast import NEWS_PLAIN, seed_patients
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=25)
 
 PATIENTS = 30
 KINDS_SENT = {"guide": "Getting ready for your session", "reminder": "Reminder: your session",

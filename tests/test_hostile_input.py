@@ -25,7 +25,7 @@ from tests.telegram_stub import Chat, User
 from tests.test_appointments import clinic_time, consenting_patient
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=25)
 
 SEED = 20261124
 UPDATES = 600

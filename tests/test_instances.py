@@ -32,7 +32,7 @@ from tests.test_run import bot_environment, start_bot
 from tests.test_webhook import SECRET, free_port
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=25)
 
 PATIENTS = 200
 BOOKED = 100

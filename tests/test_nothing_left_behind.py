@@ -22,7 +22,7 @@ from tests.telegram_stub import TelegramStub, until_polling
 from tests.test_run import bot_environment, start_bot
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=25)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = "CLINIC_TEST_CHILD"  # how the child run ends: fail, hang or wait (for Ctrl-C)

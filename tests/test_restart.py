@@ -26,7 +26,7 @@ from tests.telegram_stub import Chat, TelegramStub, User, until_polling
 from tests.test_run import bot_environment, start_bot, stop_bot
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=15)
 
 # Guide and reminder a minute, and a minute less three seconds, before a session: the
 # messages that matter come seconds apart (a kill can fall between them), and a restart

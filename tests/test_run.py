@@ -13,7 +13,7 @@ from tests.processes import python_module, spawn
 from tests.telegram_stub import TOKEN, Chat, TelegramStub, User, until_polling
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=8)
 
 SECRET_QUESTION = "is it safe with my rare heart condition xq7"
 PHONE = "+44 7700 900461"
