@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint migrate check bench bench-throughput bench-scheduler bench-broadcast clean
+.PHONY: run test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -24,6 +24,10 @@ run: $(VENV)/.installed .env
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
+
+# The suite while a CPU hog keeps one core busy (tests/under_load.py); run before submitting.
+test-under-load: $(VENV)/.installed
+	$(PY) -m tests.under_load
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -29,7 +29,8 @@ _DIE_WITH_PARENT = (
 _started: set[int] = set()  # process group ids (each child leads its own)
 
 
-def _command(args: Sequence[str]) -> list[str]:
+def dying_with_parent(args: Sequence[str]) -> list[str]:
+    """`args`, started so that the kernel kills it when its parent dies (Linux)."""
     if sys.platform != "linux":
         return list(args)
     return [sys.executable, "-c", _DIE_WITH_PARENT, *args]
@@ -39,7 +40,7 @@ async def spawn(args: Sequence[str], *, env: Mapping[str, str], cwd: Path
                 ) -> asyncio.subprocess.Process:
     """Start `args` with piped output, in a process group of its own."""
     process = await asyncio.create_subprocess_exec(
-        *_command(args), cwd=cwd, env=dict(env), start_new_session=True,
+        *dying_with_parent(args), cwd=cwd, env=dict(env), start_new_session=True,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _started.add(process.pid)
     return process
@@ -48,7 +49,7 @@ async def spawn(args: Sequence[str], *, env: Mapping[str, str], cwd: Path
 def run(args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float = 60
         ) -> subprocess.CompletedProcess[str]:
     """Run `args` to the end (killed with its group after `timeout`); its output."""
-    process = subprocess.Popen(_command(args), cwd=cwd, env=dict(env), text=True,
+    process = subprocess.Popen(dying_with_parent(args), cwd=cwd, env=dict(env), text=True,
                                start_new_session=True, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
     _started.add(process.pid)
