@@ -37,6 +37,7 @@ from db.group_commit import GroupCommit
 from db.migrate import upgrade_database_async
 from db.questions import record_questions
 from db.session import Database
+from handlers import backlog
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     brings its own. `rate_limiter`: Telegram's limits as production keeps them unless a
     test brings one set otherwise."""
     context_types = ContextTypes(context=ClinicContext, bot_data=BotData)
+    processor = PerChatUpdates(settings.concurrent_updates, settings.chat_backlog)
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -74,7 +76,7 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
                               httpx_kwargs={"verify": tls_context()}))
         .get_updates_request(HTTPXRequest(connection_pool_size=1,
                                           httpx_kwargs={"verify": tls_context()}))
-        .concurrent_updates(PerChatUpdates(settings.concurrent_updates))
+        .concurrent_updates(processor)
         .context_types(context_types)
         .defaults(defaults)
         # One limiter for replies, planned messages and broadcasts (bot/rate_limit.py).
@@ -94,6 +96,9 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     assert application.job_queue is not None  # the job-queue extra is a dependency
     configure_jobs(application.job_queue)
     handlers.register_all(application)
+    # A chat's flood: what may be passed over, and what the patient is told.
+    processor.may_skip = functools.partial(backlog.may_pass_over, application.bot_data)
+    processor.on_overflow = functools.partial(backlog.tell_too_many, application)
     return application
 
 

@@ -58,6 +58,45 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
 
+    @field_validator("database_url")
+    @classmethod
+    def _with_async_driver(cls, value: str) -> str:
+        return with_async_driver(value)
+
+
+# What a database URL may name, and the async driver the bot uses for each.
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "sqlite+aiosqlite": "sqlite+aiosqlite",
+                 "postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg",
+                 "postgresql+asyncpg": "postgresql+asyncpg"}
+
+
+def with_async_driver(url: str) -> str:
+    """The URL with the driver the bot needs: `postgresql://` (as hosting providers and
+    libpq write it) becomes `postgresql+asyncpg://`, `sqlite://` `sqlite+aiosqlite://`;
+    another driver is refused in a sentence (never echoing the URL: it may hold a
+    password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("is not a database URL; write sqlite+aiosqlite:///data/clinic.db "
+                         "or postgresql+asyncpg://USER:PASSWORD@HOST:5432/DATABASE") from None
+    driver = ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise ValueError(f"names the driver {parsed.drivername!r}; the bot works with "
+                         "sqlite+aiosqlite:// or postgresql+asyncpg://")
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def redact_url(url: str) -> str:
+    """A URL fit to print: any password replaced."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
+
+
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@", re.IGNORECASE)
+
 
 class ClinicSettings(DatabaseSettings):
     """The clinic and its timings: what the CSV import needs, which needs no token."""
@@ -158,6 +197,9 @@ class Settings(ClinicSettings):
     telegram_read_timeout: float = Field(default=10.0, gt=0, le=120)
     # Updates handled at once (different chats; one chat's stay in order, bot/concurrency.py).
     concurrent_updates: int = Field(default=16, ge=1, le=256)
+    # Updates one chat may have waiting; past it the oldest typed messages are passed over
+    # and the patient is told once (bot/concurrency.py).
+    chat_backlog: int = Field(default=8, ge=1, le=1000)
     scheduler_horizon: timedelta = timedelta(hours=6)
     scheduler_topup_interval: timedelta = timedelta(minutes=1)
     # How updates arrive: "polling" (getUpdates) or "webhook" (Telegram calls us).
@@ -312,6 +354,14 @@ def load_clinic_settings() -> ClinicSettings:
     """The settings a command without Telegram (the CSV import) needs."""
     try:
         return ClinicSettings()
+    except ValidationError as error:
+        raise SettingsError(describe_settings_error(error)) from None
+
+
+def load_database_settings() -> DatabaseSettings:
+    """The settings `migrate` needs."""
+    try:
+        return DatabaseSettings()
     except ValidationError as error:
         raise SettingsError(describe_settings_error(error)) from None
 

@@ -45,6 +45,7 @@ class Text(StrEnum):
     UNKNOWN_COMMAND = "unknown_command"
     UNSUPPORTED_MESSAGE = "unsupported_message"
     SOMETHING_WENT_WRONG = "something_went_wrong"
+    TOO_MANY_AT_ONCE = "too_many_at_once"
     GUIDE = "guide"
     ANY_PRACTITIONER = "any_practitioner"
     BOOKED = "booked"

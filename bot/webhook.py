@@ -54,11 +54,7 @@ def make_web_app(application: ClinicApp, settings: Settings) -> web.Application:
             logger.warning("Webhook call without the right secret from %s refused",
                            request.remote)
             return web.Response(status=403)
-        try:
-            data = await request.json()
-            update = Update.de_json(data, application.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
-            return web.Response(status=400)
+        update = await _update_in(request, application)
         if update is None:
             return web.Response(status=400)
         return await _handle_once(application, update)
@@ -74,6 +70,25 @@ def make_web_app(application: ClinicApp, settings: Settings) -> web.Application:
     return app
 
 
+async def _update_in(request: web.Request, application: ClinicApp) -> Update | None:
+    """The update a POST carries; None, with a one-line warning, for a body that is not
+    one (not JSON, not an object, no usable update_id, fields of the wrong kind)."""
+    try:
+        data = json.loads(await request.text())
+        if not isinstance(data, dict):
+            raise TypeError("not a JSON object")
+        update_id = data.get("update_id")
+        if type(update_id) is not int or not 0 <= update_id < 2 ** 63:
+            raise TypeError("no usable update_id")
+        update = Update.de_json(data, application.bot)
+        if update is None:
+            raise TypeError("empty")
+        return update
+    except Exception as error:  # whatever the body held (deep nesting: RecursionError)
+        logger.warning("Webhook body refused: not an update (%s)", type(error).__name__)
+        return None
+
+
 async def _handle_once(application: ClinicApp, update: Update) -> web.Response:
     data: BotData = application.bot_data
     now = utcnow()
@@ -84,7 +99,10 @@ async def _handle_once(application: ClinicApp, update: Update) -> web.Response:
         return web.Response()
     if arrival == Arrival.BUSY:
         return web.Response(status=503)  # Telegram tries again later
-    await application.process_update(update)  # handler errors go to the error handler
+    # Through the per-chat queue and the concurrency cap, as in polling (bot/concurrency.py);
+    # handler errors go to the error handler.
+    await application.update_processor.process_update(
+        update, application.process_update(update))
     async with data.database.transaction() as session:
         await mark_handled(session, update.update_id, utcnow())
     return web.Response()

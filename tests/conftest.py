@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 import os
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -19,6 +21,7 @@ from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import ClinicApp
 from bot.rate_limit import ClinicRateLimiter
+from bot.webhook import serve
 from tests.databases import (
     SKIP_REASON,
     database_url,
@@ -192,6 +195,42 @@ async def running_bot(settings: Settings, clock: Clock | None = None, *,
         await application.shutdown()
         assert application.post_shutdown is not None
         await application.post_shutdown(application)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+WEBHOOK_SECRET = "s3cret_Token-for-tests"
+
+
+@asynccontextmanager
+async def serving_webhook(telegram: TelegramStub, make_settings: SettingsFactory,
+                          **overrides: Any) -> AsyncIterator[tuple[ClinicApp, str]]:
+    """The bot in webhook mode, its server (`bot.webhook.serve`) in this process, once
+    the stand-in has its address; the application and that address."""
+    port = free_port()
+    settings = make_settings(
+        bot_mode="webhook", webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret=WEBHOOK_SECRET,
+        **overrides)
+    content = _content(settings.content_dir, settings.clinic_name, settings.clinic_contact,
+                       settings.emergency_number)
+    application = build_application(settings, content)
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(application, settings, stop))
+    try:
+        await telegram.wait_for(lambda: telegram.webhook.active or server.done(),
+                                timeout=30, what="the bot to set its webhook")
+        if server.done():
+            server.result()  # its error
+        yield application, f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, 30)
 
 
 class Clinic:

@@ -5,28 +5,18 @@ server (`bot.webhook.serve`) in the test's own process."""
 from __future__ import annotations
 
 import asyncio
-import socket
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.app import build_application
-from bot.content import load_content
-from bot.webhook import serve
-from tests.conftest import SettingsFactory
+from tests.conftest import WEBHOOK_SECRET, SettingsFactory, free_port, serving_webhook
 from tests.telegram_stub import Chat, TelegramStub, User
 from tests.test_run import bot_environment, start_bot, stop_bot
 
-SECRET = "s3cret_Token-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+SECRET = WEBHOOK_SECRET
 
 
 @pytest.fixture
@@ -52,24 +42,8 @@ async def webhook_process(telegram: TelegramStub, tmp_path: Path, database_url: 
 async def webhook_bot(telegram: TelegramStub, make_settings: SettingsFactory
                       ) -> AsyncIterator[str]:
     """The bot's webhook server in this process; yields its address."""
-    port = free_port()
-    settings = make_settings(
-        bot_mode="webhook", webhook_url=f"http://127.0.0.1:{port}/telegram",
-        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret=SECRET)
-    application = build_application(settings, load_content(
-        settings.content_dir, clinic_name=settings.clinic_name,
-        clinic_contact=settings.clinic_contact, emergency_number=settings.emergency_number))
-    stop = asyncio.Event()
-    server = asyncio.create_task(serve(application, settings, stop))
-    try:
-        await telegram.wait_for(lambda: telegram.webhook.active or server.done(),
-                                timeout=30, what="the bot to set its webhook")
-        if server.done():
-            server.result()  # its error
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop.set()
-        await asyncio.wait_for(server, 30)
+    async with serving_webhook(telegram, make_settings) as (_, address):
+        yield address
 
 
 @pytest.mark.slow(seconds=5)
@@ -139,3 +113,35 @@ async def test_webhook_mode_without_a_secret_explains_what_is_missing(
 
     assert process.returncode == 2
     assert "WEBHOOK_SECRET" in stderr.decode() and "Traceback" not in stderr.decode()
+
+
+NOT_UPDATES = {
+    "a list": "[1, 2]",
+    "null": "null",
+    "a message that is a string": '{"update_id": 5, "message": "x"}',
+    "an update_id beyond int64": '{"update_id": 99999999999999999999999}',
+    "an update_id that is text": '{"update_id": "7"}',
+    "deep nesting": '{"update_id": 8, "message": ' + "[" * 50_000 + "]" * 50_000 + "}",
+    "not JSON": "update_id=9",
+}
+
+
+async def test_a_body_that_is_not_an_update_gets_400_and_one_warning_line(
+    telegram: TelegramStub, webhook_bot: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    statuses = {}
+    async with aiohttp.ClientSession() as session:
+        for name, body in NOT_UPDATES.items():
+            async with session.post(f"{webhook_bot}/telegram", data=body,
+                                    headers=headers) as response:
+                statuses[name] = response.status
+    answer = await Chat(telegram, User(4243, "Ben")).ask("/start")
+
+    assert statuses == dict.fromkeys(NOT_UPDATES, 400)
+    refused = [record for record in caplog.records if "Webhook body refused" in record.message]
+    assert len(refused) == len(NOT_UPDATES)
+    assert all(record.levelname == "WARNING" and record.exc_info is None
+               for record in refused)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert answer.plain.startswith("Hello Ben!")  # and the bot goes on

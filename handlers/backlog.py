@@ -1,0 +1,52 @@
+"""One chat's flood (a stuck phone, a script, a patient pasting line by line): which
+waiting updates the bot may pass over once the chat's backlog is full, and what it tells
+the patient. The queueing itself is `bot/concurrency.py`.
+
+Only a patient's typed messages (or media) in their private chat are ever passed over:
+never a warning sign (the safety net hears every one), a command (/stop, /forget mean
+something), a shared contact, a button tap, or anything from staff.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.context import BotData, ClinicApp
+from bot.rate_limit import Priority
+from bot.texts import Text
+
+logger = logging.getLogger(__name__)
+
+
+def may_pass_over(data: BotData, update: object) -> bool:
+    if not isinstance(update, Update):
+        return False
+    message = update.message or update.edited_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return False
+    if message.from_user is None or data.settings.is_staff(message.from_user.id):
+        return False
+    if message.contact is not None or message.location is not None:
+        return False
+    text = message.text or message.caption or ""
+    if text.startswith("/"):
+        return False
+    return not text or data.warning_signs.find(text) is None
+
+
+async def tell_too_many(application: ClinicApp, update: object) -> None:
+    """Once per flood, in the chat's own order: only the latest will be answered."""
+    assert isinstance(update, Update)
+    assert update.effective_chat is not None
+    try:
+        await application.bot.send_message(
+            update.effective_chat.id,
+            application.bot_data.content.text(Text.TOO_MANY_AT_ONCE),
+            rate_limit_args=Priority.REPLY)
+    except TelegramError as error:
+        logger.warning("Could not tell a patient their messages were passed over: %s",
+                       error)

@@ -1,0 +1,136 @@
+"""One patient's flood must not stall the others: a chat sends 200 messages at once (a
+stuck phone, a script, someone pasting line by line) while ten other patients each ask a
+question a second. The others are answered as if nothing were happening, the flooder's
+warning sign is still heard, and the flooder's backlog stays bounded.
+
+In polling mode the bot gets the flood in two batches of 100 and holds the backlog
+itself: past `CHAT_BACKLOG` it passes over the oldest, says so once, and answers the
+latest. In webhook mode Telegram (and the stand-in) sends one chat's updates one at a
+time, each once the one before was answered, so the bot holds at most one of the
+flooder's at a time and the rest wait at Telegram; the other chats come side by side.
+
+The others' reply times are asserted loosely (a loaded machine); `bench/flood.py` prints
+the figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+
+from bot.concurrency import PerChatUpdates
+from bot.context import ClinicApp
+from tests.conftest import STAFF_CHAT_ID, SettingsFactory, running_bot, serving_webhook
+from tests.telegram_stub import Chat, TelegramStub, User
+
+FLOOD = 200
+OTHERS = 10
+ROUNDS = 6
+BACKLOG = 8
+WARNING = "I feel faint and dizzy since the needles"
+LAST = "how long is a session?"
+# Where the defect measured 41 to 131 s; the bench's target is 1 s at p99, on a quiet
+# machine. A test must hold beside five other workers and a busy core.
+OTHERS_WAIT_MOST = 4.0
+
+
+def flood_texts(warning_at: int) -> list[str]:
+    texts = [f"does it hurt? ({number})" for number in range(FLOOD)]
+    texts[warning_at] = WARNING
+    texts[-1] = LAST
+    return texts
+
+
+async def ask_every_second(others: list[Chat]) -> list[float]:
+    """Each of `others` asks a question a second, ROUNDS times; every reply's wait."""
+    waits: list[float] = []
+
+    async def one(chat: Chat) -> None:
+        asked = time.monotonic()
+        await chat.say("does acupuncture hurt?")
+        reply = await chat.next_message(timeout=60)
+        waits.append(reply.sent_at - asked)
+
+    for _ in range(ROUNDS):
+        started = time.monotonic()
+        await asyncio.gather(*(one(chat) for chat in others))
+        await asyncio.sleep(max(0.0, 1.05 - (time.monotonic() - started)))
+    return waits
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[98]
+
+
+@asynccontextmanager
+async def polling(telegram: TelegramStub, make_settings: SettingsFactory
+                  ) -> AsyncIterator[ClinicApp]:
+    async with running_bot(make_settings(chat_backlog=BACKLOG)) as application:
+        yield application
+
+
+@asynccontextmanager
+async def webhook(telegram: TelegramStub, make_settings: SettingsFactory
+                  ) -> AsyncIterator[ClinicApp]:
+    async with serving_webhook(telegram, make_settings, chat_backlog=BACKLOG) as (app, _):
+        yield app
+
+
+async def sampling(condition: Callable[[], int], every: float, until: asyncio.Event,
+                   into: list[int]) -> None:
+    while not until.is_set():
+        into.append(condition())
+        await asyncio.sleep(every)
+
+
+@pytest.mark.slow(seconds=15)
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_one_chats_flood_does_not_stall_the_others_and_stays_bounded(
+    telegram: TelegramStub, make_settings: SettingsFactory, mode: str
+) -> None:
+    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
+    flooder = Chat(telegram, User(7000, "Flo"))
+    others = [Chat(telegram, User(7100 + number, f"Pat{number}")) for number in range(OTHERS)]
+    starting = polling if mode == "polling" else webhook
+    async with starting(telegram, make_settings) as application:
+        processor = application.update_processor
+        assert isinstance(processor, PerChatUpdates)
+        for chat in [flooder, *others]:  # registered, welcomed: the rest is questions
+            await chat.ask("/start")
+        backlog: list[int] = []
+        done = asyncio.Event()
+        watcher = asyncio.create_task(
+            sampling(lambda: processor.backlog_of(flooder.chat_id), 0.02, done, backlog))
+        # Mid-flood in polling; in webhook mode Telegram gets to the hundredth only after
+        # a hundred replies, so early.
+        for text in flood_texts(FLOOD // 2 if mode == "polling" else 2):
+            await flooder.say(text)
+        waits = await ask_every_second(others)
+        if mode == "polling":  # the latest is answered, once the backlog is worked off
+            latest = await flooder.next_message_with("30 to 60 minutes", timeout=60)
+        done.set()
+        await watcher
+        staff_alert = await Chat(telegram, User(1, "staff"), telegram.chats[STAFF_CHAT_ID]) \
+            .next_message_with("Warning sign", timeout=60)
+
+    flooder_got = [message.plain for message in telegram.messages_to(flooder.chat_id)]
+    assert len(waits) == OTHERS * ROUNDS
+    assert max(waits) < OTHERS_WAIT_MOST, f"others waited up to {max(waits):.1f} s"
+    assert p99(waits) < OTHERS_WAIT_MOST
+    assert "Flo" in staff_alert.plain  # the warning sign amid the flood was heard
+    assert any("Please contact" in text for text in flooder_got)
+    if mode == "polling":
+        assert max(backlog) <= BACKLOG
+        assert processor.skipped >= FLOOD - 3 * BACKLOG
+        assert sum("a lot of messages at once" in text for text in flooder_got) == 1
+        assert latest.plain in flooder_got
+        # Welcome, notice, warning-sign answer and the latest few: not 200 replies.
+        assert len(flooder_got) <= 2 * BACKLOG + 4, len(flooder_got)
+    else:
+        # Telegram holds the rest: the bot has at most the one in hand, never a queue.
+        assert max(backlog) == 0
