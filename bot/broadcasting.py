@@ -101,6 +101,15 @@ class BroadcastSender:
     async def _send(self, recipient_id: int, chat_id: int, attempts: int,
                     ticket: Ticket | int) -> float:
         """Send one copy and record the outcome; the pause before this worker goes on."""
+
+        async def on_wire() -> None:
+            async with self.database.transaction() as session:
+                await broadcasts.mark_on_wire(session, recipient_id, utcnow())
+
+        if isinstance(ticket, Ticket):
+            ticket.on_wire = on_wire  # after the limiter's waits, just before the request
+        else:
+            await on_wire()
         try:
             sent = await self.context.bot.send_message(
                 chat_id, self.broadcast.text, rate_limit_args=ticket)
@@ -192,20 +201,25 @@ def progress_text(context: ClinicContext, number: int, done: int, total: int) ->
 
 
 async def watch(context: ClinicContext) -> None:
-    """Every few seconds, on every instance: copies a dead instance left mid-send are
-    counted as interrupted (Telegram may have delivered them, so they are not sent again:
-    a duplicate is worse than a rare loss), and every broadcast still sending gets a
-    sender here too, so a crash or a dead instance never leaves one half-sent."""
+    """Every few seconds, on every instance: copies a dead instance held are taken back
+    (those never on the wire are sent again; those on the wire are counted as interrupted,
+    since Telegram may have delivered them and a duplicate is worse than a rare loss), and
+    every broadcast still sending gets a sender here too, so a crash or a dead instance
+    never leaves one half-sent."""
     data = context.bot_data
     alive = await alive_now(data)
     async with data.database.transaction() as session:
         gone = {instance for instance in await broadcasts.claimers_in_flight(session)
                 if is_gone(instance, alive)}
-        interrupted = await broadcasts.abandon_claimed_by(session, gone) if gone else 0
+        resent, interrupted = (await broadcasts.recover_claimed_by(session, gone)
+                               if gone else (0, 0))
         unfinished = await broadcasts.sending_now(session)
+    if resent:
+        logger.info("%d broadcast copies held by a process that is gone never reached "
+                    "Telegram; sending them now", resent)
     if interrupted:
-        logger.warning("%d broadcast copies were mid-send in a process that is gone; "
-                       "not resent", interrupted)
+        logger.warning("%d broadcast copies were on their way to Telegram in a process "
+                       "that is gone; not resent (they may have arrived)", interrupted)
     running = {task.get_name() for task in data.broadcast_tasks}
     for broadcast in unfinished:
         if _task_name(broadcast) not in running and not data.stopping.is_set():

@@ -36,7 +36,7 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import IntEnum
 from typing import Any
 
@@ -112,12 +112,15 @@ class _ChatBucket:
 
 
 class Ticket:
-    """An overall slot taken ahead of the request (see `ClinicRateLimiter.acquire`)."""
+    """An overall slot taken ahead of the request (see `ClinicRateLimiter.acquire`).
+    `on_wire`, when set, is awaited once, after every wait and just before the request
+    begins: the sender records that from here a crash leaves the message in doubt."""
 
-    __slots__ = ("priority",)
+    __slots__ = ("on_wire", "priority")
 
     def __init__(self, priority: int) -> None:
         self.priority = priority
+        self.on_wire: Callable[[], Awaitable[None]] | None = None
 
 
 async def slot_first(limiter: object, priority: int) -> Ticket | int:
@@ -167,6 +170,10 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         self._wake.set()
 
     async def initialize(self) -> None:
+        """Nothing yet: the slot pump starts with the first request that needs a slot, so
+        a start that fails before any (no network, a refused token) leaves no task."""
+
+    def _start_pump(self) -> None:
         if self._pump is None:
             self._wake = asyncio.Event()
             self._pump = asyncio.create_task(self._grant_slots(), name="rate-limiter")
@@ -195,8 +202,10 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                 self.give_back(rate_limit_args)
             return await callback(*args, **kwargs)
         ticket: Ticket | None = None
+        on_wire: Callable[[], Awaitable[None]] | None = None
         if isinstance(rate_limit_args, Ticket):
             ticket, priority = rate_limit_args, rate_limit_args.priority
+            on_wire = rate_limit_args.on_wire
         else:
             priority = Priority.REPLY if rate_limit_args is None else rate_limit_args
         chat_id = data.get("chat_id")
@@ -205,9 +214,12 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             if ticket is None:
                 await self._wait_for_slot(priority)
             ticket = None  # a retry waits like any other request
-            sent_at = time.monotonic()
             travel = 0.0
             try:
+                if on_wire is not None:
+                    await on_wire()  # a failure here: nothing was sent
+                    on_wire = None
+                sent_at = time.monotonic()
                 answer = await callback(*args, **kwargs)
                 self._round_trips.append(time.monotonic() - sent_at)
                 travel = min(self._round_trips)
@@ -281,6 +293,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                        if bucket.lock.locked() or now - bucket.last_used < 60.0 + WINDOW_MARGIN}
 
     async def _wait_for_slot(self, priority: int) -> None:
+        self._start_pump()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._order), waiter))
         self._wake.set()

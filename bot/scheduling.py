@@ -21,6 +21,7 @@ from telegram.ext import JobQueue
 from bot.clock import Clock, ManualClock
 from bot.context import BotData, ClinicContext
 from bot.delivery import may_have_arrived
+from bot.instances import alive_now, is_gone
 from bot.planning import CHECKIN_LATEST
 from bot.rate_limit import Priority, Ticket, slot_first, unused
 from bot.rendering import Outgoing, compose
@@ -33,13 +34,16 @@ from db.models import (
     MessageStatus,
     Patient,
     PlannedMessage,
+    utcnow,
 )
 from db.patients import set_unreachable
 from db.planned import (
-    abandon_interrupted,
     claim_message,
+    claimers,
     finish_message,
+    mark_on_wire,
     pending_due_before,
+    recover_claims,
     release_message,
 )
 
@@ -55,8 +59,6 @@ UNCONFIRMED = "Telegram did not answer in time; taken as sent"
 # be skipped. Every job of the bot runs late instead, and missed repeats run once
 # (`configure_jobs`, from bot/app.py).
 LATE_RUNS_GO_AHEAD: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
-# A claim this old with no outcome was cut off by a crash (a send takes seconds).
-STALE_CLAIM = timedelta(minutes=5)
 
 
 def schedule_soon(job_queue: JobQueue[Any], data: BotData,
@@ -92,21 +94,41 @@ def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
 
 
 async def top_up(context: ClinicContext) -> None:
-    """Give every pending message due within the horizon its timer."""
+    """Take back what processes that are gone left mid-send, then give every pending
+    message due within the horizon its timer."""
+    await recover(context.bot_data)
     now = context.clock.now()
     async with context.database.transaction() as session:
-        abandoned = await abandon_interrupted(session, now - STALE_CLAIM)
         due = await pending_due_before(session, now + context.settings.scheduler_horizon,
                                        TOP_UP_BATCH)
-    if abandoned:
-        logger.warning("%d planned messages were cut off mid-send by a restart; not resent",
-                       abandoned)
     assert context.job_queue is not None
     added = sum(schedule_message(context.job_queue, context.clock, message_id, due_at)
                 for message_id, due_at in due)
     if added:
         logger.info("Timers set for %d planned messages (%d due within %s)", added, len(due),
                     context.settings.scheduler_horizon)
+
+
+async def recover(data: BotData) -> None:
+    """Claims held by processes that are gone (killed, crashed; this machine's are known
+    at once, others' when their lease runs out): what never reached the wire goes out
+    again, what was on the wire is in doubt and is not resent (db/planned.py)."""
+    async with data.database.transaction() as session:
+        held = await claimers(session)
+    if not held:
+        return
+    alive = await alive_now(data)
+    gone = {instance for instance in held if is_gone(instance, alive)}
+    if not gone:
+        return
+    async with data.database.transaction() as session:
+        resent, in_doubt = await recover_claims(session, gone)
+    if resent:
+        logger.info("%d planned messages claimed by a stopped process never reached "
+                    "Telegram; sending them now", resent)
+    if in_doubt:
+        logger.warning("%d planned messages were on their way to Telegram when their "
+                       "process stopped; not resent (they may have arrived)", in_doubt)
 
 
 def schedule_message(
@@ -152,7 +174,7 @@ async def _claim_and_compose(
     to send (taken by another sender, moved later, or skipped, with the reason kept)."""
     now = context.clock.now()
     async with context.database.transaction() as session:
-        claimed = await claim_message(session, message_id, now)
+        claimed = await claim_message(session, message_id, now, context.bot_data.instance_id)
     if claimed is None:
         return None
     message, appointment, patient = claimed
@@ -185,6 +207,15 @@ async def _send(context: ClinicContext, message: PlannedMessage, appointment: Ap
     # The clinic time it goes out: read before the send, since the clock may have moved on
     # (a test's, the demo's) by the time Telegram answers.
     sending_at = context.clock.now()
+
+    async def on_wire() -> None:
+        async with context.database.transaction() as session:
+            await mark_on_wire(session, message_id, utcnow())
+
+    if isinstance(ticket, Ticket):
+        ticket.on_wire = on_wire  # after the limiter's waits, just before the request
+    else:
+        await on_wire()
     try:
         sent = await context.bot.send_message(patient.chat_id, composed.text,
                                               reply_markup=composed.keyboard,

@@ -19,12 +19,19 @@ from db.models import (
 
 
 async def patient_by_reference(session: AsyncSession, reference: str) -> Patient | None:
-    """A patient named by Telegram user id or @username."""
-    if reference.lstrip("-").isdigit():
+    """A patient named by Telegram user id or @username. Usernames are case-insensitive
+    and can move: one the bot saw on two people (someone renamed without writing since)
+    names the one seen most recently."""
+    if reference.lstrip("-").isascii() and reference.lstrip("-").isdigit():
+        if abs(int(reference)) >= 2 ** 63:
+            return None  # no Telegram id is that long (and PostgreSQL would refuse it)
         condition = Patient.telegram_user_id == int(reference)
     else:
-        condition = Patient.username == reference.removeprefix("@")
-    return await session.scalar(select(Patient).where(condition).limit(1))
+        username = reference.removeprefix("@").lower()
+        condition = func.lower(Patient.username) == username
+    return await session.scalar(select(Patient).where(condition)
+                                .order_by(Patient.last_seen_at.desc(), Patient.id.desc())
+                                .limit(1))
 
 
 async def patient_by_phone(session: AsyncSession, phone: str) -> Patient | None:

@@ -149,7 +149,7 @@ async def claim_next(session: AsyncSession, broadcast_id: int, now: datetime,
         .where(BroadcastRecipient.id == candidate,
                BroadcastRecipient.status == RecipientStatus.PENDING)
         .values(status=RecipientStatus.SENDING, claimed_at=now, claimed_by=instance,
-                attempts=BroadcastRecipient.attempts + 1)
+                on_wire_at=None, attempts=BroadcastRecipient.attempts + 1)
         .returning(BroadcastRecipient.id, BroadcastRecipient.chat_id,
                    BroadcastRecipient.attempts))).first()
     return (row[0], row[1], row[2]) if row else None
@@ -181,7 +181,16 @@ async def release_recipient(session: AsyncSession, recipient_id: int, retry_at: 
         update(BroadcastRecipient)
         .where(BroadcastRecipient.id == recipient_id,
                BroadcastRecipient.status == RecipientStatus.SENDING)
-        .values(status=RecipientStatus.PENDING, retry_at=retry_at))
+        .values(status=RecipientStatus.PENDING, retry_at=retry_at, on_wire_at=None))
+
+
+async def mark_on_wire(session: AsyncSession, recipient_id: int, at: datetime) -> None:
+    """Its request to Telegram begins now: from here a crash leaves the copy in doubt."""
+    await session.execute(
+        update(BroadcastRecipient)
+        .where(BroadcastRecipient.id == recipient_id,
+               BroadcastRecipient.status == RecipientStatus.SENDING)
+        .values(on_wire_at=at))
 
 
 async def claimers_in_flight(session: AsyncSession) -> set[str | None]:
@@ -194,21 +203,31 @@ async def claimers_in_flight(session: AsyncSession) -> set[str | None]:
     return set(rows)
 
 
-async def abandon_claimed_by(session: AsyncSession, instances: set[str | None]) -> int:
-    """Copies a dead instance left mid-send: Telegram may have delivered them, so they are
-    not sent again (a duplicate is worse than a rare loss); the report counts them."""
+async def recover_claimed_by(session: AsyncSession, instances: set[str | None]
+                            ) -> tuple[int, int]:
+    """Copies a dead instance held: those whose request never began go back to pending
+    (sent again); those on the wire may have arrived, so they are not sent again (a
+    duplicate is worse than a rare loss) and the report counts them. A claim from before
+    claims were named (`claimed_by` empty) is in doubt. (resent, in doubt)."""
     named = {instance for instance in instances if instance is not None}
     whose = [BroadcastRecipient.claimed_by.in_(named)] if named else []
     if None in instances:
         whose.append(BroadcastRecipient.claimed_by.is_(None))
     if not whose:
-        return 0
-    result = await session.execute(
+        return 0, 0
+    resent = await session.execute(
+        update(BroadcastRecipient)
+        .where(BroadcastRecipient.status == RecipientStatus.SENDING, or_(*whose),
+               BroadcastRecipient.on_wire_at.is_(None),
+               BroadcastRecipient.claimed_by.is_not(None))
+        .values(status=RecipientStatus.PENDING, claimed_by=None)
+        .returning(BroadcastRecipient.id))
+    in_doubt = await session.execute(
         update(BroadcastRecipient)
         .where(BroadcastRecipient.status == RecipientStatus.SENDING, or_(*whose))
         .values(status=RecipientStatus.FAILED, error=INTERRUPTED)
         .returning(BroadcastRecipient.id))
-    return len(result.all())
+    return len(resent.all()), len(in_doubt.all())
 
 
 async def in_flight(session: AsyncSession, broadcast_id: int) -> bool:

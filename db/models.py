@@ -195,6 +195,9 @@ class PlannedMessage(Base):
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the instance sending it
+    # When its request to Telegram began (real time); set only while it is being sent.
+    on_wire_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # Why a message was skipped or failed, for staff and logs (never the patient's words).
@@ -307,6 +310,8 @@ class BroadcastRecipient(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))  # the instance sending it
+    # When its request to Telegram began (real time); set only while it is being sent.
+    on_wire_at: Mapped[datetime | None]
     # After a passing failure (network, 5xx), not tried again before this.
     retry_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

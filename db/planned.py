@@ -1,7 +1,11 @@
 """Queries about planned messages: finding what is due, and claiming each one once.
 
 A message moves pending -> sending (claimed) -> sent | skipped | failed. The claim is one
-conditional UPDATE, so of two senders racing for a row only one gets it back.
+conditional UPDATE, so of two senders racing for a row only one gets it back. It names
+the process (`claimed_by`); `on_wire_at` is written just before the request to Telegram
+begins. A claim whose process is gone is recovered (`recover_claims`): never on the wire,
+it is pending again and goes out; on the wire, Telegram may or may not have it and cannot
+be asked, so it is not sent again (at most once) and its outcome says so.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialect import insert_for
@@ -29,14 +33,14 @@ async def pending_due_before(
 
 
 async def claim_message(
-    session: AsyncSession, message_id: int, now: datetime
+    session: AsyncSession, message_id: int, now: datetime, instance: str
 ) -> tuple[PlannedMessage, Appointment, Patient] | None:
     """Take a pending message for sending; None if another sender has it or it is done."""
     claimed = await session.scalar(
         update(PlannedMessage)
         .where(PlannedMessage.id == message_id, PlannedMessage.status == MessageStatus.PENDING)
-        .values(status=MessageStatus.SENDING, claimed_at=now,
-                attempts=PlannedMessage.attempts + 1)
+        .values(status=MessageStatus.SENDING, claimed_at=now, claimed_by=instance,
+                on_wire_at=None, attempts=PlannedMessage.attempts + 1)
         .returning(PlannedMessage.id)
     )
     if claimed is None:
@@ -66,25 +70,53 @@ async def finish_message(
         update(PlannedMessage).where(PlannedMessage.id == message_id).values(**values))
 
 
-async def release_message(session: AsyncSession, message_id: int) -> None:
-    """Back to pending after a passing failure (network), for the next top-up to retry."""
+async def mark_on_wire(session: AsyncSession, message_id: int, at: datetime) -> None:
+    """Its request to Telegram begins now: from here a crash leaves it in doubt."""
     await session.execute(
         update(PlannedMessage)
         .where(PlannedMessage.id == message_id, PlannedMessage.status == MessageStatus.SENDING)
-        .values(status=MessageStatus.PENDING))
+        .values(on_wire_at=at))
 
 
-async def abandon_interrupted(session: AsyncSession, claimed_before: datetime) -> int:
-    """Rows a crash left mid-send (claimed long ago, never finished). Telegram may or may
-    not have delivered them and cannot be asked, so they are not sent again (a duplicate
-    is worse than the rare loss) and the outcome says so."""
-    result = await session.execute(
+async def release_message(session: AsyncSession, message_id: int) -> None:
+    """Back to pending: after a passing failure (network), for the next top-up to retry,
+    or claimed and then not sent."""
+    await session.execute(
         update(PlannedMessage)
-        .where(PlannedMessage.status == MessageStatus.SENDING,
-               PlannedMessage.claimed_at < claimed_before)
-        .values(status=MessageStatus.FAILED, outcome="interrupted mid-send by a restart")
+        .where(PlannedMessage.id == message_id, PlannedMessage.status == MessageStatus.SENDING)
+        .values(status=MessageStatus.PENDING, claimed_by=None, on_wire_at=None))
+
+
+async def claimers(session: AsyncSession) -> set[str | None]:
+    """The processes holding planned messages mid-send (None: a claim from before
+    claims were named)."""
+    return set(await session.scalars(
+        select(PlannedMessage.claimed_by).distinct()
+        .where(PlannedMessage.status == MessageStatus.SENDING)))
+
+
+IN_DOUBT = "interrupted mid-send; Telegram may have it, so not sent again"
+
+
+async def recover_claims(session: AsyncSession, gone: set[str | None]) -> tuple[int, int]:
+    """The claims of processes that are gone: those never on the wire go back to pending
+    (sent again), those on the wire are failed as in doubt. (resent, in doubt)."""
+    named = [instance for instance in gone if instance is not None]
+    held_by_gone = or_(PlannedMessage.claimed_by.in_(named),
+                       PlannedMessage.claimed_by.is_(None) if None in gone else false())
+    resent = await session.execute(
+        update(PlannedMessage)
+        .where(PlannedMessage.status == MessageStatus.SENDING, held_by_gone,
+               PlannedMessage.on_wire_at.is_(None), PlannedMessage.claimed_by.is_not(None))
+        .values(status=MessageStatus.PENDING, claimed_by=None)
         .returning(PlannedMessage.id))
-    return len(result.all())
+    # What is left was on the wire, or claimed before claims were named (unknowable).
+    in_doubt = await session.execute(
+        update(PlannedMessage)
+        .where(PlannedMessage.status == MessageStatus.SENDING, held_by_gone)
+        .values(status=MessageStatus.FAILED, outcome=IN_DOUBT)
+        .returning(PlannedMessage.id))
+    return len(resent.all()), len(in_doubt.all())
 
 
 async def replan_message(
@@ -94,8 +126,8 @@ async def replan_message(
     gets a new guide; each change restarts the notice's wait). None while a sender holds
     the row: it is on its way, and the next change will plan again."""
     reset = {"due_at": due_at, "status": MessageStatus.PENDING, "attempts": 0,
-             "claimed_at": None, "sent_at": None, "telegram_message_id": None,
-             "outcome": None}
+             "claimed_at": None, "claimed_by": None, "on_wire_at": None, "sent_at": None,
+             "telegram_message_id": None, "outcome": None}
     insert = insert_for(session, PlannedMessage)
     planned: int | None = await session.scalar(
         insert.values(appointment_id=appointment_id, kind=kind, **reset)

@@ -198,7 +198,8 @@ async def test_two_senders_racing_for_one_message_claim_it_once(clinic: Clinic) 
 
     async def claim(database: Database) -> bool:
         async with database.transaction() as session:
-            return await claim_message(session, message.id, clinic.now()) is not None
+            return await claim_message(session, message.id, clinic.now(),
+                                         "another:1:process") is not None
 
     results = await asyncio.gather(claim(first), claim(second), claim(first), claim(second))
     await first.dispose()
@@ -221,6 +222,25 @@ async def test_book_is_for_staff_and_explains_itself(clinic: Clinic) -> None:
     assert "/book PATIENT YYYY-MM-DD HH:MM" in usage.plain
     assert "No patient @nobody is known yet" in unknown.plain
     assert "already passed" in past.plain
+
+
+async def test_a_username_two_records_share_names_the_one_seen_last(clinic: Clinic) -> None:
+    """Telegram usernames move: Ann gave up @ann_lee, Bea took it, and Ann's record (who
+    has not written since) still says @ann_lee. The staff mean Bea."""
+    now = clinic.now()
+    async with clinic.application.bot_data.database.transaction() as session:
+        for user_id, name, seen in ((61, "Ann", now - timedelta(days=30)), (62, "Bea", now),
+                                    (63, "Cy", now - timedelta(days=60))):
+            await register_patient(session, TelegramProfile(
+                user_id, user_id, name, None, "ann_lee" if name != "Cy" else "ANN_LEE",
+                "en"), seen)
+    staff = clinic.staff_member()
+
+    booked = await staff.ask(f"/book @Ann_Lee {clinic_time(in_days(clinic, 3))}")
+    too_long = await staff.ask(f"/book {'9' * 30} {clinic_time(in_days(clinic, 3))}")
+
+    assert "Bea" in booked.plain and "Ann" not in booked.plain
+    assert "No patient" in too_long.plain
 
 
 @pytest.mark.parametrize(

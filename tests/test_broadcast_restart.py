@@ -62,7 +62,7 @@ async def test_a_sigkill_mid_broadcast_then_a_restart_gives_everyone_one_copy(
     sent = copies(telegram, users)
     assert all(sent[user.id] == 1 for user in users), logs[-2000:]
     assert telegram.too_many_requests == 0
-    assert "were mid-send in a process that is gone; not resent" in logs
+    assert "on their way to Telegram in a process that is gone; not resent" in logs
 
 
 async def _until_quiet(telegram: TelegramStub, quiet: float = 1.5) -> None:

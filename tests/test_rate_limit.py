@@ -58,28 +58,53 @@ async def test_a_reply_overtakes_queued_broadcast_messages(limiter: ClinicRateLi
     assert order[:3] == ["bulk0", "reply", "bulk1"]
 
 
-async def test_slots_are_spread_over_the_second_not_handed_out_at_once(
-    limiter: ClinicRateLimiter,
-) -> None:
+class GrantTimes(ClinicRateLimiter):
+    """The limiter, noting the moment it hands out each overall slot. (When a request
+    then starts depends on how busy the machine is; the grants are what it decides.)"""
+
+    grants: list[float]
+
+    @property
+    def _last_grant(self) -> float:
+        return self.grants[-1] if getattr(self, "grants", None) else -1.0e9
+
+    @_last_grant.setter
+    def _last_grant(self, moment: float) -> None:
+        if moment > 0:
+            self.__dict__.setdefault("grants", []).append(moment)
+
+
+async def test_slots_are_spread_over_the_second_not_handed_out_at_once() -> None:
+    limiter = GrantTimes(overall_per_second=3)
+    await limiter.initialize()
     recorder = Recorder()
-    await asyncio.gather(*(send(limiter, recorder, f"m{n}", 3000 + n, Priority.BULK)
-                           for n in range(6)))
+    try:
+        await asyncio.gather(*(send(limiter, recorder, f"m{n}", 3000 + n, Priority.BULK)
+                               for n in range(6)))
+    finally:
+        await limiter.shutdown()
 
-    starts = [at for at, _ in recorder.started]
-    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert min(gaps) >= 1 / 3 - 0.01  # three a second: one every third of a second
+    gaps = [later - earlier for earlier, later in itertools.pairwise(limiter.grants)]
+    assert len(recorder.started) == len(limiter.grants) == 6
+    assert min(gaps) >= 1 / 3  # three a second: one every third of a second
 
 
-async def test_no_second_holds_more_than_the_overall_limit(limiter: ClinicRateLimiter) -> None:
+async def test_no_second_holds_more_than_the_overall_limit() -> None:
+    limiter = GrantTimes(overall_per_second=3)
+    await limiter.initialize()
     recorder = Recorder(answer_after=0.05)
-    await asyncio.gather(*(send(limiter, recorder, f"m{n}", 2000 + n, Priority.BULK)
-                           for n in range(9)))
+    try:
+        await asyncio.gather(*(send(limiter, recorder, f"m{n}", 2000 + n, Priority.BULK)
+                               for n in range(9)))
+    finally:
+        await limiter.shutdown()
 
-    starts = [at for at, _ in recorder.started]
-    for at in starts:
-        within_a_second = [other for other in starts if at - 1.0 < other <= at]
+    grants = limiter.grants
+    assert len(grants) == len(recorder.started) == 9
+    for at in grants:
+        within_a_second = [other for other in grants if at - 1.0 < other <= at]
         assert len(within_a_second) <= 3
-    assert starts[-1] - starts[0] >= 2.0  # nine at three a second
+    assert grants[-1] - grants[0] >= 2.0  # nine at three a second
 
 
 async def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
@@ -94,9 +119,9 @@ async def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
 
     starts = [at for at, _ in recorder.started]
     burst = starts[PRIVATE_BURST - 1] - starts[0]
-    assert burst < 0.2
-    assert starts[PRIVATE_BURST] - starts[0] >= 0.95
-    assert starts[PRIVATE_BURST + 1] - starts[PRIVATE_BURST] >= 0.95
+    assert burst < 0.9  # at once, not at the chat's pace of one a second
+    assert starts[PRIVATE_BURST] - starts[0] >= 0.9
+    assert starts[PRIVATE_BURST + 1] - starts[PRIVATE_BURST] >= 0.9
 
 
 async def test_a_429_pauses_everyone_then_retries_the_message(

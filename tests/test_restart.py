@@ -175,5 +175,6 @@ async def test_a_message_telegram_took_but_never_answered_is_not_sent_again_afte
     assert "Getting ready" in guide.plain and "Reminder" in ann_reminder.plain
     assert len(telegram.messages_to(ann.id)) == 2, logs[-2000:]
     assert len(telegram.messages_to(bob.id)) == 2
-    # The guide's row says it was on its way: in doubt, so neither resent nor called sent.
-    assert await status_of(env["DATABASE_URL"], 1) == MessageStatus.SENDING
+    # The guide was on the wire when its process died: in doubt, so neither resent nor
+    # called sent, and recovered at once at the restart.
+    assert await status_of(env["DATABASE_URL"], 1) == MessageStatus.FAILED
