@@ -112,7 +112,8 @@ async def _control(context: ClinicContext, draft: Broadcast
                              callback_data=callbacks.data(callbacks.BROADCAST_CANCEL, draft.id)),
     ])
     text = content.text(Text.BROADCAST_CONTROL, count=chosen_count,
-                        audience=_describe(context, Audience(draft.audience), draft.practitioner))
+                        audience=Html(_describe(context, Audience(draft.audience),
+                                                draft.practitioner)))  # HTML already
     return text, InlineKeyboardMarkup(rows)
 
 

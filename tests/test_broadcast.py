@@ -192,7 +192,7 @@ async def test_the_audience_can_be_the_weeks_patients_or_one_practitioners(
     users = await seed_patients(clinic.application.bot_data.database, telegram, 6)
     await book_for(clinic, users[0], "Dr Lee", timedelta(days=2))
     await book_for(clinic, users[1], "Dr Lee", timedelta(days=12))
-    await book_for(clinic, users[2], "Dr Wu", timedelta(days=3))
+    await book_for(clinic, users[2], "Wu & <Ng>", timedelta(days=3))
     staff = clinic.staff_member()
 
     _, control = await preview(staff)
@@ -200,8 +200,10 @@ async def test_the_audience_can_be_the_weeks_patients_or_one_practitioners(
         "✓ everyone who accepts updates (6)",
         "patients with a session in the next 7 days (2)",
         "patients booked with Dr Lee (2)",
-        "patients booked with Dr Wu (1)",
+        "patients booked with Wu & <Ng> (1)",
     ]
+    await staff.tap_and_see_edit(control, "Wu &")
+    assert "goes to 1 patients: patients booked with Wu & <Ng>" in control.plain  # once
     await staff.tap_and_see_edit(control, "Dr Lee")
     assert "goes to 2 patients: patients booked with Dr Lee" in control.plain
     assert "✓ patients booked with Dr Lee (2)" in control.button_labels()
