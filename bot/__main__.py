@@ -8,19 +8,19 @@ import logging
 import sys
 from pathlib import Path
 
-from telegram.error import InvalidToken, NetworkError
-
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import (
-    DatabaseSettings,
     Settings,
     SettingsError,
     load_clinic_settings,
+    load_database_settings,
     load_settings,
+    redact_url,
 )
 from bot.content import Content, ContentError, load_content
-from bot.logs import configure_logging
+from bot.logs import configure_logging, redact
 from bot.polling_guard import AnotherPoller
+from bot.startup import database_problem, telegram_problem
 from db.migrate import upgrade_database
 
 logger = logging.getLogger("bot")
@@ -48,8 +48,15 @@ def main(argv: list[str] | None = None) -> int:
         return _import(arguments.file)
 
     if arguments.command == "migrate":
-        url = DatabaseSettings().database_url
-        upgrade_database(url)
+        try:
+            url = load_database_settings().database_url
+        except SettingsError as error:
+            return _cannot("Cannot migrate the database.", str(error))
+        configure_logging("WARNING", [])
+        try:
+            upgrade_database(url)
+        except Exception as error:
+            return _failed("Cannot migrate the database.", error, url, "")
         print("The database schema is up to date.")
         return 0
 
@@ -57,12 +64,81 @@ def main(argv: list[str] | None = None) -> int:
         webhook = arguments.command == "run" and arguments.webhook
         settings, content = _load(bot_mode="webhook") if webhook else _load()
     except (SettingsError, ContentError) as error:
-        print(f"Cannot start the bot.\n{error}", file=sys.stderr)
-        return 2
+        return _cannot("Cannot start the bot.", str(error))
     if arguments.command == "check":
-        print(f"Settings and content are fine ({len(content.topics)} FAQ topics).")
-        return 0
+        return _check(settings, content)
     return _run(settings, content)
+
+
+def _cannot(headline: str, reason: str, secrets: list[str] | None = None) -> int:
+    """The operator's answer: what could not be done, and why, in a line or two."""
+    print(f"{headline}\n{redact(reason, secrets or [])}", file=sys.stderr)
+    return 2
+
+
+def _failed(headline: str, error: BaseException, database_url: str, api_url: str,
+            secrets: list[str] | None = None) -> int:
+    """An error an operator can fix is one line (the traceback at DEBUG only); anything
+    else is a bug, and keeps its traceback."""
+    reason = (telegram_problem(error, api_url) if api_url else None) or \
+        database_problem(error, database_url)
+    if reason is None:
+        raise error
+    logger.debug("Details", exc_info=error)
+    return _cannot(headline, reason, secrets)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    """What must never be written out: the token, the webhook secret, passwords."""
+    from sqlalchemy.engine import make_url
+
+    found = [settings.telegram_bot_token.get_secret_value(),
+             make_url(settings.database_url).password or ""]
+    if settings.webhook_secret is not None:
+        found.append(settings.webhook_secret.get_secret_value())
+    return [secret for secret in found if secret]
+
+
+def _check(settings: Settings, content: Content) -> int:
+    """Settings and content, then the database and the Bot API, each reported."""
+    print(f"Settings and content are fine ({len(content.topics)} FAQ topics).")
+    database, telegram = asyncio.run(_reach(settings))
+    print(f"Database: {database or 'reachable (' + redact_url(settings.database_url) + ')'}")
+    print(f"Bot API: {telegram or 'reachable, token accepted'}")
+    return 2 if database or telegram else 0
+
+
+async def _reach(settings: Settings) -> tuple[str | None, str | None]:
+    """Whether the database answers and the Bot API knows the token: the problem with
+    each, or None."""
+    from sqlalchemy import text
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from db.session import Database
+
+    database_error: str | None = None
+    database = None
+    try:
+        database = Database(settings.database_url)
+        async with database.transaction() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as error:
+        database_error = database_problem(error, settings.database_url) or \
+            f"not usable ({type(error).__name__})"
+    finally:
+        if database is not None:
+            await database.dispose()
+    telegram_error: str | None = None
+    try:
+        bot = Bot(settings.telegram_bot_token.get_secret_value(),
+                  base_url=settings.bot_api_url, base_file_url=settings.bot_file_url)
+        async with bot:
+            await bot.get_me()
+    except TelegramError as error:
+        telegram_error = telegram_problem(error, settings.telegram_api_base_url) or \
+            f"not usable ({type(error).__name__})"
+    return database_error, telegram_error
 
 
 def _import(path: Path) -> int:
@@ -70,18 +146,22 @@ def _import(path: Path) -> int:
 
     try:
         settings = load_clinic_settings()
+    except SettingsError as error:
+        return _cannot("Nothing was imported.", str(error))
+    try:
         upgrade_database(settings.database_url)
         report = asyncio.run(import_file(path, settings))
-    except (SettingsError, ImportFileError) as error:
-        print(f"Nothing was imported.\n{error}", file=sys.stderr)
-        return 2
+    except ImportFileError as error:
+        return _cannot("Nothing was imported.", str(error))
+    except Exception as error:
+        return _failed("Nothing was imported.", error, settings.database_url, "")
     print(report.summary())
     return 1 if report.problems else 0
 
 
 def _load(**overrides: object) -> tuple[Settings, Content]:
     settings = load_settings(**overrides)
-    configure_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+    configure_logging(settings.log_level, _secrets(settings))
     content = load_content(
         settings.content_dir,
         clinic_name=settings.clinic_name,
@@ -105,16 +185,10 @@ def _run(settings: Settings, content: Content) -> int:
                 allowed_updates=ALLOWED_UPDATES,
             )
     except AnotherPoller as error:
-        print(f"Cannot start the bot.\n{error}", file=sys.stderr)
-        return 2
-    except InvalidToken:
-        print("Cannot start the bot.\nTelegram refused TELEGRAM_BOT_TOKEN. Copy the token "
-              "from @BotFather again into .env.", file=sys.stderr)
-        return 2
-    except NetworkError as error:
-        print(f"Cannot start the bot.\nCould not reach the Bot API at "
-              f"{settings.telegram_api_base_url} ({error}).", file=sys.stderr)
-        return 1
+        return _cannot("Cannot start the bot.", str(error))
+    except Exception as error:
+        return _failed("Cannot start the bot.", error, settings.database_url,
+                       settings.telegram_api_base_url, _secrets(settings))
     return 0
 
 

@@ -64,12 +64,16 @@ def test_the_env_example_placeholder_is_refused(tmp_path: Path) -> None:
 def test_settings_come_from_dot_env_in_the_working_directory(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
         f"TELEGRAM_BOT_TOKEN={TOKEN}\nSTAFF_USER_IDS=11, 22\nCLINIC_TIMEZONE=Europe/Berlin\n"
-        "CLINIC_NAME=Birch Clinic\nCLINIC_CONTACT=030 1234 5678\n")
+        "CLINIC_NAME=Birch Clinic\nCLINIC_CONTACT=030 1234 5678\n"
+        # No Bot API here (tests/test_startup_failures.py has check reach the stand-in).
+        "TELEGRAM_API_BASE_URL=http://127.0.0.1:9\n")
 
     result = run_bot(tmp_path, "check")
 
-    assert result.returncode == 0, result.stderr
-    assert "Settings and content are fine (7 FAQ topics)" in result.stdout
+    assert "Settings and content are fine (7 FAQ topics)" in result.stdout, result.stderr
+    assert "Database: reachable" in result.stdout
+    assert "Bot API: Could not reach the Bot API at http://127.0.0.1:9" in result.stdout
+    assert result.returncode == 2
 
 
 def test_values_are_parsed_and_checked() -> None:

@@ -85,13 +85,15 @@ async def test_a_token_telegram_refuses_is_explained(
     other = "555555555:AAThisTokenIsNotKnownToTheStandIn_9876"
     # Refused before any database is opened: one backend says it all.
     database_url = f"sqlite+aiosqlite:///{tmp_path}/data/clinic.db"
-    process = await start_bot(bot_environment(telegram, database_url, token=other), tmp_path)
+    env = bot_environment(telegram, database_url, token=other) | {"LOG_LEVEL": "INFO"}
+    process = await start_bot(env, tmp_path)
 
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
 
     assert process.returncode == 2
     assert "Telegram refused TELEGRAM_BOT_TOKEN" in stderr.decode()
     assert "Traceback" not in stderr.decode()
+    assert other.partition(":")[2] not in stderr.decode()
 
 
 async def test_a_second_poller_on_the_same_bot_and_database_is_refused(
