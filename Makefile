@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast clean
+.PHONY: run test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast bench-flood clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -40,7 +40,7 @@ check: $(VENV)/.installed
 	$(PY) -m bot check
 
 # Benchmarks (README "Benchmarks"): each prints its figures.
-bench: bench-throughput bench-scheduler bench-broadcast
+bench: bench-throughput bench-scheduler bench-broadcast bench-flood
 
 # About 1 minute: 2,000 questions, the clinic's bot against a bare PTB echo bot.
 bench-throughput: $(VENV)/.installed
@@ -53,6 +53,10 @@ bench-scheduler: $(VENV)/.installed
 # About 13 minutes: N = 1,000 and 10,000, both rate limiters.
 bench-broadcast: $(VENV)/.installed
 	$(PY) -m bench.broadcast
+
+# About half a minute: one chat sends 200 messages at once while 20 others ask.
+bench-flood: $(VENV)/.installed
+	$(PY) -m bench.flood
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

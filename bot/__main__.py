@@ -8,7 +8,6 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import (
     Settings,
     SettingsError,
@@ -172,6 +171,10 @@ def _load(**overrides: object) -> tuple[Settings, Content]:
 
 
 def _run(settings: Settings, content: Content) -> int:
+    # The application (PTB's ext, every handler) only when the bot runs: `migrate`,
+    # `check` and the import start faster without it.
+    from bot.app import ALLOWED_UPDATES, build_application
+
     application = build_application(settings, content)
     try:
         if settings.bot_mode == "webhook":

@@ -1,5 +1,5 @@
-"""Kill -9 chaos at a busy moment: 120 patients each have a booking notice, a guide and a
-reminder due at once, and a broadcast goes to the same 120 (480 messages, four to each
+"""Kill -9 chaos at a busy moment: 60 patients each have a booking notice, a guide and a
+reminder due at once, and a broadcast goes to the same 60 (240 messages, four to each
 chat, queued behind Telegram's one a second per chat and 30 a second overall). The real
 bot process is killed with SIGKILL five times while it sends (the first mid-broadcast, the
 others once a seeded number of messages went out after a restart) and started again.
@@ -46,14 +46,14 @@ from tests.test_broadcast import NEWS_PLAIN, seed_patients
 from tests.test_run import bot_environment, start_bot
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
-pytestmark = pytest.mark.slow(seconds=65)
+pytestmark = pytest.mark.slow(seconds=60)
 
-PATIENTS = 120
+PATIENTS = 60
 KILLS = 5
 SEED = 5
 # After each restart, the kill comes once this many more messages went out (or after
 # UP_FOR_MOST seconds, if sending is over): always at a busy moment.
-SENT_BEFORE_KILL = (5, 60)
+SENT_BEFORE_KILL = (5, 30)
 UP_FOR_MOST = 10.0
 # The sessions start 90 minutes after booking, with production's leads (a day, two
 # hours): each notice, guide and reminder is due at once, and no restart, however slow
@@ -69,7 +69,7 @@ MARKERS = {MessageKind.NOTICE: "You are booked in",
 
 
 async def prepare(database_url: str, telegram: TelegramStub) -> list[User]:
-    """120 consenting patients, each with a session starting 90 minutes from now, whose
+    """60 consenting patients, each with a session starting 90 minutes from now, whose
     notice, guide and reminder are due at once."""
     await upgrade_database_async(database_url)
     database = Database(database_url)

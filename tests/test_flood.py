@@ -20,20 +20,31 @@ import statistics
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
 from bot.concurrency import PerChatUpdates
 from bot.context import ClinicApp
 from tests.conftest import STAFF_CHAT_ID, SettingsFactory, running_bot, serving_webhook
+from tests.databases import fresh_sqlite_database
 from tests.telegram_stub import Chat, TelegramStub, User
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> str:
+    """SQLite only: the flood is about how updates are queued, not about the database
+    (both backends' behaviour under many writers is tests/test_claims.py's and the chaos
+    test's)."""
+    return await fresh_sqlite_database(tmp_path / "data" / "clinic.db")
+
 
 FLOOD = 200
 OTHERS = 10
 ROUNDS = 6
 BACKLOG = 8
 WARNING = "I feel faint and dizzy since the needles"
-LAST = "how long is a session?"
+LAST = "can it help my back pain?"  # the only one the back-pain topic answers
 # Where the defect measured 41 to 131 s; the bench's target is 1 s at p99, on a quiet
 # machine. A test must hold beside five other workers and a busy core.
 OTHERS_WAIT_MOST = 4.0
@@ -112,7 +123,7 @@ async def test_one_chats_flood_does_not_stall_the_others_and_stays_bounded(
             await flooder.say(text)
         waits = await ask_every_second(others)
         if mode == "polling":  # the latest is answered, once the backlog is worked off
-            latest = await flooder.next_message_with("30 to 60 minutes", timeout=60)
+            latest = await flooder.next_message_with("Tight muscles", timeout=60)
         done.set()
         await watcher
         staff_alert = await Chat(telegram, User(1, "staff"), telegram.chats[STAFF_CHAT_ID]) \
