@@ -82,9 +82,14 @@ async def test_every_message_arrives_once_through_telegrams_faults(
         return Counter((m.chat_id, kind_of(m.plain)) for m in telegram.sent
                        if m.chat_id in {user.id for user in users})
     expected = {(user.id, kind) for user in users for kind in KINDS_SENT}
-    await telegram.wait_for(
-        lambda: set(received()) >= expected and "done" in control.plain,
-        timeout=120, what="every message, and the broadcast's report")
+    try:
+        await telegram.wait_for(
+            lambda: set(received()) >= expected and "done" in control.plain,
+            timeout=120, what="every message, and the broadcast's report")
+    except AssertionError as timed_out:
+        missing = sorted(expected - set(received()))
+        raise AssertionError(f"{timed_out}; missing {missing[:10]} ({len(missing)}), "
+                             f"report: {control.plain!r}") from None
     await asyncio.sleep(2.0)  # time for a duplicate to show itself
 
     counts = received()

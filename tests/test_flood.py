@@ -9,14 +9,13 @@ latest. In webhook mode Telegram (and the stand-in) sends one chat's updates one
 time, each once the one before was answered, so the bot holds at most one of the
 flooder's at a time and the rest wait at Telegram; the other chats come side by side.
 
-The others' reply times are asserted loosely (a loaded machine); `bench/flood.py` prints
-the figures.
+The others' reply times are asserted loosely (a loaded machine: well under the defect's
+minutes); `bench/flood.py` prints the figures against the 1 s target.
 """
 
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -45,9 +44,11 @@ ROUNDS = 6
 BACKLOG = 8
 WARNING = "I feel faint and dizzy since the needles"
 LAST = "can it help my back pain?"  # the only one the back-pain topic answers
-# Where the defect measured 41 to 131 s; the bench's target is 1 s at p99, on a quiet
-# machine. A test must hold beside five other workers and a busy core.
-OTHERS_WAIT_MOST = 4.0
+# The defect made the others wait 41 s for a 60-message flood and 131 s for 150 (over
+# 60 s here, when tried); bench/flood.py measures the target of 1 s at p99 (806 ms). A
+# test must hold beside seven other workers and a busy core, where taking in the flood's
+# 200 updates alone was seen to cost 4.5 s.
+OTHERS_WAIT_MOST = 15.0
 
 
 def flood_texts(warning_at: int) -> list[str]:
@@ -72,10 +73,6 @@ async def ask_every_second(others: list[Chat]) -> list[float]:
         await asyncio.gather(*(one(chat) for chat in others))
         await asyncio.sleep(max(0.0, 1.05 - (time.monotonic() - started)))
     return waits
-
-
-def p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[98]
 
 
 @asynccontextmanager
@@ -132,7 +129,6 @@ async def test_one_chats_flood_does_not_stall_the_others_and_stays_bounded(
     flooder_got = [message.plain for message in telegram.messages_to(flooder.chat_id)]
     assert len(waits) == OTHERS * ROUNDS
     assert max(waits) < OTHERS_WAIT_MOST, f"others waited up to {max(waits):.1f} s"
-    assert p99(waits) < OTHERS_WAIT_MOST
     assert "Flo" in staff_alert.plain  # the warning sign amid the flood was heard
     assert any("Please contact" in text for text in flooder_got)
     if mode == "polling":
