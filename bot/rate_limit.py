@@ -210,15 +210,12 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             priority = Priority.REPLY if rate_limit_args is None else rate_limit_args
         chat_id = data.get("chat_id")
         for attempt in range(self.max_retries + 1):
-            await self._wait_for_chat(chat_id)
-            if ticket is None:
-                await self._wait_for_slot(priority)
-            ticket = None  # a retry waits like any other request
+            granted = ticket is not None  # a ticket holds its overall slot already
             travel = 0.0
             try:
-                if on_wire is not None:
-                    await on_wire()  # a failure here: nothing was sent
-                    on_wire = None
+                await self._turn(chat_id, granted, priority, on_wire)
+                granted = True
+                ticket, on_wire = None, None  # a retry waits like any other request
                 sent_at = time.monotonic()
                 answer = await callback(*args, **kwargs)
                 self._round_trips.append(time.monotonic() - sent_at)
@@ -239,8 +236,38 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                 logger.warning("Sending failed (%s); trying again", error)
                 await asyncio.sleep(self.pause_after_failure(attempt))
             finally:
-                self._release(travel=travel)
+                if granted:
+                    self._release(travel=travel)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _turn(self, chat_id: object, granted: bool, priority: int,
+                    on_wire: Callable[[], Awaitable[None]] | None) -> None:
+        """Every wait before a request, so that the moment the chat's allowance is spent
+        is the moment the request leaves: the chat's turn and allowance, the overall slot
+        (unless a ticket holds one), the sender's on-the-wire note (a database write),
+        and only then the chat's token. Spent before the slow steps, a token would be
+        counted early, and the next message to the chat, sent on time by that count,
+        would reach Telegram too soon after this one (a 429 under load)."""
+        bucket = self._bucket(chat_id)
+        if bucket is None:
+            if not granted:
+                await self._wait_for_slot(priority)
+            if on_wire is not None:
+                await on_wire()
+            return
+        async with bucket.lock:  # one request per chat at a time keeps the order
+            await self._until_allowed(bucket)
+            if not granted:
+                await self._wait_for_slot(priority)
+            try:
+                if on_wire is not None:
+                    await on_wire()  # a failure here: nothing was sent
+                await self._until_allowed(bucket)  # the waits only added allowance
+            except BaseException:
+                if not granted:
+                    self._release(answered=False)  # the slot this call took, unused
+                raise
+            bucket.take(time.monotonic())
 
     def pause_after_failure(self, attempt: int) -> float:
         """The pause before retry `attempt + 1` after a 5xx or a broken connection."""
@@ -269,22 +296,24 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             self._answered.append(counted)
         self._wake.set()
 
-    async def _wait_for_chat(self, chat_id: object) -> None:
+    def _bucket(self, chat_id: object) -> _ChatBucket | None:
         if not isinstance(chat_id, int | str):
-            return
+            return None
         bucket = self._chats.get(chat_id)
         if bucket is None:
             if len(self._chats) >= MAX_TRACKED_CHATS:
                 self._forget_idle_chats()
             is_group = isinstance(chat_id, str) or chat_id < 0
             bucket = self._chats[chat_id] = _ChatBucket(is_group)
-        async with bucket.lock:  # one waiter per chat at a time keeps the order
-            while True:
-                wait = bucket.wait_needed(time.monotonic())
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            bucket.take(time.monotonic())
+        return bucket
+
+    @staticmethod
+    async def _until_allowed(bucket: _ChatBucket) -> None:
+        while True:
+            wait = bucket.wait_needed(time.monotonic())
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
 
     def _forget_idle_chats(self) -> None:
         """A chat untouched for a minute has its full allowance back: no need to keep it."""
