@@ -34,10 +34,11 @@ async def shaky_clinic(telegram: TelegramStub, make_settings: SettingsFactory,
                        clock: ManualClock) -> AsyncIterator[Clinic]:
     # The booking notices wait past the sessions: this test counts the other kinds.
     # A send that failed goes back to the queue for the next top-up: every second here.
-    # The read timeout is short, so the "answered too late" fault costs little; not so
-    # short that a busy machine's own slowness (the stand-in runs in the test's process)
-    # makes requests the stand-in never read look delivered.
-    settings = make_settings(change_notice_delay="30d", telegram_read_timeout=2.0,
+    # The read timeout is shorter than production's 10 s, so the "answered too late" fault
+    # costs less; not so short that a busy machine's own slowness (the stand-in runs in
+    # the test's process, and was seen to stall over 2 s with a core busy and eight
+    # workers) makes requests the stand-in never read look delivered.
+    settings = make_settings(change_notice_delay="30d", telegram_read_timeout=5.0,
                              scheduler_topup_interval="1s")
     async with clinic_with(telegram, settings, clock) as clinic:
         yield clinic
@@ -73,7 +74,7 @@ async def test_every_message_arrives_once_through_telegrams_faults(
     await staff.ask(f"/broadcast {NEWS_PLAIN}")
     control = await staff.next_message()
 
-    telegram.chaos = FaultPlan(share=0.2, seed=7, slow_for=2.5)
+    telegram.chaos = FaultPlan(share=0.2, seed=7, slow_for=6.0)
     await staff.tap(control, "Send")
     for user in users:
         await Chat(telegram, user).say("/risks")
