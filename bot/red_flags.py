@@ -28,226 +28,30 @@ Pure and synchronous: the handler in `handlers/safety.py` carries the finding ou
 
 from __future__ import annotations
 
-import functools
-import gzip
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import IntEnum
+from collections.abc import Iterable, Sequence
 from functools import cached_property
-from importlib import resources
-from itertools import pairwise, product
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-
-class Tier(IntEnum):
-    """How urgent a sign is; a higher value wins when a message has several."""
-
-    SAME_DAY = 1
-    EMERGENCY = 2
-
-
-@dataclass(frozen=True)
-class Sign:
-    """One warning sign from the clinic's list."""
-
-    name: str
-    tier: Tier
-    phrasings: tuple[str, ...]
-    exceptions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Language:
-    """The word lists that tell the matcher how patients write (`words:` in the file)."""
-
-    alike: tuple[tuple[str, ...], ...] = ()
-    negations: tuple[str, ...] = ()
-    resolved: tuple[str, ...] = ()
-    filler: tuple[str, ...] = ()
-    clause_breaks: tuple[str, ...] = ()
-    new_subject: tuple[str, ...] = ()
-    asking: tuple[str, ...] = ()
-    general: tuple[str, ...] = ()
-    supposing: tuple[str, ...] = ()
-    worrying: tuple[str, ...] = ()
-    personal: tuple[str, ...] = ()
-    treating: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What a message showed: the most urgent tier and the signs, for the staff alert."""
-
-    tier: Tier
-    signs: tuple[str, ...]
-
-
-# How many words a phrasing's words may be spread over beyond their own number (fillers
-# not counted): "pain that goes across my chest" is still chest pain.
-SLACK = 2
-# A quoted phrasing allows this many small words put in between its own.
-ORDERED_SLACK = 2
-# A negation reaches this many words (fillers not counted) ahead.
-NEGATION_REACH = 3
-# Words saying a sign has passed count within this many words after it.
-RESOLUTION_REACH = 5
-# Typos: a word of at least this length may be one edit off; the longer, two edits.
-ONE_EDIT_FROM = 4
-TWO_EDITS_FROM = 6
-# After a negation, these mean it is not one: "not only", "not sure".
-NOT_A_NEGATION = frozenset({"only", "just", "sure", "certain"})
-
-# Sentence ends; a comma is a softer break handled apart.
-_HARD_BREAK = re.compile(r"[.!?;:\n\r…。！？؟]+")
-_QUESTION = re.compile(r"[?？؟]")
-_WORD = re.compile(r"[^\W_]+")
-# "dizzzzy", "sooo": a letter written three times or more is one.
-_DRAWN_OUT = re.compile(r"(\w)\1{2,}")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
-# "can't" and "cannot" are negations like "not"; "won't" is "will not".
-_CONTRACTIONS = (
-    (re.compile(r"\bcan'?t\b|\bcannot\b"), "can not"),
-    (re.compile(r"\bwon'?t\b"), "will not"),
-    (re.compile(r"\bshan'?t\b"), "shall not"),
-    (re.compile(r"\bain'?t\b"), "is not"),
-    (re.compile(r"(\w)n't\b"), r"\1 not"),
-    (re.compile(r"'ll\b"), " will"),
+from bot.sign_parts import (
+    NEGATION_REACH,
+    NOT_A_NEGATION,
+    RESOLUTION_REACH,
+    Clause,
+    Finding,
+    Language,
+    Match,
+    Phrasing,
+    Sign,
+    Tier,
+    allowed_edits,
+    counted_positions,
+    drop_contained,
+    sentences,
+    tightest,
 )
-# Written without the apostrophe, these are common enough to read as the negation too.
-_BARE_NOT = re.compile(
-    r"\b(do|does|did|is|was|are|were|has|have|had|could|would|should)nt\b")
-# British spellings the other way's phrasing should still meet.
-_SPELLING = (
-    (re.compile(r"^(h|an|p)ae"), r"\1e"),  # haemorrhage, anaemia
-    (re.compile(r"^oe(?=d|s)"), "e"),  # oedema, oesophagus
-    (re.compile(r"hoea"), "hea"),  # diarrhoea
-    (re.compile(r"(?<=\w{3})our$"), "or"),  # colour, tumour
-    (re.compile(r"(?<=\w{3})is(e|es|ed|ing)$"), r"iz\1"),  # agonising
-    (re.compile(r"(?<=\w{3})yse(s|d)?$"), r"yze\1"),  # paralysed
-)
-_SUFFIXES = ("iness", "ness", "ings", "ing", "ful", "ish", "ied", "ies", "ed", "es", "ly",
-             "s", "y", "e")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, in any script: "Ζάλη" and "ζαλη" are one word."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return "".join(char for char in folded if not unicodedata.combining(char))
-
-
-def _spell(word: str) -> str:
-    for pattern, replacement in _SPELLING:
-        word = pattern.sub(replacement, word)
-    return word
-
-
-@functools.lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light English stem ("swelling" -> "swel", "dizziness" -> "diz"); words in other
-    scripts are left whole and met by their common start instead (`_same_start`)."""
-    if not word.isascii():
-        return word
-    word = _spell(word)
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith("i") and len(word) > 3:
-        word = word[:-1] + "y"
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
-        word = word[:-1]
-    return word
-
-
-def _same_start(one: str, other: str) -> bool:
-    """Inflection in a language without a stemmer here: "груди" meets "грудь"."""
-    if one.isascii() or other.isascii() or min(len(one), len(other)) < 4:
-        return False
-    shared = 0
-    for a, b in zip(one, other, strict=False):
-        if a != b:
-            break
-        shared += 1
-    return shared >= max(4, max(len(one), len(other)) - 3)
-
-
-def words_of(text: str) -> list[str]:
-    """The words of a piece of text, folded, with negations spelled out."""
-    text = fold(text.translate(_APOSTROPHES))
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
-    text = _BARE_NOT.sub(r"\1 not", text)
-    return _WORD.findall(_DRAWN_OUT.sub(r"\1", text.replace("'", "")))
-
-
-@dataclass
-class _Clause:
-    """One clause: its words, what each may stand for (`keys`), which words are filler,
-    and where comma-separated parts begin."""
-
-    question: bool
-    words: list[str] = field(default_factory=list)
-    keys: list[frozenset[str]] = field(default_factory=list)
-    filler: list[bool] = field(default_factory=list)
-    part_starts: list[int] = field(default_factory=lambda: [0])
-
-    def part_of(self, position: int) -> range:
-        """The comma-separated part holding `position`."""
-        start = max(begin for begin in self.part_starts if begin <= position)
-        later = [begin for begin in self.part_starts if begin > position]
-        return range(start, later[0] if later else len(self.words))
-
-
-@dataclass(frozen=True)
-class _Phrasing:
-    sign: Sign
-    keys: tuple[str, ...]
-    ordered: bool
-
-
-@dataclass(frozen=True)
-class _Match:
-    phrasing: _Phrasing
-    positions: tuple[int, ...]  # in clause order
-
-    @property
-    def tier(self) -> Tier:
-        return self.phrasing.sign.tier
-
-
-class _RealWords:
-    """The English word list (bot/data), kept as one string: a word is looked up only when
-    it is a near miss of a sign's word, so a 600 kB string does instead of a 6 MB set."""
-
-    @cached_property
-    def _text(self) -> str:
-        packed = resources.files("bot").joinpath("data/english_words.txt.gz").read_bytes()
-        return "\n" + gzip.decompress(packed).decode("ascii") + "\n"
-
-    def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and f"\n{word}\n" in self._text
-
-
-_REAL_WORDS = _RealWords()
-
-
-class _Phrases:
-    """A list of words and short phrases from `words:`, looked up in a clause's words."""
-
-    def __init__(self, texts: Iterable[str]) -> None:
-        self._phrases = {tuple(words_of(text)) for text in texts} - {()}
-        self.single = frozenset(phrase[0] for phrase in self._phrases if len(phrase) == 1)
-
-    def at(self, words: Sequence[str], position: int) -> bool:
-        return any(tuple(words[position:position + len(phrase)]) == phrase
-                   for phrase in self._phrases)
-
-    def within(self, words: Sequence[str], positions: Iterable[int]) -> bool:
-        return any(self.at(words, position) for position in positions)
+from bot.words import QUESTION, REAL_WORDS, Phrases, same_start, stem, words_of
 
 
 class WarningSigns:
@@ -263,18 +67,18 @@ class WarningSigns:
         for group in language.alike:
             for word in group:
                 self._alike[stem(word)] = stem(group[0])
-        self._filler = _Phrases(language.filler).single
-        self._negations = _Phrases(language.negations).single
-        self._breaks = _Phrases(language.clause_breaks).single
-        self._new_subject = _Phrases(language.new_subject).single
-        self._treating = _Phrases(language.treating).single
-        self._asking = _Phrases(language.asking)
-        self._general = _Phrases(language.general)
-        self._supposing = _Phrases(language.supposing)
-        self._worrying = _Phrases(language.worrying)
-        self._personal = _Phrases(language.personal)
+        self._filler = Phrases(language.filler).single
+        self._negations = Phrases(language.negations).single
+        self._breaks = Phrases(language.clause_breaks).single
+        self._new_subject = Phrases(language.new_subject).single
+        self._treating = Phrases(language.treating).single
+        self._asking = Phrases(language.asking)
+        self._general = Phrases(language.general)
+        self._supposing = Phrases(language.supposing)
+        self._worrying = Phrases(language.worrying)
+        self._personal = Phrases(language.personal)
         self._resolved = [self._keys_of_text(text) for text in language.resolved]
-        self._phrasings: list[_Phrasing] = []
+        self._phrasings: list[Phrasing] = []
         self._exceptions: dict[str, list[tuple[str, ...]]] = {}
         for sign in self.signs:
             for phrasing in sign.phrasings:
@@ -286,7 +90,7 @@ class WarningSigns:
                                                       strict=True)
                              if ordered or word not in self._filler)
                 if keys:
-                    self._phrasings.append(_Phrasing(sign, keys, ordered))
+                    self._phrasings.append(Phrasing(sign, keys, ordered))
             # Exceptions are the clinic's exact words: "chilling" must not cancel "chills".
             self._exceptions[sign.name] = [
                 words for text in sign.exceptions if (words := tuple(words_of(text)))]
@@ -337,9 +141,9 @@ class WarningSigns:
         for form in {word, stem(word)}:
             found |= {target for target, distance, _ in process.extract(
                 form, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
-                if distance <= _allowed_edits(target)}
-            found |= {target for target in candidates if _same_start(form, target)}
-        if found and (word in self._known or (word.isascii() and word in _REAL_WORDS)):
+                if distance <= allowed_edits(target)}
+            found |= {target for target in candidates if same_start(form, target)}
+        if found and (word in self._known or (word.isascii() and word in REAL_WORDS)):
             return set()  # a real word of its own, not a typo
         return {self._targets[target] for target in found}
 
@@ -371,20 +175,20 @@ class WarningSigns:
         ranked = sorted(tiers, key=lambda name: -tiers[name])
         return Finding(tier=tiers[ranked[0]], signs=tuple(ranked))
 
-    def _clauses(self, text: str) -> list[_Clause]:
-        clauses: list[_Clause] = []
-        for sentence in _sentences(text):
+    def _clauses(self, text: str) -> list[Clause]:
+        clauses: list[Clause] = []
+        for sentence in sentences(text):
             opening = words_of(sentence)[:1]
-            question = bool(_QUESTION.search(sentence)) and bool(opening) \
+            question = bool(QUESTION.search(sentence)) and bool(opening) \
                 and self._asking.at(opening, 0)
-            clause = _Clause(question)
+            clause = Clause(question)
             for number, part in enumerate(sentence.split(",")):
                 if number and clause.words:
                     clause.part_starts.append(len(clause.words))
                 for word in words_of(part):
                     if word in self._breaks:
                         clauses.append(clause)
-                        clause = _Clause(question)
+                        clause = Clause(question)
                         continue
                     clause.words.append(word)
                     clause.keys.append(self._keys_for(word))
@@ -395,7 +199,7 @@ class WarningSigns:
             clause.part_starts = sorted(set(clause.part_starts) - {len(clause.words)}) or [0]
         return [clause for clause in clauses if clause.words]
 
-    def _join_compound(self, clause: _Clause) -> None:
+    def _join_compound(self, clause: Clause) -> None:
         """"light-headed" and "light headed" are also "lightheaded"."""
         if len(clause.words) < 2:
             return
@@ -403,26 +207,26 @@ class WarningSigns:
         if joined in self._vocabulary:
             clause.keys[-2] = clause.keys[-2] | {joined}
 
-    def _matches_in(self, clause: _Clause) -> list[_Match]:
+    def _matches_in(self, clause: Clause) -> list[Match]:
         where: dict[str, list[int]] = {}
         for position, keys in enumerate(clause.keys):
             for key in keys:
                 where.setdefault(key, []).append(position)
-        counted = _counted_positions(clause)
-        found: list[_Match] = []
+        counted = counted_positions(clause)
+        found: list[Match] = []
         for phrasing in self._phrasings:
             if all(key in where for key in phrasing.keys):
-                match = _tightest(phrasing, where, counted, clause, self._negations)
+                match = tightest(phrasing, where, counted, clause, self._negations)
                 if match is not None and not self._set_aside(clause, match):
                     found.append(match)
-        return _drop_contained(found, counted, clause)
+        return drop_contained(found, counted, clause)
 
-    def _set_aside(self, clause: _Clause, match: _Match) -> bool:
+    def _set_aside(self, clause: Clause, match: Match) -> bool:
         """Whether the words around the match say it is not the sign after all."""
         return (self._excepted(clause, match) or self._negated(clause, match)
                 or self._supposed(clause, match) or self._treated(clause, match))
 
-    def _excepted(self, clause: _Clause, match: _Match) -> bool:
+    def _excepted(self, clause: Clause, match: Match) -> bool:
         for words in self._exceptions[match.phrasing.sign.name]:
             width = len(words)
             for start in range(len(clause.words) - width + 1):
@@ -432,11 +236,11 @@ class WarningSigns:
                     return True
         return False
 
-    def _negated(self, clause: _Clause, match: _Match) -> bool:
+    def _negated(self, clause: Clause, match: Match) -> bool:
         inside = set(match.positions)
         return any(self._negated_at(clause, position, inside) for position in match.positions)
 
-    def _negated_at(self, clause: _Clause, position: int, inside: set[int]) -> bool:
+    def _negated_at(self, clause: Clause, position: int, inside: set[int]) -> bool:
         """A negation within reach before the word, unless a new subject comes between
         ("I don't feel well, my chest is tight"), a comma that does not continue a list of
         signs, or a word that turns it around ("won't stop bleeding")."""
@@ -463,7 +267,7 @@ class WarningSigns:
                 reach += 1
         return False
 
-    def _supposed(self, clause: _Clause, match: _Match) -> bool:
+    def _supposed(self, clause: Clause, match: Match) -> bool:
         """A general question or statement, or a supposition, that says nothing of the
         patient themselves: "can acupuncture cause fainting?", "what if I feel faint?"."""
         words = clause.words
@@ -497,7 +301,7 @@ class WarningSigns:
                 return True
         return False
 
-    def _treated(self, clause: _Clause, match: _Match) -> bool:
+    def _treated(self, clause: Clause, match: Match) -> bool:
         """Asking about treating it: "can it reduce inflammation?" (but "help, I can't
         breathe" is no question)."""
         first = match.positions[0]
@@ -507,7 +311,7 @@ class WarningSigns:
         return any(clause.words[position] in self._treating
                    for position in range(max(part.start, first - 3), first))
 
-    def _resolution_at(self, clause: _Clause, position: int) -> bool:
+    def _resolution_at(self, clause: Clause, position: int) -> bool:
         for phrase in self._resolved:
             window = clause.keys[position:position + len(phrase)]
             if len(window) == len(phrase) and all(
@@ -515,8 +319,8 @@ class WarningSigns:
                 return True
         return False
 
-    def _passed(self, clause: _Clause, match: _Match, taken: set[int],
-                following: _Clause | None) -> bool:
+    def _passed(self, clause: Clause, match: Match, taken: set[int],
+                following: Clause | None) -> bool:
         """Words after the sign say it has passed: "the swelling has gone down", or, in
         the next clause, "I was dizzy but it passed"."""
         counted = 0
@@ -537,97 +341,9 @@ class WarningSigns:
                    and not self._negation_just_before(following, position)
                    for position in range(min(4, len(following.words))))
 
-    def _negation_just_before(self, clause: _Clause, position: int) -> bool:
+    def _negation_just_before(self, clause: Clause, position: int) -> bool:
         return any(clause.words[index] in self._negations
                    for index in range(max(0, position - 2), position))
 
 
-def _tightest(phrasing: _Phrasing, where: Mapping[str, list[int]], counted: Mapping[int, int],
-              clause: _Clause, negations: frozenset[str]) -> _Match | None:
-    """The closest-together places of the phrasing's words in one comma-separated part,
-    if close enough. A negation in a phrasing ("not breathe") comes before the word it
-    negates, as it does in speech: "I can breathe now my back isn't tight" is no match."""
-    allowed = len(phrasing.keys) - 1 + (ORDERED_SLACK if phrasing.ordered else SLACK)
-    negating = [index for index, key in enumerate(phrasing.keys[:-1]) if key in negations]
-    options = [where[key] for key in phrasing.keys]
-    if _combinations(options) > 4096:
-        options = [positions[:8] for positions in options]
-    best: tuple[int, ...] | None = None
-    best_span = allowed + 1
-    for chosen in product(*options):
-        if len(set(chosen)) < len(chosen):
-            continue
-        if phrasing.ordered and not _in_order(chosen, clause):
-            continue
-        if any(chosen[index] > chosen[index + 1] for index in negating):
-            continue
-        low, high = min(chosen), max(chosen)
-        if clause.part_of(low) != clause.part_of(high):
-            continue
-        span = counted[high] - counted[low]
-        if span < best_span:
-            best, best_span = tuple(sorted(chosen)), span
-    return None if best is None else _Match(phrasing, best)
-
-
-def _sentences(text: str) -> list[str]:
-    """Sentences, each keeping its closing mark (a question mark matters)."""
-    parts: list[str] = []
-    start = 0
-    for found in _HARD_BREAK.finditer(text):
-        parts.append(text[start:found.end()])
-        start = found.end()
-    parts.append(text[start:])
-    return [part for part in parts if part.strip()]
-
-
-def _in_order(chosen: Sequence[int], clause: _Clause) -> bool:
-    """A quoted phrasing's words in its order, with at most a couple of small words put
-    in ("bit of the needle", not "bit scared of needles")."""
-    if list(chosen) != sorted(chosen):
-        return False
-    between = [position for low, high in pairwise(chosen)
-               for position in range(low + 1, high)]
-    return len(between) <= ORDERED_SLACK and all(clause.filler[p] for p in between)
-
-
-def _counted_positions(clause: _Clause) -> dict[int, int]:
-    """Each word's place counting only words that are not filler."""
-    counted: dict[int, int] = {}
-    number = 0
-    for position, is_filler in enumerate(clause.filler):
-        counted[position] = number
-        if not is_filler:
-            number += 1
-    return counted
-
-
-def _combinations(options: Sequence[Sequence[int]]) -> int:
-    total = 1
-    for positions in options:
-        total *= len(positions)
-    return total
-
-
-def _drop_contained(matches: list[_Match], counted: Mapping[int, int], clause: _Clause
-                    ) -> list[_Match]:
-    """A match inside a longer one said as one phrase gives way to it: "feel faint"."""
-    kept = []
-    for match in matches:
-        inside = set(match.positions)
-        if not any(inside < set(other.positions) and _as_one_phrase(other, counted, clause)
-                   for other in matches):
-            kept.append(match)
-    return kept
-
-
-def _as_one_phrase(match: _Match, counted: Mapping[int, int], clause: _Clause) -> bool:
-    places = [counted[position] for position in match.positions
-              if not clause.filler[position]]
-    return max(places) - min(places) == len(places) - 1
-
-
-def _allowed_edits(word: str) -> int:
-    if len(word) >= TWO_EDITS_FROM:
-        return 2
-    return 1 if len(word) >= ONE_EDIT_FROM else 0
+__all__ = ["Finding", "Language", "Sign", "Tier", "WarningSigns"]

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from tests.telegram_stub.checks import (
-    checked_commands,
     checked_markup,
     checked_text,
     checked_upload,
@@ -27,6 +26,7 @@ from tests.telegram_stub.checks import (
 from tests.telegram_stub.faults import RESET, SLOW, FaultPlan
 from tests.telegram_stub.limits import FloodControl, FloodLimits
 from tests.telegram_stub.markup import utf16_length
+from tests.telegram_stub.menus import CommandMenus
 from tests.telegram_stub.models import (
     BLOCKED,
     CHAT_NOT_FOUND,
@@ -65,9 +65,9 @@ class TelegramStub:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[BotMessage] = []
         self.rejections: list[tuple[str, int, str]] = []
-        self.commands: dict[str, list[dict[str, Any]]] = {}
         self.callback_answers: dict[str, dict[str, Any] | None] = {}
         self.chats: dict[int, dict[str, Any]] = {}
+        self.commands = CommandMenus(self.chats)
         self.blocked: set[int] = set()
         self._faults: dict[str, deque[ApiError]] = defaultdict(deque)
         self.chaos: FaultPlan | None = None  # random faults on a share of calls
@@ -94,8 +94,8 @@ class TelegramStub:
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_reply_markup,
             "answercallbackquery": self._answer_callback_query,
-            "setmycommands": self._set_my_commands,
-            "getmycommands": self._get_my_commands,
+            "setmycommands": self.commands.set_commands,
+            "getmycommands": self.commands.get_commands,
             "deletemycommands": self._true,
             "sendchataction": self._true,
         }
@@ -347,17 +347,6 @@ class TelegramStub:
             self._changed.notify_all()
         return True
 
-    async def _set_my_commands(self, params: dict[str, Any]) -> bool:
-        commands = checked_commands(params.get("commands"))
-        scope = params.get("scope") or {"type": "default"}
-        if scope.get("type") == "chat" and int(scope["chat_id"]) not in self.chats:
-            raise CHAT_NOT_FOUND
-        self.commands[_scope_key(scope)] = commands
-        return True
-
-    async def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return self.commands.get(_scope_key(params.get("scope") or {"type": "default"}), [])
-
     # --- rules -----------------------------------------------------------------------------
 
     def _deliverable_chat(self, params: dict[str, Any]) -> int:
@@ -401,7 +390,3 @@ class TelegramStub:
     def _message_json(self, message: BotMessage) -> dict[str, Any]:
         chat = self.chats.get(message.chat_id, {"id": message.chat_id, "type": "private"})
         return message_json(message, self.bot_id, BOT_USERNAME, chat)
-
-
-def _scope_key(scope: dict[str, Any]) -> str:
-    return f"{scope.get('type')}:{scope.get('chat_id', '')}"
