@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import ClinicContext
 from bot.delivery import may_have_arrived
-from bot.instances import alive_now, is_gone
+from bot.instances import alive_now, gone_among, log_recovered
 from bot.rate_limit import Priority, Ticket, seconds_of, slot_first, unused
 from bot.texts import Text
 from db import broadcasts
@@ -209,17 +209,11 @@ async def watch(context: ClinicContext) -> None:
     data = context.bot_data
     alive = await alive_now(data)
     async with data.database.transaction() as session:
-        gone = {instance for instance in await broadcasts.claimers_in_flight(session)
-                if is_gone(instance, alive)}
+        gone = gone_among(await broadcasts.claimers_in_flight(session), alive)
         resent, interrupted = (await broadcasts.recover_claimed_by(session, gone)
                                if gone else (0, 0))
         unfinished = await broadcasts.sending_now(session)
-    if resent:
-        logger.info("%d broadcast copies held by a process that is gone never reached "
-                    "Telegram; sending them now", resent)
-    if interrupted:
-        logger.warning("%d broadcast copies were on their way to Telegram in a process "
-                       "that is gone; not resent (they may have arrived)", interrupted)
+    log_recovered("broadcast copies", resent, interrupted)
     running = {task.get_name() for task in data.broadcast_tasks}
     for broadcast in unfinished:
         if _task_name(broadcast) not in running and not data.stopping.is_set():

@@ -109,3 +109,18 @@ async def alive_now(data: BotData) -> set[str]:
     async with data.database.transaction() as session:
         alive = await leases.alive(session, PREFIX, utcnow())
     return {instance for instance in alive if not process_gone(instance)}
+
+
+def gone_among(held: set[str | None], alive: set[str]) -> set[str | None]:
+    """Of the processes holding claims, those that are gone."""
+    return {instance for instance in held if is_gone(instance, alive)}
+
+
+def log_recovered(what: str, resent: int, in_doubt: int) -> None:
+    """What taking back a gone process's claims did (the rule: db/planned.py)."""
+    if resent:
+        logger.info("%d %s held by a process that is gone never reached Telegram; "
+                    "sending them now", resent, what)
+    if in_doubt:
+        logger.warning("%d %s were on their way to Telegram in a process that is gone; "
+                       "not resent (they may have arrived)", in_doubt, what)

@@ -21,7 +21,7 @@ from telegram.ext import JobQueue
 from bot.clock import Clock, ManualClock
 from bot.context import BotData, ClinicContext
 from bot.delivery import may_have_arrived
-from bot.instances import alive_now, is_gone
+from bot.instances import alive_now, gone_among, log_recovered
 from bot.planning import CHECKIN_LATEST
 from bot.rate_limit import Priority, Ticket, slot_first, unused
 from bot.rendering import Outgoing, compose
@@ -117,18 +117,12 @@ async def recover(data: BotData) -> None:
         held = await claimers(session)
     if not held:
         return
-    alive = await alive_now(data)
-    gone = {instance for instance in held if is_gone(instance, alive)}
+    gone = gone_among(held, await alive_now(data))
     if not gone:
         return
     async with data.database.transaction() as session:
         resent, in_doubt = await recover_claims(session, gone)
-    if resent:
-        logger.info("%d planned messages claimed by a stopped process never reached "
-                    "Telegram; sending them now", resent)
-    if in_doubt:
-        logger.warning("%d planned messages were on their way to Telegram when their "
-                       "process stopped; not resent (they may have arrived)", in_doubt)
+    log_recovered("planned messages", resent, in_doubt)
 
 
 def schedule_message(
