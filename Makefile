@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast bench-flood clean
+.PHONY: run test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -40,7 +40,7 @@ check: $(VENV)/.installed
 	$(PY) -m bot check
 
 # Benchmarks (README "Benchmarks"): each prints its figures.
-bench: bench-throughput bench-scheduler bench-broadcast bench-flood
+bench: bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos
 
 # About 1 minute: 2,000 questions, the clinic's bot against a bare PTB echo bot.
 bench-throughput: $(VENV)/.installed
@@ -54,9 +54,15 @@ bench-scheduler: $(VENV)/.installed
 bench-broadcast: $(VENV)/.installed
 	$(PY) -m bench.broadcast
 
-# About half a minute: one chat sends 200 messages at once while 20 others ask.
+# About a minute: one chat sends 200 messages at once while 20 others ask, by polling
+# and by webhook.
 bench-flood: $(VENV)/.installed
 	$(PY) -m bench.flood
+	$(PY) -m bench.flood --webhook
+
+# About 4 minutes (8 with PostgreSQL): ten kill -9s at a busy moment; in doubt per kill.
+bench-chaos: $(VENV)/.installed
+	$(PY) -m bench.chaos $(if $(TEST_POSTGRES_URL),--postgres $(TEST_POSTGRES_URL))
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -2,13 +2,15 @@
 (`python -m bot run`, SQLite, long polling, Telegram's limits on in the stand-in) while
 20 other patients each ask a question a second for 15 seconds.
 
-    .venv/bin/python -m bench.flood [--flood 200] [--others 20] [--seconds 15]
+    .venv/bin/python -m bench.flood [--flood 200] [--others 20] [--seconds 15] [--webhook]
 
 It prints the other patients' wait from asking to the reply reaching the stand-in (p50,
 p99, worst; target: p99 under 1 s), how many replies the flooder got, and when the
 flooder's latest message was answered (the bot passes over the oldest of a backlog past
 CHAT_BACKLOG and says so once; bot/concurrency.py). Before the fix, 60 messages at once
-delayed another patient's /risks by 41 s and 150 by 131 s.
+delayed another patient's /risks by 41 s and 150 by 131 s. With `--webhook` the bot
+runs in webhook mode and the stand-in delivers each chat's updates one at a time, as
+Telegram does.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from pathlib import Path
 
 from bench.harness import drained, measure
 from db.migrate import upgrade_database_async
+from tests.conftest import free_port
 from tests.telegram_stub import Chat, TelegramStub, User, until_polling
 from tests.test_run import bot_environment
 
 LATEST = "can it help my back pain?"  # the only one the back-pain topic answers
 
 
-async def run(flood: int, others: int, seconds: float) -> str:
+async def run(flood: int, others: int, seconds: float, webhook: bool) -> str:
     telegram = TelegramStub()
     await telegram.start()
     with tempfile.TemporaryDirectory(prefix="clinic-bench-") as folder:
@@ -37,16 +40,26 @@ async def run(flood: int, others: int, seconds: float) -> str:
         await upgrade_database_async(url)
         env = bot_environment(telegram, url) | {"LOG_LEVEL": "WARNING",
                                                 "PYTHONPATH": str(Path.cwd())}
+        if webhook:
+            port = free_port()
+            env |= {"BOT_MODE": "webhook", "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                    "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
+                    "WEBHOOK_SECRET": "bench-secret"}
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=Path.cwd(), env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         logs = asyncio.create_task(drained(process))
         return await measure(process, logs, telegram, _flood(telegram, flood, others,
-                                                               seconds))
+                                                               seconds, webhook))
 
 
-async def _flood(telegram: TelegramStub, flood: int, others: int, seconds: float) -> str:
-    await until_polling(telegram, within=60)
+async def _flood(telegram: TelegramStub, flood: int, others: int, seconds: float,
+                 webhook: bool) -> str:
+    if webhook:
+        await telegram.wait_for(lambda: telegram.webhook.active, timeout=60,
+                                what="the bot to set its webhook")
+    else:
+        await until_polling(telegram, within=60)
     flooder = Chat(telegram, User(30_000_000, "Flo"))
     patients = [Chat(telegram, User(30_000_001 + n, f"Pat{n}")) for n in range(others)]
     for chat in [flooder, *patients]:
@@ -70,7 +83,9 @@ async def _flood(telegram: TelegramStub, flood: int, others: int, seconds: float
     replies = len(telegram.messages_to(flooder.chat_id)) - 1  # less the welcome
     waits.sort()
     p50, p99 = (statistics.quantiles(waits, n=100, method="inclusive")[i] for i in (49, 98))
-    return (f"flood: one chat sends {flood} at once; {others} others ask once a second "
+    mode = "webhook" if webhook else "polling"
+    return (f"flood ({mode}): one chat sends {flood} at once; {others} others ask once a "
+            f"second "
             f"({len(waits)} questions): their wait p50 {p50 * 1000:.0f} ms, p99 "
             f"{p99 * 1000:.0f} ms, worst {waits[-1] * 1000:.0f} ms (target p99 < 1000 ms); "
             f"the flooder got {replies} replies, its latest answered after "
@@ -83,8 +98,9 @@ def main() -> None:
     parser.add_argument("--flood", type=int, default=200)
     parser.add_argument("--others", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--webhook", action="store_true", help="in webhook mode")
     options = parser.parse_args()
-    print(asyncio.run(run(options.flood, options.others, options.seconds)))
+    print(asyncio.run(run(options.flood, options.others, options.seconds, options.webhook)))
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ class PerChatUpdates(BaseUpdateProcessor):
         self.skipped = 0  # since start, for the logs and tests
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _chat_of(update)
+        key = chat_of(update)
         if key is None:
             async with self.slots:
                 await coroutine
@@ -135,7 +135,7 @@ def _discard(coroutine: Awaitable[Any]) -> None:
         coroutine.close()  # never run: no "never awaited" warning
 
 
-def _chat_of(update: object) -> int | None:
+def chat_of(update: object) -> int | None:
     if not isinstance(update, Update):
         return None
     if update.effective_chat is not None:

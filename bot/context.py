@@ -41,8 +41,10 @@ class BotData:
     stopping: asyncio.Event
     # Who holds the polling lease, in polling mode (bot/polling_guard.py).
     poller_holder: str
-    # This process among those sharing the database (bot/instances.py).
+    # This process among those sharing the database, and how many are alive, it
+    # included, as of its last heartbeat (bot/instances.py).
     instance_id: str
+    processes_alive: int
     # Until then (time.monotonic()), this process sends nothing: the others have not yet
     # made room for it under Telegram's limit (bot/instances.py).
     holding_until: float

@@ -84,6 +84,7 @@ async def _beat(data: BotData, limiter: object) -> None:
         await leases.acquire(session, PREFIX + data.instance_id, data.instance_id, now,
                              now + LEASE_FOR)
     alive = await alive_now(data)
+    data.processes_alive = len(alive)
     if not isinstance(limiter, ClinicRateLimiter):
         return
     share = max(1, OVERALL_PER_SECOND // max(1, len(alive)))

@@ -3,11 +3,12 @@
 An aiohttp server listens on WEBHOOK_LISTEN:WEBHOOK_PORT and serves:
 
 - `POST WEBHOOK_PATH`: an update. A request without the right
-  `X-Telegram-Bot-Api-Secret-Token` header gets 403 and is ignored. An update is taken
-  in the database first (`db/updates.py`), so one Telegram sends again, or that reaches
-  two instances, is handled once; it is handled before we answer, so an update whose
-  process dies mid-way is not lost: Telegram sends it again, and after `STALE_AFTER` the
-  retry takes it over. While another instance is on it, we answer 503 (try later).
+  `X-Telegram-Bot-Api-Secret-Token` header gets 403 and is ignored; a body that is not an
+  update gets 400. An update is kept in the database and answered 200 at once, then
+  handled (`bot/inbox.py`): a chat's flood comes to the bot, whose per-chat bound
+  applies, instead of waiting at Telegram; one Telegram sends again, or that reaches two
+  instances, is handled once; one whose process dies is handled by another, or at the
+  next start.
 - `GET /healthz`: 200 when the database answers and the scheduler runs, else 503.
 
 At start the webhook is registered with `setWebhook` (with the secret). At stop it is
@@ -31,20 +32,20 @@ from telegram import Update
 from bot.app import ALLOWED_UPDATES
 from bot.config import Settings
 from bot.context import BotData, ClinicApp
+from bot.inbox import REPLAY_EVERY, REPLAY_JOB, Inbox, replay
 from db.models import utcnow
-from db.updates import Arrival, forget_before, mark_handled, receive
+from db.updates import forget_before
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# An update taken this long ago and never finished belongs to a process that died.
-STALE_AFTER = timedelta(seconds=60)
 # Telegram stops retrying an update within a day; its record can go after that.
 REMEMBER_UPDATES = timedelta(days=2)
 PRUNE_JOB = "updates:prune"
 
 
-def make_web_app(application: ClinicApp, settings: Settings) -> web.Application:
+def make_web_app(application: ClinicApp, settings: Settings, inbox: Inbox
+                 ) -> web.Application:
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value().encode()
 
@@ -54,10 +55,12 @@ def make_web_app(application: ClinicApp, settings: Settings) -> web.Application:
             logger.warning("Webhook call without the right secret from %s refused",
                            request.remote)
             return web.Response(status=403)
-        update = await _update_in(request, application)
+        body = await request.text()
+        update = _update_in(body, application)
         if update is None:
             return web.Response(status=400)
-        return await _handle_once(application, update)
+        await inbox.keep(update, body)
+        return web.Response()
 
     async def health(_: web.Request) -> web.Response:
         state = await health_report(application)
@@ -70,11 +73,11 @@ def make_web_app(application: ClinicApp, settings: Settings) -> web.Application:
     return app
 
 
-async def _update_in(request: web.Request, application: ClinicApp) -> Update | None:
+def _update_in(body: str, application: ClinicApp) -> Update | None:
     """The update a POST carries; None, with a one-line warning, for a body that is not
     one (not JSON, not an object, no usable update_id, fields of the wrong kind)."""
     try:
-        data = json.loads(await request.text())
+        data = json.loads(body)
         if not isinstance(data, dict):
             raise TypeError("not a JSON object")
         update_id = data.get("update_id")
@@ -87,25 +90,6 @@ async def _update_in(request: web.Request, application: ClinicApp) -> Update | N
     except Exception as error:  # whatever the body held (deep nesting: RecursionError)
         logger.warning("Webhook body refused: not an update (%s)", type(error).__name__)
         return None
-
-
-async def _handle_once(application: ClinicApp, update: Update) -> web.Response:
-    data: BotData = application.bot_data
-    now = utcnow()
-    async with data.database.transaction() as session:
-        arrival = await receive(session, update.update_id, now, now - STALE_AFTER)
-    if arrival == Arrival.DONE:
-        logger.info("Update %d came again; handled already", update.update_id)
-        return web.Response()
-    if arrival == Arrival.BUSY:
-        return web.Response(status=503)  # Telegram tries again later
-    # Through the per-chat queue and the concurrency cap, as in polling (bot/concurrency.py);
-    # handler errors go to the error handler.
-    await application.update_processor.process_update(
-        update, application.process_update(update))
-    async with data.database.transaction() as session:
-        await mark_handled(session, update.update_id, utcnow())
-    return web.Response()
 
 
 async def health_report(application: ClinicApp) -> dict[str, str]:
@@ -141,12 +125,16 @@ async def serve(application: ClinicApp, settings: Settings,
             loop.add_signal_handler(signum, stop.set)
     await application.initialize()
     runner: web.AppRunner | None = None
+    inbox = Inbox(application)
     try:
         assert application.post_init is not None
         assert application.job_queue is not None
         await application.post_init(application)
         application.job_queue.run_repeating(_prune, interval=3600, first=60, name=PRUNE_JOB)
-        runner = web.AppRunner(make_web_app(application, settings), handle_signals=False)
+        application.job_queue.run_repeating(replay, interval=REPLAY_EVERY, first=0,
+                                            name=REPLAY_JOB, data=inbox)
+        runner = web.AppRunner(make_web_app(application, settings, inbox),
+                               handle_signals=False)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
         await application.bot.set_webhook(
@@ -159,6 +147,7 @@ async def serve(application: ClinicApp, settings: Settings,
     finally:
         if runner is not None:
             await runner.cleanup()
+        await inbox.drain()
         if application.running:
             await application.stop()
         if application.post_stop is not None:

@@ -320,14 +320,21 @@ class BroadcastRecipient(Base):
 
 
 class ReceivedUpdate(Base):
-    """An update that came by webhook, so one Telegram sends again (or that reaches two
-    instances) is handled once."""
+    """An update that came by webhook: kept (with its body) from the moment Telegram is
+    answered until it is handled, so one whose process dies is handled by another, and
+    one Telegram sends again (or that reaches two instances) is handled once."""
 
     __tablename__ = "received_updates"
+    __table_args__ = (Index("ix_received_updates_waiting", "handled_at", "chat_id"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
+    # The chat it belongs to (its order among that chat's updates), the process handling
+    # it, and the update as Telegram sent it: cleared once handled (patients' words).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    taken_by: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[str | None] = mapped_column(Text)
 
 
 class Lease(Base):

@@ -19,6 +19,7 @@ import random
 import signal
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -133,15 +134,43 @@ def received(telegram: TelegramStub, users: list[User]) -> Counter[tuple[int, st
     return counted
 
 
-@pytest.mark.timeout(240)
-async def test_five_sigkills_repeat_nothing_and_lose_nothing_that_was_not_on_the_wire(
-    telegram: TelegramStub, tmp_path: Path, database_url: str,
-    record_property: Callable[[str, object], None],
-) -> None:
+@dataclass
+class Chaos:
+    """What a chaos run left: per (chat, kind), how often it arrived and its record."""
+
+    kills: list[datetime]
+    counts: Counter[tuple[int, str]]
+    found: dict[tuple[int, str], Outcome]
+    returncode: int | None
+    stderr: str
+
+    @property
+    def in_doubt(self) -> dict[tuple[int, str], Outcome]:
+        """Neither sent nor delivered by the records: its request began, then a kill."""
+        done = {MessageStatus.SENT, RecipientStatus.DELIVERED}
+        return {key: outcome for key, outcome in self.found.items() if outcome[0] not in done}
+
+    @property
+    def missing(self) -> set[tuple[int, str]]:
+        return {key for key in self.found if key not in self.counts}
+
+    def figures(self, backend: str) -> str:
+        in_doubt, kills = len(self.in_doubt), len(self.kills)
+        lost = len(self.missing - self.in_doubt.keys())
+        twice = sum(1 for n in self.counts.values() if n > 1)
+        return (f"chaos ({backend}): {len(self.found)} messages, {kills} SIGKILLs: "
+                f"{in_doubt} in doubt ({in_doubt / kills:.1f} per kill; "
+                f"{len(self.in_doubt.keys() - self.missing)} of them had arrived), "
+                f"{lost} lost that were not on the wire, {twice} duplicates")
+
+
+async def run_chaos(telegram: TelegramStub, folder: Path, database_url: str,
+                    kills: int = KILLS, seed: int = SEED) -> Chaos:
+    """The scenario above, with `kills` SIGKILLs (bench/chaos.py runs more)."""
     users = await prepare(database_url, telegram)
     env = bot_environment(telegram, database_url) | TIMINGS
-    rng = random.Random(SEED)
-    process = await start_bot(env, tmp_path)
+    rng = random.Random(seed)
+    process = await start_bot(env, folder)
     output = asyncio.create_task(process.communicate())  # drained, or a full pipe stalls it
     staff = Chat(telegram, User(STAFF_ID, "Sam"))
     await staff.ask(f"/broadcast {NEWS_PLAIN}", timeout=30)
@@ -149,8 +178,8 @@ async def test_five_sigkills_repeat_nothing_and_lose_nothing_that_was_not_on_the
     await staff.tap(control, "Send")
     await telegram.wait_for(lambda: sum(1 for m in telegram.sent if m.plain == NEWS_PLAIN)
                             >= 30, timeout=90, what="the first broadcast copies")
-    kills: list[datetime] = []
-    for kill in range(KILLS):
+    killed_at: list[datetime] = []
+    for kill in range(kills):
         if kill:  # the first comes mid-broadcast; the others while sending after a restart
             target = len(telegram.sent) + rng.randint(*SENT_BEFORE_KILL)
 
@@ -160,11 +189,11 @@ async def test_five_sigkills_repeat_nothing_and_lose_nothing_that_was_not_on_the
             with contextlib.suppress(AssertionError):  # sending may be over: kill anyway
                 await telegram.wait_for(sent_enough, timeout=UP_FOR_MOST,
                                         what="more messages")
-        kills.append(utcnow())
+        killed_at.append(utcnow())
         process.send_signal(signal.SIGKILL)
         await output
         calls = len(telegram.calls)
-        process = await start_bot(env, tmp_path)
+        process = await start_bot(env, folder)
         output = asyncio.create_task(process.communicate())
         await until_polling(telegram, since=calls, what="the restarted bot to poll")
     try:
@@ -178,26 +207,27 @@ async def test_five_sigkills_repeat_nothing_and_lose_nothing_that_was_not_on_the
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(output, 30)
-    assert process.returncode == 0, stderr.decode()[-2000:]
+    return Chaos(killed_at, received(telegram, users), await outcomes(database_url),
+                 process.returncode, stderr.decode())
 
-    counts = received(telegram, users)
-    found = await outcomes(database_url)
-    assert len(found) == 4 * PATIENTS
-    assert set(counts.values()) == {1}, [key for key, n in counts.items() if n > 1][:10]
-    # Sent and recorded (SENT, DELIVERED), or in doubt: its request began, then a kill.
-    done = {MessageStatus.SENT, RecipientStatus.DELIVERED}
-    in_doubt = {key: outcome for key, outcome in found.items() if outcome[0] not in done}
+
+@pytest.mark.timeout(240)
+async def test_five_sigkills_repeat_nothing_and_lose_nothing_that_was_not_on_the_wire(
+    telegram: TelegramStub, tmp_path: Path, database_url: str,
+    record_property: Callable[[str, object], None],
+) -> None:
+    chaos = await run_chaos(telegram, tmp_path, database_url)
+
+    assert chaos.returncode == 0, chaos.stderr[-2000:]
+    assert len(chaos.found) == 4 * PATIENTS
+    assert set(chaos.counts.values()) == {1}, [
+        key for key, n in chaos.counts.items() if n > 1][:10]
+    in_doubt = chaos.in_doubt
     assert {status for status, _ in in_doubt.values()} <= {
         MessageStatus.FAILED, RecipientStatus.FAILED}, in_doubt
     assert all(on_wire is not None and any(
-        timedelta(0) <= kill - on_wire <= ON_THE_WIRE for kill in kills)
-        for _, on_wire in in_doubt.values()), (in_doubt, kills)
+        timedelta(0) <= kill - on_wire <= ON_THE_WIRE for kill in chaos.kills)
+        for _, on_wire in in_doubt.values()), (in_doubt, chaos.kills)
     # Nothing whose request had not begun is lost: whatever did not arrive is in doubt.
-    missing = {key for key in found if key not in counts}
-    assert missing <= in_doubt.keys(), sorted(missing - in_doubt.keys())[:10]
-    arrived_anyway = len(in_doubt.keys() - missing)
-    record_property("figures", (
-        f"chaos ({database_url.partition(':')[0]}): {4 * PATIENTS} messages, {KILLS} "
-        f"SIGKILLs: {len(in_doubt)} in doubt ({len(in_doubt) / KILLS:.1f} per kill; "
-        f"{arrived_anyway} of them had arrived), 0 lost that were not on the wire, "
-        f"0 duplicates"))
+    assert chaos.missing <= in_doubt.keys(), sorted(chaos.missing - in_doubt.keys())[:10]
+    record_property("figures", chaos.figures(database_url.partition(":")[0]))
