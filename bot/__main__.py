@@ -40,11 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     importing = commands.add_parser(
         "import-appointments", help="add or update appointments from a CSV file; exit code "
         "0 if every row went in, 1 if some rows were refused, 2 if the file was unusable")
+    importing.add_argument("--dry-run", action="store_true",
+                           help="read the file and say what would change, changing nothing")
     importing.add_argument("file", type=Path)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "import-appointments":
-        return _import(arguments.file)
+        return _import(arguments.file, arguments.dry_run)
 
     if arguments.command == "migrate":
         try:
@@ -140,7 +142,7 @@ async def _reach(settings: Settings) -> tuple[str | None, str | None]:
     return database_error, telegram_error
 
 
-def _import(path: Path) -> int:
+def _import(path: Path, dry_run: bool) -> int:
     from bot.importer import ImportFileError, import_file
 
     try:
@@ -149,7 +151,7 @@ def _import(path: Path) -> int:
         return _cannot("Nothing was imported.", str(error))
     try:
         upgrade_database(settings.database_url)
-        report = asyncio.run(import_file(path, settings))
+        report = asyncio.run(import_file(path, settings, dry_run=dry_run))
     except ImportFileError as error:
         return _cannot("Nothing was imported.", str(error))
     except Exception as error:

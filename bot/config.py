@@ -119,6 +119,11 @@ class ClinicSettings(DatabaseSettings):
     checkin_mild_max: int = Field(default=3, ge=0, le=9)
     # Clinic time, like 21:00-08:00, when no guide or check-in is sent; empty for none.
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
+    # How dates written like 03/12/2026 are read in an import: "day" (3 December) or
+    # "month" (12 March) first; empty refuses those that could be either.
+    date_order: Literal["", "day", "month"] = ""
+    # The clinic's own copy of the content files; empty: the ones shipped with the bot.
+    content_dir: Path | None = None
 
     @field_validator("pre_session_lead", "reminder_lead", "checkin_delay", "followup_delay",
                      "change_notice_delay", mode="before")
@@ -134,6 +139,15 @@ class ClinicSettings(DatabaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone such as Europe/London") from None
         return value
+
+    @field_validator("date_order", mode="before")
+    @classmethod
+    def _date_order(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        words = value.strip().lower().replace("-", " ").replace("_", " ")
+        return {"dmy": "day", "day first": "day", "mdy": "month",
+                "month first": "month"}.get(words, words)
 
     @field_validator("phone_region")
     @classmethod
@@ -189,7 +203,6 @@ class Settings(ClinicSettings):
     staff_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     staff_chat_id: int | None = None
     log_level: str = "INFO"
-    content_dir: Path | None = None
     # How long getUpdates waits on the server before answering empty (long polling).
     polling_timeout: int = Field(default=30, ge=0, le=50)
     # How long a send waits for Telegram's answer. Past it, the message is taken as sent

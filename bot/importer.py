@@ -1,61 +1,51 @@
-"""`python -m bot import-appointments FILE.csv`: the clinic's schedule, in bulk.
+"""`python -m bot import-appointments [--dry-run] FILE.csv`, and a file sent to the bot by
+staff (handlers/import_file.py): the clinic's schedule, in bulk.
 
-Columns (header row; order free, names case-insensitive, `,` `;` or tab between them):
-starts_at (ISO 8601; without an offset it is clinic time), duration_minutes (default 60),
-practitioner, name, booking_ref (optional), and telegram_user_id and/or phone.
+The file is read by `bot/import_file.py` (encodings, column names, date order). A row is
+found again on the next import by its booking_ref, or without one by its phone (else its
+Telegram id), the clinic-time date and the practitioner; rows that share those three are
+told apart by time (an unchanged time first, then in time order), so two sessions of one
+patient on one day stay two. Importing the same file twice changes nothing, and a changed
+time moves that appointment and plans its messages again.
 
-A row is found again on the next import by its booking_ref, or without one by its
-phone (else its Telegram id), the clinic-time date and the practitioner. So importing
-the same file twice changes nothing, and a changed time moves that appointment and plans
-its messages again.
-Each bad row is reported with its line and reason; the good rows still go in, in one
-transaction. The running bot picks new messages up at its next top-up (within
-SCHEDULER_TOPUP_INTERVAL).
+Rows go in in batches of `BATCH_ROWS`, each its own short transaction, so a running bot
+keeps answering (on SQLite a transaction holds the one write lock); a batch is read with
+a few queries (patients, existing appointments) and written with a few more, so time
+grows linearly with the file. A refused row changes nothing, patient records included:
+every check is made before anything of the row is written.
 
 A phone number no patient has yet makes a patient record that waits for the patient to
 link Telegram (an invite link, or sharing their phone with the bot); its messages are
 skipped until then. A Telegram id the bot has never seen cannot be checked, so such a
-row (without a phone) is refused.
+row (without a phone) is refused. At the end the import marks the schedule changed, and
+a running bot plans the new messages within seconds (`bot/scheduling.py`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import booking
 from bot.config import ClinicSettings
-from bot.phones import normalize_phone
+from bot.import_file import NAME_CHARS, ImportFileError, ImportRow, decode, parse_csv, read_bytes
+from db.appointments import appointments_by_import_key, mark_schedule_changed
 from db.models import Appointment, AppointmentStatus, Patient, utcnow
+from db.patients import patients_by_phone, patients_by_telegram_id
 from db.session import Database
 
-COLUMNS = ("starts_at", "duration_minutes", "practitioner", "name", "telegram_user_id",
-           "phone", "booking_ref")
-DEFAULT_MINUTES = 60
-MIN_MINUTES, MAX_MINUTES = 5, 480
-MAX_BYTES = 20 * 1024 * 1024
+__all__ = ["BATCH_ROWS", "ImportFileError", "ImportReport", "import_file", "import_rows"]
+
+BATCH_ROWS = 500
+Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (missing, unreadable, no usable header)."""
-
-
-@dataclass(frozen=True)
-class ImportRow:
-    line: int
-    starts_at: datetime
-    minutes: int
-    practitioner: str | None
-    name: str | None
-    telegram_user_id: int | None
-    phone: str | None
-    booking_ref: str | None
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 @dataclass
@@ -67,123 +57,213 @@ class ImportReport:
     kept_cancelled: int = 0
     new_patients: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str = "UTF-8"
+    ignored_columns: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
-    def summary(self) -> str:
-        lines = [f"{self.added} added, {self.moved} moved, {self.updated} updated, "
-                 f"{self.unchanged} unchanged, {self.kept_cancelled} left cancelled; "
-                 f"{self.new_patients} new patients waiting to link Telegram; "
-                 f"{len(self.problems)} rows not imported."]
-        lines += [f"line {line}: {reason}" for line, reason in sorted(self.problems)]
+    def summary(self, most_problems: int | None = None) -> str:
+        would = "would be " if self.dry_run else ""
+        lines = []
+        if self.dry_run:
+            lines.append("Dry run: nothing was changed.")
+        lines.append(
+            f"{self.added} {would}added, {self.moved} {would}moved, {self.updated} "
+            f"{would}updated, {self.unchanged} unchanged, {self.kept_cancelled} left "
+            f"cancelled; {_plural(self.new_patients, 'new patient')} "
+            f"{'would wait' if self.dry_run else 'waiting'} to link Telegram; "
+            f"{_plural(len(self.problems), 'row')} not imported.")
+        lines.append(f"Read as {self.encoding}." + (
+            f" Columns ignored: {', '.join(self.ignored_columns)}."
+            if self.ignored_columns else ""))
+        shown = sorted(self.problems)[:most_problems]
+        lines += [f"line {line}: {reason}" for line, reason in shown]
+        if len(shown) < len(self.problems):
+            lines.append(f"... and {_plural(len(self.problems) - len(shown), 'more row')}")
         return "\n".join(lines)
 
 
-def read_file(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ImportFileError(f"{path} is larger than {MAX_BYTES // 2**20} MB")
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ImportFileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ImportFileError(f"{path}: cannot be read as UTF-8 text ({error})") from None
+@dataclass
+class _Group:
+    """The rows that name one appointment key: one booking_ref, or one patient, day and
+    practitioner."""
+
+    base: str
+    rows: list[ImportRow]
+
+    def candidate_keys(self) -> list[str]:
+        """The keys its appointments may have: the base, then base#2, base#3, ..."""
+        if self.base.startswith("ref:"):
+            return [self.base]
+        return [self.base] + [f"{self.base}#{n}" for n in range(2, len(self.rows) + 10)]
 
 
-def parse_csv(text: str, settings: ClinicSettings) -> tuple[list[ImportRow], list[tuple[int, str]]]:
-    """The rows that make sense, and (line, reason) for those that do not."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise ImportFileError("the file is empty; it needs a header row")
-    names = [name.strip().lower() for name in header]
-    if "starts_at" not in names or not {"telegram_user_id", "phone"} & set(names):
-        raise ImportFileError(
-            "the header row needs starts_at and at least one of telegram_user_id or phone "
-            f"(found: {', '.join(names) or 'nothing'})")
-    unknown = sorted(set(names) - set(COLUMNS) - {""})
-    if unknown:
-        raise ImportFileError(f"unknown columns: {', '.join(unknown)} "
-                              f"(known: {', '.join(COLUMNS)})")
-    rows: list[ImportRow] = []
-    problems: list[tuple[int, str]] = []
-    line = reader.line_num
-    for values in reader:
-        line, start = reader.line_num, line + 1
-        if not any(value.strip() for value in values):
+def _base_key(row: ImportRow, settings: ClinicSettings) -> str:
+    # Keyed on what the file says, not on the patient record, which changes when the
+    # patient links Telegram and their record is merged.
+    if row.booking_ref:
+        return f"ref:{row.booking_ref}"
+    who = row.phone or f"tg{row.telegram_user_id}"
+    practitioner = (row.practitioner or "").casefold()[:NAME_CHARS]
+    return f"auto:{who}:{row.starts_at.astimezone(settings.timezone).date()}:{practitioner}"
+
+
+def _groups(rows: list[ImportRow], settings: ClinicSettings,
+            report: ImportReport) -> list[_Group]:
+    groups: dict[str, _Group] = {}
+    for row in rows:
+        base = _base_key(row, settings)
+        group = groups.setdefault(base, _Group(base, []))
+        if base.startswith("ref:") and group.rows:
+            report.problems.append((row.line, f"booking_ref {row.booking_ref!r} is already "
+                                              f"on line {group.rows[0].line}"))
             continue
-        record = {name: value.strip() for name, value in zip(names, values, strict=False)}
-        parsed = _parse_row(start, record, settings)
-        if isinstance(parsed, str):
-            problems.append((start, parsed))
-        else:
-            rows.append(parsed)
-    return rows, problems
+        group.rows.append(row)
+    return list(groups.values())
 
 
-def _parse_row(line: int, record: dict[str, str], settings: ClinicSettings
-               ) -> ImportRow | str:
-    try:
-        starts_at = datetime.fromisoformat(record.get("starts_at", ""))
-    except ValueError:
-        return (f"starts_at {record.get('starts_at', '')!r} is not a date and time like "
-                "2026-12-03 14:30")
-    if starts_at.tzinfo is None:
-        starts_at = starts_at.replace(tzinfo=settings.timezone)
-    minutes_text = record.get("duration_minutes", "") or str(DEFAULT_MINUTES)
-    if not minutes_text.isdigit() or not MIN_MINUTES <= int(minutes_text) <= MAX_MINUTES:
-        return (f"duration_minutes {minutes_text!r} is not a whole number from {MIN_MINUTES} "
-                f"to {MAX_MINUTES}")
-    user_text = record.get("telegram_user_id", "")
-    if user_text and not (user_text.isdigit() and int(user_text) < 2**63):
-        return f"telegram_user_id {user_text!r} is not a Telegram user id (digits only)"
-    phone_text = record.get("phone", "")
-    phone = normalize_phone(phone_text, settings.phone_region) if phone_text else None
-    if phone_text and phone is None:
-        hint = "" if settings.phone_region else " (start it with + and the country code)"
-        return f"phone {phone_text!r} is not a phone number{hint}"
-    if not user_text and phone is None:
-        return "needs a telegram_user_id or a phone to find the patient"
-    return ImportRow(
-        line=line, starts_at=starts_at, minutes=int(minutes_text),
-        practitioner=record.get("practitioner", "")[:128] or None,
-        name=record.get("name", "")[:128] or None,
-        telegram_user_id=int(user_text) if user_text else None, phone=phone,
-        booking_ref=record.get("booking_ref", "")[:150] or None)
+def _batches(groups: list[_Group]) -> Iterator[list[_Group]]:
+    batch: list[_Group] = []
+    size = 0
+    for group in groups:
+        batch.append(group)
+        size += len(group.rows)
+        if size >= BATCH_ROWS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+class _RollBack(Exception):
+    """Ends a dry run's batch: its transaction is rolled back."""
 
 
 async def import_rows(database: Database, settings: ClinicSettings, rows: list[ImportRow],
-                      now: datetime) -> ImportReport:
-    report = ImportReport()
-    async with database.transaction() as session:
-        for row in rows:
-            problem = await _import_row(session, settings, row, now, report)
-            if problem is not None:
-                report.problems.append((row.line, problem))
+                      now: datetime, *, report: ImportReport | None = None,
+                      progress: Progress | None = None) -> ImportReport:
+    report = report or ImportReport()
+    groups = _groups(rows, settings, report)
+    done = 0
+    created: set[str] = set()  # new patients' phones (a dry run's batches forget them)
+    for batch in _batches(groups):
+        try:
+            async with database.transaction() as session:
+                await _import_batch(session, settings, batch, now, report, created)
+                if report.dry_run:
+                    raise _RollBack
+        except _RollBack:
+            pass
+        done += sum(len(group.rows) for group in batch)
+        if progress is not None:
+            await progress(done, len(rows))
+    if not report.dry_run and (report.added or report.moved or report.updated):
+        async with database.transaction() as session:
+            await mark_schedule_changed(session, utcnow())
     return report
 
 
-async def _import_row(session: AsyncSession, settings: ClinicSettings, row: ImportRow,
-                      now: datetime, report: ImportReport) -> str | None:
-    patient = await _find_patient(session, row, now, report)
-    if isinstance(patient, str):
-        return patient
-    # Keyed on what the file says, not on the patient record, which changes when the
-    # patient links Telegram and their record is merged.
-    who = row.phone or f"tg{row.telegram_user_id}"
-    key = (f"ref:{row.booking_ref}" if row.booking_ref else
-           f"auto:{who}:{row.starts_at.astimezone(settings.timezone).date()}:"
-           f"{(row.practitioner or '').casefold()}")
-    existing = await session.scalar(select(Appointment).where(Appointment.import_key == key))
-    if existing is None:
-        if row.starts_at <= now:
-            return "starts in the past"
-        await booking.book(session, settings, patient_id=patient.id, starts_at=row.starts_at,
-                           minutes=row.minutes, practitioner=row.practitioner, now=now,
+@dataclass
+class _Patients:
+    by_telegram_id: dict[int, Patient]
+    by_phone: dict[str, Patient]
+    new: dict[str, Patient]  # created by this batch, by phone
+
+
+async def _import_batch(session: AsyncSession, settings: ClinicSettings,
+                        batch: list[_Group], now: datetime, report: ImportReport,
+                        created: set[str]) -> None:
+    rows = [row for group in batch for row in group.rows]
+    patients = _Patients(
+        await patients_by_telegram_id(session, {row.telegram_user_id for row in rows
+                                                if row.telegram_user_id is not None}),
+        await patients_by_phone(session, {row.phone for row in rows if row.phone}), {})
+    existing = await appointments_by_import_key(
+        session, [key for group in batch for key in group.candidate_keys()])
+    bookings: list[tuple[ImportRow, Patient, str]] = []
+    for group in batch:
+        for row, key, appointment in _match(group, existing):
+            patient = _patient(row, patients, now, report)
+            if isinstance(patient, str):
+                report.problems.append((row.line, patient))
+            elif appointment is None:
+                if row.starts_at <= now:
+                    report.problems.append((row.line, "starts in the past"))
+                else:
+                    bookings.append((row, patient, key))
+            else:
+                problem = await _change(session, settings, row, patient, appointment, now,
+                                        report)
+                if problem is not None:
+                    report.problems.append((row.line, problem))
+    new_patients: dict[str, Patient] = {}
+    for _, patient, _ in bookings:
+        if patient.id is None and patient.phone is not None:
+            new_patients[patient.phone] = patient
+    for phone, patient in new_patients.items():
+        session.add(patient)
+        if phone not in created:
+            report.new_patients += 1
+    await session.flush()
+    created.update(new_patients)
+    await booking.book_many(session, settings, [
+        booking.NewBooking(patient_id=patient.id, starts_at=row.starts_at,
+                           minutes=row.minutes, practitioner=row.practitioner,
                            import_key=key)
-        report.added += 1
-        return None
-    if existing.patient_id != patient.id:
+        for row, patient, key in bookings], now)
+    report.added += len(bookings)
+
+
+def _match(group: _Group, existing: dict[str, Appointment]
+           ) -> list[tuple[ImportRow, str, Appointment | None]]:
+    """Each row of the group with its key and the appointment it names (None: new). An
+    appointment at the row's very time first; the rest paired in time order; rows left
+    over get the next free keys."""
+    rows = sorted(group.rows, key=lambda row: (row.starts_at, row.line))
+    found = {key: existing[key] for key in group.candidate_keys() if key in existing}
+    free_keys = [key for key in group.candidate_keys() if key not in existing]
+    matched: list[tuple[ImportRow, str, Appointment | None]] = []
+    unmatched_rows: list[ImportRow] = []
+    for row in rows:
+        same = next((key for key, one in found.items() if one.starts_at == row.starts_at),
+                    None)
+        if same is None:
+            unmatched_rows.append(row)
+        else:
+            matched.append((row, same, found.pop(same)))
+    left = sorted(found.items(), key=lambda item: item[1].starts_at)
+    for row in unmatched_rows:
+        if left:
+            key, appointment = left.pop(0)
+            matched.append((row, key, appointment))
+        else:
+            matched.append((row, free_keys.pop(0), None))
+    return matched
+
+
+def _patient(row: ImportRow, patients: _Patients, now: datetime,
+             report: ImportReport) -> Patient | str:
+    if row.telegram_user_id is not None:
+        patient = patients.by_telegram_id.get(row.telegram_user_id)
+        if patient is not None:
+            return patient
+    if row.phone is None:
+        return (f"no patient with Telegram id {row.telegram_user_id} has opened the bot; "
+                "add their phone, or ask them to send /start first")
+    patient = patients.by_phone.get(row.phone) or patients.new.get(row.phone)
+    if patient is not None:
+        return patient
+    if row.name is None:
+        return "a patient new to the bot needs a name"
+    patient = Patient(first_name=row.name, phone=row.phone, first_seen_at=now,
+                      last_seen_at=now)
+    patients.new[row.phone] = patient
+    return patient
+
+
+async def _change(session: AsyncSession, settings: ClinicSettings, row: ImportRow,
+                  patient: Patient, existing: Appointment, now: datetime,
+                  report: ImportReport) -> str | None:
+    if row.booking_ref and existing.patient_id != patient.id:
         return f"booking_ref {row.booking_ref!r} is already another patient's appointment"
     if existing.status == AppointmentStatus.CANCELLED:
         report.kept_cancelled += 1
@@ -204,35 +284,15 @@ async def _import_row(session: AsyncSession, settings: ClinicSettings, row: Impo
     return None
 
 
-async def _find_patient(session: AsyncSession, row: ImportRow, now: datetime,
-                        report: ImportReport) -> Patient | str:
-    if row.telegram_user_id is not None:
-        patient = await session.scalar(
-            select(Patient).where(Patient.telegram_user_id == row.telegram_user_id))
-        if patient is not None:
-            return patient
-    if row.phone is None:
-        return (f"no patient with Telegram id {row.telegram_user_id} has opened the bot; "
-                "add their phone, or ask them to send /start first")
-    patient = await session.scalar(select(Patient).where(Patient.phone == row.phone))
-    if patient is not None:
-        return patient
-    if row.name is None:
-        return "a patient new to the bot needs a name"
-    patient = Patient(first_name=row.name, phone=row.phone, first_seen_at=now,
-                      last_seen_at=now)
-    session.add(patient)
-    await session.flush()
-    report.new_patients += 1
-    return patient
-
-
-async def import_file(path: Path, settings: ClinicSettings) -> ImportReport:
-    rows, problems = parse_csv(read_file(path), settings)
+async def import_file(path: Path, settings: ClinicSettings, *, dry_run: bool = False,
+                      progress: Progress | None = None) -> ImportReport:
+    text, encoding = decode(read_bytes(path))
+    parsed = parse_csv(text, settings, encoding)
+    report = ImportReport(problems=parsed.problems, encoding=encoding,
+                          ignored_columns=parsed.ignored_columns, dry_run=dry_run)
     database = Database(settings.database_url)
     try:
-        report = await import_rows(database, settings, rows, utcnow())
+        return await import_rows(database, settings, parsed.rows, utcnow(), report=report,
+                                 progress=progress)
     finally:
         await database.dispose()
-    report.problems.extend(problems)
-    return report

@@ -11,6 +11,7 @@ at once, unless they no longer make sense (then they are skipped, with a log lin
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from bot.instances import alive_now, gone_among, log_recovered
 from bot.planning import CHECKIN_LATEST
 from bot.rate_limit import Priority, Ticket, slot_first, unused
 from bot.rendering import Outgoing, compose
-from db.appointments import record_notified
+from db.appointments import record_notified, schedule_changed_at
 from db.models import (
     CHECKIN_KINDS,
     Appointment,
@@ -51,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 TOP_UP_JOB = "planned-messages:top-up"
 TOP_UP_BATCH = 5000
+# How often a bot looks whether an import changed the schedule.
+WATCH_IMPORTS = 2.0
+WATCH_IMPORTS_JOB = "planned-messages:watch-imports"
 # A timer firing this much before its row's due time belongs to an older plan.
 EARLY_TOLERANCE = timedelta(seconds=1)
 UNCONFIRMED = "Telegram did not answer in time; taken as sent"
@@ -86,11 +90,32 @@ def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
     interval = data.settings.scheduler_topup_interval
     job_queue.run_once(top_up, when=0, name=TOP_UP_JOB)
     job_queue.run_repeating(top_up, interval=interval, first=interval, name=TOP_UP_JOB)
+    job_queue.run_repeating(watch_imports, interval=WATCH_IMPORTS, first=WATCH_IMPORTS,
+                            name=WATCH_IMPORTS_JOB, data=_Seen())
     if isinstance(data.clock, ManualClock):
         # A jump of the test's or demo's clock: look for what fell due at once, as the
         # start does, rather than at the next interval (bot/clock.py).
         data.clock.drive(job_queue.scheduler,
                          lambda: job_queue.run_once(top_up, when=0, name=TOP_UP_JOB))
+
+
+@dataclass
+class _Seen:
+    changed_at: datetime | None = None
+    looked: bool = False
+
+
+async def watch_imports(context: ClinicContext) -> None:
+    """An import (another process) marks the schedule changed: top up at once, rather
+    than at the next interval, so its guides and notices are not minutes late."""
+    assert context.job is not None
+    seen: _Seen = context.job.data  # type: ignore[assignment]
+    async with context.database.transaction() as session:
+        changed_at = await schedule_changed_at(session)
+    if seen.looked and changed_at != seen.changed_at:
+        logger.info("The schedule changed outside the bot (an import); planning it now")
+        await top_up(context)
+    seen.changed_at, seen.looked = changed_at, True
 
 
 async def top_up(context: ClinicContext) -> None:

@@ -54,6 +54,8 @@ class Text(StrEnum):
     BOOK_USAGE = "book_usage"
     BOOK_UNKNOWN_PATIENT = "book_unknown_patient"
     BOOK_IN_PAST = "book_in_past"
+    TIME_DOES_NOT_EXIST = "time_does_not_exist"
+    TIME_HAPPENS_TWICE = "time_happens_twice"
     REMINDER = "reminder"
     CONFIRMED = "confirmed"
     RESCHEDULE_PASSED_ON = "reschedule_passed_on"
@@ -207,6 +209,8 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.BOOKED: _spec("number patient when minutes practitioner", required="number when"),
     Text.BOOKED_GUIDE_AT: _spec("when", required="when"),
     Text.BOOK_UNKNOWN_PATIENT: _spec("reference", required="reference"),
+    Text.TIME_DOES_NOT_EXIST: _spec("when zone suggested", required="when suggested"),
+    Text.TIME_HAPPENS_TWICE: _spec("when zone first second", required="when first second"),
     Text.REMINDER: _spec("when practitioner", required="when"),
     Text.CONFIRMED: _spec("when"),
     Text.CANCEL_ARE_YOU_SURE: _spec("when", required="when"),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.dialect import insert_for
 from db.models import (
     Appointment,
     AppointmentStatus,
     CheckinAnswer,
+    Marker,
     MessageKind,
     MessageStatus,
     Patient,
@@ -56,6 +59,36 @@ async def book_appointment(
     session.add(appointment)
     await session.flush()
     return appointment
+
+
+async def book_appointments(session: AsyncSession, appointments: list[Appointment]
+                            ) -> None:
+    """Insert many at once (their ids are set afterwards)."""
+    session.add_all(appointments)
+    await session.flush()
+
+
+async def appointments_by_import_key(session: AsyncSession, keys: Collection[str]
+                                     ) -> dict[str, Appointment]:
+    found = await session.scalars(select(Appointment).where(Appointment.import_key.in_(keys)))
+    return {appointment.import_key: appointment for appointment in found
+            if appointment.import_key is not None}
+
+
+SCHEDULE_CHANGED = "schedule_changed"
+
+
+async def mark_schedule_changed(session: AsyncSession, now: datetime) -> None:
+    """Tell running bots that appointments changed outside them (an import)."""
+    await session.execute(
+        insert_for(session, Marker).values(name=SCHEDULE_CHANGED, changed_at=now)
+        .on_conflict_do_update(index_elements=[Marker.name], set_={"changed_at": now}))
+
+
+async def schedule_changed_at(session: AsyncSession) -> datetime | None:
+    changed: datetime | None = await session.scalar(
+        select(Marker.changed_at).where(Marker.name == SCHEDULE_CHANGED))
+    return changed
 
 
 async def appointment_of_user(

@@ -337,6 +337,16 @@ class ReceivedUpdate(Base):
     payload: Mapped[str | None] = mapped_column(Text)
 
 
+class Marker(Base):
+    """When something one process does for others last happened (an import changing the
+    schedule, which running bots then plan at once)."""
+
+    __tablename__ = "markers"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    changed_at: Mapped[datetime]
+
+
 class Lease(Base):
     """A named role one process holds at a time (the long poller), until it expires."""
 

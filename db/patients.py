@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialect import insert_for
@@ -112,3 +113,16 @@ async def stop_updates(session: AsyncSession, user_id: int, when: datetime | Non
         update(Patient).where(Patient.telegram_user_id == user_id, condition)
         .values(updates_stopped_at=when).returning(Patient.id))
     return result.first() is not None
+
+
+async def patients_by_telegram_id(session: AsyncSession, ids: Collection[int]
+                                  ) -> dict[int, Patient]:
+    found = await session.scalars(select(Patient).where(Patient.telegram_user_id.in_(ids)))
+    return {patient.telegram_user_id: patient for patient in found
+            if patient.telegram_user_id is not None}
+
+
+async def patients_by_phone(session: AsyncSession, phones: Collection[str]
+                            ) -> dict[str, Patient]:
+    found = await session.scalars(select(Patient).where(Patient.phone.in_(phones)))
+    return {patient.phone: patient for patient in found if patient.phone is not None}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialect import insert_for
@@ -141,9 +141,24 @@ async def replan_message(
 async def skip_pending(
     session: AsyncSession, appointment_id: int, kinds: Iterable[MessageKind], outcome: str
 ) -> None:
+    kinds = list(kinds)
+    if not kinds:
+        # `IN ()` would make SQLite pick the (status) index and read every pending row.
+        return
     await session.execute(
         update(PlannedMessage)
         .where(PlannedMessage.appointment_id == appointment_id,
-               PlannedMessage.kind.in_(list(kinds)),
+               PlannedMessage.kind.in_(kinds),
                PlannedMessage.status == MessageStatus.PENDING)
         .values(status=MessageStatus.SKIPPED, outcome=outcome))
+
+
+async def plan_new(session: AsyncSession, messages: list[tuple[int, MessageKind, datetime]]
+                   ) -> None:
+    """Plan the messages of appointments booked just now (none has any yet), in one
+    statement: (appointment id, kind, due)."""
+    if messages:
+        await session.execute(insert(PlannedMessage), [
+            {"appointment_id": appointment_id, "kind": kind, "due_at": due_at,
+             "status": MessageStatus.PENDING, "attempts": 0}
+            for appointment_id, kind, due_at in messages])

@@ -8,14 +8,15 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot import booking
+from bot import booking, clinic_time
+from bot.clinic_time import TimeProblem
 from bot.context import ClinicApp, ClinicContext
 from bot.rendering import describe_time
 from bot.scheduling import schedule_soon
 from bot.texts import Text
 from db.models import MessageKind
 from handlers import booking_dialog
-from handlers.common import reply, staff_only
+from handlers.common import reply, staff_only, time_problem_text
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,10 @@ async def book(update: Update, context: ClinicContext) -> None:
     parsed = parse_booking(context.args or [], context)
     if parsed is None:
         await reply(update, context.content.text(Text.BOOK_USAGE))
-        return
-    await complete_booking(update, context, *parsed)
+    elif isinstance(parsed, TimeProblem):
+        await reply(update, time_problem_text(context, parsed))
+    else:
+        await complete_booking(update, context, *parsed)
 
 
 async def complete_booking(update: Update, context: ClinicContext, reference: str,
@@ -71,18 +74,15 @@ async def complete_booking(update: Update, context: ClinicContext, reference: st
 
 def parse_booking(
     args: list[str], context: ClinicContext
-) -> tuple[str, datetime, int, str | None] | None:
-    """PATIENT DATE TIME [MINUTES] [PRACTITIONER...] in clinic time; None if malformed."""
+) -> tuple[str, datetime, int, str | None] | TimeProblem | None:
+    """PATIENT DATE TIME [MINUTES] [PRACTITIONER...] in clinic time (or with an offset);
+    None if malformed; why, if the time does not exist or happens twice."""
     if len(args) < 3:
         return None
     reference, date_text, time_text, *rest = args
-    try:
-        local = datetime.fromisoformat(f"{date_text} {time_text}")
-    except ValueError:
-        return None
-    if local.tzinfo is not None:
-        return None
-    starts_at = local.replace(tzinfo=context.settings.timezone)
+    starts_at = clinic_time.typed(date_text, time_text, context.settings.timezone)
+    if starts_at is None or isinstance(starts_at, TimeProblem):
+        return starts_at
     minutes = DEFAULT_MINUTES
     if rest and rest[0].isdigit():
         minutes = int(rest.pop(0))

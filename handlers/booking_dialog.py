@@ -26,14 +26,21 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks
+from bot import callbacks, clinic_time
 from bot.booking import find_patient
+from bot.clinic_time import TimeProblem
 from bot.context import ClinicContext
 from bot.dialogs import SharedConversation
 from bot.rendering import describe_time
 from bot.texts import Button, Text
 from db.appointments import recent_practitioners
-from handlers.common import profile_of, replace_buttons, reply, show_in_place
+from handlers.common import (
+    profile_of,
+    replace_buttons,
+    reply,
+    show_in_place,
+    time_problem_text,
+)
 
 WHO, DAY, TIME, LENGTH, PRACTITIONER, CONFIRM = range(6)
 END = ConversationHandler.END
@@ -125,7 +132,8 @@ def _time_buttons(context: ClinicContext, day: date) -> list[InlineKeyboardButto
     last = datetime.combine(day, LAST_SLOT, zone)
     buttons = []
     while slot <= last:
-        if slot > now:
+        # A slot the clocks skip or repeat that day is not offered (bot/clinic_time.py).
+        if slot > now and len(clinic_time.choices(slot.replace(tzinfo=None), zone)) == 1:
             buttons.append(_button(f"{slot:%H:%M}", callbacks.BOOK_TIME, f"{slot:%H%M}"))
         slot += timedelta(minutes=30)
     return buttons
@@ -144,7 +152,13 @@ async def got_time(update: Update, context: ClinicContext) -> int:
     if not re.fullmatch(r"\d{3,4}", text) or int(text[:-2]) > 23 or int(text[-2:]) > 59:
         await reply(update, context.content.text(Text.BOOK_ASK_TIME_AGAIN))
         return TIME
-    _draft(context)["time"] = time(int(text[:-2]), int(text[-2:]))
+    chosen = time(int(text[:-2]), int(text[-2:]))
+    instant = clinic_time.clinic_instant(datetime.combine(_draft(context)["day"], chosen),
+                                         context.settings.timezone)
+    if isinstance(instant, TimeProblem):  # in the dialog: pick another time
+        await reply(update, time_problem_text(context, instant))
+        return TIME
+    _draft(context)["time"] = chosen
     buttons = [_button(f"{minutes}′", callbacks.BOOK_LENGTH, minutes) for minutes in LENGTHS]
     await reply(update, context.content.text(Text.BOOK_ASK_LENGTH), _with_stop(context, [buttons]))
     return LENGTH

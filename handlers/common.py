@@ -19,6 +19,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
 from bot import callbacks
+from bot.clinic_time import TimeProblem
 from bot.context import ClinicContext
 from bot.telegram_html import escape
 from bot.texts import Text
@@ -151,3 +152,14 @@ async def own_open_appointment(
         await reply(update, context.content.text(Text.APPOINTMENT_NOT_OPEN))
         return None
     return appointment, patient
+
+
+def time_problem_text(context: ClinicContext, problem: TimeProblem) -> str:
+    """Why a typed clinic time cannot be booked (bot/clinic_time.py), in the clinic's
+    words."""
+    if problem.suggested is not None:
+        return context.content.text(Text.TIME_DOES_NOT_EXIST, when=problem.when,
+                                    zone=problem.zone, suggested=f"{problem.suggested:%H:%M}")
+    first, second = problem.readings()
+    return context.content.text(Text.TIME_HAPPENS_TWICE, when=problem.when, zone=problem.zone,
+                                first=first, second=second)

@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot import booking, keyboards
+from bot import booking, clinic_time, keyboards
+from bot.clinic_time import TimeProblem
 from bot.context import ClinicApp, ClinicContext
 from bot.rendering import describe_time
 from bot.scheduling import schedule_soon
 from bot.texts import Text
 from db.appointments import appointments_between, open_appointment
 from db.models import AppointmentStatus, Trend
-from handlers.common import reply, staff_only
+from handlers.common import reply, staff_only, time_problem_text
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +102,12 @@ async def move(update: Update, context: ClinicContext) -> None:
     number = _appointment_number(args[0]) if len(args) == 3 else None
     starts_at = None
     if number is not None:
-        try:
-            local = datetime.fromisoformat(f"{args[1]} {args[2]}")
-        except ValueError:
-            local = None
-        if local is not None and local.tzinfo is None:
-            starts_at = local.replace(tzinfo=context.settings.timezone)
+        starts_at = clinic_time.typed(args[1], args[2], context.settings.timezone)
     if number is None or starts_at is None:
         await reply(update, content.text(Text.MOVE_USAGE))
+        return
+    if isinstance(starts_at, TimeProblem):
+        await reply(update, time_problem_text(context, starts_at))
         return
     now = context.clock.now()
     if starts_at <= now:
