@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos clean
+.PHONY: run test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -40,7 +40,7 @@ check: $(VENV)/.installed
 	$(PY) -m bot check
 
 # Benchmarks (README "Benchmarks"): each prints its figures.
-bench: bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos
+bench: bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import
 
 # About 1 minute: 2,000 questions, the clinic's bot against a bare PTB echo bot.
 bench-throughput: $(VENV)/.installed
@@ -63,6 +63,11 @@ bench-flood: $(VENV)/.installed
 # About 4 minutes (8 with PostgreSQL): ten kill -9s at a busy moment; in doubt per kill.
 bench-chaos: $(VENV)/.installed
 	$(PY) -m bench.chaos $(if $(TEST_POSTGRES_URL),--postgres $(TEST_POSTGRES_URL))
+
+# About 4 minutes: 1,000, 10,000 and 100,000 rows (each twice), then 100,000 beside the
+# running bot while patients ask; with TEST_POSTGRES_URL set, on PostgreSQL too.
+bench-import: $(VENV)/.installed
+	$(PY) -m bench.importing --race 100000 $(if $(TEST_POSTGRES_URL),--postgres $(TEST_POSTGRES_URL))
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -72,25 +72,25 @@ class NewBooking:
 
 
 async def book_many(session: AsyncSession, settings: ClinicSettings,
-                    bookings: list[NewBooking], now: datetime) -> list[Appointment]:
+                    bookings: list[NewBooking], now: datetime) -> None:
     """Book many at once (the import), with the same plan `book` makes, in a few
     statements; the running bots give them timers (a process without timers)."""
-    appointments = [
-        Appointment(patient_id=one.patient_id, starts_at=one.starts_at,
-                    duration_minutes=one.minutes, practitioner=one.practitioner,
-                    status=AppointmentStatus.BOOKED, created_at=now, updated_at=now,
-                    import_key=one.import_key)
-        for one in bookings]
-    await book_appointments(session, appointments)
+    assert all(one.import_key for one in bookings), "book_many is for imports: keys needed"
+    ids = await book_appointments(session, [
+        {"patient_id": one.patient_id, "starts_at": one.starts_at,
+         "duration_minutes": one.minutes, "practitioner": one.practitioner,
+         "status": AppointmentStatus.BOOKED, "created_at": now, "updated_at": now,
+         "import_key": one.import_key}
+        for one in bookings])
     notice_at = notice_due(settings, now)
     messages: list[tuple[int, MessageKind, datetime]] = []
-    for appointment in appointments:
-        plan = message_plan(settings, appointment.starts_at, appointment.duration_minutes,
-                            now)
-        messages += [(appointment.id, kind, due_at) for kind, due_at in plan.items()]
-        messages.append((appointment.id, MessageKind.NOTICE, notice_at))
+    for one in bookings:
+        assert one.import_key is not None
+        appointment_id = ids[one.import_key]
+        plan = message_plan(settings, one.starts_at, one.minutes, now)
+        messages += [(appointment_id, kind, due_at) for kind, due_at in plan.items()]
+        messages.append((appointment_id, MessageKind.NOTICE, notice_at))
     await plan_new(session, messages)
-    return appointments
 
 
 async def move(

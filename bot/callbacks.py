@@ -38,6 +38,8 @@ WORSE = "ckworse"  # ckworse:<check-in message id>
 SETTING = "set"  # set:<r | c | u>: turn reminders, check-ins or updates the other way
 FORGET_SURE = "forgetyes"
 FORGET_KEEP = "forgetno"
+IMPORT_GO = "impgo"  # impgo:<pending import id>
+IMPORT_STOP = "impno"  # impno:<pending import id>
 
 _ARGUMENT = r"[a-z0-9_]{1,20}"
 

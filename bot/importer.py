@@ -23,6 +23,7 @@ a running bot plans the new messages within seconds (`bot/scheduling.py`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,12 +36,16 @@ from bot.config import ClinicSettings
 from bot.import_file import NAME_CHARS, ImportFileError, ImportRow, decode, parse_csv, read_bytes
 from db.appointments import appointments_by_import_key, mark_schedule_changed
 from db.models import Appointment, AppointmentStatus, Patient, utcnow
-from db.patients import patients_by_phone, patients_by_telegram_id
+from db.patients import add_patients, patients_by_phone, patients_by_telegram_id
 from db.session import Database
 
 __all__ = ["BATCH_ROWS", "ImportFileError", "ImportReport", "import_file", "import_rows"]
 
 BATCH_ROWS = 500
+# On SQLite, a pause between batches: a bot waiting for the one write lock sleeps in steps
+# of up to 100 ms (its busy_timeout) and would otherwise wake to find the next batch
+# holding it, again and again, until it gave up ("database is locked").
+SQLITE_PAUSE = 0.1
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
 
 
@@ -61,7 +66,10 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
 
-    def summary(self, most_problems: int | None = None) -> str:
+    def summary(self, most_problems: int | None = None, line_chars: int | None = None
+                ) -> str:
+        """The report; in a chat, the first `most_problems` refused lines, each cut to
+        `line_chars`, so it fits a message."""
         would = "would be " if self.dry_run else ""
         lines = []
         if self.dry_run:
@@ -76,7 +84,10 @@ class ImportReport:
             f" Columns ignored: {', '.join(self.ignored_columns)}."
             if self.ignored_columns else ""))
         shown = sorted(self.problems)[:most_problems]
-        lines += [f"line {line}: {reason}" for line, reason in shown]
+        for line, reason in shown:
+            said = f"line {line}: {reason}"
+            cut = line_chars is not None and len(said) > line_chars
+            lines.append(said[:line_chars] + "…" if cut else said)
         if len(shown) < len(self.problems):
             lines.append(f"... and {_plural(len(self.problems) - len(shown), 'more row')}")
         return "\n".join(lines)
@@ -156,6 +167,8 @@ async def import_rows(database: Database, settings: ClinicSettings, rows: list[I
         done += sum(len(group.rows) for group in batch)
         if progress is not None:
             await progress(done, len(rows))
+        if database.engine.dialect.name == "sqlite":
+            await asyncio.sleep(SQLITE_PAUSE)
     if not report.dry_run and (report.added or report.moved or report.updated):
         async with database.transaction() as session:
             await mark_schedule_changed(session, utcnow())
@@ -163,10 +176,22 @@ async def import_rows(database: Database, settings: ClinicSettings, rows: list[I
 
 
 @dataclass
+class _NewPatient:
+    """A patient record the batch will create, once its rows are known to go in."""
+
+    first_name: str
+    phone: str
+    id: int | None = None
+
+
+_Someone = Patient | _NewPatient
+
+
+@dataclass
 class _Patients:
     by_telegram_id: dict[int, Patient]
     by_phone: dict[str, Patient]
-    new: dict[str, Patient]  # created by this batch, by phone
+    new: dict[str, _NewPatient]  # created by this batch, by phone
 
 
 async def _import_batch(session: AsyncSession, settings: ClinicSettings,
@@ -179,10 +204,10 @@ async def _import_batch(session: AsyncSession, settings: ClinicSettings,
         await patients_by_phone(session, {row.phone for row in rows if row.phone}), {})
     existing = await appointments_by_import_key(
         session, [key for group in batch for key in group.candidate_keys()])
-    bookings: list[tuple[ImportRow, Patient, str]] = []
+    bookings: list[tuple[ImportRow, _Someone, str]] = []
     for group in batch:
         for row, key, appointment in _match(group, existing):
-            patient = _patient(row, patients, now, report)
+            patient = _patient(row, patients)
             if isinstance(patient, str):
                 report.problems.append((row.line, patient))
             elif appointment is None:
@@ -195,18 +220,16 @@ async def _import_batch(session: AsyncSession, settings: ClinicSettings,
                                         report)
                 if problem is not None:
                     report.problems.append((row.line, problem))
-    new_patients: dict[str, Patient] = {}
-    for _, patient, _ in bookings:
-        if patient.id is None and patient.phone is not None:
-            new_patients[patient.phone] = patient
+    new_patients = {patient.phone: patient for _, patient, _ in bookings
+                    if isinstance(patient, _NewPatient)}
+    ids = await add_patients(session, [(one.first_name, one.phone)
+                                       for one in new_patients.values()], now)
     for phone, patient in new_patients.items():
-        session.add(patient)
-        if phone not in created:
-            report.new_patients += 1
-    await session.flush()
+        patient.id = ids[phone]
+    report.new_patients += len(new_patients.keys() - created)
     created.update(new_patients)
     await booking.book_many(session, settings, [
-        booking.NewBooking(patient_id=patient.id, starts_at=row.starts_at,
+        booking.NewBooking(patient_id=_id(patient), starts_at=row.starts_at,
                            minutes=row.minutes, practitioner=row.practitioner,
                            import_key=key)
         for row, patient, key in bookings], now)
@@ -240,28 +263,30 @@ def _match(group: _Group, existing: dict[str, Appointment]
     return matched
 
 
-def _patient(row: ImportRow, patients: _Patients, now: datetime,
-             report: ImportReport) -> Patient | str:
+def _patient(row: ImportRow, patients: _Patients) -> _Someone | str:
     if row.telegram_user_id is not None:
-        patient = patients.by_telegram_id.get(row.telegram_user_id)
-        if patient is not None:
-            return patient
+        known = patients.by_telegram_id.get(row.telegram_user_id)
+        if known is not None:
+            return known
     if row.phone is None:
         return (f"no patient with Telegram id {row.telegram_user_id} has opened the bot; "
                 "add their phone, or ask them to send /start first")
-    patient = patients.by_phone.get(row.phone) or patients.new.get(row.phone)
-    if patient is not None:
-        return patient
+    found = patients.by_phone.get(row.phone) or patients.new.get(row.phone)
+    if found is not None:
+        return found
     if row.name is None:
         return "a patient new to the bot needs a name"
-    patient = Patient(first_name=row.name, phone=row.phone, first_seen_at=now,
-                      last_seen_at=now)
-    patients.new[row.phone] = patient
-    return patient
+    new = patients.new[row.phone] = _NewPatient(row.name, row.phone)
+    return new
+
+
+def _id(patient: _Someone) -> int:
+    assert patient.id is not None
+    return patient.id
 
 
 async def _change(session: AsyncSession, settings: ClinicSettings, row: ImportRow,
-                  patient: Patient, existing: Appointment, now: datetime,
+                  patient: _Someone, existing: Appointment, now: datetime,
                   report: ImportReport) -> str | None:
     if row.booking_ref and existing.patient_id != patient.id:
         return f"booking_ref {row.booking_ref!r} is already another patient's appointment"

@@ -91,7 +91,7 @@ def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
     job_queue.run_once(top_up, when=0, name=TOP_UP_JOB)
     job_queue.run_repeating(top_up, interval=interval, first=interval, name=TOP_UP_JOB)
     job_queue.run_repeating(watch_imports, interval=WATCH_IMPORTS, first=WATCH_IMPORTS,
-                            name=WATCH_IMPORTS_JOB, data=_Seen())
+                            name=WATCH_IMPORTS_JOB, data=_Seen(since=utcnow()))
     if isinstance(data.clock, ManualClock):
         # A jump of the test's or demo's clock: look for what fell due at once, as the
         # start does, rather than at the next interval (bot/clock.py).
@@ -101,8 +101,11 @@ def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
 
 @dataclass
 class _Seen:
+    """The last import's mark seen; marks from before `since` (this process's start)
+    are covered by the top-up at start."""
+
+    since: datetime
     changed_at: datetime | None = None
-    looked: bool = False
 
 
 async def watch_imports(context: ClinicContext) -> None:
@@ -112,10 +115,10 @@ async def watch_imports(context: ClinicContext) -> None:
     seen: _Seen = context.job.data  # type: ignore[assignment]
     async with context.database.transaction() as session:
         changed_at = await schedule_changed_at(session)
-    if seen.looked and changed_at != seen.changed_at:
+    if changed_at is not None and changed_at != seen.changed_at and changed_at >= seen.since:
         logger.info("The schedule changed outside the bot (an import); planning it now")
         await top_up(context)
-    seen.changed_at, seen.looked = changed_at, True
+    seen.changed_at = changed_at
 
 
 async def top_up(context: ClinicContext) -> None:

@@ -54,6 +54,15 @@ class Text(StrEnum):
     BOOK_USAGE = "book_usage"
     BOOK_UNKNOWN_PATIENT = "book_unknown_patient"
     BOOK_IN_PAST = "book_in_past"
+    IMPORT_PREVIEW = "import_preview"
+    IMPORT_RUNNING = "import_running"
+    IMPORT_DONE = "import_done"
+    IMPORT_FAILED = "import_failed"
+    IMPORT_CANCELLED = "import_cancelled"
+    IMPORT_TOO_BIG = "import_too_big"
+    IMPORT_WRONG_TYPE = "import_wrong_type"
+    IMPORT_UNUSABLE = "import_unusable"
+    IMPORT_GONE = "import_gone"
     TIME_DOES_NOT_EXIST = "time_does_not_exist"
     TIME_HAPPENS_TWICE = "time_happens_twice"
     REMINDER = "reminder"
@@ -183,6 +192,8 @@ class Button(StrEnum):
     SETTING_UPDATES = "setting_updates"
     FORGET_SURE = "forget_sure"
     FORGET_KEEP = "forget_keep"
+    IMPORT_IT = "import_it"
+    CANCEL_IMPORT = "cancel_import"
 
 
 @dataclass(frozen=True)
@@ -209,6 +220,13 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.BOOKED: _spec("number patient when minutes practitioner", required="number when"),
     Text.BOOKED_GUIDE_AT: _spec("when", required="when"),
     Text.BOOK_UNKNOWN_PATIENT: _spec("reference", required="reference"),
+    Text.IMPORT_PREVIEW: _spec("file rows report", required="report"),
+    Text.IMPORT_RUNNING: _spec("file done total", required="done total"),
+    Text.IMPORT_DONE: _spec("file report", required="report"),
+    Text.IMPORT_FAILED: _spec("file done total", required="done"),
+    Text.IMPORT_CANCELLED: _spec("file"),
+    Text.IMPORT_TOO_BIG: _spec("megabytes", required="megabytes"),
+    Text.IMPORT_UNUSABLE: _spec("file reason", required="reason"),
     Text.TIME_DOES_NOT_EXIST: _spec("when zone suggested", required="when suggested"),
     Text.TIME_HAPPENS_TWICE: _spec("when zone first second", required="when first second"),
     Text.REMINDER: _spec("when practitioner", required="when"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialect import insert_for
@@ -61,11 +61,17 @@ async def book_appointment(
     return appointment
 
 
-async def book_appointments(session: AsyncSession, appointments: list[Appointment]
-                            ) -> None:
-    """Insert many at once (their ids are set afterwards)."""
-    session.add_all(appointments)
-    await session.flush()
+async def book_appointments(session: AsyncSession, bookings: list[dict[str, object]]
+                            ) -> dict[str, int]:
+    """Insert many at once (an import, each with its import_key), in one statement; their
+    ids by import_key. (Looked up by the unique key afterwards: RETURNING in order makes
+    SQLite insert one row a statement.)"""
+    if not bookings:
+        return {}
+    await session.execute(insert(Appointment), bookings)
+    found = await session.execute(select(Appointment.import_key, Appointment.id).where(
+        Appointment.import_key.in_([one["import_key"] for one in bookings])))
+    return {key: appointment_id for key, appointment_id in found if key is not None}
 
 
 async def appointments_by_import_key(session: AsyncSession, keys: Collection[str]

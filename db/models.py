@@ -337,6 +337,28 @@ class ReceivedUpdate(Base):
     payload: Mapped[str | None] = mapped_column(Text)
 
 
+class ImportStatus(StrEnum):
+    READY = "ready"  # previewed; waiting for Import or Cancel
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class PendingImport(Base):
+    """An appointment file a staff member sent, between its preview and the Import tap;
+    its contents (patients' names and phones) are emptied once it is done or cancelled."""
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(String(200))
+    contents: Mapped[str] = mapped_column(Text)
+    encoding: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
 class Marker(Base):
     """When something one process does for others last happened (an import changing the
     schedule, which running bots then plan at once)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialect import insert_for
@@ -126,3 +126,18 @@ async def patients_by_phone(session: AsyncSession, phones: Collection[str]
                             ) -> dict[str, Patient]:
     found = await session.scalars(select(Patient).where(Patient.phone.in_(phones)))
     return {patient.phone: patient for patient in found if patient.phone is not None}
+
+
+async def add_patients(session: AsyncSession, people: list[tuple[str, str]], now: datetime
+                       ) -> dict[str, int]:
+    """Records for people the clinic knows by name and phone, not yet on Telegram (an
+    import), in one statement; their ids by phone. (The ids are looked up by the unique
+    phone afterwards: RETURNING in order makes SQLite insert one row a statement.)"""
+    if not people:
+        return {}
+    await session.execute(insert(Patient), [
+        {"first_name": name, "phone": phone, "first_seen_at": now, "last_seen_at": now}
+        for name, phone in people])
+    found = await session.execute(select(Patient.phone, Patient.id).where(
+        Patient.phone.in_([phone for _, phone in people])))
+    return {phone: patient_id for phone, patient_id in found if phone is not None}

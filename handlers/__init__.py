@@ -2,8 +2,8 @@
 
 Within PTB's default group the first handler whose filters match wins, so the order is
 the design:
-1. start, faq, help, appointments, schedule, linking, visits, broadcast, privacy, reminders,
-   checkins, membership:
+1. start, faq, help, appointments, schedule, importing, linking, visits, broadcast,
+   privacy, reminders, checkins, membership:
    commands, buttons with anchored patterns, shared contacts, and block/unblock notices;
    order among them is free (linking's contact handler must precede fallback's).
 2. staff before questions: when the staff chat is a staff member's private chat, their
@@ -29,6 +29,7 @@ from handlers import (
     fallback,
     faq,
     help,
+    importing,
     linking,
     membership,
     privacy,
@@ -41,9 +42,9 @@ from handlers import (
     visits,
 )
 
-REGISTRATION_ORDER = (safety, start, faq, help, appointments, schedule, linking, visits,
-                      broadcast, privacy, reminders, checkins, membership, staff, questions,
-                      fallback)
+REGISTRATION_ORDER = (safety, start, faq, help, appointments, schedule, importing, linking,
+                      visits, broadcast, privacy, reminders, checkins, membership, staff,
+                      questions, fallback)
 
 
 def register_all(application: ClinicApp) -> None:

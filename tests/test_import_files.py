@@ -23,7 +23,7 @@ from db.models import Appointment, MessageKind, Patient, PlannedMessage, utcnow
 from db.planned import skip_pending
 from db.session import Database
 from tests.conftest import Clinic, SettingsFactory, clinic_with
-from tests.telegram_stub import TelegramStub
+from tests.telegram_stub import BotMessage, TelegramStub
 from tests.test_appointments import LONDON, consenting_patient
 from tests.test_import import run_import
 
@@ -283,3 +283,34 @@ async def test_book_and_move_refuse_a_time_the_clocks_skip_or_repeat(clinic: Cli
     assert "happens twice" in twice.plain and f"{autumn} 01:30+01:00" in twice.plain
     assert "Booked #" in booked.plain
     assert "does not exist" in moved.plain
+
+
+@pytest.mark.slow(seconds=15)
+async def test_an_import_racing_patients_questions_keeps_every_answer(
+    telegram: TelegramStub, make_settings: SettingsFactory, tmp_path: Path, clock: ManualClock,
+) -> None:
+    """3,000 rows (six batches) go in by the shell command while patients keep asking:
+    every question gets its answer, none "something went wrong" (the import once held
+    SQLite's write lock for all of its 48 s, and the bot's transactions failed)."""
+    settings = make_settings()
+    env = {"DATABASE_URL": settings.database_url, "CLINIC_TIMEZONE": "Europe/London"}
+    day = day_ahead(3)
+    csv_file = tmp_path / "big.csv"
+    csv_file.write_text("starts_at,phone,name,practitioner\n" + "".join(
+        f"{(day + timedelta(days=n // 200)):%Y-%m-%d} {8 + n % 200 // 20:02}:{n % 20 * 3:02},"
+        f"+4477009{n:05},P{n},Dr {n % 7}\n" for n in range(3000)))
+    async with clinic_with(telegram, settings, clock) as clinic:
+        patients = [clinic.patient(f"Q{n}") for n in range(5)]
+        for patient in patients:
+            await patient.ask("/start")
+        importing = asyncio.create_task(run_import(csv_file, env))
+        answers: list[BotMessage] = []
+        while not importing.done() or not answers:
+            answers += await asyncio.gather(*(patient.ask("does acupuncture hurt?")
+                                              for patient in patients))
+        code, out, err = await importing
+
+    assert code == 0, err
+    assert "3000 added" in out
+    assert all("pinch" in answer.plain or "tingl" in answer.plain for answer in answers), [
+        answer.plain[:80] for answer in answers if "pinch" not in answer.plain][:3]

@@ -26,6 +26,11 @@ class Chat:
         """A non-text message: sticker=..., photo=..., voice=..., contact=..."""
         await self.stub.user_sends(self.user, chat=self.chat, **fields)
 
+    async def send_file(self, contents: bytes, file_name: str,
+                        mime_type: str = "text/csv") -> None:
+        """A document, as the Telegram apps send a file."""
+        await self.send(document=self.stub.files.document(contents, file_name, mime_type))
+
     async def share_contact(self, phone: str, user_id: int | None = None) -> None:
         """The contact button's message: the user's own number, unless `user_id` says
         it is someone else's card."""

@@ -24,6 +24,7 @@ from tests.telegram_stub.checks import (
     checked_upload,
 )
 from tests.telegram_stub.faults import RESET, SLOW, FaultPlan
+from tests.telegram_stub.files import Files
 from tests.telegram_stub.limits import FloodControl, FloodLimits
 from tests.telegram_stub.markup import utf16_length
 from tests.telegram_stub.menus import CommandMenus
@@ -83,6 +84,7 @@ class TelegramStub:
         self._closing = False
         self.base_url = ""
         self.webhook = WebhookDelivery()
+        self.files = Files(token)
         self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
@@ -98,6 +100,7 @@ class TelegramStub:
             "getmycommands": self.commands.get_commands,
             "deletemycommands": self._true,
             "sendchataction": self._true,
+            "getfile": self.files.get_file,
         }
 
     # --- lifecycle -------------------------------------------------------------------
@@ -105,6 +108,7 @@ class TelegramStub:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self.files.download)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

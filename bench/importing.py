@@ -1,0 +1,162 @@
+"""Import benchmark: rows a second at 1,000, 10,000 and 100,000 rows, and patients'
+reply times while 100,000 rows go in beside the running bot.
+
+    .venv/bin/python -m bench.importing [--sizes 1000 10000 100000] [--postgres URL]
+                                        [--race 100000]
+
+Each size is a fresh database and a file of new patients (a phone and a name each,
+spread over the coming months), imported with `python -m bot import-appointments`
+(target: 100,000 rows in under 60 s), then imported again (every row unchanged). The
+times include the command's start. With
+`--race N`, the real bot (`python -m bot run`, SQLite, Telegram's limits on) answers 20
+patients who each ask a question a second while N rows go in; it prints their reply
+times (target: p99 under 1 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from bench.harness import drained, measure
+from db.migrate import upgrade_database_async
+from db.models import utcnow
+from tests.databases import POSTGRES_ENV, drop_templates, fresh_postgres_database
+from tests.telegram_stub import Chat, TelegramStub, User, until_polling
+from tests.test_run import bot_environment
+
+ZONE = "Europe/London"
+
+
+def write_file(path: Path, rows: int) -> None:
+    start = (utcnow() + timedelta(days=2)).replace(hour=8, minute=0, second=0, microsecond=0)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("starts_at,duration_minutes,practitioner,name,phone\n")
+        for n in range(rows):
+            day, slot = divmod(n, 200)
+            at = start + timedelta(days=day % 300, minutes=(slot % 20) * 30)
+            out.write(f"{at:%Y-%m-%d %H:%M},45,Dr {slot // 20},Patient {n},"
+                      f"+4477{n:08}\n")
+
+
+def environment(url: str) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": url,
+            "CLINIC_TIMEZONE": ZONE, "PHONE_REGION": "GB", "PYTHONPATH": str(Path.cwd())}
+
+
+async def run_import(csv_file: Path, env: dict[str, str]) -> tuple[float, str]:
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "import-appointments", str(csv_file), env=env,
+        cwd=csv_file.parent, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    took = time.monotonic() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"the import failed: {out.decode()[-500:]} {err.decode()[-2000:]}")
+    return took, out.decode().splitlines()[0]
+
+
+async def speed(rows: int, server: str | None) -> str:
+    with tempfile.TemporaryDirectory(prefix="clinic-bench-") as folder:
+        csv_file = Path(folder) / "appointments.csv"
+        write_file(csv_file, rows)
+        if server is None:
+            url = f"sqlite+aiosqlite:///{folder}/clinic.db"
+            await upgrade_database_async(url)
+            took, said = await run_import(csv_file, environment(url))
+            again, _ = await run_import(csv_file, environment(url))
+            backend = "SQLite"
+        else:
+            async with fresh_postgres_database(server) as url:
+                took, said = await run_import(csv_file, environment(url))
+                again, _ = await run_import(csv_file, environment(url))
+            backend = "PostgreSQL"
+    return (f"import ({backend}): {rows:,} rows in {took:.1f} s, {rows / took:,.0f} rows/s "
+            f"({said.split(';')[0]}); the same file again (all unchanged) {again:.1f} s")
+
+
+async def race(rows: int, patients: int = 20) -> str:
+    telegram = TelegramStub()
+    await telegram.start()
+    with tempfile.TemporaryDirectory(prefix="clinic-bench-") as folder:
+        url = f"sqlite+aiosqlite:///{folder}/clinic.db"
+        await upgrade_database_async(url)
+        csv_file = Path(folder) / "appointments.csv"
+        write_file(csv_file, rows)
+        env = bot_environment(telegram, url) | {"LOG_LEVEL": "WARNING",
+                                                "PYTHONPATH": str(Path.cwd())}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=Path.cwd(), env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        logs = asyncio.create_task(drained(process))
+        return await measure(process, logs, telegram,
+                             _race(telegram, csv_file, environment(url), patients))
+
+
+async def _race(telegram: TelegramStub, csv_file: Path, env: dict[str, str],
+                patients: int) -> str:
+    await until_polling(telegram, within=60)
+    chats = [Chat(telegram, User(40_000_000 + n, f"Pat{n}")) for n in range(patients)]
+    for chat in chats:
+        await chat.ask("/start", timeout=60)
+    importing = asyncio.create_task(run_import(csv_file, env))
+    began = time.monotonic()
+    slow: list[tuple[float, float]] = []  # (asked, seconds after the import began; wait)
+    waits: list[float] = []
+    wrong = 0
+
+    async def ask(chat: Chat) -> None:
+        nonlocal wrong
+        asked = time.monotonic()
+        await chat.say("does acupuncture hurt?")
+        reply = await chat.next_message(timeout=120)
+        waits.append(reply.sent_at - asked)
+        if reply.sent_at - asked > 1:
+            slow.append((asked - began, reply.sent_at - asked))
+        wrong += "went wrong" in reply.plain
+
+    while not importing.done():
+        started = time.monotonic()
+        await asyncio.gather(*(ask(chat) for chat in chats))
+        await asyncio.sleep(max(0.0, 1.05 - (time.monotonic() - started)))
+    took, said = await importing
+    if slow:
+        print("slow replies (asked at, waited):", ", ".join(
+            f"{at:.1f} s: {wait:.1f} s" for at, wait in slow[:8]), file=sys.stderr)
+    waits.sort()
+    p50, p99 = (statistics.quantiles(waits, n=100, method="inclusive")[i] for i in (49, 98))
+    return (f"import racing the bot (SQLite): {said.split(';')[0]} in {took:.1f} s while "
+            f"{patients} patients asked once a second ({len(waits)} questions): replies "
+            f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, worst "
+            f"{waits[-1] * 1000:.0f} ms (target p99 < 1000 ms); {wrong} errors")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.importing", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
+    parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL")
+    parser.add_argument("--race", type=int, default=0, metavar="ROWS",
+                        help="also import ROWS while the bot answers patients")
+    options = parser.parse_args()
+    if options.postgres:
+        os.environ[POSTGRES_ENV] = options.postgres  # so its databases are dropped after
+    try:
+        for server in [None, *([options.postgres] if options.postgres else [])]:
+            for rows in options.sizes:
+                print(asyncio.run(speed(rows, server)), flush=True)
+        if options.race:
+            print(asyncio.run(race(options.race)), flush=True)
+    finally:
+        drop_templates()
+
+
+if __name__ == "__main__":
+    main()
