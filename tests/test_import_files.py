@@ -6,7 +6,7 @@ and a running bot that plans an import at once. On both databases where it write
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +314,37 @@ async def test_an_import_racing_patients_questions_keeps_every_answer(
     assert "3000 added" in out
     assert all("pinch" in answer.plain or "tingl" in answer.plain for answer in answers), [
         answer.plain[:80] for answer in answers if "pinch" not in answer.plain][:3]
+
+
+async def test_the_booking_dialog_refuses_a_time_the_clocks_skip(
+    telegram: TelegramStub, make_settings: SettingsFactory
+) -> None:
+    """Three days before the clocks go forward in London (28 March 2027, 01:00 to
+    02:00): a typed 01:30 on that day is refused, and 02:30 books."""
+    clock = ManualClock(datetime(2027, 3, 25, 12, 0, tzinfo=UTC))
+    async with clinic_with(telegram, make_settings(), clock) as clinic:
+        await consenting_patient(clinic, "Ann")
+        staff = clinic.staff_member()
+        await staff.ask("/book")
+        days = await staff.ask("@ann_p")
+        await staff.tap_and_see_edit(days, "Sun 28")
+        refused = await staff.ask("01:30")
+        length = await staff.ask("02:30")
+
+    assert "does not exist in Europe/London" in refused.plain and "02:00" in refused.plain
+    assert "How long is the session?" in length.plain
+
+
+def test_the_documented_sample_imports_cleanly_with_the_example_settings() -> None:
+    """docs/importing.md's sample, read with .env.example's clinic (London, GB phones):
+    every row goes in (the sample's dates are early December 2026)."""
+    docs = Path(__file__).parent.parent / "docs" / "importing.md"
+    sample = docs.read_text().split("```csv\n", 1)[1].split("```", 1)[0]
+    settings = ClinicSettings(_env_file=Path(__file__).parent.parent / ".env.example",
+                              database_url="sqlite+aiosqlite:///unused.db")
+
+    parsed = parse_csv(sample, settings)
+
+    assert parsed.problems == [] and len(parsed.rows) == 3
+    assert all(row.phone and row.phone.startswith("+44") for row in parsed.rows)
+    assert parsed.rows[0].starts_at == datetime.fromisoformat("2026-12-03T09:30+00:00")
