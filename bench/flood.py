@@ -25,9 +25,8 @@ from pathlib import Path
 
 from bench.harness import drained, measure
 from db.migrate import upgrade_database_async
-from tests.conftest import free_port
-from tests.telegram_stub import Chat, TelegramStub, User, until_polling
-from tests.test_run import bot_environment
+from tests.support.bots import bot_environment, free_port
+from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 LATEST = "can it help my back pain?"  # the only one the back-pain topic answers
 

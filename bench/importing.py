@@ -28,9 +28,9 @@ from pathlib import Path
 from bench.harness import drained, measure
 from db.migrate import upgrade_database_async
 from db.models import utcnow
-from tests.databases import POSTGRES_ENV, drop_templates, fresh_postgres_database
-from tests.telegram_stub import Chat, TelegramStub, User, until_polling
-from tests.test_run import bot_environment
+from tests.support.bots import bot_environment
+from tests.support.databases import POSTGRES_ENV, drop_templates, fresh_postgres_database
+from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 ZONE = "Europe/London"
 

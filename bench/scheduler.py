@@ -48,8 +48,8 @@ from db.models import (
     utcnow,
 )
 from db.session import Database
-from tests.telegram_stub import TelegramStub, until_polling
-from tests.test_run import bot_environment
+from tests.support.bots import bot_environment
+from tests.support.telegram_stub import TelegramStub, until_polling
 
 FIRST_PATIENT = 30_000_000
 PATIENTS = 20_000

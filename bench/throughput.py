@@ -37,9 +37,9 @@ from typing import Any
 from bench.broadcast import memory_mb
 from bench.harness import drained, measure
 from db.migrate import upgrade_database_async
-from tests.telegram_stub import TelegramStub, User, until_polling
-from tests.telegram_stub.limits import FloodLimits
-from tests.test_run import bot_environment
+from tests.support.bots import bot_environment
+from tests.support.telegram_stub import TelegramStub, User, until_polling
+from tests.support.telegram_stub.limits import FloodLimits
 
 FIRST_PATIENT = 20_000_000
 TARGET_RATIO = 0.8

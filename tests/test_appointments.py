@@ -8,59 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.config import Settings
 from bot.planning import message_plan
-from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
-from db.patients import TelegramProfile, record_messages_consent, register_patient
+from db.models import MessageKind, MessageStatus, utcnow
+from db.patients import TelegramProfile, register_patient
 from db.planned import claim_message
 from db.session import Database
-from tests.conftest import Clinic, SettingsFactory, clinic_with, running_bot
-from tests.telegram_stub import Chat, TelegramStub
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def clinic_time(moment: datetime) -> str:
-    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S")
-
-
-async def consenting_patient(clinic: Clinic, name: str = "Ann") -> Chat:
-    """A patient who opened the bot and tapped the consent button before the test: their
-    record as /start and the tap leave it (tests/test_faq.py goes through both)."""
-    patient = clinic.patient(name, username=f"{name.lower()}_p")
-    user = patient.user
-    now = clinic.now()
-    async with clinic.application.bot_data.database.transaction() as session:
-        await register_patient(session, TelegramProfile(
-            user.id, user.id, user.first_name, user.last_name, user.username,
-            user.language_code), now)
-        await record_messages_consent(session, user.id, now)
-    clinic.telegram.add_chat(user.private_chat())
-    return patient
-
-
-async def planned(settings: Settings, kind: MessageKind) -> list[PlannedMessage]:
-    database = Database(settings.database_url)
-    try:
-        async with database.transaction() as session:
-            return list(await session.scalars(
-                select(PlannedMessage).where(PlannedMessage.kind == kind)))
-    finally:
-        await database.dispose()
-
-
-def in_days(clinic_or_clock: Clinic | ManualClock, days: int, at: str = "10:00") -> datetime:
-    """A clinic-time start `days` ahead, at `at` (London), as an aware UTC time."""
-    now = clinic_or_clock.now()
-    day = now.astimezone(LONDON).date() + timedelta(days=days)
-    return datetime.combine(day, time.fromisoformat(at), LONDON).astimezone(UTC)
+from tests.support.bots import Clinic, SettingsFactory, clinic_with, running_bot
+from tests.support.factories import (
+    LONDON,
+    clinic_time,
+    consenting_patient,
+    in_days,
+    planned,
+    until_outcome,
+)
+from tests.support.telegram_stub import TelegramStub
 
 
 async def test_the_guide_arrives_at_its_lead_time_once_with_the_seed_facts(
@@ -171,23 +138,6 @@ async def test_no_guide_without_consent(clinic: Clinic) -> None:
 
     assert guide.status == MessageStatus.SKIPPED
     assert guide.outcome == "patient has not agreed to messages"
-
-
-async def until_outcome(clinic: Clinic, kind: MessageKind) -> PlannedMessage:
-    """The planned message of `kind`, once it has left the queue (sent, skipped, failed)."""
-    settings = clinic.application.bot_data.settings
-    found: list[PlannedMessage] = []
-
-    async def settled() -> bool:
-        found[:] = [m for m in await planned(settings, kind)
-                    if m.status not in (MessageStatus.PENDING, MessageStatus.SENDING)]
-        return bool(found)
-
-    for _ in range(200):
-        if await settled():
-            return found[0]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the {kind} never left the queue")
 
 
 async def test_two_senders_racing_for_one_message_claim_it_once(clinic: Clinic) -> None:

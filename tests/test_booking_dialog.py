@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from db.models import Appointment, utcnow
-from tests.conftest import Clinic
-from tests.test_appointments import LONDON, clinic_time, consenting_patient
+from tests.support.bots import Clinic
+from tests.support.factories import LONDON, clinic_time, consenting_patient
 
 
 async def test_staff_book_a_session_with_buttons(clinic: Clinic) -> None:

@@ -20,39 +20,15 @@ from db.models import (
     RecipientStatus,
     utcnow,
 )
-from db.patients import TelegramProfile, record_messages_consent, register_patient
-from db.session import Database
-from tests.conftest import Clinic
-from tests.telegram_stub import ApiError, BotMessage, Chat, TelegramStub, User
-from tests.telegram_stub.models import too_many_requests
+from tests.support.bots import Clinic
+from tests.support.factories import NEWS_PLAIN, copies, seed_patients
+from tests.support.telegram_stub import ApiError, BotMessage, Chat, User
+from tests.support.telegram_stub.models import too_many_requests
 
-NEWS_PLAIN = "The clinic is closed on Friday & Saturday."
 # What Telegram's app sends when the receptionist makes "Friday" bold: entities, not tags.
 NEWS_COMMAND = f"/broadcast {NEWS_PLAIN}"
 BOLD_FRIDAY = {"type": "bold", "offset": NEWS_COMMAND.index("Friday"), "length": 6}
 NEWS = "The clinic is closed on <b>Friday</b> &amp; Saturday."
-
-
-async def seed_patients(database: Database, telegram: TelegramStub, count: int,
-                        first_id: int = 700000) -> list[User]:
-    """Patients who opened the bot and agreed to updates, written straight to the
-    database (as many /start taps would)."""
-    users = [User(first_id + n, f"Patient{n}") for n in range(count)]
-    now = utcnow()
-    async with database.transaction() as session:
-        for user in users:
-            telegram.add_chat(user.private_chat())
-            await register_patient(session, TelegramProfile(
-                user.id, user.id, user.first_name, None, None, "en"), now)
-            await record_messages_consent(session, user.id, now)
-    return users
-
-
-def copies(telegram: TelegramStub, users: list[User]) -> Counter[int]:
-    counted: Counter[int] = Counter()
-    for user in users:
-        counted[user.id] = sum(1 for m in telegram.messages_to(user.id) if m.plain == NEWS_PLAIN)
-    return counted
 
 
 async def preview(staff: Chat) -> tuple[BotMessage, BotMessage]:

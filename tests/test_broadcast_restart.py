@@ -11,10 +11,9 @@ import pytest
 
 from db.migrate import upgrade_database_async
 from db.session import Database
-from tests.conftest import STAFF_ID
-from tests.telegram_stub import Chat, TelegramStub, User, until_polling
-from tests.test_broadcast import NEWS_PLAIN, copies, seed_patients
-from tests.test_run import bot_environment, start_bot, stop_bot
+from tests.support.bots import STAFF_ID, bot_environment, start_bot, stop_bot
+from tests.support.factories import NEWS_PLAIN, copies, seed_patients
+from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

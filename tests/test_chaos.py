@@ -13,202 +13,21 @@ many were in doubt per kill is printed with the test's figures."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import random
-import signal
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from bot import booking
-from bot.config import ClinicSettings
-from db.appointments import patient_by_reference
-from db.migrate import upgrade_database_async
 from db.models import (
-    Appointment,
-    BroadcastRecipient,
-    MessageKind,
     MessageStatus,
-    Patient,
-    PlannedMessage,
     RecipientStatus,
-    utcnow,
 )
-from db.session import Database
-from tests.conftest import STAFF_ID
-from tests.telegram_stub import Chat, TelegramStub, User, until_polling
-from tests.test_broadcast import NEWS_PLAIN, seed_patients
-from tests.test_run import bot_environment, start_bot
+from tests.support.chaos import ON_THE_WIRE, PATIENTS, run_chaos
+from tests.support.telegram_stub import TelegramStub
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=60)
-
-PATIENTS = 60
-KILLS = 5
-SEED = 5
-# After each restart, the kill comes once this many more messages went out (or after
-# UP_FOR_MOST seconds, if sending is over): always at a busy moment.
-SENT_BEFORE_KILL = (5, 30)
-UP_FOR_MOST = 10.0
-# The sessions start 90 minutes after booking, with production's leads (a day, two
-# hours): each notice, guide and reminder is due at once, and no restart, however slow
-# on a busy machine, makes one too late to send.
-FIRST_START = timedelta(minutes=90)
-# A request on the wire at a kill began at most this long before it (the read timeout).
-ON_THE_WIRE = timedelta(seconds=15)
-TIMINGS = {"CHANGE_NOTICE_DELAY": "1s", "SCHEDULER_TOPUP_INTERVAL": "1s",
-           "LOG_LEVEL": "INFO"}
-MARKERS = {MessageKind.NOTICE: "You are booked in",
-           MessageKind.GUIDE: "Getting ready for your session",
-           MessageKind.REMINDER: "Reminder: your session"}
-
-
-async def prepare(database_url: str, telegram: TelegramStub) -> list[User]:
-    """60 consenting patients, each with a session starting 90 minutes from now, whose
-    notice, guide and reminder are due at once."""
-    await upgrade_database_async(database_url)
-    database = Database(database_url)
-    users = await seed_patients(database, telegram, PATIENTS)
-    settings = ClinicSettings(_env_file=None, database_url=database_url,
-                              change_notice_delay="1s")
-    now = utcnow()
-    async with database.transaction() as session:
-        for n, user in enumerate(users):
-            patient = await patient_by_reference(session, str(user.id))
-            assert patient is not None
-            await booking.book(session, settings, patient_id=patient.id,
-                               starts_at=now + FIRST_START + timedelta(seconds=n),
-                               minutes=30, practitioner="Dr Chen", now=now)
-    await database.dispose()
-    return users
-
-
-async def settled(database_url: str) -> bool:
-    """No notice, guide or reminder is still waiting to be sent."""
-    database = Database(database_url)
-    async with database.transaction() as session:
-        waiting = await session.scalar(select(PlannedMessage.id).where(
-            PlannedMessage.kind.in_(MARKERS), PlannedMessage.status == MessageStatus.PENDING
-        ).limit(1))
-    await database.dispose()
-    return waiting is None
-
-
-Outcome = tuple[str, datetime | None]  # status, when its request began (None: never)
-
-
-async def outcomes(database_url: str) -> dict[tuple[int, str], Outcome]:
-    """Each notice's, guide's, reminder's and broadcast copy's status and on-the-wire
-    time, by (chat, kind), the kind of a broadcast copy being "news"."""
-    database = Database(database_url)
-    async with database.transaction() as session:
-        copies = (await session.execute(select(
-            BroadcastRecipient.chat_id, BroadcastRecipient.status,
-            BroadcastRecipient.on_wire_at))).all()
-        rows = (await session.execute(select(
-            Patient.chat_id, PlannedMessage.kind, PlannedMessage.status,
-            PlannedMessage.on_wire_at)
-            .join(Appointment, Appointment.id == PlannedMessage.appointment_id)
-            .join(Patient, Patient.id == Appointment.patient_id))).all()
-    await database.dispose()
-    found = {(chat, kind): (status, on_wire) for chat, kind, status, on_wire in rows
-             if kind in MARKERS and chat is not None}
-    return found | {(chat, "news"): (status, on_wire) for chat, status, on_wire in copies}
-
-
-def received(telegram: TelegramStub, users: list[User]) -> Counter[tuple[int, str]]:
-    patients = {user.id for user in users}
-    counted: Counter[tuple[int, str]] = Counter()
-    for message in telegram.sent:
-        if message.chat_id not in patients:
-            continue
-        for kind, marker in (*MARKERS.items(), ("news", NEWS_PLAIN)):
-            if marker in message.plain:
-                counted[(message.chat_id, kind)] += 1
-    return counted
-
-
-@dataclass
-class Chaos:
-    """What a chaos run left: per (chat, kind), how often it arrived and its record."""
-
-    kills: list[datetime]
-    counts: Counter[tuple[int, str]]
-    found: dict[tuple[int, str], Outcome]
-    returncode: int | None
-    stderr: str
-
-    @property
-    def in_doubt(self) -> dict[tuple[int, str], Outcome]:
-        """Neither sent nor delivered by the records: its request began, then a kill."""
-        done = {MessageStatus.SENT, RecipientStatus.DELIVERED}
-        return {key: outcome for key, outcome in self.found.items() if outcome[0] not in done}
-
-    @property
-    def missing(self) -> set[tuple[int, str]]:
-        return {key for key in self.found if key not in self.counts}
-
-    def figures(self, backend: str) -> str:
-        in_doubt, kills = len(self.in_doubt), len(self.kills)
-        lost = len(self.missing - self.in_doubt.keys())
-        twice = sum(1 for n in self.counts.values() if n > 1)
-        return (f"chaos ({backend}): {len(self.found)} messages, {kills} SIGKILLs: "
-                f"{in_doubt} in doubt ({in_doubt / kills:.1f} per kill; "
-                f"{len(self.in_doubt.keys() - self.missing)} of them had arrived), "
-                f"{lost} lost that were not on the wire, {twice} duplicates")
-
-
-async def run_chaos(telegram: TelegramStub, folder: Path, database_url: str,
-                    kills: int = KILLS, seed: int = SEED) -> Chaos:
-    """The scenario above, with `kills` SIGKILLs (bench/chaos.py runs more)."""
-    users = await prepare(database_url, telegram)
-    env = bot_environment(telegram, database_url) | TIMINGS
-    rng = random.Random(seed)
-    process = await start_bot(env, folder)
-    output = asyncio.create_task(process.communicate())  # drained, or a full pipe stalls it
-    staff = Chat(telegram, User(STAFF_ID, "Sam"))
-    await staff.ask(f"/broadcast {NEWS_PLAIN}", timeout=30)
-    control = await staff.next_message()
-    await staff.tap(control, "Send")
-    await telegram.wait_for(lambda: sum(1 for m in telegram.sent if m.plain == NEWS_PLAIN)
-                            >= 30, timeout=90, what="the first broadcast copies")
-    killed_at: list[datetime] = []
-    for kill in range(kills):
-        if kill:  # the first comes mid-broadcast; the others while sending after a restart
-            target = len(telegram.sent) + rng.randint(*SENT_BEFORE_KILL)
-
-            def sent_enough(target: int = target) -> bool:
-                return len(telegram.sent) >= target
-
-            with contextlib.suppress(AssertionError):  # sending may be over: kill anyway
-                await telegram.wait_for(sent_enough, timeout=UP_FOR_MOST,
-                                        what="more messages")
-        killed_at.append(utcnow())
-        process.send_signal(signal.SIGKILL)
-        await output
-        calls = len(telegram.calls)
-        process = await start_bot(env, folder)
-        output = asyncio.create_task(process.communicate())
-        await until_polling(telegram, since=calls, what="the restarted bot to poll")
-    try:
-        await telegram.wait_for(lambda: "done" in control.plain, timeout=90,
-                                what="the broadcast's report")
-        for _ in range(600):
-            if await settled(database_url):
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(2)  # time for a late duplicate to show itself
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(output, 30)
-    return Chaos(killed_at, received(telegram, users), await outcomes(database_url),
-                 process.returncode, stderr.decode())
 
 
 @pytest.mark.timeout(240)

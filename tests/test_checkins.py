@@ -14,13 +14,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import booking
 from bot.clock import ManualClock
 from bot.config import ClinicSettings
 from bot.planning import CheckinOutcome, checkin_outcome
 from bot.rate_limit import MAX_RETRIES
-from bot.scheduling import reason_to_skip, schedule_soon
-from db.appointments import patient_by_reference
+from bot.scheduling import reason_to_skip
 from db.models import (
     Appointment,
     AppointmentStatus,
@@ -32,9 +30,15 @@ from db.models import (
     Trend,
     utcnow,
 )
-from tests.conftest import Clinic, SettingsFactory, clinic_with
-from tests.telegram_stub import ApiError, BotMessage, Chat, TelegramStub
-from tests.test_appointments import LONDON, consenting_patient, until_outcome
+from tests.support.bots import Clinic, SettingsFactory, clinic_with
+from tests.support.factories import (
+    LONDON,
+    book_session,
+    checked_in,
+    consenting_patient,
+    until_outcome,
+)
+from tests.support.telegram_stub import ApiError, TelegramStub
 
 
 @pytest.fixture
@@ -46,32 +50,6 @@ async def checking_clinic(telegram: TelegramStub, make_settings: SettingsFactory
     async with clinic_with(telegram, make_settings(checkin_delay="2h"), ManualClock(morning),
                            short_retry_pauses=True) as running:
         yield running
-
-
-async def book_session(clinic: Clinic, patient: Chat, ends_ago: timedelta = timedelta(0),
-                       minutes: int = 30) -> int:
-    """A session for `patient` that ended `ends_ago` (a negative one is still to come)."""
-    app = clinic.application
-    now = clinic.now()
-    starts_at = now - ends_ago - timedelta(minutes=minutes)
-    async with app.bot_data.database.transaction() as session:
-        found = await patient_by_reference(session, str(patient.user.id))
-        assert found is not None
-        appointment, _, planned = await booking.book(
-            session, app.bot_data.settings, patient_id=found.id, starts_at=starts_at,
-            minutes=minutes, practitioner="Dr Chen", now=now)
-    assert app.job_queue is not None
-    schedule_soon(app.job_queue, app.bot_data, planned)
-    return appointment.id
-
-
-async def checked_in(clinic: Clinic, name: str = "Ann") -> tuple[Chat, BotMessage]:
-    """A patient whose session just ended, and the check-in a day later."""
-    patient = await consenting_patient(clinic, name)
-    await book_session(clinic, patient)
-    # (A session already over gets no booking notice: only the check-in comes.)
-    clinic.clock.advance(clinic.application.bot_data.settings.checkin_delay)
-    return patient, await patient.next_message_with("How are you feeling")
 
 
 async def answer(clinic: Clinic) -> CheckinAnswer:

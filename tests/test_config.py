@@ -16,8 +16,8 @@ from bot.config import (
     SettingsError,
     load_settings,
 )
-from tests.processes import python_module, run
-from tests.telegram_stub import TOKEN
+from tests.support.processes import python_module, run
+from tests.support.telegram_stub import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,6 @@ message, and every text the code uses exists and fills its placeholders."""
 from __future__ import annotations
 
 import ast
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,8 +20,9 @@ from bot.texts import (
     Text,
     TextSpec,
 )
-from tests.processes import python_module, run
-from tests.telegram_stub.markup import parse_html, utf16_length
+from tests.support.factories import copy_content
+from tests.support.processes import python_module, run
+from tests.support.telegram_stub.markup import parse_html, utf16_length
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "000_9345b86be2f6709c.txt"
@@ -194,8 +194,3 @@ def test_start_up_stops_on_broken_content_without_a_traceback(tmp_path: Path) ->
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def copy_content(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(packaged_content_dir(), target, ignore=shutil.ignore_patterns("*.py",
-                                                                                   "__pycache__"))
-    return target

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Patient
-from tests.conftest import CLINIC_CONTACT, Clinic
+from tests.support.bots import CLINIC_CONTACT, Clinic
 
 # For each topic, facts from the clinic's source article its answer must carry.
 SEED_FACTS = {

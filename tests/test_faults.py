@@ -16,10 +16,10 @@ from bot import booking
 from bot.clock import ManualClock
 from bot.scheduling import schedule_soon
 from db.appointments import patient_by_reference
-from tests.conftest import Clinic, SettingsFactory, clinic_with
-from tests.telegram_stub import Chat, TelegramStub
-from tests.telegram_stub.faults import KINDS, FaultPlan
-from tests.test_broadcast import NEWS_PLAIN, seed_patients
+from tests.support.bots import Clinic, SettingsFactory, clinic_with
+from tests.support.factories import NEWS_PLAIN, seed_patients
+from tests.support.telegram_stub import Chat, TelegramStub
+from tests.support.telegram_stub.faults import KINDS, FaultPlan
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

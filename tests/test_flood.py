@@ -25,9 +25,9 @@ import pytest
 
 from bot.concurrency import PerChatUpdates
 from bot.context import ClinicApp
-from tests.conftest import STAFF_CHAT_ID, SettingsFactory, running_bot, serving_webhook
-from tests.databases import fresh_sqlite_database
-from tests.telegram_stub import Chat, TelegramStub, User
+from tests.support.bots import STAFF_CHAT_ID, SettingsFactory, running_bot, serving_webhook
+from tests.support.databases import fresh_sqlite_database
+from tests.support.telegram_stub import Chat, TelegramStub, User
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from bot import callbacks
 from db.models import Appointment, AppointmentStatus, Broadcast, Patient, utcnow
 from db.session import Database
-from tests.conftest import Clinic
-from tests.telegram_stub import Chat, User
-from tests.test_appointments import clinic_time, consenting_patient
+from tests.support.bots import Clinic
+from tests.support.factories import clinic_time, consenting_patient
+from tests.support.telegram_stub import Chat, User
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

@@ -19,10 +19,9 @@ from bot.importer import import_file
 from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage, utcnow
 from db.session import Database
-from tests.conftest import SettingsFactory, clinic_with
-from tests.processes import python_module, spawn
-from tests.telegram_stub import TelegramStub
-from tests.test_appointments import LONDON, clinic_time, consenting_patient
+from tests.support.bots import SettingsFactory, clinic_with
+from tests.support.factories import LONDON, clinic_time, consenting_patient, run_import
+from tests.support.telegram_stub import TelegramStub
 
 HEADER = "starts_at,duration_minutes,practitioner,name,telegram_user_id,phone\n"
 
@@ -151,16 +150,6 @@ async def test_unknown_patients_and_past_times_are_refused_by_line(
     assert "no patient with Telegram id 777000 has opened the bot" in reasons[2]
     assert "needs a name" in reasons[3]
     assert "in the past" in reasons[4]
-
-
-async def run_import(csv_file: Path, env: dict[str, str], *options: str
-                     ) -> tuple[int, str, str]:
-    process = await spawn(python_module("bot", "import-appointments", *options,
-                                        str(csv_file)),
-                          cwd=csv_file.parent, env={"PATH": "/usr/bin:/bin", **env})
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_the_command_imports_while_the_bot_runs_and_the_bot_sends_the_guide(

@@ -14,10 +14,9 @@ from bot.clock import ManualClock
 from bot.import_file import MAX_BYTES
 from db.models import Appointment, Patient
 from db.session import Database
-from tests.conftest import Clinic, SettingsFactory, clinic_with
-from tests.telegram_stub import TelegramStub
-from tests.test_appointments import LONDON
-from tests.test_import_files import practice_export
+from tests.support.bots import Clinic, SettingsFactory, clinic_with
+from tests.support.factories import LONDON, practice_export
+from tests.support.telegram_stub import TelegramStub
 
 
 @pytest.fixture

@@ -22,10 +22,9 @@ from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, Patient, PlannedMessage, utcnow
 from db.planned import skip_pending
 from db.session import Database
-from tests.conftest import Clinic, SettingsFactory, clinic_with
-from tests.telegram_stub import BotMessage, TelegramStub
-from tests.test_appointments import LONDON, consenting_patient
-from tests.test_import import run_import
+from tests.support.bots import Clinic, SettingsFactory, clinic_with
+from tests.support.factories import LONDON, consenting_patient, practice_export, run_import
+from tests.support.telegram_stub import BotMessage, TelegramStub
 
 
 @pytest.fixture
@@ -47,16 +46,6 @@ async def table(settings: ClinicSettings, model: Any) -> list[Any]:
             return list(await session.scalars(select(model).order_by(model.id)))
     finally:
         await database.dispose()
-
-
-def practice_export(day: datetime) -> str:
-    """What a practice-management system's "export to CSV" gives: its own column names,
-    day-first dates, 12-hour times, national phone numbers, columns the bot has no use
-    for, and a name with an accent."""
-    written = f"{day:%d/%m/%Y}"
-    return ("Appointment Date;Time;Patient;Mobile;Provider;Duration (mins);Email\r\n"
-            f"{written};9:00 AM;Zoë Brontë;07700 900123;Dr Chen;45;zoe@example.com\r\n"
-            f"{written};2:30 PM;Bob Ray;07700 900124;Dr Lee;30;\r\n")
 
 
 @pytest.mark.parametrize(("encoding", "called"), [

@@ -25,11 +25,10 @@ from db.broadcasts import INTERRUPTED
 from db.migrate import upgrade_database_async
 from db.models import BroadcastRecipient, utcnow
 from db.session import Database
-from tests.conftest import STAFF_ID, free_port
-from tests.conftest import WEBHOOK_SECRET as SECRET
-from tests.telegram_stub import Chat, TelegramStub, User
-from tests.test_broadcast import NEWS_PLAIN, seed_patients
-from tests.test_run import bot_environment, start_bot
+from tests.support.bots import STAFF_ID, bot_environment, free_port, start_bot
+from tests.support.bots import WEBHOOK_SECRET as SECRET
+from tests.support.factories import NEWS_PLAIN, seed_patients
+from tests.support.telegram_stub import Chat, TelegramStub, User
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from bot.importer import import_file
 from db.linking import token_hash
 from db.models import Appointment, Invite, Patient, utcnow
-from tests.conftest import Clinic
-from tests.telegram_stub import Chat
-from tests.test_appointments import clinic_time
+from tests.support.bots import Clinic
+from tests.support.factories import clinic_time
+from tests.support.telegram_stub import Chat
 
 HEADER = "starts_at,duration_minutes,practitioner,name,telegram_user_id,phone\n"
 

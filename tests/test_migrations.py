@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from db.migrate import upgrade_database_async
 from db.models import Base
 from db.session import Database
-from tests.processes import python_module, spawn
+from tests.support.processes import python_module, spawn
 
 
 async def schema_of(database_url: str) -> tuple[list[Any], set[str]]:

@@ -24,9 +24,9 @@ from db.models import (
     PatientQuestion,
     PlannedMessage,
 )
-from tests.conftest import Clinic
-from tests.telegram_stub import Chat
-from tests.test_appointments import consenting_patient
+from tests.support.bots import Clinic
+from tests.support.factories import consenting_patient
+from tests.support.telegram_stub import Chat
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from db.models import (
     MessageKind,
     MessageStatus,
 )
-from tests.conftest import Clinic
-from tests.telegram_stub import BotMessage, Chat
-from tests.test_appointments import clinic_time, consenting_patient, in_days, until_outcome
+from tests.support.bots import Clinic
+from tests.support.factories import clinic_time, consenting_patient, in_days, until_outcome
+from tests.support.telegram_stub import BotMessage, Chat
 
 
 @pytest.fixture

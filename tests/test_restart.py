@@ -21,9 +21,8 @@ from db.migrate import upgrade_database_async
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database
-from tests.conftest import SettingsFactory, running_bot
-from tests.telegram_stub import Chat, TelegramStub, User, until_polling
-from tests.test_run import bot_environment, start_bot, stop_bot
+from tests.support.bots import SettingsFactory, bot_environment, running_bot, start_bot, stop_bot
+from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=15)

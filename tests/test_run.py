@@ -3,48 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import STAFF_ID
-from tests.processes import python_module, spawn
-from tests.telegram_stub import TOKEN, Chat, TelegramStub, User, until_polling
+from tests.support.bots import bot_environment, start_bot, stop_bot
+from tests.support.telegram_stub import TOKEN, Chat, TelegramStub, User, until_polling
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=8)
 
 SECRET_QUESTION = "is it safe with my rare heart condition xq7"
 PHONE = "+44 7700 900461"
-
-
-def bot_environment(telegram: TelegramStub, database_url: str, token: str = TOKEN
-                    ) -> dict[str, str]:
-    return {
-        "PATH": "/usr/bin:/bin",
-        "TELEGRAM_BOT_TOKEN": token,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-        "DATABASE_URL": database_url,
-        "CLINIC_NAME": "Lotus & Pine Clinic",
-        "CLINIC_CONTACT": "+44 20 7946 0000",
-        "STAFF_USER_IDS": str(STAFF_ID),
-        "POLLING_TIMEOUT": "1",
-        "LOG_LEVEL": "DEBUG",
-    }
-
-
-async def start_bot(env: dict[str, str], cwd: Path, *options: str
-                    ) -> asyncio.subprocess.Process:
-    return await spawn(python_module("bot", "run", *options), cwd=cwd, env=env)
-
-
-async def stop_bot(process: asyncio.subprocess.Process, how: int = signal.SIGTERM) -> str:
-    """Stop a bot from `start_bot` (SIGTERM, as an operator would; SIGKILL, a crash) and
-    wait for it to end; what it logged."""
-    process.send_signal(how)
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    return stderr.decode()
 
 
 async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(

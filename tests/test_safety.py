@@ -18,10 +18,9 @@ from sqlalchemy import func, select, update
 from db.models import SafetyAlert, utcnow
 from db.safety import add_to_alert, quote
 from db.session import Database
-from tests.conftest import CLINIC_CONTACT, STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
-from tests.telegram_stub import Chat, TelegramStub
-from tests.test_appointments import consenting_patient
-from tests.test_checkins import book_session, checked_in
+from tests.support.bots import CLINIC_CONTACT, STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
+from tests.support.factories import book_session, checked_in, consenting_patient
+from tests.support.telegram_stub import Chat, TelegramStub
 
 CALL_NOW = "🚨 Please call 999 now."
 TODAY = "Please contact Lotus & Pine Clinic today"

@@ -12,9 +12,9 @@ import pytest
 from bot.clock import ManualClock
 from bot.planning import message_plan, out_of_quiet_hours
 from db.models import MessageKind
-from tests.conftest import Clinic, SettingsFactory, clinic_with
-from tests.telegram_stub import BotMessage, Chat, TelegramStub
-from tests.test_appointments import LONDON, consenting_patient
+from tests.support.bots import Clinic, SettingsFactory, clinic_with
+from tests.support.factories import LONDON, consenting_patient
+from tests.support.telegram_stub import BotMessage, Chat, TelegramStub
 
 # A Tuesday morning in London, far from midnight and from a DST change: "today" and
 # "in three days" mean the same on every run.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import Clinic
-from tests.test_appointments import clinic_time, consenting_patient
+from tests.support.bots import Clinic
+from tests.support.factories import clinic_time, consenting_patient
 
 
 def ics_fields(contents: bytes) -> dict[str, str]:

@@ -18,7 +18,7 @@ import yaml
 
 from bot.content import ContentError, load_content
 from bot.red_flags import Language, Sign, Tier, WarningSigns
-from tests.test_content import copy_content
+from tests.support.factories import copy_content
 
 EVALUATION = Path(__file__).with_name("warning_signs_eval.yaml")
 RIGHT_TIER_AT_LEAST = 0.98

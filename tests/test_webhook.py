@@ -16,9 +16,16 @@ import pytest
 
 from db.models import ReceivedUpdate, utcnow
 from db.session import Database
-from tests.conftest import WEBHOOK_SECRET, SettingsFactory, free_port, serving_webhook
-from tests.telegram_stub import Chat, TelegramStub, User
-from tests.test_run import bot_environment, start_bot, stop_bot
+from tests.support.bots import (
+    WEBHOOK_SECRET,
+    SettingsFactory,
+    bot_environment,
+    free_port,
+    serving_webhook,
+    start_bot,
+    stop_bot,
+)
+from tests.support.telegram_stub import Chat, TelegramStub, User
 
 SECRET = WEBHOOK_SECRET
 

@@ -2,7 +2,7 @@
 
 Starts CPU hogs (one by default, `--busy-cores N` for more), each spinning a core at
 100 %, runs the suite with the remaining arguments passed to pytest, and stops the hogs
-however the run ends (each also dies with this process: tests/processes.py). A suite
+however the run ends (each also dies with this process: tests/support/processes.py). A suite
 that is green only on an idle machine says something about the machine, not the code;
 run this before each submission. Exits with pytest's code.
 """
@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from tests.processes import dying_with_parent
+from tests.support.processes import dying_with_parent
 
 SPIN = "while True: pass"
 

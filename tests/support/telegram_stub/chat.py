@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.telegram_stub.models import BotMessage, User
-from tests.telegram_stub.server import DEADLINE, TelegramStub
+from tests.support.telegram_stub.models import BotMessage, User
+from tests.support.telegram_stub.server import DEADLINE, TelegramStub
 
 
 class Chat:

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from db.migrate import upgrade_database_async
-from tests.processes import kill_leftovers
+from tests.support.processes import kill_leftovers
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
