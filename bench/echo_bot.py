@@ -25,8 +25,8 @@ async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
 
 def clinic_sized_replies() -> MessageHandler[ContextTypes.DEFAULT_TYPE, None]:
     # Imported here, so that the bare echo bot loads nothing of the clinic's.
-    from bot import keyboards
-    from bot.content import load_content
+    from bot.texts import keyboards
+    from bot.texts.content import load_content
 
     content = load_content(clinic_name="Lotus & Pine Clinic", clinic_contact="")
     topics = itertools.cycle(content.topics)

@@ -15,7 +15,7 @@ under 1 s late beyond the rate limit.
 
 `clinic` is the bot as it ships: the database holds every planned message, and the job
 queue only holds timers for those due within SCHEDULER_HORIZON (6 h), topped up every
-minute (bot/scheduling.py). `naive` is the same bot with one APScheduler job for every
+minute (bot/appointments/timers.py). `naive` is the same bot with one APScheduler job for every
 planned message, all set at start (an unlimited horizon; bench/bot_process.py).
 """
 
@@ -36,8 +36,8 @@ from sqlalchemy import insert
 
 from bench.broadcast import LATENCY, memory_mb
 from bench.harness import measure
-from bot.config import ClinicSettings
-from bot.planning import message_plan
+from bot.appointments.planning import message_plan
+from bot.runtime.config import ClinicSettings
 from db.migrate import upgrade_database_async
 from db.models import (
     Appointment,
@@ -135,7 +135,7 @@ async def seed_burst(url: str, rng: random.Random) -> dict[int, datetime]:
 async def _book(database: Database, sessions: list[tuple[int, datetime]], first_id: int
                 ) -> None:
     """Appointments (patient id, start) numbered from `first_id`, and for each a guide, a
-    reminder and a check-in, planned as booking plans them (bot/planning.py)."""
+    reminder and a check-in, planned as booking plans them (bot/appointments/planning.py)."""
     now = utcnow()
     rows, plans = [], []
     for number, (patient_id, starts_at) in enumerate(sessions, start=first_id):

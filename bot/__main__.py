@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import (
+from bot.runtime.config import (
     Settings,
     SettingsError,
     load_clinic_settings,
@@ -16,10 +16,10 @@ from bot.config import (
     load_settings,
     redact_url,
 )
-from bot.content import Content, ContentError, load_content
-from bot.logs import configure_logging, redact
-from bot.polling_guard import AnotherPoller
-from bot.startup import database_problem, telegram_problem
+from bot.runtime.logs import configure_logging, redact
+from bot.runtime.polling_guard import AnotherPoller
+from bot.runtime.startup import database_problem, telegram_problem
+from bot.texts.content import Content, ContentError, load_content
 from db.migrate import upgrade_database
 
 logger = logging.getLogger("bot")
@@ -112,7 +112,6 @@ def _check(settings: Settings, content: Content) -> int:
 async def _reach(settings: Settings) -> tuple[str | None, str | None]:
     """Whether the database answers and the Bot API knows the token: the problem with
     each, or None."""
-    from sqlalchemy import text
     from telegram import Bot
     from telegram.error import TelegramError
 
@@ -122,8 +121,7 @@ async def _reach(settings: Settings) -> tuple[str | None, str | None]:
     database = None
     try:
         database = Database(settings.database_url)
-        async with database.transaction() as session:
-            await session.execute(text("SELECT 1"))
+        await database.ping()
     except Exception as error:
         database_error = database_problem(error, settings.database_url) or \
             f"not usable ({type(error).__name__})"
@@ -143,7 +141,7 @@ async def _reach(settings: Settings) -> tuple[str | None, str | None]:
 
 
 def _import(path: Path, dry_run: bool) -> int:
-    from bot.importer import ImportFileError, import_file
+    from bot.appointments.importer import ImportFileError, import_file
 
     try:
         settings = load_clinic_settings()
@@ -175,12 +173,12 @@ def _load(**overrides: object) -> tuple[Settings, Content]:
 def _run(settings: Settings, content: Content) -> int:
     # The application (PTB's ext, every handler) only when the bot runs: `migrate`,
     # `check` and the import start faster without it.
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.runtime.app import ALLOWED_UPDATES, build_application
 
     application = build_application(settings, content)
     try:
         if settings.bot_mode == "webhook":
-            from bot.webhook import serve  # aiohttp's server: only in webhook mode
+            from bot.runtime.webhook import serve  # aiohttp's server: only in webhook mode
 
             asyncio.run(serve(application, settings))
         else:

@@ -71,6 +71,10 @@ async def upcoming_practitioners(session: AsyncSession, now: datetime, limit: in
     return [name for name in rows if name]
 
 
+async def by_id(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
+
+
 async def create_draft(session: AsyncSession, text: str, staff_id: int, now: datetime
                        ) -> Broadcast:
     broadcast = Broadcast(text=text, audience=Audience.ALL, status=BroadcastStatus.DRAFT,

@@ -1,4 +1,5 @@
-"""Staff dialogs' state (bot/dialogs.py): one row per dialog and person, until it expires."""
+"""Staff dialogs' state (bot/runtime/dialogs.py): one row per dialog and person, until it
+expires."""
 
 from __future__ import annotations
 

@@ -141,3 +141,13 @@ async def add_patients(session: AsyncSession, people: list[tuple[str, str]], now
     found = await session.execute(select(Patient.phone, Patient.id).where(
         Patient.phone.in_([phone for _, phone in people])))
     return {phone: patient_id for phone, patient_id in found if phone is not None}
+
+
+async def add_patient_by_phone(session: AsyncSession, first_name: str, phone: str,
+                               now: datetime) -> Patient:
+    """A record for someone the clinic knows by name and phone, not yet on Telegram (an
+    invite)."""
+    patient = Patient(first_name=first_name, phone=phone, first_seen_at=now, last_seen_at=now)
+    session.add(patient)
+    await session.flush()
+    return patient

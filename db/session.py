@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -57,7 +57,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_immediate(connection: Any) -> None:
     """Take the write lock when a transaction begins. Updates from different chats run at
-    once (bot/concurrency.py): a transaction that read first and then wrote could find
+    once (bot/runtime/concurrency.py): a transaction that read first and then wrote could find
     another had written in between, and SQLite fails that at once ("database is locked")
     instead of waiting. Taking the lock up front makes it wait its turn (busy_timeout)."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -75,6 +75,11 @@ class Database:
         """A session whose work is committed on success and rolled back on error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    async def ping(self) -> None:
+        """One round trip: raises if the database does not answer."""
+        async with self.transaction() as session:
+            await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -2,49 +2,49 @@
 
 Within PTB's default group the first handler whose filters match wins, so the order is
 the design:
-1. start, faq, help, appointments, schedule, importing, linking, visits, broadcast,
-   privacy, reminders, checkins, membership:
-   commands, buttons with anchored patterns, shared contacts, and block/unblock notices;
-   order among them is free (linking's contact handler must precede fallback's).
-2. staff before questions: when the staff chat is a staff member's private chat, their
-   replies to a forwarded question must reach the relay, not the FAQ matcher.
+1. commands, buttons with anchored patterns, shared contacts, files from staff, and
+   block/unblock notices, patients' (`handlers/patients/`) and staff's
+   (`handlers/staff/`); order among them is free (linking's contact handler must
+   precede fallback's).
+2. the staff relay before questions: when the staff chat is a staff member's private
+   chat, their replies to a forwarded question must reach the relay, not the FAQ
+   matcher.
 3. questions: any other text in a private chat.
 4. fallback last: unknown commands, non-text messages, unknown buttons, and the error handler.
 
 One handler sits in group -1, before all of these: safety's screen for warning signs in
 anything a patient writes. It ends the update only when it answered it, so a message
 with a warning sign never reaches the FAQ matcher. Before it, in group -2,
-bot/dialogs.py loads a staff member's dialogs (the guided /book,
+bot/runtime/dialogs.py loads a staff member's dialogs (the guided /book,
 /broadcast then the text) from the database, where every bot process can see them.
 """
 
 from __future__ import annotations
 
-from bot import dialogs
-from bot.context import ClinicApp
-from handlers import (
+from bot.runtime import dialogs
+from bot.runtime.context import ClinicApp
+from handlers import fallback, safety
+from handlers.patients import (
     appointments,
-    broadcast,
     checkins,
-    fallback,
     faq,
     help,
-    importing,
     linking,
     membership,
     privacy,
     questions,
     reminders,
-    safety,
-    schedule,
-    staff,
     start,
-    visits,
 )
+from handlers.staff import book, broadcast, importing, relay, today
 
-REGISTRATION_ORDER = (safety, start, faq, help, appointments, schedule, importing, linking,
-                      visits, broadcast, privacy, reminders, checkins, membership, staff,
-                      questions, fallback)
+REGISTRATION_ORDER = (
+    safety,
+    start, faq, help, book, today, importing, linking, appointments, broadcast, privacy,
+    reminders, checkins, membership,
+    relay,
+    questions,
+    fallback)
 
 
 def register_all(application: ClinicApp) -> None:

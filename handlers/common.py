@@ -18,11 +18,11 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot import callbacks
-from bot.clinic_time import TimeProblem
-from bot.context import ClinicContext
-from bot.telegram_html import escape
-from bot.texts import Text
+from bot.appointments.clinic_time import TimeProblem
+from bot.runtime.context import ClinicContext
+from bot.texts import callbacks
+from bot.texts.keys import Text
+from bot.texts.telegram_html import escape
 from db.appointments import appointment_of_user
 from db.models import Appointment, AppointmentStatus, Patient
 from db.patients import TelegramProfile
@@ -155,7 +155,7 @@ async def own_open_appointment(
 
 
 def time_problem_text(context: ClinicContext, problem: TimeProblem) -> str:
-    """Why a typed clinic time cannot be booked (bot/clinic_time.py), in the clinic's
+    """Why a typed clinic time cannot be booked (bot/appointments/clinic_time.py), in the clinic's
     words."""
     if problem.suggested is not None:
         return context.content.text(Text.TIME_DOES_NOT_EXIST, when=problem.when,

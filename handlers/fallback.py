@@ -13,11 +13,11 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import ClinicApp, ClinicContext
-from bot.delivery import may_have_arrived
-from bot.polling_guard import on_polling_error
-from bot.telegram_html import plain_text
-from bot.texts import Text
+from bot.runtime.context import ClinicApp, ClinicContext
+from bot.runtime.polling_guard import on_polling_error
+from bot.sending.delivery import may_have_arrived
+from bot.texts.keys import Text
+from bot.texts.telegram_html import plain_text
 from handlers.common import reply
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ async def report_error(update: object, context: ClinicContext) -> None:
         return
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(context.error, TelegramError) and may_have_arrived(context.error):
-        # Telegram has the reply and answered too late (bot/delivery.py): "something went
+        # Telegram has the reply and answered too late (bot/sending/delivery.py): "something went
         # wrong" would be wrong.
         logger.warning("Handling update %s: Telegram did not answer a send in time",
                        update_id)

@@ -1,7 +1,7 @@
 """The safety net: every message a patient writes is read for warning signs first.
 
 Whatever a patient types (or writes under a photo), whenever they write it, with or without
-an appointment, consent or check-in: a warning sign (`bot/red_flags.py`, from
+an appointment, consent or check-in: a warning sign (`bot/understanding/warning_signs.py`, from
 `content/red_flags.yaml`) gets the safety answer at once and reaches the staff chat, and
 the message goes no further, so it never gets an FAQ answer instead. Runs in group -1,
 before every feature.
@@ -27,12 +27,12 @@ from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
-from bot.content import Html
-from bot.context import BotData, ClinicApp, ClinicContext
-from bot.red_flags import Tier
-from bot.rendering import describe_time
-from bot.telegram_html import escape
-from bot.texts import Text
+from bot.appointments.rendering import describe_time
+from bot.runtime.context import BotData, ClinicApp, ClinicContext
+from bot.texts.content import Html
+from bot.texts.keys import Text
+from bot.texts.telegram_html import escape
+from bot.understanding.warning_signs import Tier
 from db.models import Appointment, Patient, SafetyAlert
 from db.patients import register_patient
 from db.safety import (

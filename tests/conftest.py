@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.runtime.clock import ManualClock
+from bot.runtime.config import Settings
 from tests.support.bots import (
     CLINIC_CONTACT,
     STAFF_CHAT_ID,

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.planning import message_plan
+from bot.appointments.planning import message_plan
+from bot.runtime.clock import ManualClock
 from db.models import MessageKind, MessageStatus, utcnow
 from db.patients import TelegramProfile, register_patient
 from db.planned import claim_message

@@ -26,7 +26,7 @@ def assert_no_internals(text: str) -> None:
         {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}},
         {"location": {"latitude": 51.5, "longitude": -0.1}},
     ],
-    # A shared contact is answered by handlers/linking.py (tests/test_linking.py).
+    # A shared contact is answered by handlers/patients/linking.py (tests/test_linking.py).
     ids=["sticker", "photo", "voice", "location"],
 )
 async def test_non_text_messages_get_a_short_helpful_answer(

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import booking
-from bot.rate_limit import MAX_RETRIES
-from bot.scheduling import schedule_soon
+from bot.appointments import booking
+from bot.appointments.timers import schedule_soon
+from bot.sending.rate_limit import MAX_RETRIES
 from db.appointments import patient_by_reference
 from db.models import (
     Broadcast,

@@ -1,7 +1,7 @@
 """The soreness check-in after a session: one-tap answers, kind replies, a follow-up for
 moderate soreness, and the staff alerted at once, exactly once, when it is worrying.
 
-The test's clock moves the day on. Sessions are booked through `bot.booking.book` (the
+The test's clock moves the day on. Sessions are booked through `bot.appointments.booking.book` (the
 path /book and the CSV import take) with a start in the past, since /book refuses those.
 """
 
@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import ManualClock
-from bot.config import ClinicSettings
-from bot.planning import CheckinOutcome, checkin_outcome
-from bot.rate_limit import MAX_RETRIES
-from bot.scheduling import reason_to_skip
+from bot.appointments.planning import CheckinOutcome, checkin_outcome
+from bot.appointments.timers import reason_to_skip
+from bot.runtime.clock import ManualClock
+from bot.runtime.config import ClinicSettings
+from bot.sending.rate_limit import MAX_RETRIES
 from db.models import (
     Appointment,
     AppointmentStatus,
@@ -183,7 +183,7 @@ async def test_when_the_staff_chat_cannot_be_told_the_patient_is_asked_to_call(
 ) -> None:
     clinic = checking_clinic
     ann, checkin = await checked_in(clinic)
-    # The alert's first try and every one of the limiter's retries (bot/rate_limit.py).
+    # The alert's first try and every one of the limiter's retries (bot/sending/rate_limit.py).
     clinic.telegram.fail_next("sendMessage", ApiError(500, "Internal Server Error"),
                               times=1 + MAX_RETRIES)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
+from bot.runtime.config import (
     EXAMPLE_CLINIC_CONTACT,
     EXAMPLE_CLINIC_NAME,
     Settings,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import ContentError, load_content, packaged_content_dir
-from bot.texts import (
+from bot.texts.content import ContentError, load_content, packaged_content_dir
+from bot.texts.keys import (
     BUTTON_SPECS,
     COMMON_FIELDS,
     COMMON_TEXTS,
@@ -75,7 +75,7 @@ def _text_calls(tree: ast.AST) -> list[tuple[str, str, set[str], int]]:
 
 def test_every_text_the_code_uses_exists_and_gets_exactly_its_fields() -> None:
     used: set[str] = set()
-    for path in [*ROOT.glob("bot/*.py"), *ROOT.glob("handlers/*.py")]:
+    for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/**/*.py")]:
         for kind, key, fields, line in _text_calls(ast.parse(path.read_text())):
             specs: dict[str, TextSpec] = {
                 member.name: spec

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content import Topic, load_content
-from bot.faq_search import FaqMatcher, normalize, stem
+from bot.texts.content import Topic, load_content
+from bot.understanding.faq_search import FaqMatcher, normalize, stem
 
 
 @pytest.fixture(scope="module")

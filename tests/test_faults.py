@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import booking
-from bot.clock import ManualClock
-from bot.scheduling import schedule_soon
+from bot.appointments import booking
+from bot.appointments.timers import schedule_soon
+from bot.runtime.clock import ManualClock
 from db.appointments import patient_by_reference
 from tests.support.bots import Clinic, SettingsFactory, clinic_with
 from tests.support.factories import NEWS_PLAIN, seed_patients

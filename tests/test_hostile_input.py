@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import callbacks
+from bot.texts import callbacks
 from db.models import Appointment, AppointmentStatus, Broadcast, Patient, utcnow
 from db.session import Database
 from tests.support.bots import Clinic

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.__main__ import main
-from bot.clock import ManualClock
-from bot.config import ClinicSettings
-from bot.import_file import ImportFileError, decode, parse_csv
-from bot.importer import import_file
+from bot.appointments.import_reader import ImportFileError, decode, parse_csv
+from bot.appointments.importer import import_file
+from bot.runtime.clock import ManualClock
+from bot.runtime.config import ClinicSettings
 from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage, utcnow
 from db.session import Database

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import ManualClock
-from bot.import_file import MAX_BYTES
+from bot.appointments.import_reader import MAX_BYTES
+from bot.runtime.clock import ManualClock
 from db.models import Appointment, Patient
 from db.session import Database
 from tests.support.bots import Clinic, SettingsFactory, clinic_with

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from bot.clock import ManualClock
-from bot.config import ClinicSettings
-from bot.import_file import parse_csv
-from bot.importer import import_file
-from bot.scheduling import job_name
+from bot.appointments.import_reader import parse_csv
+from bot.appointments.importer import import_file
+from bot.appointments.timers import job_name
+from bot.runtime.clock import ManualClock
+from bot.runtime.config import ClinicSettings
 from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, Patient, PlannedMessage, utcnow
 from db.planned import skip_pending

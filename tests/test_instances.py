@@ -18,8 +18,8 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot import booking
-from bot.config import ClinicSettings
+from bot.appointments import booking
+from bot.runtime.config import ClinicSettings
 from db.appointments import patient_by_reference
 from db.broadcasts import INTERRUPTED
 from db.migrate import upgrade_database_async

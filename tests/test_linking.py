@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.importer import import_file
+from bot.appointments.importer import import_file
 from db.linking import token_hash
 from db.models import Appointment, Invite, Patient, utcnow
 from tests.support.bots import Clinic

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import booking
-from bot.scheduling import schedule_soon
+from bot.appointments import booking
+from bot.appointments.timers import schedule_soon
 from db.appointments import patient_by_reference
 from db.broadcasts import audience_size
 from db.models import (

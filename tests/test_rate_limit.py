@@ -13,7 +13,7 @@ import httpx
 import pytest
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.rate_limit import PRIVATE_BURST, ClinicRateLimiter, Priority
+from bot.sending.rate_limit import PRIVATE_BURST, ClinicRateLimiter, Priority
 
 
 class Recorder:

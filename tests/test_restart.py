@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import booking
-from bot.clock import ManualClock
-from bot.config import ClinicSettings
+from bot.appointments import booking
+from bot.runtime.clock import ManualClock
+from bot.runtime.config import ClinicSettings
 from db.migrate import upgrade_database_async
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.patients import TelegramProfile, record_messages_consent, register_patient

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.planning import message_plan, out_of_quiet_hours
+from bot.appointments.planning import message_plan, out_of_quiet_hours
+from bot.runtime.clock import ManualClock
 from db.models import MessageKind
 from tests.support.bots import Clinic, SettingsFactory, clinic_with
 from tests.support.factories import LONDON, consenting_patient

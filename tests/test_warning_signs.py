@@ -1,4 +1,5 @@
-"""How well the warning-sign screen hears patients (bot/red_flags.py with the packaged
+"""How well the warning-sign screen hears patients (bot/understanding/warning_signs.py
+with the packaged
 content/red_flags.yaml), measured on tests/warning_signs_eval.yaml: warning messages in
 both tiers, written as patients write (typos, word orders, negations nearby, long
 messages with the sign in the middle), and everyday messages that must not alert.
@@ -16,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content import ContentError, load_content
-from bot.red_flags import Language, Sign, Tier, WarningSigns
+from bot.texts.content import ContentError, load_content
+from bot.understanding.warning_signs import Language, Sign, Tier, WarningSigns
 from tests.support.factories import copy_content
 
 EVALUATION = Path(__file__).with_name("warning_signs_eval.yaml")

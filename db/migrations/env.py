@@ -16,7 +16,7 @@ def database_url() -> str:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
         # Migrations need only the database, not a bot token.
-        from bot.config import DatabaseSettings
+        from db.settings import DatabaseSettings
 
         url = DatabaseSettings().database_url
     return str(url)

@@ -16,13 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import ALLOWED_UPDATES, build_application
-from bot.clock import Clock, ManualClock
-from bot.config import Settings
-from bot.content import Content, load_content
-from bot.context import ClinicApp
-from bot.rate_limit import ClinicRateLimiter
-from bot.webhook import serve
+from bot.runtime.app import ALLOWED_UPDATES, build_application
+from bot.runtime.clock import Clock, ManualClock
+from bot.runtime.config import Settings
+from bot.runtime.context import ClinicApp
+from bot.runtime.webhook import serve
+from bot.sending.rate_limit import ClinicRateLimiter
+from bot.texts.content import Content, load_content
 from tests.support.processes import python_module, spawn
 from tests.support.telegram_stub import TOKEN, Chat, TelegramStub, User
 
@@ -78,7 +78,7 @@ WEBHOOK_SECRET = "s3cret_Token-for-tests"
 @asynccontextmanager
 async def serving_webhook(telegram: TelegramStub, make_settings: SettingsFactory,
                           **overrides: Any) -> AsyncIterator[tuple[ClinicApp, str]]:
-    """The bot in webhook mode, its server (`bot.webhook.serve`) in this process, once
+    """The bot in webhook mode, its server (`bot.runtime.webhook.serve`) in this process, once
     the stand-in has its address; the application and that address."""
     port = free_port()
     settings = make_settings(

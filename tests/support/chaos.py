@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import booking
-from bot.config import ClinicSettings
+from bot.appointments import booking
+from bot.runtime.config import ClinicSettings
 from db.appointments import patient_by_reference
 from db.migrate import upgrade_database_async
 from db.models import (

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import booking
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.content import packaged_content_dir
-from bot.scheduling import schedule_soon
+from bot.appointments import booking
+from bot.appointments.timers import schedule_soon
+from bot.runtime.clock import ManualClock
+from bot.runtime.config import Settings
+from bot.texts.content import packaged_content_dir
 from db.appointments import patient_by_reference
 from db.models import (
     MessageKind,

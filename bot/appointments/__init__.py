@@ -1,0 +1,8 @@
+"""Bookings and the messages they plan: the one booking path every entry point takes
+(`booking`), the pure timing rules (`planning`: when a guide, reminder and check-in are
+due, quiet hours, and what a check-in answer leads to), the timers that send them
+(`timers`), composing each message (`rendering`), clinic wall-clock times
+(`clinic_time`), phone numbers (`phones`), calendar files (`calendar_file`) and the CSV
+import (`import_reader`, `importer`).
+
+It imports `bot.runtime`, `bot.sending`, `bot.texts` and `db`; never `handlers`."""

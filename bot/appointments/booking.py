@@ -1,0 +1,150 @@
+"""Booking, moving and cancelling an appointment, and planning its messages: the one path
+/book, staff changes, the CSV import and the tests all take, so every appointment gets
+the same guide, reminder, check-in and change notices.
+
+Each function takes an open session and returns the (message id, due) pairs to give
+timers (`scheduling.schedule_soon`); a process without timers (the CSV import) leaves
+them to the running bot's next top-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.appointments.phones import normalize_phone
+from bot.appointments.planning import message_plan, notice_due
+from bot.runtime.config import ClinicSettings
+from db.appointments import (
+    book_appointment,
+    book_appointments,
+    cancel_appointment,
+    patient_by_phone,
+    patient_by_reference,
+    record_notified,
+)
+from db.models import Appointment, AppointmentStatus, MessageKind, Patient
+from db.planned import plan_new, replan_message, skip_pending
+
+Planned = list[tuple[int, datetime]]
+# The messages a booking's time decides (the follow-up depends on an answer instead).
+TIMED_KINDS = (MessageKind.GUIDE, MessageKind.REMINDER, MessageKind.CHECKIN)
+
+
+async def find_patient(session: AsyncSession, settings: ClinicSettings, reference: str
+                       ) -> Patient | None:
+    """A patient named by @username, Telegram user id, or phone number (starting with +,
+    00 or 0; Telegram ids never start with 0)."""
+    if reference.startswith(("+", "0")):
+        phone = normalize_phone(reference, settings.phone_region)
+        return None if phone is None else await patient_by_phone(session, phone)
+    return await patient_by_reference(session, reference)
+
+
+async def book(
+    session: AsyncSession,
+    settings: ClinicSettings,
+    *,
+    patient_id: int,
+    starts_at: datetime,
+    minutes: int,
+    practitioner: str | None,
+    now: datetime,
+    import_key: str | None = None,
+) -> tuple[Appointment, dict[MessageKind, datetime], Planned]:
+    """Book and plan; returns the appointment, its plan, and what to give timers."""
+    appointment = await book_appointment(
+        session, patient_id=patient_id, starts_at=starts_at, duration_minutes=minutes,
+        practitioner=practitioner, now=now, import_key=import_key)
+    plan, planned = await _plan(session, settings, appointment, now)
+    return appointment, plan, planned
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    patient_id: int
+    starts_at: datetime
+    minutes: int
+    practitioner: str | None
+    import_key: str | None = None
+
+
+async def book_many(session: AsyncSession, settings: ClinicSettings,
+                    bookings: list[NewBooking], now: datetime) -> None:
+    """Book many at once (the import), with the same plan `book` makes, in a few
+    statements; the running bots give them timers (a process without timers)."""
+    assert all(one.import_key for one in bookings), "book_many is for imports: keys needed"
+    ids = await book_appointments(session, [
+        {"patient_id": one.patient_id, "starts_at": one.starts_at,
+         "duration_minutes": one.minutes, "practitioner": one.practitioner,
+         "status": AppointmentStatus.BOOKED, "created_at": now, "updated_at": now,
+         "import_key": one.import_key}
+        for one in bookings])
+    notice_at = notice_due(settings, now)
+    messages: list[tuple[int, MessageKind, datetime]] = []
+    for one in bookings:
+        assert one.import_key is not None
+        appointment_id = ids[one.import_key]
+        plan = message_plan(settings, one.starts_at, one.minutes, now)
+        messages += [(appointment_id, kind, due_at) for kind, due_at in plan.items()]
+        messages.append((appointment_id, MessageKind.NOTICE, notice_at))
+    await plan_new(session, messages)
+
+
+async def move(
+    session: AsyncSession,
+    settings: ClinicSettings,
+    appointment: Appointment,
+    *,
+    starts_at: datetime,
+    minutes: int,
+    practitioner: str | None,
+    now: datetime,
+) -> tuple[dict[MessageKind, datetime], Planned]:
+    """Change a booked appointment's time, length or practitioner, and plan its messages
+    again for the new time (a timer set for the old time finds its row moved and waits)."""
+    appointment.starts_at = starts_at
+    appointment.duration_minutes = minutes
+    appointment.practitioner = practitioner
+    appointment.updated_at = now
+    # A reminder answered for the old time says nothing about the new one.
+    appointment.confirmed_at = None
+    appointment.reschedule_requested_at = None
+    await session.flush()
+    return await _plan(session, settings, appointment, now)
+
+
+async def cancel(
+    session: AsyncSession, settings: ClinicSettings, appointment_id: int, now: datetime, *,
+    by_patient: bool,
+) -> tuple[bool, Planned]:
+    """Cancel a booked appointment and its planned messages. The patient hears of it by a
+    notice, unless they cancelled it themselves."""
+    if not await cancel_appointment(session, appointment_id, now):
+        return False, []
+    if by_patient:
+        await record_notified(session, appointment_id)
+        return True, []
+    due_at = notice_due(settings, now)
+    notice = await replan_message(session, appointment_id, MessageKind.NOTICE, due_at)
+    return True, [] if notice is None else [(notice, due_at)]
+
+
+async def _plan(session: AsyncSession, settings: ClinicSettings, appointment: Appointment,
+                now: datetime) -> tuple[dict[MessageKind, datetime], Planned]:
+    assert appointment.status == AppointmentStatus.BOOKED
+    plan = message_plan(settings, appointment.starts_at, appointment.duration_minutes, now)
+    planned: Planned = []
+    for kind, due_at in plan.items():
+        message_id = await replan_message(session, appointment.id, kind, due_at)
+        if message_id is not None:
+            planned.append((message_id, due_at))
+    await skip_pending(session, appointment.id, set(TIMED_KINDS) - set(plan),
+                       "no longer due after the appointment changed")
+    notice_at = notice_due(settings, now)
+    notice = await replan_message(session, appointment.id, MessageKind.NOTICE, notice_at)
+    if notice is not None:
+        planned.append((notice, notice_at))
+    return plan, planned

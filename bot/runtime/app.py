@@ -1,0 +1,191 @@
+"""Building the Application: resources opened in post_init, closed in post_shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import ssl
+from typing import Any, cast
+
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
+
+import handlers
+from bot.appointments.timers import configure_jobs, start_scheduling
+from bot.runtime import instances
+from bot.runtime.clock import Clock, ManualClock
+from bot.runtime.concurrency import PerChatUpdates
+from bot.runtime.config import Settings
+from bot.runtime.context import BotData, ClinicApp, ClinicContext
+from bot.runtime.polling_guard import (
+    RENEW_EVERY,
+    RENEW_JOB,
+    release_polling_lease,
+    renew_polling_lease,
+    take_polling_lease,
+)
+from bot.sending.broadcast_runner import watch
+from bot.sending.rate_limit import ClinicRateLimiter
+from bot.texts.content import Content
+from bot.understanding.faq_search import FaqMatcher
+from bot.understanding.warning_signs import WarningSigns
+from db.group_commit import GroupCommit
+from db.migrate import upgrade_database_async
+from db.questions import record_questions
+from db.session import Database
+from handlers import backlog
+
+logger = logging.getLogger(__name__)
+
+# How long a stop waits for broadcast copies in flight.
+SHUTDOWN_GRACE = 10.0
+# ... and for other background work, which the next start picks up (a staff alert queued
+# behind the staff group's limit is posted again then, not waited for).
+BACKGROUND_GRACE = 1.0
+# How often every instance looks for broadcasts to help with or take over.
+WATCH_BROADCASTS = 3.0
+
+# my_chat_member tells us when a patient blocks or unblocks the bot.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+def build_application(settings: Settings, content: Content, clock: Clock | None = None,
+                      rate_limiter: ClinicRateLimiter | None = None) -> ClinicApp:
+    """The bot, configured and with every handler registered; nothing is opened yet.
+    `clock`: the clinic's time (bot/runtime/clock.py); the system clock unless a test or the demo
+    brings its own. `rate_limiter`: Telegram's limits as production keeps them unless a
+    test brings one set otherwise."""
+    context_types = ContextTypes(context=ClinicContext, bot_data=BotData)
+    processor = PerChatUpdates(settings.concurrent_updates, settings.chat_backlog)
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        tzinfo=settings.timezone,
+    )
+    application = cast(ClinicApp, (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_file_url)
+        .request(HTTPXRequest(connection_pool_size=256,
+                              read_timeout=settings.telegram_read_timeout,
+                              httpx_kwargs={"verify": tls_context()}))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1,
+                                          httpx_kwargs={"verify": tls_context()}))
+        .concurrent_updates(processor)
+        .context_types(context_types)
+        .defaults(defaults)
+        # One limiter for replies, planned messages and broadcasts (bot/sending/rate_limit.py).
+        .rate_limiter(rate_limiter or ClinicRateLimiter())
+        .post_init(_open_resources)
+        .post_stop(_finish_sending)
+        .post_shutdown(_close_resources)
+        .build()
+    ))
+    application.bot_data.settings = settings
+    application.bot_data.clock = clock or Clock()
+    application.bot_data.content = content
+    application.bot_data.matcher, application.bot_data.warning_signs = readers(content)
+    application.bot_data.broadcast_tasks = set()
+    application.bot_data.staff_alerts_wanted = {}
+    application.bot_data.background_tasks = set()
+    assert application.job_queue is not None  # the job-queue extra is a dependency
+    configure_jobs(application.job_queue)
+    handlers.register_all(application)
+    # A chat's flood: what may be passed over, and what the patient is told.
+    processor.may_skip = functools.partial(backlog.may_pass_over, application.bot_data)
+    processor.on_overflow = functools.partial(backlog.tell_too_many, application)
+    return application
+
+
+@functools.cache
+def readers(content: Content) -> tuple[FaqMatcher, WarningSigns]:
+    """The FAQ matcher and the warning-sign reader for these texts: built once for them,
+    however many times an application is built (a test suite builds hundreds)."""
+    return (FaqMatcher(content.topics),
+            WarningSigns(content.warning_signs, content.sign_language, content.own_words()))
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for the process: loading the system's certificates costs tens of
+    milliseconds, and PTB would do it for each of its two HTTP clients."""
+    return ssl.create_default_context()
+
+
+async def _open_resources(application: Any) -> None:
+    data: BotData = application.bot_data
+    await upgrade_database_async(data.settings.database_url)
+    data.database = Database(data.settings.database_url)
+    data.questions = GroupCommit(data.database, record_questions,
+                                 key=lambda question: question.profile.user_id)
+    data.stopping = asyncio.Event()
+    if data.settings.bot_mode == "polling":
+        await take_polling_lease(data, application.bot.id)  # or AnotherPoller
+        application.job_queue.run_repeating(renew_polling_lease, RENEW_EVERY, name=RENEW_JOB)
+    await publish_commands(application)
+    start_scheduling(application.job_queue, data)
+    await instances.join(data, application.bot.rate_limiter)
+    application.job_queue.run_repeating(instances.heartbeat, instances.HEARTBEAT,
+                                        name=instances.HEARTBEAT_JOB)
+    # A broadcast a crash or a dead instance interrupted goes on (bot/sending/broadcast_runner.py).
+    application.job_queue.run_repeating(watch, WATCH_BROADCASTS, first=0,
+                                        name="broadcasts:watch")
+    logger.info("Bot @%s ready (staff: %d, staff chat set: %s)", application.bot.username,
+                len(data.settings.staff_user_ids), data.settings.staff_chat_id is not None)
+
+
+async def _finish_sending(application: Any) -> None:
+    """Stop claiming broadcast recipients and let the copies in flight land, so a planned
+    stop leaves nothing half-sent; the rest resumes at the next start."""
+    data: BotData = application.bot_data
+    if not hasattr(data, "stopping"):
+        return
+    data.stopping.set()
+    await asyncio.gather(_finish_within(data.broadcast_tasks, SHUTDOWN_GRACE),
+                         _finish_within(data.background_tasks, BACKGROUND_GRACE))
+
+
+async def _finish_within(tasks: set[asyncio.Task[None]], grace: float) -> None:
+    if not tasks:
+        return
+    _, late = await asyncio.wait(set(tasks), timeout=grace)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
+
+
+async def _close_resources(application: Any) -> None:
+    data: BotData = application.bot_data
+    await release_polling_lease(data, application.bot)
+    await instances.leave(data)
+    if isinstance(data.clock, ManualClock):
+        data.clock.release(application.job_queue.scheduler)
+    if hasattr(data, "database"):
+        await data.database.dispose()
+
+
+async def publish_commands(application: Any) -> None:
+    """The menu next to the text box: patient commands for all, staff ones for staff."""
+    data: BotData = application.bot_data
+    described = data.content.commands
+    patient = [BotCommand(name, text) for name, text in described["patient"].items()]
+    staff = [BotCommand(name, text) for name, text in described["staff"].items()]
+    await application.bot.set_my_commands(patient)
+    staff_chats = set(data.settings.staff_user_ids)
+    for chat_id in sorted(staff_chats):
+        await _set_chat_commands(application, chat_id, patient + staff)
+    if data.settings.staff_chat_id is not None and data.settings.staff_chat_id not in staff_chats:
+        await _set_chat_commands(application, data.settings.staff_chat_id, staff)
+
+
+async def _set_chat_commands(application: Any, chat_id: int, commands: list[BotCommand]) -> None:
+    try:
+        await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:
+        # Telegram only knows a chat once its user has opened the bot; that is not fatal.
+        logger.warning("Could not set the staff command menu for chat %s: %s", chat_id, error)

@@ -1,0 +1,371 @@
+"""One rate limiter for everything the bot sends: replies, planned messages, broadcasts.
+
+Telegram allows about 30 messages a second overall, about one a second in a private chat
+(a short burst is tolerated) and about 20 a minute in a group. PTB's AIORateLimiter
+keeps the overall and group limits but not the private-chat one, and it serves waiting
+requests in no particular order, so a broadcast would hold up a patient's reply. Here:
+
+- every sending method waits for its chat (a token bucket: `PRIVATE_BURST` at once, then
+  one a second; groups: a sliding minute), then for an overall slot: at most 30 requests
+  in flight or counted by Telegram within the last second. When Telegram counted a
+  request is not known, only that it was before the answer came back, by at least the
+  answer's way back; and the next request needs at least its way there to arrive. So a
+  slot frees a second after the answer, less the shortest recent round trip (the two
+  ways together). That keeps us inside Telegram's window however late a request leaves
+  (a busy event loop, a slow network) without losing a round trip per slot. Slots are
+  also spread evenly (one every 1/30 s), not handed out 30 at once at the top of each
+  second: few requests are ever on the wire together, so a process killed mid-broadcast
+  leaves few copies whose fate is unknown;
+- overall slots go by priority (`Priority`, passed as `rate_limit_args`), then by arrival,
+  so a reply overtakes a queue of broadcast messages;
+- a 429 pauses all sending for its `retry_after`, then the request is tried again (up to
+  `max_retries` times); a 5xx or a connection that failed or broke before an answer is
+  tried again after a pause (0.5 s, doubling up to 4 s), but not a request whose answer
+  timed out, which Telegram has (bot/sending/delivery.py). Everything else Telegram answers is
+  the caller's.
+
+Requests that send nothing (answering a button, editing, setting commands) pass through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from enum import IntEnum
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.sending.delivery import may_have_arrived
+
+logger = logging.getLogger(__name__)
+
+SENDING_ENDPOINTS = frozenset({
+    "sendMessage", "sendDocument", "sendPhoto", "sendAudio", "sendVideo", "sendVoice",
+    "sendAnimation", "sendSticker", "sendLocation", "sendContact", "sendMediaGroup",
+    "copyMessage", "forwardMessage", "sendPoll", "sendVenue", "sendDice",
+})
+OVERALL_PER_SECOND = 30
+# A little slack on every window, for clocks and rounding.
+WINDOW_MARGIN = 0.01
+PRIVATE_PER_SECOND = 1.0
+PRIVATE_BURST = 3
+GROUP_PER_MINUTE = 20
+# Chats remembered at once; beyond this, idle ones are forgotten (a 10k broadcast).
+MAX_TRACKED_CHATS = 5000
+# A send that meets a 429, a 5xx or a broken connection is tried again this many times.
+# A patient's reply has no queue to go back to, so it rides out about 12 s of trouble
+# before the patient is told something went wrong: with three, a fifth of sends failing
+# lost about one reply in 1,500 (tests/test_faults.py caught it); with five, one in 60,000.
+MAX_RETRIES = 5
+# The pauses after a 5xx or a broken connection: 0.5, 1, 2, 4, 4 s.
+NETWORK_RETRY_PAUSE = 0.5
+NETWORK_RETRY_PAUSE_MOST = 4.0
+# Round trips remembered for the shortest-recent estimate.
+ROUND_TRIPS_KEPT = 64
+
+
+class Priority(IntEnum):
+    """Lower goes first."""
+
+    REPLY = 0  # answers to what a patient or staff member just did
+    PLANNED = 1  # guides, reminders, check-ins, notices: due now, not urgent to the second
+    BULK = 2  # broadcasts
+
+
+class _ChatBucket:
+    """One chat's allowance: a token bucket for private chats, a sliding minute for groups."""
+
+    def __init__(self, is_group: bool) -> None:
+        self.is_group = is_group
+        self.tokens = float(PRIVATE_BURST)
+        self.updated = time.monotonic()
+        self.recent: deque[float] = deque()
+        self.lock = asyncio.Lock()
+        self.last_used = self.updated
+
+    def wait_needed(self, now: float) -> float:
+        if self.is_group:
+            while self.recent and now - self.recent[0] >= 60.0 + WINDOW_MARGIN:
+                self.recent.popleft()
+            if len(self.recent) < GROUP_PER_MINUTE:
+                return 0.0
+            return 60.0 + WINDOW_MARGIN - (now - self.recent[0])
+        self.tokens = min(float(PRIVATE_BURST),
+                          self.tokens + (now - self.updated) * PRIVATE_PER_SECOND)
+        self.updated = now
+        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / PRIVATE_PER_SECOND
+
+    def take(self, now: float) -> None:
+        self.last_used = now
+        if self.is_group:
+            self.recent.append(now)
+        else:
+            self.tokens -= 1.0
+
+
+class Ticket:
+    """An overall slot taken ahead of the request (see `ClinicRateLimiter.acquire`).
+    `on_wire`, when set, is awaited once, after every wait and just before the request
+    begins: the sender records that from here a crash leaves the message in doubt."""
+
+    __slots__ = ("on_wire", "priority")
+
+    def __init__(self, priority: int) -> None:
+        self.priority = priority
+        self.on_wire: Callable[[], Awaitable[None]] | None = None
+
+
+async def slot_first(limiter: object, priority: int) -> Ticket | int:
+    """An overall slot taken before claiming what to send, so a claimed message goes out at
+    once and a crash strands at most those on their way (a limiter other than the clinic's
+    only gets the priority)."""
+    if isinstance(limiter, ClinicRateLimiter):
+        return await limiter.acquire(priority)
+    return priority
+
+
+def unused(limiter: object, ticket: Ticket | int) -> None:
+    """A slot from `slot_first` that nothing was sent with."""
+    if isinstance(ticket, Ticket) and isinstance(limiter, ClinicRateLimiter):
+        limiter.give_back(ticket)
+
+
+class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
+    def __init__(self, *, overall_per_second: int = OVERALL_PER_SECOND,
+                 max_retries: int = MAX_RETRIES,
+                 network_retry_pause: float = NETWORK_RETRY_PAUSE) -> None:
+        self._overall_per_second = overall_per_second
+        self.max_retries = max_retries
+        # The first pause after a 5xx or a broken connection; each next one doubles, up to
+        # NETWORK_RETRY_PAUSE_MOST. (Tests that exhaust the retries make it short.)
+        self.network_retry_pause = network_retry_pause
+        # When recent requests were counted by Telegram (at the latest), and how many are out.
+        self._answered: deque[float] = deque()
+        self._in_flight = 0
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._chats: dict[int | str, _ChatBucket] = {}
+        self._paused_until = 0.0
+        self._last_grant = -1.0e9
+        self._wake = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
+
+    @property
+    def overall_per_second(self) -> int:
+        return self._overall_per_second
+
+    @overall_per_second.setter
+    def overall_per_second(self, rate: int) -> None:
+        """This process's share of the overall limit; 0 holds every request."""
+        self._overall_per_second = rate
+        self._wake.set()
+
+    async def initialize(self) -> None:
+        """Nothing yet: the slot pump starts with the first request that needs a slot, so
+        a start that fails before any (no network, a refused token) leaves no task."""
+
+    def _start_pump(self) -> None:
+        if self._pump is None:
+            self._wake = asyncio.Event()
+            self._pump = asyncio.create_task(self._grant_slots(), name="rate-limiter")
+
+    async def shutdown(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+            self._pump = None
+        for _, _, waiter in self._waiters:
+            waiter.cancel()
+        self._waiters.clear()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | Ticket | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint not in SENDING_ENDPOINTS:
+            if isinstance(rate_limit_args, Ticket):
+                self.give_back(rate_limit_args)
+            return await callback(*args, **kwargs)
+        ticket: Ticket | None = None
+        on_wire: Callable[[], Awaitable[None]] | None = None
+        if isinstance(rate_limit_args, Ticket):
+            ticket, priority = rate_limit_args, rate_limit_args.priority
+            on_wire = rate_limit_args.on_wire
+        else:
+            priority = Priority.REPLY if rate_limit_args is None else rate_limit_args
+        chat_id = data.get("chat_id")
+        for attempt in range(self.max_retries + 1):
+            granted = ticket is not None  # a ticket holds its overall slot already
+            travel = 0.0
+            try:
+                await self._turn(chat_id, granted, priority, on_wire)
+                granted = True
+                ticket, on_wire = None, None  # a retry waits like any other request
+                sent_at = time.monotonic()
+                answer = await callback(*args, **kwargs)
+                self._round_trips.append(time.monotonic() - sent_at)
+                travel = min(self._round_trips)
+                return answer
+            except RetryAfter as error:
+                if attempt == self.max_retries:
+                    raise
+                delay = seconds_of(error.retry_after)
+                logger.warning("Telegram asked to wait %.1f s (429); pausing all sending",
+                               delay)
+                self._paused_until = max(self._paused_until, time.monotonic() + delay)
+                self._wake.set()
+            except NetworkError as error:  # 5xx, a refused or broken connection, a timeout
+                if isinstance(error, BadRequest) or attempt == self.max_retries \
+                        or may_have_arrived(error):
+                    raise  # a 400 (PTB's subclass), or Telegram has it (bot/sending/delivery.py)
+                logger.warning("Sending failed (%s); trying again", error)
+                await asyncio.sleep(self.pause_after_failure(attempt))
+            finally:
+                if granted:
+                    self._release(travel=travel)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _turn(self, chat_id: object, granted: bool, priority: int,
+                    on_wire: Callable[[], Awaitable[None]] | None) -> None:
+        """Every wait before a request, so that the moment the chat's allowance is spent
+        is the moment the request leaves: the chat's turn and allowance, the overall slot
+        (unless a ticket holds one), the sender's on-the-wire note (a database write),
+        and only then the chat's token. Spent before the slow steps, a token would be
+        counted early, and the next message to the chat, sent on time by that count,
+        would reach Telegram too soon after this one (a 429 under load)."""
+        bucket = self._bucket(chat_id)
+        if bucket is None:
+            if not granted:
+                await self._wait_for_slot(priority)
+            if on_wire is not None:
+                await on_wire()
+            return
+        async with bucket.lock:  # one request per chat at a time keeps the order
+            await self._until_allowed(bucket)
+            if not granted:
+                await self._wait_for_slot(priority)
+            try:
+                if on_wire is not None:
+                    await on_wire()  # a failure here: nothing was sent
+                await self._until_allowed(bucket)  # the waits only added allowance
+            except BaseException:
+                if not granted:
+                    self._release(answered=False)  # the slot this call took, unused
+                raise
+            bucket.take(time.monotonic())
+
+    def pause_after_failure(self, attempt: int) -> float:
+        """The pause before retry `attempt + 1` after a 5xx or a broken connection."""
+        return float(min(self.network_retry_pause * 2 ** attempt, NETWORK_RETRY_PAUSE_MOST))
+
+    async def acquire(self, priority: int) -> Ticket:
+        """An overall slot now, for a request made right after (pass the ticket as
+        `rate_limit_args`). A broadcast takes its slot before claiming a recipient, so a
+        claimed copy is never left waiting in here when the process dies."""
+        await self._wait_for_slot(priority)
+        return Ticket(priority)
+
+    def give_back(self, ticket: Ticket) -> None:
+        """A slot taken with `acquire` but not used."""
+        self._release(answered=False)
+
+    def _release(self, *, answered: bool = True, travel: float = 0.0) -> None:
+        """The request is answered (or failed): its slot frees a second from now, less
+        `travel` (see the module's docstring)."""
+        self._in_flight -= 1
+        if answered:
+            counted = time.monotonic() - travel
+            # Kept in order, so the oldest is always first (erring late is safe).
+            if self._answered and counted < self._answered[-1]:
+                counted = self._answered[-1]
+            self._answered.append(counted)
+        self._wake.set()
+
+    def _bucket(self, chat_id: object) -> _ChatBucket | None:
+        if not isinstance(chat_id, int | str):
+            return None
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if len(self._chats) >= MAX_TRACKED_CHATS:
+                self._forget_idle_chats()
+            is_group = isinstance(chat_id, str) or chat_id < 0
+            bucket = self._chats[chat_id] = _ChatBucket(is_group)
+        return bucket
+
+    @staticmethod
+    async def _until_allowed(bucket: _ChatBucket) -> None:
+        while True:
+            wait = bucket.wait_needed(time.monotonic())
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    def _forget_idle_chats(self) -> None:
+        """A chat untouched for a minute has its full allowance back: no need to keep it."""
+        now = time.monotonic()
+        self._chats = {chat: bucket for chat, bucket in self._chats.items()
+                       if bucket.lock.locked() or now - bucket.last_used < 60.0 + WINDOW_MARGIN}
+
+    async def _wait_for_slot(self, priority: int) -> None:
+        self._start_pump()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._order), waiter))
+        self._wake.set()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release(answered=False)  # granted, then cancelled before sending
+            raise
+
+    async def _grant_slots(self) -> None:
+        """Hand out overall slots, best priority first, never more than the limit in flight
+        or answered within a second (plus the margin), and none while paused by a 429."""
+        window = 1.0 + WINDOW_MARGIN
+        while True:
+            self._wake.clear()
+            now = time.monotonic()
+            while self._answered and now - self._answered[0] >= window:
+                self._answered.popleft()
+            busy = self._in_flight + len(self._answered)
+            rate = self.overall_per_second  # 0 holds everything (bot/runtime/instances.py)
+            next_turn = self._last_grant + 1.0 / rate if rate > 0 else now
+            if (not self._waiters or busy >= rate or now < self._paused_until
+                    or now < next_turn):
+                timeout = None
+                if now < self._paused_until:
+                    timeout = self._paused_until - now
+                elif self._waiters and busy < rate:
+                    timeout = next_turn - now
+                elif self._answered and self._waiters:
+                    timeout = window - (now - self._answered[0])
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                continue
+            _, _, waiter = heapq.heappop(self._waiters)
+            if not waiter.done():  # a cancelled request gives its turn away
+                self._in_flight += 1
+                self._last_grant = now
+                waiter.set_result(None)
+
+
+def seconds_of(retry_after: object) -> float:
+    """RetryAfter.retry_after, an int today and a timedelta in a later PTB, in seconds."""
+    if hasattr(retry_after, "total_seconds"):
+        return float(retry_after.total_seconds())
+    return float(retry_after)  # type: ignore[arg-type]

@@ -1,0 +1,199 @@
+"""The pieces the warning-sign reader (`bot/understanding/warning_signs.py`) is built
+from: signs and their
+tiers as data (read from `content/red_flags.yaml`), the tuning constants, a clause of a
+message, a phrasing's match in it, and the pure helpers that place a phrasing's words in
+a clause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from itertools import pairwise, product
+
+from bot.understanding.words import HARD_BREAK
+
+
+class Tier(IntEnum):
+    """How urgent a sign is; a higher value wins when a message has several."""
+
+    SAME_DAY = 1
+    EMERGENCY = 2
+
+
+@dataclass(frozen=True)
+class Sign:
+    """One warning sign from the clinic's list."""
+
+    name: str
+    tier: Tier
+    phrasings: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Language:
+    """The word lists that tell the matcher how patients write (`words:` in the file)."""
+
+    alike: tuple[tuple[str, ...], ...] = ()
+    negations: tuple[str, ...] = ()
+    resolved: tuple[str, ...] = ()
+    filler: tuple[str, ...] = ()
+    clause_breaks: tuple[str, ...] = ()
+    new_subject: tuple[str, ...] = ()
+    asking: tuple[str, ...] = ()
+    general: tuple[str, ...] = ()
+    supposing: tuple[str, ...] = ()
+    worrying: tuple[str, ...] = ()
+    personal: tuple[str, ...] = ()
+    treating: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a message showed: the most urgent tier and the signs, for the staff alert."""
+
+    tier: Tier
+    signs: tuple[str, ...]
+
+
+# How many words a phrasing's words may be spread over beyond their own number (fillers
+# not counted): "pain that goes across my chest" is still chest pain.
+SLACK = 2
+# A quoted phrasing allows this many small words put in between its own.
+ORDERED_SLACK = 2
+# A negation reaches this many words (fillers not counted) ahead.
+NEGATION_REACH = 3
+# Words saying a sign has passed count within this many words after it.
+RESOLUTION_REACH = 5
+# Typos: a word of at least this length may be one edit off; the longer, two edits.
+ONE_EDIT_FROM = 4
+TWO_EDITS_FROM = 6
+# After a negation, these mean it is not one: "not only", "not sure".
+NOT_A_NEGATION = frozenset({"only", "just", "sure", "certain"})
+
+@dataclass
+class Clause:
+    """One clause: its words, what each may stand for (`keys`), which words are filler,
+    and where comma-separated parts begin."""
+
+    question: bool
+    words: list[str] = field(default_factory=list)
+    keys: list[frozenset[str]] = field(default_factory=list)
+    filler: list[bool] = field(default_factory=list)
+    part_starts: list[int] = field(default_factory=lambda: [0])
+
+    def part_of(self, position: int) -> range:
+        """The comma-separated part holding `position`."""
+        start = max(begin for begin in self.part_starts if begin <= position)
+        later = [begin for begin in self.part_starts if begin > position]
+        return range(start, later[0] if later else len(self.words))
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    sign: Sign
+    keys: tuple[str, ...]
+    ordered: bool
+
+
+@dataclass(frozen=True)
+class Match:
+    phrasing: Phrasing
+    positions: tuple[int, ...]  # in clause order
+
+    @property
+    def tier(self) -> Tier:
+        return self.phrasing.sign.tier
+
+
+def tightest(phrasing: Phrasing, where: Mapping[str, list[int]], counted: Mapping[int, int],
+              clause: Clause, negations: frozenset[str]) -> Match | None:
+    """The closest-together places of the phrasing's words in one comma-separated part,
+    if close enough. A negation in a phrasing ("not breathe") comes before the word it
+    negates, as it does in speech: "I can breathe now my back isn't tight" is no match."""
+    allowed = len(phrasing.keys) - 1 + (ORDERED_SLACK if phrasing.ordered else SLACK)
+    negating = [index for index, key in enumerate(phrasing.keys[:-1]) if key in negations]
+    options = [where[key] for key in phrasing.keys]
+    if combinations(options) > 4096:
+        options = [positions[:8] for positions in options]
+    best: tuple[int, ...] | None = None
+    best_span = allowed + 1
+    for chosen in product(*options):
+        if len(set(chosen)) < len(chosen):
+            continue
+        if phrasing.ordered and not in_order(chosen, clause):
+            continue
+        if any(chosen[index] > chosen[index + 1] for index in negating):
+            continue
+        low, high = min(chosen), max(chosen)
+        if clause.part_of(low) != clause.part_of(high):
+            continue
+        span = counted[high] - counted[low]
+        if span < best_span:
+            best, best_span = tuple(sorted(chosen)), span
+    return None if best is None else Match(phrasing, best)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, each keeping its closing mark (a question mark matters)."""
+    parts: list[str] = []
+    start = 0
+    for found in HARD_BREAK.finditer(text):
+        parts.append(text[start:found.end()])
+        start = found.end()
+    parts.append(text[start:])
+    return [part for part in parts if part.strip()]
+
+
+def in_order(chosen: Sequence[int], clause: Clause) -> bool:
+    """A quoted phrasing's words in its order, with at most a couple of small words put
+    in ("bit of the needle", not "bit scared of needles")."""
+    if list(chosen) != sorted(chosen):
+        return False
+    between = [position for low, high in pairwise(chosen)
+               for position in range(low + 1, high)]
+    return len(between) <= ORDERED_SLACK and all(clause.filler[p] for p in between)
+
+
+def counted_positions(clause: Clause) -> dict[int, int]:
+    """Each word's place counting only words that are not filler."""
+    counted: dict[int, int] = {}
+    number = 0
+    for position, is_filler in enumerate(clause.filler):
+        counted[position] = number
+        if not is_filler:
+            number += 1
+    return counted
+
+
+def combinations(options: Sequence[Sequence[int]]) -> int:
+    total = 1
+    for positions in options:
+        total *= len(positions)
+    return total
+
+
+def drop_contained(matches: list[Match], counted: Mapping[int, int], clause: Clause
+                    ) -> list[Match]:
+    """A match inside a longer one said as one phrase gives way to it: "feel faint"."""
+    kept = []
+    for match in matches:
+        inside = set(match.positions)
+        if not any(inside < set(other.positions) and as_one_phrase(other, counted, clause)
+                   for other in matches):
+            kept.append(match)
+    return kept
+
+
+def as_one_phrase(match: Match, counted: Mapping[int, int], clause: Clause) -> bool:
+    places = [counted[position] for position in match.positions
+              if not clause.filler[position]]
+    return max(places) - min(places) == len(places) - 1
+
+
+def allowed_edits(word: str) -> int:
+    if len(word) >= TWO_EDITS_FROM:
+        return 2
+    return 1 if len(word) >= ONE_EDIT_FROM else 0

@@ -1,0 +1,129 @@
+"""Words as the warning-sign reader sees them (`bot/understanding/warning_signs.py`):
+text folded to one
+case and form in any script, contractions and British spellings evened out, a light
+English stem, the packaged English word list that tells a typo from a real word, and
+lists of short phrases looked up in a clause.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from importlib import resources
+
+# Sentence ends; a comma is a softer break handled apart.
+HARD_BREAK = re.compile(r"[.!?;:\n\r…。！？؟]+")
+QUESTION = re.compile(r"[?？؟]")
+_WORD = re.compile(r"[^\W_]+")
+# "dizzzzy", "sooo": a letter written three times or more is one.
+_DRAWN_OUT = re.compile(r"(\w)\1{2,}")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
+# "can't" and "cannot" are negations like "not"; "won't" is "will not".
+_CONTRACTIONS = (
+    (re.compile(r"\bcan'?t\b|\bcannot\b"), "can not"),
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"\bshan'?t\b"), "shall not"),
+    (re.compile(r"\bain'?t\b"), "is not"),
+    (re.compile(r"(\w)n't\b"), r"\1 not"),
+    (re.compile(r"'ll\b"), " will"),
+)
+# Written without the apostrophe, these are common enough to read as the negation too.
+_BARE_NOT = re.compile(
+    r"\b(do|does|did|is|was|are|were|has|have|had|could|would|should)nt\b")
+# British spellings the other way's phrasing should still meet.
+_SPELLING = (
+    (re.compile(r"^(h|an|p)ae"), r"\1e"),  # haemorrhage, anaemia
+    (re.compile(r"^oe(?=d|s)"), "e"),  # oedema, oesophagus
+    (re.compile(r"hoea"), "hea"),  # diarrhoea
+    (re.compile(r"(?<=\w{3})our$"), "or"),  # colour, tumour
+    (re.compile(r"(?<=\w{3})is(e|es|ed|ing)$"), r"iz\1"),  # agonising
+    (re.compile(r"(?<=\w{3})yse(s|d)?$"), r"yze\1"),  # paralysed
+)
+_SUFFIXES = ("iness", "ness", "ings", "ing", "ful", "ish", "ied", "ies", "ed", "es", "ly",
+             "s", "y", "e")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, in any script: "Ζάλη" and "ζαλη" are one word."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(char for char in folded if not unicodedata.combining(char))
+
+
+def _spell(word: str) -> str:
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light English stem ("swelling" -> "swel", "dizziness" -> "diz"); words in other
+    scripts are left whole and met by their common start instead (`same_start`)."""
+    if not word.isascii():
+        return word
+    word = _spell(word)
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("i") and len(word) > 3:
+        word = word[:-1] + "y"
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
+def same_start(one: str, other: str) -> bool:
+    """Inflection in a language without a stemmer here: "груди" meets "грудь"."""
+    if one.isascii() or other.isascii() or min(len(one), len(other)) < 4:
+        return False
+    shared = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared >= max(4, max(len(one), len(other)) - 3)
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a piece of text, folded, with negations spelled out."""
+    text = fold(text.translate(_APOSTROPHES))
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = _BARE_NOT.sub(r"\1 not", text)
+    return _WORD.findall(_DRAWN_OUT.sub(r"\1", text.replace("'", "")))
+
+
+class _RealWords:
+    """The English word list (bot/data), kept as one string: a word is looked up only when
+    it is a near miss of a sign's word, so a 600 kB string does instead of a 6 MB set."""
+
+    @cached_property
+    def _text(self) -> str:
+        packed = resources.files("bot").joinpath("data/english_words.txt.gz").read_bytes()
+        return "\n" + gzip.decompress(packed).decode("ascii") + "\n"
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and f"\n{word}\n" in self._text
+
+
+REAL_WORDS = _RealWords()
+
+
+class Phrases:
+    """A list of words and short phrases from `words:`, looked up in a clause's words."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self._phrases = {tuple(words_of(text)) for text in texts} - {()}
+        self.single = frozenset(phrase[0] for phrase in self._phrases if len(phrase) == 1)
+
+    def at(self, words: Sequence[str], position: int) -> bool:
+        return any(tuple(words[position:position + len(phrase)]) == phrase
+                   for phrase in self._phrases)
+
+    def within(self, words: Sequence[str], positions: Iterable[int]) -> bool:
+        return any(self.at(words, position) for position in positions)

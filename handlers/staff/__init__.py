@@ -1,0 +1,4 @@
+"""What staff do: /book (typed, and the guided dialog), /today, /cancel and /move,
+importing a CSV file sent to the bot, /broadcast and /broadcasts, and answering
+patients' questions from the staff chat (`relay`). Each handler checks the sender is
+staff (STAFF_USER_IDS)."""
