@@ -175,8 +175,8 @@ def _run(settings: Settings, content: Content) -> int:
     # `check` and the import start faster without it.
     from bot.runtime.app import ALLOWED_UPDATES, build_application
 
-    application = build_application(settings, content)
     try:
+        application = build_application(settings, content)  # makes an SQLite file's folder
         if settings.bot_mode == "webhook":
             from bot.runtime.webhook import serve  # aiohttp's server: only in webhook mode
 

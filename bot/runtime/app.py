@@ -33,10 +33,7 @@ from bot.sending.rate_limit import ClinicRateLimiter
 from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.warning_signs import WarningSigns
-from db.group_commit import GroupCommit
 from db.migrate import upgrade_database_async
-from db.questions import record_questions
-from db.session import Database
 from handlers import backlog
 
 logger = logging.getLogger(__name__)
@@ -59,7 +56,11 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     `clock`: the clinic's time (bot/runtime/clock.py); the system clock unless a test or the demo
     brings its own. `rate_limiter`: Telegram's limits as production keeps them unless a
     test brings one set otherwise."""
-    context_types = ContextTypes(context=ClinicContext, bot_data=BotData)
+    matcher, warning_signs = readers(content)
+    data = BotData(settings, content, clock or Clock(), matcher, warning_signs)
+    # PTB makes bot_data by calling the given type; this one is complete already.
+    context_types = ContextTypes(  # type: ignore[call-overload]
+        context=ClinicContext, bot_data=lambda: data)
     processor = PerChatUpdates(settings.concurrent_updates, settings.chat_backlog)
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
@@ -86,13 +87,6 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
         .post_shutdown(_close_resources)
         .build()
     ))
-    application.bot_data.settings = settings
-    application.bot_data.clock = clock or Clock()
-    application.bot_data.content = content
-    application.bot_data.matcher, application.bot_data.warning_signs = readers(content)
-    application.bot_data.broadcast_tasks = set()
-    application.bot_data.staff_alerts_wanted = {}
-    application.bot_data.background_tasks = set()
     assert application.job_queue is not None  # the job-queue extra is a dependency
     configure_jobs(application.job_queue)
     handlers.register_all(application)
@@ -120,10 +114,6 @@ def tls_context() -> ssl.SSLContext:
 async def _open_resources(application: Any) -> None:
     data: BotData = application.bot_data
     await upgrade_database_async(data.settings.database_url)
-    data.database = Database(data.settings.database_url)
-    data.questions = GroupCommit(data.database, record_questions,
-                                 key=lambda question: question.profile.user_id)
-    data.stopping = asyncio.Event()
     if data.settings.bot_mode == "polling":
         await take_polling_lease(data, application.bot.id)  # or AnotherPoller
         application.job_queue.run_repeating(renew_polling_lease, RENEW_EVERY, name=RENEW_JOB)
@@ -143,8 +133,6 @@ async def _finish_sending(application: Any) -> None:
     """Stop claiming broadcast recipients and let the copies in flight land, so a planned
     stop leaves nothing half-sent; the rest resumes at the next start."""
     data: BotData = application.bot_data
-    if not hasattr(data, "stopping"):
-        return
     data.stopping.set()
     await asyncio.gather(_finish_within(data.broadcast_tasks, SHUTDOWN_GRACE),
                          _finish_within(data.background_tasks, BACKGROUND_GRACE))
@@ -165,8 +153,7 @@ async def _close_resources(application: Any) -> None:
     await instances.leave(data)
     if isinstance(data.clock, ManualClock):
         data.clock.release(application.job_queue.scheduler)
-    if hasattr(data, "database"):
-        await data.database.dispose()
+    await data.database.dispose()
 
 
 async def publish_commands(application: Any) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import uuid
 from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -13,41 +16,49 @@ from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.warning_signs import WarningSigns
 from db.group_commit import GroupCommit
-from db.questions import KeptQuestion, TypedQuestion
+from db.questions import KeptQuestion, TypedQuestion, record_questions
 from db.session import Database
 
 
 class BotData:
-    """Shared by all handlers. Settings and content are set when the application is built;
-    the database is opened in post_init and closed in post_shutdown."""
+    """Shared by all handlers, complete from the moment the application is built
+    (`bot/runtime/app.py`); the database connects on first use, in post_init, and is
+    closed in post_shutdown."""
 
-    settings: Settings
-    content: Content
-    # The clinic's "now" (bot/runtime/clock.py): the system clock, or a test's or the demo's.
-    clock: Clock
-    matcher: FaqMatcher
-    warning_signs: WarningSigns
-    database: Database
-    # Typed questions, written in shared transactions when they come in bursts.
-    questions: GroupCommit[TypedQuestion, KeptQuestion]
-    # Safety alerts whose staff message a background task is bringing up to date, and
-    # whether another round is wanted (handlers/safety.py).
-    staff_alerts_wanted: dict[int, bool]
-    # Other work that outlives an update (the staff chat's safety alerts): given a short
-    # grace at a stop, then cancelled; each kind picks up at the next start.
-    background_tasks: set[asyncio.Task[None]]
-    # Broadcasts being sent, and the signal to stop claiming recipients at shutdown.
-    broadcast_tasks: set[asyncio.Task[None]]
-    stopping: asyncio.Event
-    # Who holds the polling lease, in polling mode (bot/runtime/polling_guard.py).
-    poller_holder: str
-    # This process among those sharing the database, and how many are alive, it
-    # included, as of its last heartbeat (bot/runtime/instances.py).
-    instance_id: str
-    processes_alive: int
-    # Until then (time.monotonic()), this process sends nothing: the others have not yet
-    # made room for it under Telegram's limit (bot/runtime/instances.py).
-    holding_until: float
+    def __init__(self, settings: Settings, content: Content, clock: Clock,
+                 matcher: FaqMatcher, warning_signs: WarningSigns) -> None:
+        self.settings = settings
+        self.content = content
+        # The clinic's "now" (bot/runtime/clock.py): the system clock, or a test's or the
+        # demo's.
+        self.clock = clock
+        self.matcher = matcher
+        self.warning_signs = warning_signs
+        self.database = Database(settings.database_url)
+        # Typed questions, written in shared transactions when they come in bursts.
+        self.questions: GroupCommit[TypedQuestion, KeptQuestion] = GroupCommit(
+            self.database, record_questions, key=lambda question: question.profile.user_id)
+        # Safety alerts whose staff message a background task is bringing up to date, and
+        # whether another round is wanted (handlers/safety.py).
+        self.staff_alerts_wanted: dict[int, bool] = {}
+        # Other work that outlives an update (the staff chat's safety alerts, an import
+        # from the staff chat): given a short grace at a stop, then cancelled.
+        self.background_tasks: set[asyncio.Task[None]] = set()
+        # Broadcasts being sent, and the signal to stop claiming recipients at shutdown.
+        self.broadcast_tasks: set[asyncio.Task[None]] = set()
+        self.stopping = asyncio.Event()
+        # This process among those sharing the database, whether it has announced itself,
+        # and how many are alive, it included, as of its last heartbeat
+        # (bot/runtime/instances.py).
+        self.instance_id = new_instance_id()
+        self.joined = False
+        self.processes_alive = 1
+        # Until then (time.monotonic()), this process sends nothing: the others have not
+        # yet made room for it under Telegram's limit (bot/runtime/instances.py).
+        self.holding_until = 0.0
+        # Who holds the polling lease, in polling mode, once taken
+        # (bot/runtime/polling_guard.py).
+        self.poller_holder: str | None = None
 
 
 class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
@@ -86,3 +97,8 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
 ClinicApp: TypeAlias = Application[
     ExtBot[Any], ClinicContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[ClinicContext]
 ]
+
+
+def new_instance_id() -> str:
+    """Readable in logs and refusals: host, process id and a random part."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -17,7 +17,6 @@ import logging
 import os
 import socket
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -35,11 +34,6 @@ LEASE_FOR = timedelta(seconds=15)
 HEARTBEAT = timedelta(seconds=2)
 HEARTBEAT_JOB = "instances:heartbeat"
 SETTLE = HEARTBEAT * 1.5
-
-
-def new_instance_id() -> str:
-    """Readable in logs and refusals: host, process id and a random part."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def process_gone(instance: str) -> bool:
@@ -64,8 +58,7 @@ def is_gone(instance: str | None, alive: set[str]) -> bool:
 async def join(data: BotData, limiter: object) -> None:
     """Announce this process, then look who else is there (in that order, so of two
     processes starting together at least one sees the other), and take its share."""
-    data.instance_id = new_instance_id()
-    data.holding_until = 0.0
+    data.joined = True
     now = utcnow()
     async with data.database.transaction() as session:
         await leases.acquire(session, PREFIX + data.instance_id, data.instance_id, now,
@@ -101,11 +94,10 @@ async def _beat(data: BotData, limiter: object) -> None:
 
 
 async def leave(data: BotData) -> None:
-    instance = getattr(data, "instance_id", None)
-    if instance is None or not hasattr(data, "database"):
+    if not data.joined:
         return
     async with data.database.transaction() as session:
-        await leases.release(session, PREFIX + instance, instance)
+        await leases.release(session, PREFIX + data.instance_id, data.instance_id)
 
 
 async def alive_now(data: BotData) -> set[str]:

@@ -18,8 +18,8 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import Conflict, TelegramError
 
-from bot.runtime.context import BotData, ClinicContext
-from bot.runtime.instances import new_instance_id, process_gone
+from bot.runtime.context import BotData, ClinicContext, new_instance_id
+from bot.runtime.instances import process_gone
 from db import leases
 from db.models import utcnow
 
@@ -42,13 +42,13 @@ async def take_polling_lease(data: BotData, bot_id: int) -> None:
     """Hold the lease, or raise AnotherPoller."""
     now = utcnow()
     name = lease_name(bot_id)
-    data.poller_holder = new_instance_id()
+    me = data.poller_holder = new_instance_id()
     async with data.database.transaction() as session:
-        if await leases.acquire(session, name, data.poller_holder, now, now + LEASE_FOR):
+        if await leases.acquire(session, name, me, now, now + LEASE_FOR):
             return
         holder = await leases.holder_of(session, name)
         if holder is not None and process_gone(holder[0]) and await leases.take_over(
-                session, name, holder[0], data.poller_holder, now + LEASE_FOR):
+                session, name, holder[0], me, now + LEASE_FOR):
             logger.info("Took over the polling lease of a process that is gone (%s)", holder[0])
             return
     who = holder[0] if holder else "another process"
@@ -60,6 +60,7 @@ async def take_polling_lease(data: BotData, bot_id: int) -> None:
 
 async def renew_polling_lease(context: ClinicContext) -> None:
     data = context.bot_data
+    assert data.poller_holder is not None  # renewed only once taken
     async with data.database.transaction() as session:
         kept = await leases.renew(session, lease_name(context.bot.id), data.poller_holder,
                                   utcnow() + LEASE_FOR)
@@ -71,8 +72,8 @@ async def renew_polling_lease(context: ClinicContext) -> None:
 
 async def release_polling_lease(data: BotData, bot: Bot) -> None:
     """Let the next poller start at once (a no-op if this process never held it)."""
-    holder = getattr(data, "poller_holder", None)
-    if holder is None or not hasattr(data, "database"):
+    holder = data.poller_holder
+    if holder is None:
         return
     async with data.database.transaction() as session:
         await leases.release(session, lease_name(bot.id), holder)
