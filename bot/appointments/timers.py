@@ -206,7 +206,8 @@ async def _claim_and_compose(
     reason = reason_to_skip(message, appointment, patient, now)
     if reason is None:
         async with context.database.transaction() as session:
-            composed = await compose(session, context, message, appointment)
+            composed = await compose(session, context.content, context.settings,
+                                     context.clock.now(), message, appointment)
         reason = composed if isinstance(composed, str) else None
     if reason is not None or patient.chat_id is None or patient.telegram_user_id is None:
         reason = reason or "patient has not linked Telegram yet"

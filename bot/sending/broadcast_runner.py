@@ -35,6 +35,7 @@ from bot.sending.rate_limit import (
     slot_first,
     unused,
 )
+from bot.texts.content import Content
 from bot.texts.keys import Text
 from db import broadcasts
 from db.models import Broadcast, RecipientStatus, utcnow
@@ -169,7 +170,7 @@ class BroadcastSender:
             statuses, reasons = await broadcasts.tally(session, broadcast.id)
         # The time it took counts from Send, across any restart in between.
         began = broadcast.started_at or broadcast.created_at
-        text = report_text(self.context, broadcast, statuses, reasons,
+        text = report_text(self.context.content, broadcast, statuses, reasons,
                            elapsed=(utcnow() - began).total_seconds(), final=final)
         try:
             await self.context.bot.edit_message_text(
@@ -180,14 +181,13 @@ class BroadcastSender:
                 logger.warning("Broadcast %d: progress not shown: %s", broadcast.id, error)
 
 
-def report_text(context: ClinicContext, broadcast: Broadcast, statuses: Counter[str],
+def report_text(content: Content, broadcast: Broadcast, statuses: Counter[str],
                 reasons: Counter[str], *, elapsed: float, final: bool) -> str:
-    content = context.content
     total = sum(statuses.values())
     done = total - statuses.get(RecipientStatus.PENDING, 0) - statuses.get(
         RecipientStatus.SENDING, 0)
     if not final:
-        return progress_text(context, broadcast.id, done, total)
+        return progress_text(content, broadcast.id, done, total)
     failures = "; ".join(f"{count}× {reason[:REASON_CHARS]}"
                          for reason, count in reasons.most_common(REASONS_SHOWN))
     return content.text(
@@ -199,11 +199,11 @@ def report_text(context: ClinicContext, broadcast: Broadcast, statuses: Counter[
         seconds=round(elapsed, 1))
 
 
-def progress_text(context: ClinicContext, number: int, done: int, total: int) -> str:
+def progress_text(content: Content, number: int, done: int, total: int) -> str:
     """"sent 340 of 1,000, about 22 s left" (at Telegram's pace)."""
     left = max(0, total - done)
-    return context.content.text(Text.BROADCAST_PROGRESS, number=number, done=f"{done:,}",
-                                total=f"{total:,}", seconds=f"{round(left / OVERALL_PER_SECOND):,}")
+    return content.text(Text.BROADCAST_PROGRESS, number=number, done=f"{done:,}",
+                        total=f"{total:,}", seconds=f"{round(left / OVERALL_PER_SECOND):,}")
 
 
 async def watch(context: ClinicContext) -> None:

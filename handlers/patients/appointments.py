@@ -83,7 +83,8 @@ async def send_ics(update: Update, context: ClinicContext) -> None:
     chat = update.effective_chat
     if found is None or chat is None:
         return
-    if not await send_calendar(context, chat.id, calendar_for(context, found[0])):
+    if not await send_calendar(context, chat.id, calendar_for(context.content, context.settings,
+                                                           context.clock.now(), found[0])):
         await reply(update, context.content.text(Text.SOMETHING_WENT_WRONG))
 
 

@@ -37,7 +37,7 @@ async def _drop_buttons(update: Update) -> None:
 
 async def _visit(context: ClinicContext, appointment: Appointment) -> list[Appointment]:
     async with context.database.transaction() as session:
-        day = await same_day_visit(session, context, appointment)
+        day = await same_day_visit(session, context.settings.timezone, appointment)
     return [other for other in day if other.starts_at >= appointment.starts_at] or [appointment]
 
 
@@ -53,7 +53,7 @@ async def confirm(update: Update, context: ClinicContext) -> None:
     logger.info("Appointment %d confirmed", found[0].id)
     await _drop_buttons(update)
     await reply(update, context.content.text(
-        Text.CONFIRMED, when=describe_visit(visit, context)[0]))
+        Text.CONFIRMED, when=describe_visit(visit, context.content, context.settings.timezone)[0]))
 
 
 async def reschedule(update: Update, context: ClinicContext) -> None:
@@ -80,8 +80,8 @@ async def ask_to_cancel(update: Update, context: ClinicContext) -> None:
         return
     appointment, _ = found
     visit = await _visit(context, appointment)
-    await reply(update, context.content.text(
-        Text.CANCEL_ARE_YOU_SURE, when=describe_visit(visit, context)[0]),
+    when = describe_visit(visit, context.content, context.settings.timezone)[0]
+    await reply(update, context.content.text(Text.CANCEL_ARE_YOU_SURE, when=when),
         keyboards.cancel_are_you_sure(context.content, appointment.id))
 
 
@@ -98,7 +98,7 @@ async def cancel(update: Update, context: ClinicContext) -> None:
     await _drop_buttons(update)
     if not any(cancelled):
         return
-    when = describe_visit(visit, context)[0]
+    when = describe_visit(visit, context.content, context.settings.timezone)[0]
     logger.info("Appointment %d cancelled by the patient", appointment.id)
     await tell_staff(context, context.content.text(
         Text.STAFF_CANCELLED, patient=Html(patient_mention(patient)), when=when))

@@ -176,7 +176,7 @@ async def send(update: Update, context: ClinicContext) -> None:
         await reply(update, context.content.text(Text.BROADCAST_NOT_DRAFT))
         return
     logger.info("Broadcast %d started by staff %d to %d patients", number, user.id, count)
-    await show_in_place(query, progress_text(context, number, 0, count), None)
+    await show_in_place(query, progress_text(context.content, number, 0, count), None)
     launch(context, broadcast)
 
 
@@ -212,7 +212,7 @@ async def list_broadcasts(update: Update, context: ClinicContext) -> None:
             sender=Html(f'<a href="tg://user?id={sender}">{sender}</a>'),
             words=_shortened(plain_text(broadcast.text), LISTED_WORDS))
         entries.append(header + "\n" + report_text(
-            context, broadcast, statuses, reasons, elapsed=took,
+            context.content, broadcast, statuses, reasons, elapsed=took,
             final=broadcast.status == BroadcastStatus.DONE))
     listing = content.text(Text.BROADCASTS_HEADER)
     for entry in entries:  # newest first, as many as fit in one message
