@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
+.PHONY: run demo test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -21,6 +21,11 @@ $(VENV)/.installed: pyproject.toml
 
 run: $(VENV)/.installed .env
 	$(PY) -m bot run
+
+# The whole bot in a browser, no token: the real bot against the stand-in, on a clock the
+# page moves (bot/demo/). Ctrl-C stops it.
+demo: $(VENV)/.installed
+	$(PY) -m bot demo
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

@@ -26,11 +26,11 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.harness import drained, measure
+from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.migrate import upgrade_database_async
 from db.models import Patient, utcnow
 from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment
-from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 TEXT = "The clinic is closed on Friday for a staff training day. See you next week!"
 FIRST_PATIENT = 10_000_000

@@ -20,9 +20,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from bot.stand_in import TelegramStub
 from tests.support.chaos import KILLS, SEED, run_chaos
 from tests.support.databases import POSTGRES_ENV, drop_templates, fresh_postgres_database
-from tests.support.telegram_stub import TelegramStub
 
 
 async def once(database: str, kills: int, seed: int) -> str:

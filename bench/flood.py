@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from bench.harness import drained, measure
+from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.migrate import upgrade_database_async
 from tests.support.bots import bot_environment, free_port
-from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 LATEST = "can it help my back pain?"  # the only one the back-pain topic answers
 

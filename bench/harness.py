@@ -8,7 +8,7 @@ import sys
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from tests.support.telegram_stub import TelegramStub
+from bot.stand_in import TelegramStub
 
 Measured = TypeVar("Measured")
 

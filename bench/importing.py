@@ -26,11 +26,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.harness import drained, measure
+from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.migrate import upgrade_database_async
 from db.models import utcnow
 from tests.support.bots import bot_environment
 from tests.support.databases import POSTGRES_ENV, drop_templates, fresh_postgres_database
-from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 ZONE = "Europe/London"
 

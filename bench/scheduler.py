@@ -38,6 +38,7 @@ from bench.broadcast import LATENCY, memory_mb
 from bench.harness import measure
 from bot.appointments.planning import message_plan
 from bot.runtime.config import ClinicSettings
+from bot.stand_in import TelegramStub, until_polling
 from db.migrate import upgrade_database_async
 from db.models import (
     Appointment,
@@ -49,7 +50,6 @@ from db.models import (
 )
 from db.session import Database
 from tests.support.bots import bot_environment
-from tests.support.telegram_stub import TelegramStub, until_polling
 
 FIRST_PATIENT = 30_000_000
 PATIENTS = 20_000

@@ -36,10 +36,10 @@ from typing import Any
 
 from bench.broadcast import memory_mb
 from bench.harness import drained, measure
+from bot.stand_in import TelegramStub, User, until_polling
+from bot.stand_in.limits import FloodLimits
 from db.migrate import upgrade_database_async
 from tests.support.bots import bot_environment
-from tests.support.telegram_stub import TelegramStub, User, until_polling
-from tests.support.telegram_stub.limits import FloodLimits
 
 FIRST_PATIENT = 20_000_000
 TARGET_RATIO = 0.8

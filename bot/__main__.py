@@ -1,10 +1,12 @@
-"""Command line: `python -m bot run | migrate | check | import-appointments FILE.csv`."""
+"""Command line: `python -m bot run | migrate | check | import-appointments FILE.csv |
+demo`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -43,7 +45,18 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("--dry-run", action="store_true",
                            help="read the file and say what would change, changing nothing")
     importing.add_argument("file", type=Path)
+    demo = commands.add_parser(
+        "demo", help="the whole bot in a browser, with no token: patients and staff side by "
+        "side, and a clock to skip ahead")
+    demo.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8765")),
+                      help="the page's port on 127.0.0.1 (default 8765, or DEMO_PORT)")
+    demo.add_argument("--empty", action="store_true", help="no demo patients or bookings")
+    demo.add_argument("--keep", action="store_true", help="keep the demo's database file")
+    demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
     arguments = parser.parse_args(argv)
+
+    if arguments.command == "demo":
+        return _demo(arguments)
 
     if arguments.command == "import-appointments":
         return _import(arguments.file, arguments.dry_run)
@@ -69,6 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "check":
         return _check(settings, content)
     return _run(settings, content)
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    from bot.demo.server import run_demo  # the stand-in and the page: only for the demo
+
+    configure_logging("WARNING", [])
+    try:
+        asyncio.run(run_demo(arguments.port, empty=arguments.empty, keep=arguments.keep,
+                             open_browser=not arguments.no_browser))
+    except OSError as error:
+        return _cannot("Cannot start the demo.", f"{error.strerror or error} (port "
+                       f"{arguments.port}: is another demo running? Try --port)")
+    return 0
 
 
 def _cannot(headline: str, reason: str, secrets: list[str] | None = None) -> int:

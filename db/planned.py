@@ -162,3 +162,24 @@ async def plan_new(session: AsyncSession, messages: list[tuple[int, MessageKind,
             {"appointment_id": appointment_id, "kind": kind, "due_at": due_at,
              "status": MessageStatus.PENDING, "attempts": 0}
             for appointment_id, kind, due_at in messages])
+
+
+async def upcoming(session: AsyncSession, after: datetime, limit: int
+                   ) -> list[tuple[datetime, str, str]]:
+    """The next planned messages still to go: (due, kind, the patient's first name)."""
+    rows = await session.execute(
+        select(PlannedMessage.due_at, PlannedMessage.kind, Patient.first_name)
+        .join(Appointment, Appointment.id == PlannedMessage.appointment_id)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .where(PlannedMessage.status == MessageStatus.PENDING, PlannedMessage.due_at > after)
+        .order_by(PlannedMessage.due_at).limit(limit))
+    return [(due_at, kind, name) for due_at, kind, name in rows]
+
+
+async def next_due_after(session: AsyncSession, after: datetime) -> datetime | None:
+    """When the next planned message still to go is due."""
+    due: datetime | None = await session.scalar(
+        select(PlannedMessage.due_at)
+        .where(PlannedMessage.status == MessageStatus.PENDING, PlannedMessage.due_at > after)
+        .order_by(PlannedMessage.due_at).limit(1))
+    return due

@@ -11,6 +11,7 @@ import pytest
 
 from bot.runtime.clock import ManualClock
 from bot.runtime.config import Settings
+from bot.stand_in import TOKEN, FloodLimits, TelegramStub
 from tests.support.bots import (
     CLINIC_CONTACT,
     STAFF_CHAT_ID,
@@ -28,7 +29,6 @@ from tests.support.databases import (
     postgres_url,
 )
 from tests.support.processes import kill_leftovers
-from tests.support.telegram_stub import TOKEN, FloodLimits, TelegramStub
 
 __all__ = ["database_url", "postgres_url"]  # fixtures, for every test module
 

@@ -14,6 +14,7 @@ import pytest
 
 from bot.appointments.planning import message_plan
 from bot.runtime.clock import ManualClock
+from bot.stand_in import TelegramStub
 from db.models import MessageKind, MessageStatus, utcnow
 from db.patients import TelegramProfile, register_patient
 from db.planned import claim_message
@@ -27,7 +28,6 @@ from tests.support.factories import (
     planned,
     until_outcome,
 )
-from tests.support.telegram_stub import TelegramStub
 
 
 async def test_the_guide_arrives_at_its_lead_time_once_with_the_seed_facts(

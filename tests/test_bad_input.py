@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from bot.stand_in import BOT_USERNAME, User, too_many_requests
 from tests.support.bots import Clinic
-from tests.support.telegram_stub import BOT_USERNAME, User, too_many_requests
 
 TRACEBACK_MARKERS = ("Traceback", "Error", "Exception", 'File "')
 

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
 from bot.sending.rate_limit import MAX_RETRIES
+from bot.stand_in import ApiError, BotMessage, Chat, User
+from bot.stand_in.models import too_many_requests
 from db.appointments import patient_by_reference
 from db.models import (
     Broadcast,
@@ -22,8 +24,6 @@ from db.models import (
 )
 from tests.support.bots import Clinic
 from tests.support.factories import NEWS_PLAIN, copies, seed_patients
-from tests.support.telegram_stub import ApiError, BotMessage, Chat, User
-from tests.support.telegram_stub.models import too_many_requests
 
 # What Telegram's app sends when the receptionist makes "Friday" bold: entities, not tags.
 NEWS_COMMAND = f"/broadcast {NEWS_PLAIN}"

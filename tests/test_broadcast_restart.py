@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.migrate import upgrade_database_async
 from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment, start_bot, stop_bot
 from tests.support.factories import NEWS_PLAIN, copies, seed_patients
-from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

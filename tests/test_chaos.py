@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.stand_in import TelegramStub
 from db.models import (
     MessageStatus,
     RecipientStatus,
 )
 from tests.support.chaos import ON_THE_WIRE, PATIENTS, run_chaos
-from tests.support.telegram_stub import TelegramStub
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=60)

@@ -19,6 +19,7 @@ from bot.appointments.timers import reason_to_skip
 from bot.runtime.clock import ManualClock
 from bot.runtime.config import ClinicSettings
 from bot.sending.rate_limit import MAX_RETRIES
+from bot.stand_in import ApiError, TelegramStub
 from db.models import (
     Appointment,
     AppointmentStatus,
@@ -38,7 +39,6 @@ from tests.support.factories import (
     consenting_patient,
     until_outcome,
 )
-from tests.support.telegram_stub import ApiError, TelegramStub
 
 
 @pytest.fixture

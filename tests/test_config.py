@@ -16,8 +16,8 @@ from bot.runtime.config import (
     SettingsError,
     load_settings,
 )
+from bot.stand_in import TOKEN
 from tests.support.processes import python_module, run
-from tests.support.telegram_stub import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.stand_in.markup import parse_html, utf16_length
 from bot.texts.content import ContentError, load_content, packaged_content_dir
 from bot.texts.keys import (
     BUTTON_SPECS,
@@ -22,7 +23,6 @@ from bot.texts.keys import (
 )
 from tests.support.factories import copy_content
 from tests.support.processes import python_module, run
-from tests.support.telegram_stub.markup import parse_html, utf16_length
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "000_9345b86be2f6709c.txt"

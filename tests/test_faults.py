@@ -15,11 +15,11 @@ import pytest
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
 from bot.runtime.clock import ManualClock
+from bot.stand_in import Chat, TelegramStub
+from bot.stand_in.faults import KINDS, FaultPlan
 from db.appointments import patient_by_reference
 from tests.support.bots import Clinic, SettingsFactory, clinic_with
 from tests.support.factories import NEWS_PLAIN, seed_patients
-from tests.support.telegram_stub import Chat, TelegramStub
-from tests.support.telegram_stub.faults import KINDS, FaultPlan
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

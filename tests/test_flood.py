@@ -25,9 +25,9 @@ import pytest
 
 from bot.runtime.concurrency import PerChatUpdates
 from bot.runtime.context import ClinicApp
+from bot.stand_in import Chat, TelegramStub, User
 from tests.support.bots import STAFF_CHAT_ID, SettingsFactory, running_bot, serving_webhook
 from tests.support.databases import fresh_sqlite_database
-from tests.support.telegram_stub import Chat, TelegramStub, User
 
 
 @pytest.fixture

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.stand_in import Chat, User
 from bot.texts import callbacks
 from db.models import Appointment, AppointmentStatus, Broadcast, Patient, utcnow
 from db.session import Database
 from tests.support.bots import Clinic
 from tests.support.factories import clinic_time, consenting_patient
-from tests.support.telegram_stub import Chat, User
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

@@ -16,12 +16,12 @@ from bot.appointments.import_reader import ImportFileError, decode, parse_csv
 from bot.appointments.importer import import_file
 from bot.runtime.clock import ManualClock
 from bot.runtime.config import ClinicSettings
+from bot.stand_in import TelegramStub
 from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage, utcnow
 from db.session import Database
 from tests.support.bots import SettingsFactory, clinic_with
 from tests.support.factories import LONDON, clinic_time, consenting_patient, run_import
-from tests.support.telegram_stub import TelegramStub
 
 HEADER = "starts_at,duration_minutes,practitioner,name,telegram_user_id,phone\n"
 

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from bot.appointments.import_reader import MAX_BYTES
 from bot.runtime.clock import ManualClock
+from bot.stand_in import TelegramStub
 from db.models import Appointment, Patient
 from db.session import Database
 from tests.support.bots import Clinic, SettingsFactory, clinic_with
 from tests.support.factories import LONDON, practice_export
-from tests.support.telegram_stub import TelegramStub
 
 
 @pytest.fixture

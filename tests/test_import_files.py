@@ -18,13 +18,13 @@ from bot.appointments.importer import import_file
 from bot.appointments.timers import job_name
 from bot.runtime.clock import ManualClock
 from bot.runtime.config import ClinicSettings
+from bot.stand_in import BotMessage, TelegramStub
 from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, Patient, PlannedMessage, utcnow
 from db.planned import skip_pending
 from db.session import Database
 from tests.support.bots import Clinic, SettingsFactory, clinic_with
 from tests.support.factories import LONDON, consenting_patient, practice_export, run_import
-from tests.support.telegram_stub import BotMessage, TelegramStub
 
 
 @pytest.fixture

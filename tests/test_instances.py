@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.appointments import booking
 from bot.runtime.config import ClinicSettings
+from bot.stand_in import Chat, TelegramStub, User
 from db.appointments import patient_by_reference
 from db.broadcasts import INTERRUPTED
 from db.migrate import upgrade_database_async
@@ -28,7 +29,6 @@ from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment, free_port, start_bot
 from tests.support.bots import WEBHOOK_SECRET as SECRET
 from tests.support.factories import NEWS_PLAIN, seed_patients
-from tests.support.telegram_stub import Chat, TelegramStub, User
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

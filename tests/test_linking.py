@@ -10,11 +10,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.appointments.importer import import_file
+from bot.stand_in import Chat
 from db.linking import token_hash
 from db.models import Appointment, Invite, Patient, utcnow
 from tests.support.bots import Clinic
 from tests.support.factories import clinic_time
-from tests.support.telegram_stub import Chat
 
 HEADER = "starts_at,duration_minutes,practitioner,name,telegram_user_id,phone\n"
 

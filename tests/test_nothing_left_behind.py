@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.stand_in import TelegramStub, until_polling
 from tests.support.bots import bot_environment, start_bot
 from tests.support.databases import PREFIX, postgres_server
 from tests.support.processes import python_module, spawn
-from tests.support.telegram_stub import TelegramStub, until_polling
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
+from bot.stand_in import Chat
 from db.appointments import patient_by_reference
 from db.broadcasts import audience_size
 from db.models import (
@@ -26,7 +27,6 @@ from db.models import (
 )
 from tests.support.bots import Clinic
 from tests.support.factories import consenting_patient
-from tests.support.telegram_stub import Chat
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.stand_in import BotMessage, Chat
 from db.models import (
     Appointment,
     AppointmentStatus,
@@ -15,7 +16,6 @@ from db.models import (
 )
 from tests.support.bots import Clinic
 from tests.support.factories import clinic_time, consenting_patient, in_days, until_outcome
-from tests.support.telegram_stub import BotMessage, Chat
 
 
 @pytest.fixture

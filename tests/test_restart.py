@@ -17,12 +17,12 @@ from sqlalchemy import select
 from bot.appointments import booking
 from bot.runtime.clock import ManualClock
 from bot.runtime.config import ClinicSettings
+from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.migrate import upgrade_database_async
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database
 from tests.support.bots import SettingsFactory, bot_environment, running_bot, start_bot, stop_bot
-from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=15)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.stand_in import TOKEN, Chat, TelegramStub, User, until_polling
 from tests.support.bots import bot_environment, start_bot, stop_bot
-from tests.support.telegram_stub import TOKEN, Chat, TelegramStub, User, until_polling
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=8)

@@ -15,12 +15,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.stand_in import Chat, TelegramStub
 from db.models import SafetyAlert, utcnow
 from db.safety import add_to_alert, quote
 from db.session import Database
 from tests.support.bots import CLINIC_CONTACT, STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
 from tests.support.factories import book_session, checked_in, consenting_patient
-from tests.support.telegram_stub import Chat, TelegramStub
 
 CALL_NOW = "🚨 Please call 999 now."
 TODAY = "Please contact Lotus & Pine Clinic today"

@@ -11,10 +11,10 @@ import pytest
 
 from bot.appointments.planning import message_plan, out_of_quiet_hours
 from bot.runtime.clock import ManualClock
+from bot.stand_in import BotMessage, Chat, TelegramStub
 from db.models import MessageKind
 from tests.support.bots import Clinic, SettingsFactory, clinic_with
 from tests.support.factories import LONDON, consenting_patient
-from tests.support.telegram_stub import BotMessage, Chat, TelegramStub
 
 # A Tuesday morning in London, far from midnight and from a DST change: "today" and
 # "in three days" mean the same on every run.

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
+from bot.stand_in import ApiError, BotMessage, Chat, TelegramStub
 from db.models import Patient, PatientQuestion, QuestionStatus
 from tests.support.bots import CLINIC_CONTACT, STAFF_CHAT_ID, Clinic, SettingsFactory, running_bot
-from tests.support.telegram_stub import ApiError, BotMessage, Chat, TelegramStub
 
 
 async def hand_over(patient: Chat, staff: Chat, question: str, button: str) -> BotMessage:

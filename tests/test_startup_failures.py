@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.stand_in import TOKEN, TelegramStub
 from tests.support.bots import bot_environment
 from tests.support.databases import postgres_server
 from tests.support.processes import python_module, spawn
-from tests.support.telegram_stub import TOKEN, TelegramStub
 
 pytestmark = pytest.mark.slow(seconds=4)
 

@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from tests.support.telegram_stub import TOKEN, FloodLimits, TelegramStub, User
+from bot.stand_in import TOKEN, FloodLimits, TelegramStub, User
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.stand_in import BOT_USERNAME, Chat
 from db.models import MessageKind, MessageStatus, Patient, PlannedMessage
 from tests.support.bots import Clinic
 from tests.support.factories import clinic_time, consenting_patient, in_days, until_outcome
-from tests.support.telegram_stub import BOT_USERNAME, Chat
 
 
 async def patient_record(clinic: Clinic, user_id: int) -> Patient:

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.stand_in import Chat, TelegramStub, User
 from db.models import ReceivedUpdate, utcnow
 from db.session import Database
 from tests.support.bots import (
@@ -25,7 +26,6 @@ from tests.support.bots import (
     start_bot,
     stop_bot,
 )
-from tests.support.telegram_stub import Chat, TelegramStub, User
 
 SECRET = WEBHOOK_SECRET
 

@@ -6,6 +6,8 @@ import asyncio
 import functools
 import logging
 import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
@@ -94,6 +96,30 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     processor.may_skip = functools.partial(backlog.may_pass_over, application.bot_data)
     processor.on_overflow = functools.partial(backlog.tell_too_many, application)
     return application
+
+
+@asynccontextmanager
+async def polling(application: ClinicApp) -> AsyncIterator[ClinicApp]:
+    """The application polling inside an event loop already running (the demo, the tests),
+    started and stopped in the order `Application.run_polling` uses for its hooks."""
+    settings = application.bot_data.settings
+    await application.initialize()
+    assert application.post_init is not None
+    assert application.updater is not None
+    await application.post_init(application)
+    await application.updater.start_polling(
+        timeout=settings.polling_timeout, poll_interval=0, allowed_updates=ALLOWED_UPDATES)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        assert application.post_stop is not None
+        await application.post_stop(application)
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
 
 
 @functools.cache

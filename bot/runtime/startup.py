@@ -8,7 +8,9 @@ traceback is logged only at LOG_LEVEL=DEBUG. Nothing here prints a password.
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import signal
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -75,3 +77,13 @@ def telegram_problem(error: BaseException, api_url: str) -> str | None:
             return (f"Could not reach the Bot API at {redact_url(api_url)} ({cause}). Is "
                     f"this machine online, and is TELEGRAM_API_BASE_URL right?")
     return None
+
+
+def stop_signal() -> asyncio.Event:
+    """An event SIGINT or SIGTERM sets: how a server run from the command line (the
+    webhook server, the demo) knows to stop. Call it inside the running event loop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop

@@ -21,7 +21,6 @@ import asyncio
 import hmac
 import json
 import logging
-import signal
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +31,7 @@ from bot.runtime.app import ALLOWED_UPDATES
 from bot.runtime.config import Settings
 from bot.runtime.context import BotData, ClinicApp
 from bot.runtime.inbox import REPLAY_EVERY, REPLAY_JOB, Inbox, replay
+from bot.runtime.startup import stop_signal
 from db.models import utcnow
 from db.updates import forget_before
 
@@ -116,11 +116,7 @@ async def serve(application: ClinicApp, settings: Settings,
     server in its own process), in the order run_polling uses for its hooks."""
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
-    if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+    stop = stop or stop_signal()
     await application.initialize()
     runner: web.AppRunner | None = None
     inbox = Inbox(application)

@@ -16,15 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.runtime.app import ALLOWED_UPDATES, build_application
+from bot.runtime.app import build_application, polling
 from bot.runtime.clock import Clock, ManualClock
 from bot.runtime.config import Settings
 from bot.runtime.context import ClinicApp
 from bot.runtime.webhook import serve
 from bot.sending.rate_limit import ClinicRateLimiter
+from bot.stand_in import TOKEN, Chat, TelegramStub, User
 from bot.texts.content import Content, load_content
 from tests.support.processes import python_module, spawn
-from tests.support.telegram_stub import TOKEN, Chat, TelegramStub, User
 
 STAFF_ID = 900001
 STAFF_CHAT_ID = -100555
@@ -49,22 +49,8 @@ async def running_bot(settings: Settings, clock: Clock | None = None, *,
                        settings.emergency_number)
     limiter = ClinicRateLimiter(network_retry_pause=0.005) if short_retry_pauses else None
     application = build_application(settings, content, clock, limiter)
-    await application.initialize()
-    assert application.post_init is not None and application.updater is not None
-    await application.post_init(application)
-    await application.updater.start_polling(
-        timeout=settings.polling_timeout, poll_interval=0, allowed_updates=ALLOWED_UPDATES)
-    await application.start()
-    try:
+    async with polling(application):
         yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        assert application.post_stop is not None
-        await application.post_stop(application)
-        await application.shutdown()
-        assert application.post_shutdown is not None
-        await application.post_shutdown(application)
 
 
 def free_port() -> int:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.appointments import booking
 from bot.runtime.config import ClinicSettings
+from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.appointments import patient_by_reference
 from db.migrate import upgrade_database_async
 from db.models import (
@@ -32,7 +33,6 @@ from db.models import (
 from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment, start_bot
 from tests.support.factories import NEWS_PLAIN, seed_patients
-from tests.support.telegram_stub import Chat, TelegramStub, User, until_polling
 
 PATIENTS = 60
 KILLS = 5

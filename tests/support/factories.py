@@ -16,6 +16,7 @@ from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
 from bot.runtime.clock import ManualClock
 from bot.runtime.config import Settings
+from bot.stand_in import BotMessage, Chat, TelegramStub, User
 from bot.texts.content import packaged_content_dir
 from db.appointments import patient_by_reference
 from db.models import (
@@ -28,7 +29,6 @@ from db.patients import TelegramProfile, record_messages_consent, register_patie
 from db.session import Database
 from tests.support.bots import Clinic
 from tests.support.processes import python_module, spawn
-from tests.support.telegram_stub import BotMessage, Chat, TelegramStub, User
 
 LONDON = ZoneInfo("Europe/London")
 

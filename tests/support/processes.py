@@ -63,6 +63,18 @@ def run(args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: floa
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
+def start(args: Sequence[str], *, env: Mapping[str, str], cwd: Path, log: Path
+          ) -> subprocess.Popen[bytes]:
+    """Start `args` in the background, its output going to `log` (a test that drives a
+    browser blocks, so nothing would drain a pipe)."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(dying_with_parent(args), cwd=cwd, env=dict(env),
+                                   start_new_session=True, stdout=output,
+                                   stderr=subprocess.STDOUT)
+    _started.add(process.pid)
+    return process
+
+
 def kill_leftovers() -> list[int]:
     """Kill every group a test started that still runs; the ids of those that did."""
     killed = [group for group in list(_started) if _kill_group(group)]

@@ -18,17 +18,17 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from tests.support.telegram_stub.checks import (
+from bot.stand_in.checks import (
     checked_markup,
     checked_text,
     checked_upload,
 )
-from tests.support.telegram_stub.faults import RESET, SLOW, FaultPlan
-from tests.support.telegram_stub.files import Files
-from tests.support.telegram_stub.limits import FloodControl, FloodLimits
-from tests.support.telegram_stub.markup import utf16_length
-from tests.support.telegram_stub.menus import CommandMenus
-from tests.support.telegram_stub.models import (
+from bot.stand_in.faults import RESET, SLOW, FaultPlan
+from bot.stand_in.files import Files
+from bot.stand_in.limits import FloodControl, FloodLimits
+from bot.stand_in.markup import utf16_length
+from bot.stand_in.menus import CommandMenus
+from bot.stand_in.models import (
     BLOCKED,
     CHAT_NOT_FOUND,
     ApiError,
@@ -36,8 +36,8 @@ from tests.support.telegram_stub.models import (
     User,
     too_many_requests,
 )
-from tests.support.telegram_stub.webhook import WEBHOOK_ACTIVE, WebhookDelivery
-from tests.support.telegram_stub.wire import message_json, read_parameters
+from bot.stand_in.webhook import WEBHOOK_ACTIVE, WebhookDelivery
+from bot.stand_in.wire import message_json, read_parameters
 
 # How long a test waits for the bot by default. Generous: a wait ends as soon as what it
 # waits for happens, so only a test that is failing anyway spends it, and a machine busy

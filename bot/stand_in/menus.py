@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.telegram_stub.checks import checked_commands
-from tests.support.telegram_stub.models import CHAT_NOT_FOUND
+from bot.stand_in.checks import checked_commands
+from bot.stand_in.models import CHAT_NOT_FOUND
 
 
 class CommandMenus(dict[str, list[dict[str, Any]]]):

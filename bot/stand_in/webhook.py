@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.support.telegram_stub.models import ApiError
+from bot.stand_in.models import ApiError
 
 RETRY_PAUSE = 0.5
 MAX_CONNECTIONS = 40  # Telegram's default for setWebhook

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.telegram_stub.models import ApiError
+from bot.stand_in.models import ApiError
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes a bot may download (getFile)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.support.telegram_stub.models import BotMessage, User
-from tests.support.telegram_stub.server import DEADLINE, TelegramStub
+from bot.stand_in.models import BotMessage, User
+from bot.stand_in.server import DEADLINE, TelegramStub
 
 
 class Chat:

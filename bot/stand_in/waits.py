@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.telegram_stub.server import TelegramStub
+from bot.stand_in.server import TelegramStub
 
 
 async def until_polling(stub: TelegramStub, *, since: int = 0, within: float = 30.0,

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.telegram_stub.markup import EntityError, parse_html, utf16_length
-from tests.support.telegram_stub.models import ApiError
+from bot.stand_in.markup import EntityError, parse_html, utf16_length
+from bot.stand_in.models import ApiError
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

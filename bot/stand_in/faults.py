@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from tests.support.telegram_stub.models import ApiError, too_many_requests
+from bot.stand_in.models import ApiError, too_many_requests
 
 SLOW = "slow"
 RESET = "reset"

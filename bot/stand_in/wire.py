@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.telegram_stub.models import BotMessage
+from bot.stand_in.models import BotMessage
 
 JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
                "link_preview_options", "reply_parameters", "caption_entities"}

@@ -1,0 +1,198 @@
+"""`python -m bot demo` in a real headless browser (Debian's chromium and chromedriver,
+driven by Selenium): the page shows the real bot's answers, buttons that work, messages
+edited in place, and a clock that brings the guide, the reminder and the check-in. Each
+test saves a screenshot of the page beside its test folder (`screenshots/`)."""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from db.models import utcnow
+from tests.support.bots import free_port
+from tests.support.processes import kill_leftovers, python_module, start
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+WAIT = 45.0
+
+pytestmark = [
+    pytest.mark.slow(seconds=25),
+    pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+                       reason="Debian's chromium and chromium-driver are not installed "
+                              "(.ci/run installs them)"),
+]
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[str]:
+    """The demo as `make demo` runs it (without opening a browser); its address."""
+    port = free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    process = start(python_module("bot", "demo", "--no-browser", "--port", str(port)),
+                    env=env, cwd=tmp_path, log=tmp_path / "demo.log")
+    address = f"http://127.0.0.1:{port}"
+    give_up = time.monotonic() + WAIT
+    while True:
+        try:
+            with urllib.request.urlopen(f"{address}/api/state", timeout=5):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > give_up:
+                raise AssertionError("the demo did not start: " + (
+                    tmp_path / "demo.log").read_text()[-2000:]) from None
+            time.sleep(0.2)
+    yield address
+    kill_leftovers()
+
+
+@pytest.fixture
+def browser(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--window-size=1500,950", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT)
+    try:
+        yield driver
+    finally:
+        folder = tmp_path.parent / "screenshots"
+        folder.mkdir(exist_ok=True)
+        driver.save_screenshot(str(folder / f"{request.node.name}.png"))
+        driver.quit()
+
+
+class Page:
+    """The demo page, as a person uses it."""
+
+    def __init__(self, driver: object, address: str) -> None:
+        from selenium.webdriver.remote.webdriver import WebDriver
+
+        assert isinstance(driver, WebDriver)
+        self.driver = driver
+        driver.get(address)
+        self.until(lambda: "Clinic time" in self.driver.page_source)
+
+    def pane(self, side: str) -> str:
+        from selenium.webdriver.common.by import By
+
+        return str(self.driver.find_element(By.ID, f"{side}-pane").text)
+
+    def until(self, condition: Callable[[], object], what: str = "the page") -> None:
+        give_up = time.monotonic() + WAIT
+        while not condition():
+            if time.monotonic() > give_up:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.2)
+
+    def until_in(self, side: str, words: str) -> None:
+        self.until(lambda: words in self.pane(side), f"{words!r} in the {side} pane")
+
+    def choose(self, side: str, title: str) -> None:
+        self.click(f"//section[@id='{side}-pane']//div[@class='top']/button"
+                   f"[contains(., '{title}')]")
+
+    def click(self, xpath: str) -> None:
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.common.by import By
+
+        give_up = time.monotonic() + WAIT
+        while True:  # the page re-renders as the bot answers: find it again if it moved
+            try:
+                self.driver.find_element(By.XPATH, xpath).click()
+                return
+            except StaleElementReferenceException:
+                if time.monotonic() > give_up:
+                    raise
+            except Exception:
+                if time.monotonic() > give_up:
+                    raise
+                time.sleep(0.2)
+
+    def tap(self, side: str, label: str, last: bool = True) -> None:
+        which = "last()" if last else "1"
+        self.click(f"(//section[@id='{side}-pane']//div[@class='keyboard']//button"
+                   f"[contains(., '{label}')])[{which}]")
+
+    def type(self, side: str, text: str) -> None:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+
+        box = self.driver.find_element(By.XPATH, f"//section[@id='{side}-pane']//input")
+        box.send_keys(text + Keys.ENTER)
+
+    def skip_until(self, side: str, words: str) -> None:
+        """Skip to the next planned message, and again, until `words` show in the pane
+        (each skip given time to bring its message, so none is skipped past)."""
+        for _ in range(12):
+            if words in self.pane(side):
+                return
+            self.click("//button[@id='skip-next']")
+            give_up = time.monotonic() + 4
+            while words not in self.pane(side) and time.monotonic() < give_up:
+                time.sleep(0.2)
+        self.until_in(side, words)
+
+
+def test_a_patient_asks_in_their_own_words_and_taps_a_topic(demo: str, browser: object
+                                                             ) -> None:
+    page = Page(browser, demo)
+    page.choose("patient", "Cleo")
+    page.type("patient", "/start")
+    page.until_in("patient", "Hello Cleo")
+    page.type("patient", "does it hurt?")
+    page.until_in("patient", "pinch")
+    page.type("patient", "/faq")
+    page.until_in("patient", "Common questions")  # the topic list
+    page.tap("patient", "How does it work?")
+
+    page.until_in("patient", "edited")  # the topic list became the answer, in place
+    assert "Common questions" not in page.pane("patient")
+
+
+def test_staff_book_and_the_clock_brings_the_notice_guide_reminder_and_check_in(
+    demo: str, browser: object
+) -> None:
+    page = Page(browser, demo)
+    day = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%d")
+    page.choose("staff", "Sam")
+    page.type("staff", f"/book @ben_demo {day} 10:00 45 Dr Lee")
+    page.until_in("staff", "Booked #")
+    page.choose("patient", "Ann")
+    page.skip_until("patient", "You are booked in")  # the booking's notice, minutes on
+    page.skip_until("patient", "Reminder")
+    page.tap("patient", "Confirm")
+    page.until_in("patient", "See you")
+    page.skip_until("patient", "sore")
+    page.tap("patient", "9")
+    page.choose("staff", "Clinic staff")
+
+    page.until_in("staff", "Check-in needs attention")
+    assert "Ann" in page.pane("staff") and "9/10" in page.pane("staff")
+    page.choose("patient", "Ben")
+    assert "You are booked in" in page.pane("patient")
+
+
+def test_a_broadcast_reaches_the_demo_patients_with_its_count(demo: str, browser: object
+                                                              ) -> None:
+    page = Page(browser, demo)
+    page.choose("staff", "Sam")
+    page.type("staff", "/broadcast The clinic is closed on Friday")
+    page.until_in("staff", "Send")
+    page.tap("staff", "Send")
+    page.until_in("staff", "delivered")
+    page.choose("patient", "Ben")
+
+    page.until_in("patient", "The clinic is closed on Friday")
+    assert "2 delivered" in page.pane("staff")  # Ann and Ben, who accept updates
