@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--empty", action="store_true", help="no demo patients or bookings")
     demo.add_argument("--keep", action="store_true", help="keep the demo's database file")
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    demo.add_argument("--content", type=Path, default=os.environ.get("CONTENT_DIR") or None,
+                      help="a folder with your own copy of content/ (or CONTENT_DIR)")
     arguments = parser.parse_args(argv)
 
     if arguments.command == "demo":
@@ -90,7 +92,10 @@ def _demo(arguments: argparse.Namespace) -> int:
     configure_logging("WARNING", [])
     try:
         asyncio.run(run_demo(arguments.port, empty=arguments.empty, keep=arguments.keep,
-                             open_browser=not arguments.no_browser))
+                             open_browser=not arguments.no_browser,
+                             content_dir=arguments.content))
+    except ContentError as error:
+        return _cannot("Cannot start the demo.", str(error))
     except OSError as error:
         return _cannot("Cannot start the demo.", f"{error.strerror or error} (port "
                        f"{arguments.port}: is another demo running? Try --port)")

@@ -16,6 +16,7 @@ import pytest
 
 from db.models import utcnow
 from tests.support.bots import free_port
+from tests.support.factories import copy_content
 from tests.support.processes import kill_leftovers, python_module, start
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,9 +33,11 @@ pytestmark = [
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[str]:
-    """The demo as `make demo` runs it (without opening a browser); its address."""
+    """The demo as `make demo` runs it (without opening a browser), on a copy of the
+    content the test may edit (`tmp_path / "content"`); its address."""
     port = free_port()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "CONTENT_DIR": str(copy_content(tmp_path))}
     process = start(python_module("bot", "demo", "--no-browser", "--port", str(port)),
                     env=env, cwd=tmp_path, log=tmp_path / "demo.log")
     address = f"http://127.0.0.1:{port}"
@@ -196,3 +199,26 @@ def test_a_broadcast_reaches_the_demo_patients_with_its_count(demo: str, browser
 
     page.until_in("patient", "The clinic is closed on Friday")
     assert "2 delivered" in page.pane("staff")  # Ann and Ben, who accept updates
+
+
+def test_consent_then_sharing_a_phone_and_reloading_edited_texts(
+    demo: str, browser: object, tmp_path: Path
+) -> None:
+    page = Page(browser, demo)
+    page.choose("patient", "Cleo")
+    page.type("patient", "/start")
+    page.tap("patient", "send me reminders")
+    page.click("//button[@class='contact']")  # Telegram's contact keyboard
+    page.until_in("patient", "shared their phone number")
+    messages = tmp_path / "content" / "messages.yaml"
+    messages.write_text(messages.read_text().replace(
+        "Pick a topic, or just type your question.", "Choose what you would like to know."))
+    page.click("//button[@id='reload']")
+    page.until(lambda: "Content reloaded" in page.driver.page_source, "the reload")
+    page.type("patient", "/faq")
+    page.until_in("patient", "Choose what you would like to know.")
+    messages.write_text(messages.read_text().replace("{when}", "{wen}", 1))
+    page.click("//button[@id='reload']")
+
+    page.until(lambda: "has problems" in page.driver.page_source, "the content's problems")
+    assert "messages.yaml" in page.driver.page_source

@@ -33,7 +33,10 @@ PATIENTS = (
 )
 
 
-def demo_settings(telegram: TelegramStub, database_file: Path) -> Settings:
+def demo_settings(telegram: TelegramStub, database_file: Path,
+                  content_dir: Path | None = None) -> Settings:
+    """The demo clinic's settings; `content_dir`: texts of one's own (CONTENT_DIR), else
+    the packaged `content/`."""
     return Settings(
         _env_file=None,
         telegram_bot_token=TOKEN, telegram_api_base_url=telegram.base_url,
@@ -42,7 +45,7 @@ def demo_settings(telegram: TelegramStub, database_file: Path) -> Settings:
         clinic_contact="020 7946 0000 (the demo clinic's phone)",
         emergency_number="999", clinic_timezone="Europe/London", phone_region="GB",
         date_order="day", staff_user_ids=str(STAFF.id), staff_chat_id=STAFF_GROUP_ID,
-        polling_timeout=1, log_level="WARNING")
+        polling_timeout=1, log_level="WARNING", content_dir=content_dir)
 
 
 async def seed(database: Database, telegram: TelegramStub, settings: Settings,

@@ -220,13 +220,14 @@ def web_app(demo: Demo) -> web.Application:
 
 
 async def run_demo(port: int, *, empty: bool, keep: bool, open_browser: bool,
-                   stop: asyncio.Event | None = None) -> None:
+                   content_dir: Path | None = None, stop: asyncio.Event | None = None
+                   ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="clinic-demo-"))
     telegram = TelegramStub(limits=FloodLimits())
     await telegram.start()
     runner: web.AppRunner | None = None
     try:
-        settings = demo_settings(telegram, folder / "demo.db")
+        settings = demo_settings(telegram, folder / "demo.db", content_dir)
         await upgrade_database_async(settings.database_url)
         clock = ManualClock(utcnow().replace(second=0, microsecond=0))
         if not empty:
