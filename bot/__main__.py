@@ -32,6 +32,7 @@ BOOTSTRAP_RETRIES = 3
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"clinic-bot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     running = commands.add_parser(
         "run", help="start the bot: long polling, or a webhook server with --webhook")
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("--dry-run", action="store_true",
                            help="read the file and say what would change, changing nothing")
     importing.add_argument("file", type=Path)
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the database while the bot runs, named by "
+        "date; keeps the newest BACKUP_KEEP")
+    backup.add_argument("folder", type=Path, nargs="?", default=Path("backups"))
     demo = commands.add_parser(
         "demo", help="the whole bot in a browser, with no token: patients and staff side by "
         "side, and a clock to skip ahead")
@@ -59,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if arguments.command == "demo":
         return _demo(arguments)
+    if arguments.command == "backup":
+        return _backup(arguments.folder)
 
     if arguments.command == "import-appointments":
         return _import(arguments.file, arguments.dry_run)
@@ -84,6 +91,31 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "check":
         return _check(settings, content)
     return _run(settings, content)
+
+
+def _backup(folder: Path) -> int:
+    from db.backup import BackupError, back_up
+    from db.models import utcnow
+
+    try:
+        settings = load_database_settings()
+        made = back_up(settings.database_url, folder, settings.backup_keep, utcnow())
+    except SettingsError as error:
+        return _cannot("No backup was made.", str(error))
+    except (BackupError, OSError) as error:
+        return _cannot("No backup was made.", str(error))
+    print(f"Backed up to {made.path}" + (
+        f"; removed {len(made.removed)} older" if made.removed else ""))
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("clinic-bot")
+    except PackageNotFoundError:  # run from a copy that was never installed
+        return "(not installed)"
 
 
 def _demo(arguments: argparse.Namespace) -> int:
@@ -134,18 +166,23 @@ def _secrets(settings: Settings) -> list[str]:
 def _check(settings: Settings, content: Content) -> int:
     """Settings and content, then the database and the Bot API, each reported."""
     print(f"Settings and content are fine ({len(content.topics)} FAQ topics).")
-    database, telegram = asyncio.run(_reach(settings))
+    database, telegram, staff = asyncio.run(_reach(settings))
     print(f"Database: {database or 'reachable (' + redact_url(settings.database_url) + ')'}")
     print(f"Bot API: {telegram or 'reachable, token accepted'}")
+    if not telegram:
+        print("Staff: " + (" ".join(staff) if staff else
+                           f"{len(settings.staff_user_ids)} staff ids; the staff chat can "
+                           "be posted in"))
     return 2 if database or telegram else 0
 
 
-async def _reach(settings: Settings) -> tuple[str | None, str | None]:
+async def _reach(settings: Settings) -> tuple[str | None, str | None, list[str]]:
     """Whether the database answers and the Bot API knows the token: the problem with
-    each, or None."""
+    each, or None; and what keeps staff from hearing from the bot."""
     from telegram import Bot
     from telegram.error import TelegramError
 
+    from bot.runtime.staff_setup import staff_setup_problems
     from db.session import Database
 
     database_error: str | None = None
@@ -160,15 +197,17 @@ async def _reach(settings: Settings) -> tuple[str | None, str | None]:
         if database is not None:
             await database.dispose()
     telegram_error: str | None = None
+    staff: list[str] = []
     try:
         bot = Bot(settings.telegram_bot_token.get_secret_value(),
                   base_url=settings.bot_api_url, base_file_url=settings.bot_file_url)
         async with bot:
             await bot.get_me()
+            staff = await staff_setup_problems(bot, settings)
     except TelegramError as error:
         telegram_error = telegram_problem(error, settings.telegram_api_base_url) or \
             f"not usable ({type(error).__name__})"
-    return database_error, telegram_error
+    return database_error, telegram_error, staff
 
 
 def _import(path: Path, dry_run: bool) -> int:

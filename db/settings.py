@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/clinic.db"
@@ -17,6 +17,8 @@ class DatabaseSettings(BaseSettings):
     )
 
     database_url: str = DEFAULT_DATABASE_URL
+    # How many backups `python -m bot backup` keeps in its folder (the newest).
+    backup_keep: int = Field(default=14, ge=1)
 
     @field_validator("database_url")
     @classmethod

@@ -219,7 +219,8 @@ async def test_the_command_menu_is_published_on_start_up(clinic: Clinic) -> None
     assert [c["command"] for c in published["default:"]] == [
         "start", "faq", "risks", "appointments", "settings", "stop", "mydata", "forget", "help"]
     assert [c["command"] for c in published["chat:-100555"]] == [
-        "unanswered", "book", "today", "cancel", "move", "invite", "broadcast", "broadcasts"]
+        "unanswered", "book", "today", "cancel", "move", "invite", "broadcast", "broadcasts",
+        "whoami"]
     assert all(c["description"] for c in published["default:"])
 
 

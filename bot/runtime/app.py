@@ -30,6 +30,7 @@ from bot.runtime.polling_guard import (
     renew_polling_lease,
     take_polling_lease,
 )
+from bot.runtime.staff_setup import warn_about_staff_setup
 from bot.sending.broadcast_runner import watch
 from bot.sending.rate_limit import ClinicRateLimiter
 from bot.texts.content import Content
@@ -144,6 +145,7 @@ async def _open_resources(application: Any) -> None:
         await take_polling_lease(data, application.bot.id)  # or AnotherPoller
         application.job_queue.run_repeating(renew_polling_lease, RENEW_EVERY, name=RENEW_JOB)
     await publish_commands(application)
+    await warn_about_staff_setup(application.bot, data.settings)
     start_scheduling(application.job_queue, data)
     await instances.join(data, application.bot.rate_limiter)
     application.job_queue.run_repeating(instances.heartbeat, instances.HEARTBEAT,

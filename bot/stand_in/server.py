@@ -101,6 +101,7 @@ class TelegramStub:
             "deletemycommands": self._true,
             "sendchataction": self._true,
             "getfile": self.files.get_file,
+            "getchatmember": self._get_chat_member,
         }
 
     # --- lifecycle -------------------------------------------------------------------
@@ -338,6 +339,14 @@ class TelegramStub:
         message.reply_markup = markup
         await self._record_edit(message)
         return self._message_json(message)
+
+    async def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The bot is a member of every group it knows; a user, of their own chat."""
+        chat_id = int(params.get("chat_id", 0))
+        if chat_id not in self.chats:
+            raise CHAT_NOT_FOUND
+        user = {"id": int(params.get("user_id", 0)), "is_bot": True, "first_name": "bot"}
+        return {"status": "member", "user": user}
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id", ""))

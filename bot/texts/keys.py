@@ -63,6 +63,9 @@ class Text(StrEnum):
     IMPORT_WRONG_TYPE = "import_wrong_type"
     IMPORT_UNUSABLE = "import_unusable"
     IMPORT_GONE = "import_gone"
+    WHOAMI = "whoami"
+    WHOAMI_GROUP = "whoami_group"
+    STAFF_CHAT_CANDIDATE = "staff_chat_candidate"
     TIME_DOES_NOT_EXIST = "time_does_not_exist"
     TIME_HAPPENS_TWICE = "time_happens_twice"
     REMINDER = "reminder"
@@ -227,6 +230,9 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.IMPORT_CANCELLED: _spec("file"),
     Text.IMPORT_TOO_BIG: _spec("megabytes", required="megabytes"),
     Text.IMPORT_UNUSABLE: _spec("file reason", required="reason"),
+    Text.WHOAMI: _spec("user_id", required="user_id"),
+    Text.WHOAMI_GROUP: _spec("chat_id", required="chat_id"),
+    Text.STAFF_CHAT_CANDIDATE: _spec("chat_id", required="chat_id"),
     Text.TIME_DOES_NOT_EXIST: _spec("when zone suggested", required="when suggested"),
     Text.TIME_HAPPENS_TWICE: _spec("when zone first second", required="when first second"),
     Text.REMINDER: _spec("when practitioner", required="when"),
@@ -289,7 +295,7 @@ BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
 PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "settings", "stop", "mydata",
                     "forget", "help")
 STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite", "broadcast",
-                  "broadcasts")
+                  "broadcasts", "whoami")
 
 # Texts never sent alone: each is filled into the others as the common field of its name.
 COMMON_TEXTS = frozenset({Text.WHEN_CLINIC_CLOSED})
