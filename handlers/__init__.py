@@ -36,11 +36,11 @@ from handlers.patients import (
     reminders,
     start,
 )
-from handlers.staff import book, broadcast, importing, relay, today
+from handlers.staff import book, broadcast, importing, relay, stats, today
 
 REGISTRATION_ORDER = (
     safety,
-    start, faq, help, book, today, importing, linking, appointments, broadcast, privacy,
+    start, faq, help, book, today, stats, importing, linking, appointments, broadcast, privacy,
     reminders, checkins, membership,
     relay,
     questions,

@@ -220,7 +220,7 @@ async def test_the_command_menu_is_published_on_start_up(clinic: Clinic) -> None
         "start", "faq", "risks", "appointments", "settings", "stop", "mydata", "forget", "help"]
     assert [c["command"] for c in published["chat:-100555"]] == [
         "unanswered", "book", "today", "cancel", "move", "invite", "broadcast", "broadcasts",
-        "whoami"]
+        "stats", "whoami"]
     assert all(c["description"] for c in published["default:"])
 
 

@@ -18,6 +18,7 @@ from telegram.request import HTTPXRequest
 
 import handlers
 from bot.appointments.timers import configure_jobs, start_scheduling
+from bot.appointments.weekly_report import DIGEST_JOB, DIGEST_LOOK_EVERY, send_digest
 from bot.runtime import instances
 from bot.runtime.clock import Clock, ManualClock
 from bot.runtime.concurrency import PerChatUpdates
@@ -147,6 +148,9 @@ async def _open_resources(application: Any) -> None:
     await publish_commands(application)
     await warn_about_staff_setup(application.bot, data.settings)
     start_scheduling(application.job_queue, data)
+    if data.settings.weekly_digest is not None:
+        application.job_queue.run_repeating(send_digest, DIGEST_LOOK_EVERY,
+                                            first=DIGEST_LOOK_EVERY, name=DIGEST_JOB)
     await instances.join(data, application.bot.rate_limiter)
     application.job_queue.run_repeating(instances.heartbeat, instances.HEARTBEAT,
                                         name=instances.HEARTBEAT_JOB)

@@ -116,6 +116,21 @@ class ClinicSettings(DatabaseSettings):
             raise ValueError(f"{value!r} is not a two-letter country code such as GB or US")
         return region
 
+    @field_validator("weekly_digest", mode="before", check_fields=False)
+    @classmethod
+    def _weekly_moment(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        day, _, at = value.strip().lower().partition(" ")
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        try:
+            return days.index(day[:3]), time.fromisoformat(at.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a day and clinic time like mon 08:30"
+                             ) from None
+
     @field_validator("quiet_hours", mode="before")
     @classmethod
     def _time_range(cls, value: object) -> object:
@@ -173,6 +188,9 @@ class Settings(ClinicSettings):
     # Updates one chat may have waiting; past it the oldest typed messages are passed over
     # and the patient is told once (bot/runtime/concurrency.py).
     chat_backlog: int = Field(default=8, ge=1, le=1000)
+    # The weekly picture for the staff chat: a day and clinic time like "mon 08:30";
+    # empty for none.
+    weekly_digest: Annotated[tuple[int, time] | None, NoDecode] = None
     scheduler_horizon: timedelta = timedelta(hours=6)
     scheduler_topup_interval: timedelta = timedelta(minutes=1)
     # How updates arrive: "polling" (getUpdates) or "webhook" (Telegram calls us).

@@ -70,11 +70,13 @@ def checked_commands(commands: object) -> list[dict[str, Any]]:
     return commands
 
 
-def checked_upload(params: dict[str, Any]) -> tuple[web.FileField, bytes, str]:
-    """A sendDocument's file, its bytes and its caption, as Telegram accepts them."""
-    upload = params.get("document")
+def checked_upload(params: dict[str, Any], field: str = "document"
+                   ) -> tuple[web.FileField, bytes, str]:
+    """A sendDocument's (or sendPhoto's) file, its bytes and its caption, as Telegram
+    accepts them."""
+    upload = params.get(field)
     if not isinstance(upload, web.FileField):
-        raise ApiError(400, "Bad Request: there is no document in the request")
+        raise ApiError(400, f"Bad Request: there is no {field} in the request")
     contents = upload.file.read()
     if not contents:
         raise ApiError(400, "Bad Request: file must be non-empty")

@@ -93,6 +93,7 @@ class TelegramStub:
             "getwebhookinfo": self._webhook_info,
             "sendmessage": self._send_message,
             "senddocument": self._send_document,
+            "sendphoto": self._send_photo,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_reply_markup,
             "answercallbackquery": self._answer_callback_query,
@@ -303,13 +304,21 @@ class TelegramStub:
         return self._message_json(message)
 
     async def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "document", "sendDocument")
+
+    async def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "photo", "sendPhoto")
+
+    async def _send_file(self, params: dict[str, Any], field: str, method: str
+                         ) -> dict[str, Any]:
         chat_id = self._deliverable_chat(params)
-        upload, contents, caption = checked_upload(params)
-        self._admit("sendDocument", chat_id)
+        upload, contents, caption = checked_upload(params, field)
+        self._admit(method, chat_id)
         message = BotMessage(
             chat_id=chat_id, message_id=self._take_message_id(chat_id), text=caption,
-            plain=caption, parse_mode=params.get("parse_mode"),
-            reply_markup=checked_markup(params.get("reply_markup")), method="sendDocument",
+            plain=checked_text(caption, params.get("parse_mode")) if caption else caption,
+            parse_mode=params.get("parse_mode"),
+            reply_markup=checked_markup(params.get("reply_markup")), method=method,
             document={"file_name": upload.filename, "mime_type": upload.content_type,
                       "contents": contents})
         await self._record(message)

@@ -56,12 +56,14 @@ def message_json(message: BotMessage, bot_id: int, bot_username: str,
     # (under the text box) or its removal is not part of the Message object.
     if message.document is not None:
         data.pop("text")
-        data["document"] = {
-            "file_id": f"doc{message.chat_id}_{message.message_id}",
-            "file_unique_id": f"u{message.chat_id}_{message.message_id}",
-            "file_name": message.document["file_name"],
-            "mime_type": message.document["mime_type"],
-            "file_size": len(message.document["contents"])}
+        file = {"file_id": f"doc{message.chat_id}_{message.message_id}",
+                "file_unique_id": f"u{message.chat_id}_{message.message_id}",
+                "file_size": len(message.document["contents"])}
+        if message.method == "sendPhoto":  # the sizes Telegram made of it
+            data["photo"] = [file | {"width": 1, "height": 1}]
+        else:
+            data["document"] = file | {"file_name": message.document["file_name"],
+                                       "mime_type": message.document["mime_type"]}
         if message.text:
             data["caption"] = message.text
     if message.reply_markup and "inline_keyboard" in message.reply_markup:

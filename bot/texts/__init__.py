@@ -1,7 +1,7 @@
 """What the bot says and shows: loading and checking the clinic's content files
 (`content`), the names of every text and the placeholders each takes (`keys`), buttons
-and their callback data (`keyboards`, `callbacks`), and Telegram's HTML
-(`telegram_html`). The texts themselves are in the top-level `content/`.
+and their callback data (`keyboards`, `callbacks`), Telegram's HTML (`telegram_html`),
+and the staff's weekly picture (`chart`). The texts themselves are in the top-level `content/`.
 
-It imports `bot.understanding` (to check the warning-sign file) and `db.models`' enums;
-nothing that runs."""
+It imports `bot.understanding` (to check the warning-sign file), `db.models`' enums and
+`db.stats`' figures (to draw them); nothing that runs."""

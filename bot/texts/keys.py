@@ -63,6 +63,21 @@ class Text(StrEnum):
     IMPORT_WRONG_TYPE = "import_wrong_type"
     IMPORT_UNUSABLE = "import_unusable"
     IMPORT_GONE = "import_gone"
+    STATS_TITLE = "stats_title"
+    STATS_EMPTY = "stats_empty"
+    STATS_SUMMARY = "stats_summary"
+    STATS_TOP_QUESTION = "stats_top_question"
+    STATS_APPOINTMENTS = "stats_appointments"
+    STATS_CONFIRMED = "stats_confirmed"
+    STATS_CANCELLED = "stats_cancelled"
+    STATS_RESCHEDULE = "stats_reschedule"
+    STATS_NO_ANSWER = "stats_no_answer"
+    STATS_CHECKINS = "stats_checkins"
+    STATS_SENT = "stats_sent"
+    STATS_ANSWERED = "stats_answered"
+    STATS_ALERTS = "stats_alerts"
+    STATS_SORENESS = "stats_soreness"
+    STATS_ESCALATION = "stats_escalation"
     WHOAMI = "whoami"
     WHOAMI_GROUP = "whoami_group"
     STAFF_CHAT_CANDIDATE = "staff_chat_candidate"
@@ -230,6 +245,13 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.IMPORT_CANCELLED: _spec("file"),
     Text.IMPORT_TOO_BIG: _spec("megabytes", required="megabytes"),
     Text.IMPORT_UNUSABLE: _spec("file reason", required="reason"),
+    Text.STATS_TITLE: _spec("weeks practitioner", required="weeks"),
+    Text.STATS_EMPTY: _spec("weeks", required="weeks"),
+    Text.STATS_SUMMARY: _spec("weeks appointments confirmed cancelled reschedule "
+                              "no_answer sent answered escalated alerts",
+                              required="appointments sent answered alerts"),
+    Text.STATS_TOP_QUESTION: _spec("count question", required="question"),
+    Text.STATS_ESCALATION: _spec("threshold", required="threshold"),
     Text.WHOAMI: _spec("user_id", required="user_id"),
     Text.WHOAMI_GROUP: _spec("chat_id", required="chat_id"),
     Text.STAFF_CHAT_CANDIDATE: _spec("chat_id", required="chat_id"),
@@ -295,7 +317,7 @@ BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
 PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "settings", "stop", "mydata",
                     "forget", "help")
 STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite", "broadcast",
-                  "broadcasts", "whoami")
+                  "broadcasts", "stats", "whoami")
 
 # Texts never sent alone: each is filled into the others as the common field of its name.
 COMMON_TEXTS = frozenset({Text.WHEN_CLINIC_CLOSED})
