@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import io
 from datetime import tzinfo
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.texts.content import Content
 from bot.texts.keys import Text
 from bot.texts.telegram_html import plain_text
 from db.stats import ANSWERS, Figures
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH, HEIGHT, DPI = 10, 7, 100  # inches, and dots an inch: 1000 x 700 pixels
 COLOURS = ("#4c9a5b", "#c0504d", "#e0a030", "#9aa5b1")  # by db.stats.ANSWERS
@@ -42,6 +42,12 @@ def _labels(content: Content, threshold: int) -> dict[str, str]:
 
 def weekly_chart(figures: Figures, content: Content, zone: tzinfo, threshold: int,
                  practitioner: str | None = None) -> bytes:
+    # matplotlib only when a picture is drawn: importing it costs a third of a second,
+    # which every start of the bot would otherwise pay.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     weeks = len(figures.weeks)
     label = _labels(content, threshold)
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
