@@ -180,3 +180,23 @@ def test_the_compose_file_runs_the_bot_with_postgresql_in_webhook_mode() -> None
     for package in ("bot", "handlers", "content", "db"):
         assert f"COPY {package} ./{package}" in dockerfile
     assert "USER clinicbot" in dockerfile and 'CMD ["python", "-m", "bot", "run"]' in dockerfile
+
+
+async def test_a_postgresql_backup_is_a_dump_pg_restore_reads(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("PostgreSQL's client tools (pg_dump, pg_restore) are not installed")
+    database = Database(postgres_url)
+    async with database.transaction() as session:
+        await register_patient(session, TelegramProfile(4242, 4242, "Ann", None, None, "en"),
+                               utcnow())
+    await database.dispose()
+
+    made = await asyncio.to_thread(back_up, postgres_url, tmp_path / "backups", 3, utcnow())
+    listed = await asyncio.to_thread(subprocess.run, ["pg_restore", "--list", str(made.path)],
+                                     capture_output=True, text=True, check=True)
+    listing = listed.stdout
+
+    assert made.path.suffix == ".dump"
+    assert "TABLE DATA public patients" in listing
