@@ -16,6 +16,7 @@ from tests.support.bots import (
     CLINIC_CONTACT,
     STAFF_CHAT_ID,
     STAFF_ID,
+    TRANSPORT,
     Clinic,
     SettingsFactory,
     clinic_with,
@@ -138,6 +139,8 @@ def make_settings(database_url: str, telegram: TelegramStub) -> SettingsFactory:
             "staff_user_ids": str(STAFF_ID),
             "staff_chat_id": STAFF_CHAT_ID,
             "polling_timeout": 1,
+            # The suite runs on either Bot API transport (TEST_TELEGRAM_TRANSPORT).
+            "telegram_transport": TRANSPORT,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

@@ -15,10 +15,10 @@ import pytest
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
 from bot.runtime.clock import ManualClock
-from bot.stand_in import Chat, TelegramStub
+from bot.stand_in import Chat, TelegramStub, User
 from bot.stand_in.faults import KINDS, FaultPlan
 from db.appointments import patient_by_reference
-from tests.support.bots import Clinic, SettingsFactory, clinic_with
+from tests.support.bots import Clinic, SettingsFactory, clinic_with, running_bot
 from tests.support.factories import NEWS_PLAIN, seed_patients
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
@@ -101,3 +101,17 @@ async def test_every_message_arrives_once_through_telegrams_faults(
     assert set(counts.values()) == {1}, [key for key, n in counts.items() if n > 1][:10]
     assert telegram.chaos is not None and set(telegram.chaos.applied) == set(KINDS)
     assert f"✅ {PATIENTS} delivered" in control.plain and "⚠️ 0 failed" in control.plain
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_either_transport_answers_a_patient(
+    telegram: TelegramStub, make_settings: SettingsFactory, transport: str
+) -> None:
+    """TELEGRAM_TRANSPORT picks the HTTP client; the bot answers the same on both (the
+    whole suite runs on one or the other with TEST_TELEGRAM_TRANSPORT)."""
+    async with running_bot(make_settings(telegram_transport=transport)) as application:
+        answer = await Chat(telegram, User(4242, "Ann")).ask("does it hurt?")
+        chosen = type(application.bot.request).__name__
+
+    assert chosen == {"httpx": "HTTPXRequest", "aiohttp": "AiohttpRequest"}[transport]
+    assert "pinch" in answer.plain or "tingl" in answer.plain

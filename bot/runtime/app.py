@@ -13,8 +13,8 @@ from typing import Any, cast
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import HTTPXRequest
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
 from bot.appointments.timers import configure_jobs, start_scheduling
@@ -32,6 +32,7 @@ from bot.runtime.polling_guard import (
     take_polling_lease,
 )
 from bot.runtime.staff_setup import warn_about_staff_setup
+from bot.sending.aiohttp_request import AiohttpRequest
 from bot.sending.broadcast_runner import watch
 from bot.sending.rate_limit import ClinicRateLimiter
 from bot.texts.content import Content
@@ -71,16 +72,17 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
         link_preview_options=LinkPreviewOptions(is_disabled=True),
         tzinfo=settings.timezone,
     )
+    data.transports = [transport(settings, connection_pool_size=256,
+                                 read_timeout=settings.telegram_read_timeout),
+                       transport(settings, connection_pool_size=1, read_timeout=5.0)]
     application = cast(ClinicApp, (
         ApplicationBuilder()
+        .application_class(ClinicApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
-        .request(HTTPXRequest(connection_pool_size=256,
-                              read_timeout=settings.telegram_read_timeout,
-                              httpx_kwargs={"verify": tls_context()}))
-        .get_updates_request(HTTPXRequest(connection_pool_size=1,
-                                          httpx_kwargs={"verify": tls_context()}))
+        .request(data.transports[0])
+        .get_updates_request(data.transports[1])
         .concurrent_updates(processor)
         .context_types(context_types)
         .defaults(defaults)
@@ -130,6 +132,31 @@ def readers(content: Content) -> tuple[FaqMatcher, WarningSigns]:
     however many times an application is built (a test suite builds hundreds)."""
     return (FaqMatcher(content.topics),
             WarningSigns(content.warning_signs, content.sign_language, content.own_words()))
+
+
+class ClinicApplication(Application):  # type: ignore[type-arg]
+    """PTB's Application, closing its HTTP clients when start-up fails: PTB shuts down
+    only what initialized, and an aiohttp session left open complains at exit."""
+
+    async def initialize(self) -> None:
+        try:
+            await super().initialize()
+        except BaseException:
+            data: BotData = self.bot_data
+            await asyncio.gather(*(request.shutdown() for request in data.transports),
+                                 return_exceptions=True)
+            raise
+
+
+def transport(settings: Settings, *, connection_pool_size: int, read_timeout: float
+              ) -> BaseRequest:
+    """How the bot speaks HTTP to the Bot API (TELEGRAM_TRANSPORT): PTB's httpx transport,
+    or the aiohttp one (bot/sending/aiohttp_request.py)."""
+    if settings.telegram_transport == "aiohttp":
+        return AiohttpRequest(connection_pool_size=connection_pool_size,
+                              read_timeout=read_timeout, ssl_context=tls_context())
+    return HTTPXRequest(connection_pool_size=connection_pool_size, read_timeout=read_timeout,
+                        httpx_kwargs={"verify": tls_context()})
 
 
 @functools.cache

@@ -182,6 +182,8 @@ class Settings(ClinicSettings):
     # How long a send waits for Telegram's answer. Past it, the message is taken as sent
     # and not sent again (bot/sending/delivery.py), so this errs long.
     telegram_read_timeout: float = Field(default=10.0, gt=0, le=120)
+    # The HTTP client for the Bot API: PTB's httpx, or aiohttp (bot/sending/aiohttp_request.py).
+    telegram_transport: Literal["httpx", "aiohttp"] = "httpx"
     # Updates handled at once (different chats; one chat's stay in order,
     # bot/runtime/concurrency.py).
     concurrent_updates: int = Field(default=16, ge=1, le=256)

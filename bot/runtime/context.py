@@ -9,6 +9,7 @@ import uuid
 from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+from telegram.request import BaseRequest
 
 from bot.runtime.clock import Clock
 from bot.runtime.config import Settings
@@ -59,6 +60,9 @@ class BotData:
         # Who holds the polling lease, in polling mode, once taken
         # (bot/runtime/polling_guard.py).
         self.poller_holder: str | None = None
+        # The HTTP clients the bot speaks to the Bot API with (bot/runtime/app.py): closed
+        # by hand when start-up fails, which PTB leaves open.
+        self.transports: list[BaseRequest] = []
 
 
 class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):

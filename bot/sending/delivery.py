@@ -20,7 +20,10 @@ from __future__ import annotations
 import httpx
 from telegram.error import TelegramError, TimedOut
 
+from bot.sending.aiohttp_request import AnswerTimedOut
+
 
 def may_have_arrived(error: TelegramError) -> bool:
     """True when the request reached Telegram and only its answer is missing."""
-    return isinstance(error, TimedOut) and isinstance(error.__cause__, httpx.ReadTimeout)
+    return isinstance(error, TimedOut) and isinstance(error.__cause__,
+                                                      (httpx.ReadTimeout, AnswerTimedOut))

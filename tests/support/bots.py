@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import os
 import signal
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -31,6 +32,9 @@ STAFF_CHAT_ID = -100555
 CLINIC_CONTACT = "+44 20 7946 0000 or hello@lotus.example"
 _user_ids = itertools.count(1000)
 SettingsFactory = Callable[..., Settings]
+# The Bot API transport the bots under test use: httpx unless TEST_TELEGRAM_TRANSPORT says
+# aiohttp (.ci/run runs the fault tests with both).
+TRANSPORT = os.environ.get("TEST_TELEGRAM_TRANSPORT", "httpx")
 
 
 @functools.cache
@@ -139,6 +143,7 @@ def bot_environment(telegram: TelegramStub, database_url: str, token: str = TOKE
         "STAFF_USER_IDS": str(STAFF_ID),
         "POLLING_TIMEOUT": "1",
         "LOG_LEVEL": "DEBUG",
+        "TELEGRAM_TRANSPORT": TRANSPORT,
     }
 
 

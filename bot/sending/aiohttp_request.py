@@ -1,0 +1,113 @@
+"""A Bot API transport on aiohttp, behind PTB's `BaseRequest` (`TELEGRAM_TRANSPORT=aiohttp`;
+httpx, PTB's own, stays the default and the fallback).
+
+One `ClientSession` per transport, with a connection pool; PTB's four timeouts map onto
+aiohttp's (`connect`, the socket read, and the pool wait; aiohttp has no write timeout,
+so a request's whole time is capped at their sum). Files go as multipart form data, the
+other parameters as form fields, as PTB's httpx transport sends them.
+
+What a failure means matters to the bot (`bot/sending/delivery.py`): only a request whose
+answer did not come in time may have reached Telegram, and it is raised as `TimedOut`
+from `AnswerTimedOut`, as httpx's `ReadTimeout`. A connection that could not be made,
+or a pool that had no free connection, never sent anything.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue  # PTB's "not given" marker
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+USER_AGENT = BaseRequest.USER_AGENT
+
+
+class AnswerTimedOut(Exception):
+    """The request went out; its answer did not come within the read timeout."""
+
+
+class AiohttpRequest(BaseRequest):
+    def __init__(self, *, connection_pool_size: int = 256, read_timeout: float | None = 5.0,
+                 connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0,
+                 write_timeout: float | None = 5.0,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self._pool_size = connection_pool_size
+        self._timeouts = {"read": read_timeout, "connect": connect_timeout,
+                          "pool": pool_timeout, "write": write_timeout}
+        self._ssl = ssl_context
+        self._session: aiohttp.ClientSession | None = None
+        self._connector: aiohttp.TCPConnector | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeouts["read"]
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            # The connector is this object's, not the session's: when PTB's start-up fails
+            # (the Bot API unreachable) it never shuts the transport down, and a session
+            # owning its connector would then complain at exit of being left open.
+            self._connector = aiohttp.TCPConnector(limit=self._pool_size,
+                                                   ssl=self._ssl if self._ssl else True)
+            self._session = aiohttp.ClientSession(connector=self._connector,
+                                                  connector_owner=False,
+                                                  headers={"User-Agent": USER_AGENT})
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        if self._connector is not None and not self._connector.closed:
+            await self._connector.close()
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        read = self._given(read_timeout, "read")
+        connect = self._given(connect_timeout, "connect")
+        pool = self._given(pool_timeout, "pool")
+        write = self._given(write_timeout, "write")
+        parts = [value for value in (read, connect, pool, write) if value is not None]
+        timeout = aiohttp.ClientTimeout(
+            total=sum(parts) if len(parts) == 4 else None,
+            sock_connect=connect, sock_read=read,
+            connect=None if connect is None or pool is None else connect + pool)
+        body = self._body(request_data)
+        try:
+            async with self._session.request(method, url, data=body,
+                                              timeout=timeout) as response:
+                return response.status, await response.read()
+        except aiohttp.ConnectionTimeoutError as error:
+            raise TimedOut("Could not connect to the Bot API in time; the request was "
+                           "not sent") from error
+        except (TimeoutError, aiohttp.SocketTimeoutError) as error:
+            raise TimedOut() from AnswerTimedOut(str(error) or "no answer in time")
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _given(self, value: Any, name: str) -> float | None:
+        if isinstance(value, DefaultValue):
+            return self._timeouts[name]
+        return value  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _body(request_data: RequestData | None) -> aiohttp.FormData | None:
+        if request_data is None:
+            return None
+        form = aiohttp.FormData(quote_fields=False)
+        for name, value in request_data.json_parameters.items():
+            form.add_field(name, value)
+        files = request_data.multipart_data
+        for name, (file_name, content, mime_type) in files.items():
+            form.add_field(name, content, filename=file_name, content_type=mime_type)
+        if not files and not request_data.json_parameters:
+            return None
+        return form
