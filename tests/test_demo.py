@@ -6,6 +6,7 @@ test saves a screenshot of the page beside its test folder (`screenshots/`)."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -37,7 +38,8 @@ def demo(tmp_path: Path) -> Iterator[str]:
     content the test may edit (`tmp_path / "content"`); its address."""
     port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-           "CONTENT_DIR": str(copy_content(tmp_path))}
+           "CONTENT_DIR": str(copy_content(tmp_path)),
+           "TMPDIR": str(tmp_path)}  # its database folder, should it be killed
     process = start(python_module("bot", "demo", "--no-browser", "--port", str(port)),
                     env=env, cwd=tmp_path, log=tmp_path / "demo.log")
     address = f"http://127.0.0.1:{port}"
@@ -52,7 +54,12 @@ def demo(tmp_path: Path) -> Iterator[str]:
                     tmp_path / "demo.log").read_text()[-2000:]) from None
             time.sleep(0.2)
     yield address
-    kill_leftovers()
+    process.send_signal(signal.SIGTERM)  # as Ctrl-C: it removes its database folder
+    try:
+        process.wait(timeout=WAIT)
+    finally:
+        kill_leftovers()
+    assert not list(tmp_path.glob("clinic-demo-*")), "the demo left its database behind"
 
 
 @pytest.fixture

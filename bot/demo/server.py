@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
+import sys
 import tempfile
 import time
 import webbrowser
@@ -247,7 +249,7 @@ async def run_demo(port: int, *, empty: bool, keep: bool, open_browser: bool,
             await web.TCPSite(runner, "127.0.0.1", port).start()
             address = f"http://127.0.0.1:{port}/"
             print(f"The demo is at {address} (Ctrl-C stops it)", flush=True)
-            if open_browser:
+            if open_browser and _has_screen():
                 with contextlib.suppress(Exception):
                     webbrowser.open(address)
             await (stop or stop_signal()).wait()
@@ -259,3 +261,10 @@ async def run_demo(port: int, *, empty: bool, keep: bool, open_browser: bool,
             print(f"The demo's database is kept in {folder}", flush=True)
         else:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _has_screen() -> bool:
+    """Whether a graphical browser can open: on a server over SSH, `webbrowser` would
+    start a text browser in the terminal instead."""
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
