@@ -18,17 +18,14 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.appointments import booking
-from bot.runtime.config import ClinicSettings
 from bot.stand_in import Chat, TelegramStub, User
-from db.appointments import patient_by_reference
 from db.broadcasts import INTERRUPTED
 from db.migrate import upgrade_database_async
 from db.models import BroadcastRecipient, utcnow
 from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment, free_port, start_bot
 from tests.support.bots import WEBHOOK_SECRET as SECRET
-from tests.support.factories import NEWS_PLAIN, seed_patients
+from tests.support.factories import NEWS_PLAIN, book_each, seed_patients
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)
@@ -50,18 +47,7 @@ async def prepare(database_url: str, telegram: TelegramStub) -> list[User]:
 async def book(database_url: str, users: list[User]) -> None:
     """A session for each, 90 minutes from now: with production's leads (a day, two
     hours) each guide and reminder is due at once, as after a late import."""
-    database = Database(database_url)
-    settings = ClinicSettings(_env_file=None, database_url=database_url,
-                              change_notice_delay="1d")
-    now = utcnow()
-    async with database.transaction() as session:
-        for n, user in enumerate(users):
-            patient = await patient_by_reference(session, str(user.id))
-            assert patient is not None
-            await booking.book(session, settings, patient_id=patient.id,
-                               starts_at=now + timedelta(minutes=90, seconds=n),
-                               minutes=30, practitioner="Dr Chen", now=now)
-    await database.dispose()
+    await book_each(database_url, users, timedelta(minutes=90), notice_delay="1d")
 
 
 async def healthy(address: str) -> bool:

@@ -26,7 +26,6 @@ from bot.stand_in.checks import (
 from bot.stand_in.faults import RESET, SLOW, FaultPlan
 from bot.stand_in.files import Files
 from bot.stand_in.limits import FloodControl, FloodLimits
-from bot.stand_in.markup import utf16_length
 from bot.stand_in.menus import CommandMenus
 from bot.stand_in.models import (
     BLOCKED,
@@ -37,7 +36,7 @@ from bot.stand_in.models import (
     too_many_requests,
 )
 from bot.stand_in.webhook import WEBHOOK_ACTIVE, WebhookDelivery
-from bot.stand_in.wire import message_json, read_parameters
+from bot.stand_in.wire import message_json, read_parameters, user_message
 
 # How long a test waits for the bot by default. Generous: a wait ends as soon as what it
 # waits for happens, so only a test that is failing anyway spends it, and a machine busy
@@ -179,20 +178,7 @@ class TelegramStub:
         """A new message from `user` (in their private chat unless `chat` is given)."""
         chat = chat or user.private_chat()
         self.add_chat(chat)
-        message: dict[str, Any] = {
-            "message_id": self._take_message_id(chat["id"]),
-            "from": user.as_json(),
-            "chat": chat,
-            "date": int(time.time()),
-            **fields,
-        }
-        if text is not None:
-            message["text"] = text
-            if text.startswith("/"):
-                command = text.split()[0]
-                message["entities"] = [{"type": "bot_command", "offset": 0,
-                                        "length": utf16_length(command)},
-                                       *fields.get("entities", [])]
+        message = user_message(user, chat, self._take_message_id(chat["id"]), text, fields)
         await self.push_update({"message": message})
         return message
 

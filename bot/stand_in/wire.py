@@ -9,7 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.stand_in.models import BotMessage
+from bot.stand_in.markup import utf16_length
+from bot.stand_in.models import BotMessage, User
 
 JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
                "link_preview_options", "reply_parameters", "caption_entities"}
@@ -70,3 +71,18 @@ def message_json(message: BotMessage, bot_id: int, bot_username: str,
         data["reply_markup"] = message.reply_markup
     return data
 
+
+
+def user_message(user: User, chat: dict[str, Any], message_id: int, text: str | None,
+                 fields: dict[str, Any]) -> dict[str, Any]:
+    """A user's message as Telegram delivers it: a command gets its bot_command entity."""
+    message: dict[str, Any] = {"message_id": message_id, "from": user.as_json(),
+                               "chat": chat, "date": int(time.time()), **fields}
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": utf16_length(command)},
+                                   *fields.get("entities", [])]
+    return message

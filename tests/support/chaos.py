@@ -15,10 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.appointments import booking
-from bot.runtime.config import ClinicSettings
 from bot.stand_in import Chat, TelegramStub, User, until_polling
-from db.appointments import patient_by_reference
 from db.migrate import upgrade_database_async
 from db.models import (
     Appointment,
@@ -32,7 +29,7 @@ from db.models import (
 )
 from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment, start_bot
-from tests.support.factories import NEWS_PLAIN, seed_patients
+from tests.support.factories import NEWS_PLAIN, book_each, seed_patients
 
 PATIENTS = 60
 KILLS = 5
@@ -66,17 +63,8 @@ async def prepare(database_url: str, telegram: TelegramStub) -> list[User]:
     await upgrade_database_async(database_url)
     database = Database(database_url)
     users = await seed_patients(database, telegram, PATIENTS)
-    settings = ClinicSettings(_env_file=None, database_url=database_url,
-                              change_notice_delay="1s")
-    now = utcnow()
-    async with database.transaction() as session:
-        for n, user in enumerate(users):
-            patient = await patient_by_reference(session, str(user.id))
-            assert patient is not None
-            await booking.book(session, settings, patient_id=patient.id,
-                               starts_at=now + FIRST_START + timedelta(seconds=n),
-                               minutes=30, practitioner="Dr Chen", now=now)
     await database.dispose()
+    await book_each(database_url, users, FIRST_START, notice_delay="1s")
     return users
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
 from bot.runtime.clock import ManualClock
-from bot.runtime.config import Settings
+from bot.runtime.config import ClinicSettings, Settings
 from bot.stand_in import BotMessage, Chat, TelegramStub, User
 from bot.texts.content import packaged_content_dir
 from db.appointments import patient_by_reference
@@ -160,3 +160,21 @@ async def planned(settings: Settings, kind: MessageKind) -> list[PlannedMessage]
                 select(PlannedMessage).where(PlannedMessage.kind == kind)))
     finally:
         await database.dispose()
+
+
+async def book_each(database_url: str, users: list[User], starts_in: timedelta,
+                    notice_delay: str) -> None:
+    """A 30-minute session with Dr Chen for each patient, `starts_in` from now (a second
+    apart), booked as staff would, with the change notices `notice_delay` after."""
+    database = Database(database_url)
+    settings = ClinicSettings(_env_file=None, database_url=database_url,
+                              change_notice_delay=notice_delay)
+    now = utcnow()
+    async with database.transaction() as session:
+        for n, user in enumerate(users):
+            patient = await patient_by_reference(session, str(user.id))
+            assert patient is not None
+            await booking.book(session, settings, patient_id=patient.id,
+                               starts_at=now + starts_in + timedelta(seconds=n),
+                               minutes=30, practitioner="Dr Chen", now=now)
+    await database.dispose()
