@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run demo test test-under-load lint migrate check bench bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
+.PHONY: run demo test test-under-load lint migrate check bench bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -45,7 +45,12 @@ check: $(VENV)/.installed
 	$(PY) -m bot check
 
 # Benchmarks (README "Benchmarks"): each prints its figures.
-bench: bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import
+bench: bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import
+
+# About 3 minutes: 25 questions a second from 50 patients, the clinic's bot beside a bare
+# PTB echo bot, three rounds: reply time, CPU per update, idle memory, start-up.
+bench-latency: $(VENV)/.installed
+	$(PY) -m bench.latency
 
 # About 1 minute: 2,000 questions, the clinic's bot against a bare PTB echo bot.
 bench-throughput: $(VENV)/.installed

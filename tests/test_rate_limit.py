@@ -62,19 +62,18 @@ class GrantTimes(ClinicRateLimiter):
     """The limiter, noting the moment it hands out each overall slot. (When a request
     then starts depends on how busy the machine is; the grants are what it decides.)"""
 
-    grants: list[float]
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.grants: list[float] = []
+        self.priorities: list[int] = []
 
-    @property
-    def _last_grant(self) -> float:
-        return self.grants[-1] if getattr(self, "grants", None) else -1.0e9
-
-    @_last_grant.setter
-    def _last_grant(self, moment: float) -> None:
-        if moment > 0:
-            self.__dict__.setdefault("grants", []).append(moment)
+    def _hand_out(self, priority: int, waiter: asyncio.Future[None], now: float) -> None:
+        self.grants.append(now)
+        self.priorities.append(priority)
+        super()._hand_out(priority, waiter, now)
 
 
-async def test_slots_are_spread_over_the_second_not_handed_out_at_once() -> None:
+async def test_broadcast_slots_are_spread_over_the_second_not_handed_out_at_once() -> None:
     limiter = GrantTimes(overall_per_second=3)
     await limiter.initialize()
     recorder = Recorder()
@@ -105,6 +104,78 @@ async def test_no_second_holds_more_than_the_overall_limit() -> None:
         within_a_second = [other for other in grants if at - 1.0 < other <= at]
         assert len(within_a_second) <= 3
     assert grants[-1] - grants[0] >= 2.0  # nine at three a second
+
+
+async def test_replies_with_nothing_queued_go_at_once_not_a_thirtieth_apart() -> None:
+    """Patients asking together are answered together: the burst is the replies'."""
+    limiter = GrantTimes(overall_per_second=30, burst=10)
+    await limiter.initialize()
+    recorder = Recorder()
+    try:
+        await asyncio.gather(*(send(limiter, recorder, f"r{n}", 4000 + n) for n in range(10)))
+    finally:
+        await limiter.shutdown()
+
+    assert len(limiter.grants) == 10
+    assert limiter.grants[-1] - limiter.grants[0] < 0.15  # paced, the tenth would wait 0.3 s
+
+
+async def test_a_burst_of_replies_then_the_pace_and_never_over_the_limit_in_a_second() -> None:
+    limiter = GrantTimes(overall_per_second=30, burst=10)
+    await limiter.initialize()
+    recorder = Recorder(answer_after=0.01)
+    try:
+        await asyncio.gather(*(send(limiter, recorder, f"r{n}", 5000 + n) for n in range(70)))
+    finally:
+        await limiter.shutdown()
+
+    grants = limiter.grants
+    assert len(grants) == 70
+    for at in grants:  # Telegram's window holds whatever the bucket allows
+        assert len([other for other in grants if at - 1.0 < other <= at]) <= 30
+    # After the burst, the bucket refills at 30 a second: 20 more take two thirds of one.
+    assert grants[29] - grants[9] >= 19 / 30
+    assert grants[9] - grants[0] < 0.15  # the burst itself at once
+    assert grants[-1] - grants[0] >= 2.0  # seventy within Telegram's thirty a second
+
+
+async def test_broadcasts_leave_the_burst_to_replies() -> None:
+    """Bulk sending takes a token only from a full bucket: it goes one every 1/30 s, and
+    patients who write meanwhile still find their burst."""
+    limiter = GrantTimes(overall_per_second=30, burst=10)
+    await limiter.initialize()
+    recorder = Recorder()
+    try:
+        bulk = [send(limiter, recorder, f"b{n}", 6000 + n, Priority.BULK) for n in range(30)]
+        await asyncio.sleep(0.25)
+        await asyncio.gather(*(send(limiter, recorder, f"r{n}", 7000 + n) for n in range(8)))
+        await asyncio.gather(*bulk)
+    finally:
+        await limiter.shutdown()
+
+    by_priority: dict[int, list[float]] = {Priority.BULK: [], Priority.REPLY: []}
+    for at, priority in zip(limiter.grants, limiter.priorities, strict=True):
+        by_priority[priority].append(at)
+    bulk_grants, reply_grants = by_priority[Priority.BULK], by_priority[Priority.REPLY]
+    assert len(bulk_grants) == 30 and len(reply_grants) == 8
+    assert min(later - earlier for earlier, later in itertools.pairwise(bulk_grants)) \
+        >= 1 / 30 - 1e-6
+    assert reply_grants[-1] - reply_grants[0] < 0.12  # together; paced would be 0.23 s
+    assert bulk_grants[0] < reply_grants[0] < bulk_grants[-1]  # the broadcast was going
+
+
+async def test_a_burst_of_one_paces_replies_as_well() -> None:
+    """RATE_LIMIT_BURST=1: every send a thirtieth of a second after the last."""
+    limiter = GrantTimes(overall_per_second=30, burst=1)
+    await limiter.initialize()
+    recorder = Recorder()
+    try:
+        await asyncio.gather(*(send(limiter, recorder, f"r{n}", 8000 + n) for n in range(5)))
+    finally:
+        await limiter.shutdown()
+
+    gaps = [later - earlier for earlier, later in itertools.pairwise(limiter.grants)]
+    assert min(gaps) >= 1 / 30 - 1e-6
 
 
 async def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:

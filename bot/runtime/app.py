@@ -87,7 +87,8 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
         .context_types(context_types)
         .defaults(defaults)
         # One limiter for replies, planned messages and broadcasts (bot/sending/rate_limit.py).
-        .rate_limiter(rate_limiter or ClinicRateLimiter())
+        .rate_limiter(rate_limiter or ClinicRateLimiter(
+            burst=settings.rate_limit_burst, chat_burst=settings.rate_limit_chat_burst))
         .post_init(_open_resources)
         .post_stop(_finish_sending)
         .post_shutdown(_close_resources)

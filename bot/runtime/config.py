@@ -184,6 +184,12 @@ class Settings(ClinicSettings):
     telegram_read_timeout: float = Field(default=10.0, gt=0, le=120)
     # The HTTP client for the Bot API: PTB's httpx, or aiohttp (bot/sending/aiohttp_request.py).
     telegram_transport: Literal["httpx", "aiohttp"] = "httpx"
+    # Sends that may leave at once when nothing was sent lately (a token bucket refilled at
+    # Telegram's 30 a second, never breaking its 30 within a second); only replies spend it.
+    rate_limit_burst: int = Field(default=10, ge=1, le=30)
+    # Messages to one patient at once before the one-a-second pace (Telegram tolerates a
+    # short burst in a private chat).
+    rate_limit_chat_burst: int = Field(default=3, ge=1, le=10)
     # Updates handled at once (different chats; one chat's stay in order,
     # bot/runtime/concurrency.py).
     concurrent_updates: int = Field(default=16, ge=1, le=256)

@@ -5,17 +5,22 @@ Telegram allows about 30 messages a second overall, about one a second in a priv
 keeps the overall and group limits but not the private-chat one, and it serves waiting
 requests in no particular order, so a broadcast would hold up a patient's reply. Here:
 
-- every sending method waits for its chat (a token bucket: `PRIVATE_BURST` at once, then
-  one a second; groups: a sliding minute), then for an overall slot: at most 30 requests
-  in flight or counted by Telegram within the last second. When Telegram counted a
-  request is not known, only that it was before the answer came back, by at least the
-  answer's way back; and the next request needs at least its way there to arrive. So a
-  slot frees a second after the answer, less the shortest recent round trip (the two
-  ways together). That keeps us inside Telegram's window however late a request leaves
-  (a busy event loop, a slow network) without losing a round trip per slot. Slots are
-  also spread evenly (one every 1/30 s), not handed out 30 at once at the top of each
-  second: few requests are ever on the wire together, so a process killed mid-broadcast
-  leaves few copies whose fate is unknown;
+- every sending method waits for its chat (a token bucket: `chat_burst` at once, then
+  one a second; groups: a sliding minute), then for an overall slot. Overall slots come
+  from a token bucket too, refilled at 30 a second and holding `burst`: a reply with
+  nothing queued goes at once, and a few patients asking together are answered together
+  rather than a thirtieth of a second apart. Under it is Telegram's own window, which no
+  burst may break: at most 30 requests in flight or counted by Telegram within the last
+  second. When Telegram counted a request is not known, only that it was before the
+  answer came back, by at least the answer's way back; and the next request needs at
+  least its way there to arrive. So a slot frees a second after the answer, less the
+  shortest recent round trip (the two ways together). That keeps us inside Telegram's
+  window however late a request leaves (a busy event loop, a slow network) without
+  losing a round trip per slot;
+- only replies may spend the burst. Planned messages and broadcasts take a token only
+  when the bucket is full, so they go evenly, one every 1/30 s, and leave the burst to
+  the patients who are waiting; and few of them are ever on the wire together, so a
+  process killed mid-broadcast leaves few copies whose fate is unknown;
 - overall slots go by priority (`Priority`, passed as `rate_limit_args`), then by arrival,
   so a reply overtakes a queue of broadcast messages;
 - a 429 pauses all sending for its `retry_after`, then the request is tried again (up to
@@ -55,7 +60,11 @@ SENDING_ENDPOINTS = frozenset({
 OVERALL_PER_SECOND = 30
 # A little slack on every window, for clocks and rounding.
 WINDOW_MARGIN = 0.01
+# The overall token bucket's size: sends that may leave at once (RATE_LIMIT_BURST).
+OVERALL_BURST = 10
 PRIVATE_PER_SECOND = 1.0
+# A private chat's bucket: messages to one patient at once, then one a second
+# (RATE_LIMIT_CHAT_BURST).
 PRIVATE_BURST = 3
 GROUP_PER_MINUTE = 20
 # Chats remembered at once; beyond this, idle ones are forgotten (a 10k broadcast).
@@ -83,9 +92,10 @@ class Priority(IntEnum):
 class _ChatBucket:
     """One chat's allowance: a token bucket for private chats, a sliding minute for groups."""
 
-    def __init__(self, is_group: bool) -> None:
+    def __init__(self, is_group: bool, burst: int) -> None:
         self.is_group = is_group
-        self.tokens = float(PRIVATE_BURST)
+        self.burst = float(burst)
+        self.tokens = self.burst
         self.updated = time.monotonic()
         self.recent: deque[float] = deque()
         self.lock = asyncio.Lock()
@@ -98,8 +108,7 @@ class _ChatBucket:
             if len(self.recent) < GROUP_PER_MINUTE:
                 return 0.0
             return 60.0 + WINDOW_MARGIN - (now - self.recent[0])
-        self.tokens = min(float(PRIVATE_BURST),
-                          self.tokens + (now - self.updated) * PRIVATE_PER_SECOND)
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * PRIVATE_PER_SECOND)
         self.updated = now
         return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / PRIVATE_PER_SECOND
 
@@ -140,9 +149,17 @@ def unused(limiter: object, ticket: Ticket | int) -> None:
 
 class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
     def __init__(self, *, overall_per_second: int = OVERALL_PER_SECOND,
+                 burst: int = OVERALL_BURST, chat_burst: int = PRIVATE_BURST,
                  max_retries: int = MAX_RETRIES,
                  network_retry_pause: float = NETWORK_RETRY_PAUSE) -> None:
+        if burst < 1 or chat_burst < 1:
+            raise ValueError("a burst is at least 1")
         self._overall_per_second = overall_per_second
+        self.burst = burst
+        self.chat_burst = chat_burst
+        # The overall bucket: full at start, refilled at the overall rate.
+        self._tokens = float(burst)
+        self._refilled = time.monotonic()
         self.max_retries = max_retries
         # The first pause after a 5xx or a broken connection; each next one doubles, up to
         # NETWORK_RETRY_PAUSE_MOST. (Tests that exhaust the retries make it short.)
@@ -155,7 +172,6 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         self._order = itertools.count()
         self._chats: dict[int | str, _ChatBucket] = {}
         self._paused_until = 0.0
-        self._last_grant = -1.0e9
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
 
@@ -304,7 +320,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             if len(self._chats) >= MAX_TRACKED_CHATS:
                 self._forget_idle_chats()
             is_group = isinstance(chat_id, str) or chat_id < 0
-            bucket = self._chats[chat_id] = _ChatBucket(is_group)
+            bucket = self._chats[chat_id] = _ChatBucket(is_group, self.chat_burst)
         return bucket
 
     @staticmethod
@@ -334,8 +350,9 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             raise
 
     async def _grant_slots(self) -> None:
-        """Hand out overall slots, best priority first, never more than the limit in flight
-        or answered within a second (plus the margin), and none while paused by a 429."""
+        """Hand out overall slots, best priority first: never more than the limit in flight
+        or answered within a second (plus the margin), none while paused by a 429, and each
+        for a token from the bucket (a reply any token, anything else only a full bucket)."""
         window = 1.0 + WINDOW_MARGIN
         while True:
             self._wake.clear()
@@ -344,24 +361,35 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                 self._answered.popleft()
             busy = self._in_flight + len(self._answered)
             rate = self.overall_per_second  # 0 holds everything (bot/runtime/instances.py)
-            next_turn = self._last_grant + 1.0 / rate if rate > 0 else now
-            if (not self._waiters or busy >= rate or now < self._paused_until
-                    or now < next_turn):
+            size = float(min(self.burst, max(rate, 1)))  # a share of 5/s bursts 5 at most
+            if rate > 0:
+                self._tokens = min(size, self._tokens + (now - self._refilled) * rate)
+            self._refilled = now
+            while self._waiters and self._waiters[0][2].done():  # cancelled: turn given away
+                heapq.heappop(self._waiters)
+            need = 1.0
+            if self._waiters and self._waiters[0][0] != Priority.REPLY:
+                need = size  # planned and bulk sending leave the burst to replies
+            if (not self._waiters or rate <= 0 or busy >= rate or now < self._paused_until
+                    or self._tokens < need - 1e-9):
                 timeout = None
                 if now < self._paused_until:
                     timeout = self._paused_until - now
-                elif self._waiters and busy < rate:
-                    timeout = next_turn - now
+                elif self._waiters and rate > 0 and busy < rate:
+                    timeout = (need - self._tokens) / rate
                 elif self._answered and self._waiters:
                     timeout = window - (now - self._answered[0])
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
                 continue
-            _, _, waiter = heapq.heappop(self._waiters)
-            if not waiter.done():  # a cancelled request gives its turn away
-                self._in_flight += 1
-                self._last_grant = now
-                waiter.set_result(None)
+            priority, _, waiter = heapq.heappop(self._waiters)
+            self._hand_out(priority, waiter, now)
+
+    def _hand_out(self, priority: int, waiter: asyncio.Future[None], now: float) -> None:
+        """The slot to the request of `priority` waiting on `waiter`, at `now`."""
+        self._in_flight += 1
+        self._tokens -= 1.0
+        waiter.set_result(None)
 
 
 def seconds_of(retry_after: object) -> float:

@@ -51,7 +51,9 @@ async def running_bot(settings: Settings, clock: Clock | None = None, *,
     limiter's retries (5xx, broken connections), pauses of milliseconds, not seconds."""
     content = _content(settings.content_dir, settings.clinic_name, settings.clinic_contact,
                        settings.emergency_number)
-    limiter = ClinicRateLimiter(network_retry_pause=0.005) if short_retry_pauses else None
+    limiter = ClinicRateLimiter(
+        burst=settings.rate_limit_burst, chat_burst=settings.rate_limit_chat_burst,
+        network_retry_pause=0.005) if short_retry_pauses else None
     application = build_application(settings, content, clock, limiter)
     async with polling(application):
         yield application
