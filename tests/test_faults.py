@@ -9,16 +9,26 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession, web
 
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
 from bot.runtime.clock import ManualClock
-from bot.stand_in import Chat, TelegramStub, User
+from bot.stand_in import Chat, TelegramStub, User, until_polling
 from bot.stand_in.faults import KINDS, FaultPlan
 from db.appointments import patient_by_reference
-from tests.support.bots import Clinic, SettingsFactory, clinic_with, running_bot
+from tests.support.bots import (
+    Clinic,
+    SettingsFactory,
+    bot_environment,
+    clinic_with,
+    running_bot,
+    start_bot,
+    stop_bot,
+)
 from tests.support.factories import NEWS_PLAIN, seed_patients
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
@@ -115,3 +125,63 @@ async def test_either_transport_answers_a_patient(
 
     assert chosen == {"httpx": "HTTPXRequest", "aiohttp": "AiohttpRequest"}[transport]
     assert "pinch" in answer.plain or "tingl" in answer.plain
+
+
+class ForwardProxy:
+    """An HTTP proxy on loopback, as a clinic's network may require: forwards each request
+    it is asked for to the stand-in, and counts them by Bot API method."""
+
+    def __init__(self, telegram: TelegramStub) -> None:
+        self.telegram = telegram
+        self.methods: Counter[str] = Counter()
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> ForwardProxy:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self.runner = web.AppRunner(app, handle_signals=False)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert isinstance(server, asyncio.Server)
+        self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        self.client = ClientSession()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.client.close()
+        assert self.runner is not None
+        await self.runner.cleanup()
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        self.methods[request.path.rsplit("/", 1)[-1]] += 1
+        headers = {"Content-Type": request.headers.get("Content-Type", "")}
+        async with self.client.request(request.method, self.telegram.base_url + request.path_qs,
+                                       data=await request.read(), headers=headers) as answer:
+            return web.Response(status=answer.status, body=await answer.read(),
+                                content_type=answer.content_type)
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_either_transport_goes_through_the_proxy_the_environment_names(
+    telegram: TelegramStub, tmp_path: Path, transport: str
+) -> None:
+    """A clinic behind a proxy sets HTTPS_PROXY (HTTP_PROXY for a plain-http Bot API
+    server); the bot's every call goes through it, on either transport."""
+    env = bot_environment(telegram, f"sqlite+aiosqlite:///{tmp_path}/clinic.db")
+    async with ForwardProxy(telegram) as proxy:
+        env |= {"TELEGRAM_TRANSPORT": transport, "HTTP_PROXY": proxy.url,
+                "HTTPS_PROXY": proxy.url, "NO_PROXY": ""}
+        process = await start_bot(env, tmp_path)
+        try:
+            await until_polling(telegram, within=60)
+            answer = await Chat(telegram, User(4242, "Ann")).ask("does it hurt?")
+        finally:
+            logs = await stop_bot(process)
+
+    assert "pinch" in answer.plain or "tingl" in answer.plain, logs
+    assert proxy.methods["getMe"] >= 1 and proxy.methods["getUpdates"] >= 1
+    assert proxy.methods["sendMessage"] >= 1
+    assert sum(proxy.methods.values()) == len(telegram.calls)  # every call, none around it

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.stand_in import TOKEN, Chat, TelegramStub, User, until_polling
 from tests.support.bots import bot_environment, start_bot, stop_bot
+from tests.support.processes import run
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=8)
@@ -93,3 +95,17 @@ async def test_a_second_poller_on_the_same_bot_and_database_is_refused(
     assert "Traceback" not in refusal.decode()
     assert still_answers.plain.startswith("Hello Bo!")
     assert third.returncode == 0
+
+
+def test_the_bot_loads_only_what_its_settings_use(tmp_path: Path) -> None:
+    """Idle memory and start-up (bench/latency.py): the bot's modules pull in no library a
+    polling bot on SQLite with the httpx transport does not use. aiohttp (about 10 MB)
+    comes with the aiohttp transport or webhook mode, Alembic with a migration to run,
+    matplotlib with the first chart, the PostgreSQL dialect and driver with PostgreSQL."""
+    loaded = run([sys.executable, "-c",
+                  "import sys, bot.__main__, bot.runtime.app; print(' '.join(sys.modules))"],
+                 env={"PATH": "/usr/bin:/bin"}, cwd=Path(__file__).parents[1]).stdout.split()
+
+    heavy = {"aiohttp", "alembic", "matplotlib", "asyncpg", "sqlalchemy.dialects.postgresql"}
+    assert "telegram.ext" in loaded and "sqlalchemy" in loaded  # the check sees imports
+    assert heavy.isdisjoint(loaded), heavy & set(loaded)

@@ -32,7 +32,6 @@ from bot.runtime.polling_guard import (
     take_polling_lease,
 )
 from bot.runtime.staff_setup import warn_about_staff_setup
-from bot.sending.aiohttp_request import AiohttpRequest
 from bot.sending.broadcast_runner import watch
 from bot.sending.rate_limit import ClinicRateLimiter
 from bot.texts.content import Content
@@ -154,6 +153,10 @@ def transport(settings: Settings, *, connection_pool_size: int, read_timeout: fl
     """How the bot speaks HTTP to the Bot API (TELEGRAM_TRANSPORT): PTB's httpx transport,
     or the aiohttp one (bot/sending/aiohttp_request.py)."""
     if settings.telegram_transport == "aiohttp":
+        # Loaded only when chosen: aiohttp holds about 10 MB that the httpx transport
+        # in polling mode never needs.
+        from bot.sending.aiohttp_request import AiohttpRequest
+
         return AiohttpRequest(connection_pool_size=connection_pool_size,
                               read_timeout=read_timeout, ssl_context=tls_context())
     return HTTPXRequest(connection_pool_size=connection_pool_size, read_timeout=read_timeout,

@@ -1,7 +1,8 @@
 """A Bot API transport on aiohttp, behind PTB's `BaseRequest` (`TELEGRAM_TRANSPORT=aiohttp`;
 httpx, PTB's own, stays the default and the fallback).
 
-One `ClientSession` per transport, with a connection pool; PTB's four timeouts map onto
+One `ClientSession` per transport, with a connection pool, through the proxy the
+environment names (`HTTPS_PROXY`, as for httpx); PTB's four timeouts map onto
 aiohttp's (`connect`, the socket read, and the pool wait; aiohttp has no write timeout,
 so a request's whole time is capped at their sum). Files go as multipart form data, the
 other parameters as form fields, as PTB's httpx transport sends them.
@@ -22,11 +23,9 @@ from telegram._utils.defaultvalue import DefaultValue  # PTB's "not given" marke
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.sending.delivery import AnswerTimedOut
+
 USER_AGENT = BaseRequest.USER_AGENT
-
-
-class AnswerTimedOut(Exception):
-    """The request went out; its answer did not come within the read timeout."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -52,8 +51,9 @@ class AiohttpRequest(BaseRequest):
             # owning its connector would then complain at exit of being left open.
             self._connector = aiohttp.TCPConnector(limit=self._pool_size,
                                                    ssl=self._ssl if self._ssl else True)
+            # trust_env: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured, as httpx does.
             self._session = aiohttp.ClientSession(connector=self._connector,
-                                                  connector_owner=False,
+                                                  connector_owner=False, trust_env=True,
                                                   headers={"User-Agent": USER_AGENT})
 
     async def shutdown(self) -> None:

@@ -20,7 +20,10 @@ from __future__ import annotations
 import httpx
 from telegram.error import TelegramError, TimedOut
 
-from bot.sending.aiohttp_request import AnswerTimedOut
+
+class AnswerTimedOut(Exception):
+    """The request went out; its answer did not come within the read timeout (raised by
+    the aiohttp transport, bot/sending/aiohttp_request.py, as httpx raises ReadTimeout)."""
 
 
 def may_have_arrived(error: TelegramError) -> bool:
