@@ -94,6 +94,16 @@ class WarningSigns:
             # Exceptions are the clinic's exact words: "chilling" must not cancel "chills".
             self._exceptions[sign.name] = [
                 words for text in sign.exceptions if (words := tuple(words_of(text)))]
+        # Each phrasing filed under the one of its words fewest phrasings share: a message
+        # is held against only the phrasings whose word it has, not against all of them.
+        uses: dict[str, int] = {}
+        for entry in self._phrasings:
+            for key in set(entry.keys):
+                uses[key] = uses.get(key, 0) + 1
+        self._filed: dict[str, list[int]] = {}
+        for index, entry in enumerate(self._phrasings):
+            rarest = min(entry.keys, key=lambda key: (uses[key], key))
+            self._filed.setdefault(rarest, []).append(index)
         self._vocabulary = frozenset(
             {key for phrasing in self._phrasings for key in phrasing.keys}
             | {key for phrase in self._resolved for key in phrase})
@@ -214,7 +224,8 @@ class WarningSigns:
                 where.setdefault(key, []).append(position)
         counted = counted_positions(clause)
         found: list[Match] = []
-        for phrasing in self._phrasings:
+        filed = sorted({index for key in where for index in self._filed.get(key, ())})
+        for phrasing in (self._phrasings[index] for index in filed):
             if all(key in where for key in phrasing.keys):
                 match = tightest(phrasing, where, counted, clause, self._negations)
                 if match is not None and not self._set_aside(clause, match):

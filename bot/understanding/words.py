@@ -49,6 +49,8 @@ _SUFFIXES = ("iness", "ness", "ings", "ing", "ful", "ish", "ied", "ies", "ed", "
 
 def fold(text: str) -> str:
     """Lower case without accents, in any script: "Ζάλη" and "ζαλη" are one word."""
+    if text.isascii():
+        return text.lower()  # the same, for most messages, without a step per letter
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     return "".join(char for char in folded if not unicodedata.combining(char))
 
