@@ -20,6 +20,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.appointments.clinic_time import TimeProblem
 from bot.runtime.context import ClinicContext
+from bot.sending.replies import send_text
 from bot.texts import callbacks
 from bot.texts.keys import Text
 from bot.texts.telegram_html import escape
@@ -66,12 +67,13 @@ def profile_of(update: Update) -> TelegramProfile | None:
 async def reply(
     update: Update, text: str,
     keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
-) -> Message | None:
-    """Send a new message to the chat the update came from."""
+) -> None:
+    """Send a new message to the chat the update came from (not read back as a `Message`:
+    bot/sending/replies.py)."""
     chat = update.effective_chat
     if chat is None:
-        return None
-    return await chat.send_message(text, reply_markup=keyboard)
+        return
+    await send_text(update.get_bot(), chat.id, text, keyboard)
 
 
 def patient_mention(patient: Patient) -> str:
