@@ -98,9 +98,9 @@ async def test_a_second_poller_on_the_same_bot_and_database_is_refused(
 
 
 def test_the_bot_loads_only_what_its_settings_use(tmp_path: Path) -> None:
-    """Idle memory and start-up (bench/latency.py): the bot's modules pull in no library a
-    polling bot on SQLite with the httpx transport does not use. aiohttp (about 10 MB)
-    comes with the aiohttp transport or webhook mode, Alembic with a migration to run,
+    """Idle memory and start-up (bench/latency.py): the bot's modules pull in no library
+    that its settings may not need. aiohttp (about 10 MB) comes with the aiohttp transport
+    (the default) or webhook mode, Alembic with a migration to run,
     matplotlib with the first chart, the PostgreSQL dialect and driver with PostgreSQL."""
     loaded = run([sys.executable, "-c",
                   "import sys, bot.__main__, bot.runtime.app; print(' '.join(sys.modules))"],

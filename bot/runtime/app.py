@@ -150,11 +150,11 @@ class ClinicApplication(Application):  # type: ignore[type-arg]
 
 def transport(settings: Settings, *, connection_pool_size: int, read_timeout: float
               ) -> BaseRequest:
-    """How the bot speaks HTTP to the Bot API (TELEGRAM_TRANSPORT): PTB's httpx transport,
-    or the aiohttp one (bot/sending/aiohttp_request.py)."""
+    """How the bot speaks HTTP to the Bot API (TELEGRAM_TRANSPORT): the aiohttp transport
+    (bot/sending/aiohttp_request.py), or PTB's httpx one."""
     if settings.telegram_transport == "aiohttp":
-        # Loaded only when chosen: aiohttp holds about 10 MB that the httpx transport
-        # in polling mode never needs.
+        # Loaded only when chosen: aiohttp holds about 10 MB that a polling bot on the
+        # httpx transport never needs.
         from bot.sending.aiohttp_request import AiohttpRequest
 
         return AiohttpRequest(connection_pool_size=connection_pool_size,

@@ -182,8 +182,9 @@ class Settings(ClinicSettings):
     # How long a send waits for Telegram's answer. Past it, the message is taken as sent
     # and not sent again (bot/sending/delivery.py), so this errs long.
     telegram_read_timeout: float = Field(default=10.0, gt=0, le=120)
-    # The HTTP client for the Bot API: PTB's httpx, or aiohttp (bot/sending/aiohttp_request.py).
-    telegram_transport: Literal["httpx", "aiohttp"] = "httpx"
+    # The HTTP client for the Bot API: aiohttp (bot/sending/aiohttp_request.py), or PTB's
+    # own httpx as the fallback.
+    telegram_transport: Literal["httpx", "aiohttp"] = "aiohttp"
     # Sends that may leave at once when nothing was sent lately (a token bucket refilled at
     # Telegram's 30 a second, never breaking its 30 within a second); only replies spend it.
     rate_limit_burst: int = Field(default=10, ge=1, le=30)

@@ -32,9 +32,9 @@ STAFF_CHAT_ID = -100555
 CLINIC_CONTACT = "+44 20 7946 0000 or hello@lotus.example"
 _user_ids = itertools.count(1000)
 SettingsFactory = Callable[..., Settings]
-# The Bot API transport the bots under test use: httpx unless TEST_TELEGRAM_TRANSPORT says
-# aiohttp (.ci/run runs the fault tests with both).
-TRANSPORT = os.environ.get("TEST_TELEGRAM_TRANSPORT", "httpx")
+# The Bot API transport the bots under test use: the product's default, aiohttp, unless
+# TEST_TELEGRAM_TRANSPORT says httpx (.ci/run runs the whole suite with each).
+TRANSPORT = os.environ.get("TEST_TELEGRAM_TRANSPORT", "aiohttp")
 
 
 @functools.cache
