@@ -1,6 +1,7 @@
-"""Getting messages to Telegram: the rate limiter that keeps the bot under Telegram's
-limits (`rate_limit`: 30 messages a second overall, about one a second per chat, with
-priorities), what a failed send means (`delivery`), and sending a broadcast to every
-recipient (`broadcast_runner`).
+"""Getting messages to Telegram: the Bot API transport on aiohttp (`aiohttp_request`),
+the rate limiter that keeps the bot under Telegram's limits (`rate_limit`: 30 messages a
+second overall, about one a second per chat, with bursts and priorities), what a failed
+send means (`delivery`), replies sent without parsing Telegram's answer (`replies`), and
+sending a broadcast to every recipient (`broadcast_runner`).
 
 It imports `bot.runtime`'s context and clock, `bot.texts` and `db`; never `handlers`."""
