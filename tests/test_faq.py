@@ -155,6 +155,24 @@ async def test_risks_answers_directly_with_what_to_do_when_serious(clinic: Clini
     assert risks.plain.rstrip().endswith("call 999 straight away.")  # the safety path last
 
 
+async def test_a_reply_goes_as_html_without_link_previews_with_its_buttons(
+    clinic: Clinic,
+) -> None:
+    """Replies skip reading Telegram's answer back (bot/sending/replies.py); what is sent
+    is what `send_message` sends with the bot's defaults."""
+    ann = clinic.patient()
+
+    risks = await ann.ask("/risks")
+
+    sent = [params for method, params in clinic.telegram.calls
+            if method == "sendMessage" and params.get("chat_id") == ann.user.id]
+    assert sent[-1]["parse_mode"] == "HTML" == risks.parse_mode
+    assert sent[-1]["link_preview_options"] == {"is_disabled": True}
+    assert sent[-1]["reply_markup"] == {"inline_keyboard": [[{
+        "text": risks.buttons()[0]["text"], "callback_data": "faqmenu"}]]}
+    assert "<b>" not in risks.plain and "<b>" in risks.text  # formatted, not shown raw
+
+
 async def test_help_says_what_the_bot_can_do(clinic: Clinic) -> None:
     help_text = (await clinic.patient().ask("/help")).plain
 
