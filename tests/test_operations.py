@@ -109,6 +109,7 @@ async def test_a_backup_while_the_bot_writes_holds_every_committed_row_and_resto
     database = Database(url)
     committed = 0
     writing = True
+    some_written = asyncio.Event()
 
     async def write() -> None:
         nonlocal committed
@@ -118,10 +119,14 @@ async def test_a_backup_while_the_bot_writes_holds_every_committed_row_and_resto
                     10_000 + committed, 10_000 + committed, f"P{committed}", None, None,
                     "en"), utcnow())
             committed += 1
+            if committed == 20:
+                some_written.set()
             await asyncio.sleep(0)
 
     writer = asyncio.create_task(write())
-    await asyncio.sleep(0.3)
+    # Rows in first, however slow the machine (a failing writer ends the wait too).
+    await asyncio.wait([writer, asyncio.create_task(some_written.wait())], timeout=30,
+                       return_when=asyncio.FIRST_COMPLETED)
     before = committed
     made = await asyncio.to_thread(back_up, url, tmp_path / "backups", 3, utcnow())
     writing = False
