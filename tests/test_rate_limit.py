@@ -13,7 +13,8 @@ import httpx
 import pytest
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.sending.rate_limit import PRIVATE_BURST, ClinicRateLimiter, Priority
+from bot.sending.chat_pace import PRIVATE_BURST
+from bot.sending.rate_limit import ClinicRateLimiter, Priority
 
 
 class Recorder:

@@ -5,18 +5,18 @@ Telegram allows about 30 messages a second overall, about one a second in a priv
 keeps the overall and group limits but not the private-chat one, and it serves waiting
 requests in no particular order, so a broadcast would hold up a patient's reply. Here:
 
-- every sending method waits for its chat (a token bucket: `chat_burst` at once, then
-  one a second; groups: a sliding minute), then for an overall slot. Overall slots come
-  from a token bucket too, refilled at 30 a second and holding `burst`: a reply with
-  nothing queued goes at once, and a few patients asking together are answered together
-  rather than a thirtieth of a second apart. Under it is Telegram's own window, which no
-  burst may break: at most 30 requests in flight or counted by Telegram within the last
-  second. When Telegram counted a request is not known, only that it was before the
-  answer came back, by at least the answer's way back; and the next request needs at
-  least its way there to arrive. So a slot frees a second after the answer, less the
-  shortest recent round trip (the two ways together). That keeps us inside Telegram's
-  window however late a request leaves (a busy event loop, a slow network) without
-  losing a round trip per slot;
+- every sending method waits for its chat (`bot/sending/chat_pace.py`: `chat_burst` at
+  once, then one a second; groups: 20 a sliding minute), then for an overall slot.
+  Overall slots come from a token bucket too, refilled at 30 a second and holding
+  `burst`: a reply with nothing queued goes at once, and a few patients asking together
+  are answered together rather than a thirtieth of a second apart. Under it is
+  Telegram's own window, which no burst may break: at most 30 requests in flight or
+  counted by Telegram within the last second. When Telegram counted a request is not
+  known, only that it was before the answer came back, by at least the answer's way
+  back; and the next request needs at least its way there to arrive. So a slot frees a
+  second after the answer, less the shortest recent round trip (the two ways together).
+  That keeps us inside Telegram's window however late a request leaves (a busy event
+  loop, a slow network) without losing a round trip per slot;
 - only replies may spend the burst. Planned messages and broadcasts take a token only
   when the bucket is full, so they go evenly, one every 1/30 s, and leave the burst to
   the patients who are waiting; and few of them are ever on the wire together, so a
@@ -49,6 +49,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.sending.chat_pace import PRIVATE_BURST, WINDOW_MARGIN, ChatPaces
 from bot.sending.delivery import may_have_arrived
 
 logger = logging.getLogger(__name__)
@@ -59,17 +60,8 @@ SENDING_ENDPOINTS = frozenset({
     "copyMessage", "forwardMessage", "sendPoll", "sendVenue", "sendDice",
 })
 OVERALL_PER_SECOND = 30
-# A little slack on every window, for clocks and rounding.
-WINDOW_MARGIN = 0.01
 # The overall token bucket's size: sends that may leave at once (RATE_LIMIT_BURST).
 OVERALL_BURST = 10
-PRIVATE_PER_SECOND = 1.0
-# A private chat's bucket: messages to one patient at once, then one a second
-# (RATE_LIMIT_CHAT_BURST).
-PRIVATE_BURST = 3
-GROUP_PER_MINUTE = 20
-# Chats remembered at once; beyond this, idle ones are forgotten (a 10k broadcast).
-MAX_TRACKED_CHATS = 5000
 # A send that meets a 429, a 5xx or a broken connection is tried again this many times.
 # A patient's reply has no queue to go back to, so it rides out about 12 s of trouble
 # before the patient is told something went wrong: with three, a fifth of sends failing
@@ -88,37 +80,6 @@ class Priority(IntEnum):
     REPLY = 0  # answers to what a patient or staff member just did
     PLANNED = 1  # guides, reminders, check-ins, notices: due now, not urgent to the second
     BULK = 2  # broadcasts
-
-
-class _ChatBucket:
-    """One chat's allowance: a token bucket for private chats, a sliding minute for groups."""
-
-    def __init__(self, is_group: bool, burst: int) -> None:
-        self.is_group = is_group
-        self.burst = float(burst)
-        self.tokens = self.burst
-        self.updated = time.monotonic()
-        self.recent: deque[float] = deque()
-        self.lock = asyncio.Lock()
-        self.last_used = self.updated
-
-    def wait_needed(self, now: float) -> float:
-        if self.is_group:
-            while self.recent and now - self.recent[0] >= 60.0 + WINDOW_MARGIN:
-                self.recent.popleft()
-            if len(self.recent) < GROUP_PER_MINUTE:
-                return 0.0
-            return 60.0 + WINDOW_MARGIN - (now - self.recent[0])
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * PRIVATE_PER_SECOND)
-        self.updated = now
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / PRIVATE_PER_SECOND
-
-    def take(self, now: float) -> None:
-        self.last_used = now
-        if self.is_group:
-            self.recent.append(now)
-        else:
-            self.tokens -= 1.0
 
 
 class Ticket:
@@ -157,7 +118,6 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             raise ValueError("a burst is at least 1")
         self._overall_per_second = overall_per_second
         self.burst = burst
-        self.chat_burst = chat_burst
         # The overall bucket: full at start, refilled at the overall rate.
         self._tokens = float(burst)
         self._refilled = time.monotonic()
@@ -171,7 +131,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
-        self._chats: dict[int | str, _ChatBucket] = {}
+        self._paces = ChatPaces(chat_burst)
         self._paused_until = 0.0
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
@@ -265,7 +225,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         and only then the chat's token. Spent before the slow steps, a token would be
         counted early, and the next message to the chat, sent on time by that count,
         would reach Telegram too soon after this one (a 429 under load)."""
-        bucket = self._bucket(chat_id)
+        bucket = self._paces.bucket(chat_id)
         if bucket is None:
             if not granted:
                 await self._wait_for_slot(priority)
@@ -273,13 +233,13 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                 await on_wire()
             return
         async with bucket.lock:  # one request per chat at a time keeps the order
-            await self._until_allowed(bucket)
+            await bucket.until_allowed()
             if not granted:
                 await self._wait_for_slot(priority)
             try:
                 if on_wire is not None:
                     await on_wire()  # a failure here: nothing was sent
-                await self._until_allowed(bucket)  # the waits only added allowance
+                await bucket.until_allowed()  # the waits only added allowance
             except BaseException:
                 if not granted:
                     self._release(answered=False)  # the slot this call took, unused
@@ -312,31 +272,6 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                 counted = self._answered[-1]
             self._answered.append(counted)
         self._wake.set()
-
-    def _bucket(self, chat_id: object) -> _ChatBucket | None:
-        if not isinstance(chat_id, int | str):
-            return None
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
-            if len(self._chats) >= MAX_TRACKED_CHATS:
-                self._forget_idle_chats()
-            is_group = isinstance(chat_id, str) or chat_id < 0
-            bucket = self._chats[chat_id] = _ChatBucket(is_group, self.chat_burst)
-        return bucket
-
-    @staticmethod
-    async def _until_allowed(bucket: _ChatBucket) -> None:
-        while True:
-            wait = bucket.wait_needed(time.monotonic())
-            if wait <= 0:
-                return
-            await asyncio.sleep(wait)
-
-    def _forget_idle_chats(self) -> None:
-        """A chat untouched for a minute has its full allowance back: no need to keep it."""
-        now = time.monotonic()
-        self._chats = {chat: bucket for chat, bucket in self._chats.items()
-                       if bucket.lock.locked() or now - bucket.last_used < 60.0 + WINDOW_MARGIN}
 
     async def _wait_for_slot(self, priority: int) -> None:
         self._start_pump()

@@ -1,0 +1,84 @@
+"""Each chat's own pace, as Telegram keeps it: about one message a second in a private
+chat after a short burst (a token bucket), and 20 a minute in a group (a sliding minute).
+The rate limiter (`bot/sending/rate_limit.py`) waits here before a chat's every send."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+# A little slack on every window, for clocks and rounding.
+WINDOW_MARGIN = 0.01
+PRIVATE_PER_SECOND = 1.0
+# A private chat's bucket: messages to one patient at once, then one a second
+# (RATE_LIMIT_CHAT_BURST).
+PRIVATE_BURST = 3
+GROUP_PER_MINUTE = 20
+# Chats remembered at once; beyond this, idle ones are forgotten (a 10k broadcast).
+MAX_TRACKED_CHATS = 5000
+
+
+class ChatBucket:
+    """One chat's allowance: a token bucket for private chats, a sliding minute for groups.
+    `lock` keeps one request of the chat at a time, so its messages keep their order."""
+
+    def __init__(self, is_group: bool, burst: int) -> None:
+        self.is_group = is_group
+        self.burst = float(burst)
+        self.tokens = self.burst
+        self.updated = time.monotonic()
+        self.recent: deque[float] = deque()
+        self.lock = asyncio.Lock()
+        self.last_used = self.updated
+
+    def wait_needed(self, now: float) -> float:
+        if self.is_group:
+            while self.recent and now - self.recent[0] >= 60.0 + WINDOW_MARGIN:
+                self.recent.popleft()
+            if len(self.recent) < GROUP_PER_MINUTE:
+                return 0.0
+            return 60.0 + WINDOW_MARGIN - (now - self.recent[0])
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * PRIVATE_PER_SECOND)
+        self.updated = now
+        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / PRIVATE_PER_SECOND
+
+    async def until_allowed(self) -> None:
+        while True:
+            wait = self.wait_needed(time.monotonic())
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    def take(self, now: float) -> None:
+        self.last_used = now
+        if self.is_group:
+            self.recent.append(now)
+        else:
+            self.tokens -= 1.0
+
+
+class ChatPaces:
+    """The buckets of the chats sent to lately, each made on first use."""
+
+    def __init__(self, burst: int) -> None:
+        self.burst = burst
+        self._chats: dict[int | str, ChatBucket] = {}
+
+    def bucket(self, chat_id: object) -> ChatBucket | None:
+        """The chat's bucket; None for a request that names no chat."""
+        if not isinstance(chat_id, int | str):
+            return None
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if len(self._chats) >= MAX_TRACKED_CHATS:
+                self._forget_idle_chats()
+            is_group = isinstance(chat_id, str) or chat_id < 0
+            bucket = self._chats[chat_id] = ChatBucket(is_group, self.burst)
+        return bucket
+
+    def _forget_idle_chats(self) -> None:
+        """A chat untouched for a minute has its full allowance back: no need to keep it."""
+        now = time.monotonic()
+        self._chats = {chat: bucket for chat, bucket in self._chats.items()
+                       if bucket.lock.locked() or now - bucket.last_used < 60.0 + WINDOW_MARGIN}
