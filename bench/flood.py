@@ -18,15 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from bench.harness import drained, measure
+from bench.harness import fresh_database, measure, quiet_environment, start
 from bot.stand_in import Chat, TelegramStub, User, until_polling
-from db.migrate import upgrade_database_async
-from tests.support.bots import bot_environment, free_port
+from tests.support.bots import free_port
 
 LATEST = "can it help my back pain?"  # the only one the back-pain topic answers
 
@@ -34,20 +30,14 @@ LATEST = "can it help my back pain?"  # the only one the back-pain topic answers
 async def run(flood: int, others: int, seconds: float, webhook: bool) -> str:
     telegram = TelegramStub()
     await telegram.start()
-    with tempfile.TemporaryDirectory(prefix="clinic-bench-") as folder:
-        url = f"sqlite+aiosqlite:///{folder}/clinic.db"
-        await upgrade_database_async(url)
-        env = bot_environment(telegram, url) | {"LOG_LEVEL": "WARNING",
-                                                "PYTHONPATH": str(Path.cwd())}
+    async with fresh_database() as (url, _):
+        env = quiet_environment(telegram, url)
         if webhook:
             port = free_port()
             env |= {"BOT_MODE": "webhook", "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
                     "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
                     "WEBHOOK_SECRET": "bench-secret"}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=Path.cwd(), env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        logs = asyncio.create_task(drained(process))
+        process, logs = await start(env, "bot", "run")
         return await measure(process, logs, telegram, _flood(telegram, flood, others,
                                                                seconds, webhook))
 

@@ -25,11 +25,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.harness import drained, measure
+from bench.harness import fresh_database, measure, quiet_environment, start
 from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.migrate import upgrade_database_async
 from db.models import utcnow
-from tests.support.bots import bot_environment
 from tests.support.databases import POSTGRES_ENV, drop_templates, fresh_postgres_database
 
 ZONE = "Europe/London"
@@ -85,17 +84,10 @@ async def speed(rows: int, server: str | None) -> str:
 async def race(rows: int, patients: int = 20) -> str:
     telegram = TelegramStub()
     await telegram.start()
-    with tempfile.TemporaryDirectory(prefix="clinic-bench-") as folder:
-        url = f"sqlite+aiosqlite:///{folder}/clinic.db"
-        await upgrade_database_async(url)
-        csv_file = Path(folder) / "appointments.csv"
+    async with fresh_database() as (url, folder):
+        csv_file = folder / "appointments.csv"
         write_file(csv_file, rows)
-        env = bot_environment(telegram, url) | {"LOG_LEVEL": "WARNING",
-                                                "PYTHONPATH": str(Path.cwd())}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=Path.cwd(), env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        logs = asyncio.create_task(drained(process))
+        process, logs = await start(quiet_environment(telegram, url), "bot", "run")
         return await measure(process, logs, telegram,
                              _race(telegram, csv_file, environment(url), patients))
 

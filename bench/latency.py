@@ -28,21 +28,16 @@ import asyncio
 import bisect
 import random
 import statistics
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bench.broadcast import memory_mb
-from bench.harness import drained, measure
+from bench.harness import fresh_database, measure, quiet_environment, start
 from bench.throughput import cpu_seconds
 from bot.stand_in import TelegramStub, User
-from db.migrate import upgrade_database_async
-from tests.support.bots import bot_environment
 
 FIRST_PATIENT = 30_000_000
 COMMANDS = {"echo": ["bench.echo_bot"], "clinic": ["bot", "run"]}
@@ -97,17 +92,11 @@ async def run_once(bot: str, patients: int, every: float, seconds: float, poisso
                    ) -> Result:
     telegram = ClockedStub()  # Telegram's limits on: 30/s overall, about 1/s per chat
     await telegram.start()
-    with tempfile.TemporaryDirectory(prefix="clinic-bench-") as folder:
-        url = f"sqlite+aiosqlite:///{folder}/clinic.db"
-        await upgrade_database_async(url)
-        env = bot_environment(telegram, url) | {"LOG_LEVEL": "WARNING",
-                                                "PYTHONPATH": str(Path.cwd())}
+    async with fresh_database() as (url, _):
+        env = quiet_environment(telegram, url)
         env.pop("TELEGRAM_TRANSPORT")  # the bot as configured by default
         started = time.monotonic()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", *COMMANDS[bot], cwd=Path.cwd(), env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        logs = asyncio.create_task(drained(process))
+        process, logs = await start(env, *COMMANDS[bot])
         work = _load(telegram, process.pid, bot, started, patients, every, seconds, poisson)
         return await measure(process, logs, telegram, work)
 

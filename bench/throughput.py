@@ -28,18 +28,15 @@ import os
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.broadcast import memory_mb
-from bench.harness import drained, measure
+from bench.harness import fresh_database, measure, quiet_environment, start
 from bot.stand_in import TelegramStub, User, until_polling
 from bot.stand_in.limits import FloodLimits
-from db.migrate import upgrade_database_async
-from tests.support.bots import bot_environment
 
 FIRST_PATIENT = 20_000_000
 TARGET_RATIO = 0.8
@@ -98,17 +95,8 @@ class Result:
 async def run_once(bot: str, patients: int, profile: Path | None = None) -> Result:
     telegram = TimedStub(limits=FloodLimits(enabled=False))
     await telegram.start()
-    with tempfile.TemporaryDirectory(prefix="clinic-bench-") as folder:
-        workdir = Path(folder)
-        url = f"sqlite+aiosqlite:///{workdir}/clinic.db"
-        env = bot_environment(telegram, url) | {"LOG_LEVEL": "WARNING",
-                                                "PYTHONPATH": str(Path.cwd())}
-        await upgrade_database_async(url)
-        command = COMMANDS[bot]
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", *command, cwd=Path.cwd(), env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        logs = asyncio.create_task(drained(process))
+    async with fresh_database() as (url, _):
+        process, logs = await start(quiet_environment(telegram, url), *COMMANDS[bot])
         work = _questions(telegram, process.pid, bot, patients, profile)
         return await measure(process, logs, telegram, work)
 
