@@ -107,15 +107,23 @@ async def test_no_second_holds_more_than_the_overall_limit() -> None:
     assert grants[-1] - grants[0] >= 2.0  # nine at three a second
 
 
+async def replies_at_once(limiter: ClinicRateLimiter, count: int, *, first_chat: int,
+                          answer_after: float = 0.0) -> None:
+    """`count` replies, one to each of as many chats, all asked at once; then the limiter
+    is shut down."""
+    await limiter.initialize()
+    recorder = Recorder(answer_after)
+    try:
+        await asyncio.gather(*(send(limiter, recorder, f"r{n}", first_chat + n)
+                               for n in range(count)))
+    finally:
+        await limiter.shutdown()
+
+
 async def test_replies_with_nothing_queued_go_at_once_not_a_thirtieth_apart() -> None:
     """Patients asking together are answered together: the burst is the replies'."""
     limiter = GrantTimes(overall_per_second=30, burst=10)
-    await limiter.initialize()
-    recorder = Recorder()
-    try:
-        await asyncio.gather(*(send(limiter, recorder, f"r{n}", 4000 + n) for n in range(10)))
-    finally:
-        await limiter.shutdown()
+    await replies_at_once(limiter, 10, first_chat=4000)
 
     assert len(limiter.grants) == 10
     assert limiter.grants[-1] - limiter.grants[0] < 0.15  # paced, the tenth would wait 0.3 s
@@ -123,12 +131,7 @@ async def test_replies_with_nothing_queued_go_at_once_not_a_thirtieth_apart() ->
 
 async def test_a_burst_of_replies_then_the_pace_and_never_over_the_limit_in_a_second() -> None:
     limiter = GrantTimes(overall_per_second=30, burst=10)
-    await limiter.initialize()
-    recorder = Recorder(answer_after=0.01)
-    try:
-        await asyncio.gather(*(send(limiter, recorder, f"r{n}", 5000 + n) for n in range(70)))
-    finally:
-        await limiter.shutdown()
+    await replies_at_once(limiter, 70, first_chat=5000, answer_after=0.01)
 
     grants = limiter.grants
     assert len(grants) == 70
@@ -168,12 +171,7 @@ async def test_broadcasts_leave_the_burst_to_replies() -> None:
 async def test_a_burst_of_one_paces_replies_as_well() -> None:
     """RATE_LIMIT_BURST=1: every send a thirtieth of a second after the last."""
     limiter = GrantTimes(overall_per_second=30, burst=1)
-    await limiter.initialize()
-    recorder = Recorder()
-    try:
-        await asyncio.gather(*(send(limiter, recorder, f"r{n}", 8000 + n) for n in range(5)))
-    finally:
-        await limiter.shutdown()
+    await replies_at_once(limiter, 5, first_chat=8000)
 
     gaps = [later - earlier for earlier, later in itertools.pairwise(limiter.grants)]
     assert min(gaps) >= 1 / 30 - 1e-6
