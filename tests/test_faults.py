@@ -12,10 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, encode_basic_auth, web
 
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
+from bot.runtime.app import transport as app_transport
 from bot.runtime.clock import ManualClock
 from bot.stand_in import Chat, TelegramStub, User, until_polling
 from bot.stand_in.faults import KINDS, FaultPlan
@@ -129,10 +130,13 @@ async def test_either_transport_answers_a_patient(
 
 class ForwardProxy:
     """An HTTP proxy on loopback, as a clinic's network may require: forwards each request
-    it is asked for to the stand-in, and counts them by Bot API method."""
+    it is asked for to the stand-in, and counts them by Bot API method; with `login`, only
+    requests that log in with it (Proxy-Authorization), refusing the rest with 407."""
 
-    def __init__(self, telegram: TelegramStub) -> None:
+    def __init__(self, telegram: TelegramStub, login: str | None = None) -> None:
         self.telegram = telegram
+        self.login = login
+        self.refused = 0
         self.methods: Counter[str] = Counter()
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -156,6 +160,11 @@ class ForwardProxy:
         await self.runner.cleanup()
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
+        if self.login is not None:
+            user, password = self.login.split(":")
+            if request.headers.get("Proxy-Authorization") != encode_basic_auth(user, password):
+                self.refused += 1
+                return web.Response(status=407)
         self.methods[request.path.rsplit("/", 1)[-1]] += 1
         headers = {"Content-Type": request.headers.get("Content-Type", "")}
         async with self.client.request(request.method, self.telegram.base_url + request.path_qs,
@@ -185,3 +194,34 @@ async def test_either_transport_goes_through_the_proxy_the_environment_names(
     assert proxy.methods["getMe"] >= 1 and proxy.methods["getUpdates"] >= 1
     assert proxy.methods["sendMessage"] >= 1
     assert sum(proxy.methods.values()) == len(telegram.calls)  # every call, none around it
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_proxy_login_and_no_proxy_are_honoured(
+    telegram: TelegramStub, make_settings: SettingsFactory, transport: str,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy that wants a login gets the one written in its address; an address NO_PROXY
+    names is reached directly. Each transport reads the environment once (httpx when it
+    is built, aiohttp on its first request to an address), not at every send."""
+    settings = make_settings(telegram_transport=transport)
+    url = f"{telegram.base_url}/bot{settings.telegram_bot_token.get_secret_value()}/getMe"
+    async with ForwardProxy(telegram, login="clinic:s3cret") as proxy:
+        address = proxy.url.replace("http://", "http://clinic:s3cret@")
+        for no_proxy, through_proxy in (("", True), ("127.0.0.1", False)):
+            monkeypatch.setenv("HTTP_PROXY", address)
+            monkeypatch.setenv("NO_PROXY", no_proxy)
+            request = app_transport(settings, connection_pool_size=2, read_timeout=5.0)
+            await request.initialize()
+            try:
+                before = telegram.calls.copy()
+                for _ in range(3):
+                    await request.post(url)
+                monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # read already
+                await request.post(url)
+            finally:
+                await request.shutdown()
+            assert len(telegram.calls) - len(before) == 4
+            assert proxy.methods["getMe"] == (4 if through_proxy else 0)
+            proxy.methods.clear()
+    assert proxy.refused == 0

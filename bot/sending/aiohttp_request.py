@@ -4,7 +4,9 @@
 (bench/README.md).
 
 One `ClientSession` per transport, with a connection pool, through the proxy the
-environment names (`HTTPS_PROXY`, as for httpx); PTB's four timeouts map onto
+environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, as for httpx; looked up once
+for the Bot API's address, not on every request as aiohttp's `trust_env` does, which
+costs two trips to a thread per reply); PTB's four timeouts map onto
 aiohttp's (`connect`, the socket read, and the pool wait; aiohttp has no write timeout,
 so a request's whole time is capped at their sum). Files go as multipart form data, as
 PTB's httpx transport sends them; other requests as a JSON body, which the Bot API takes
@@ -18,15 +20,20 @@ or a pool that had no free connection, never sent anything.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import ssl
+from contextlib import suppress
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue  # PTB's "not given" marker
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 from bot.sending.delivery import AnswerTimedOut
 
@@ -46,6 +53,8 @@ class AiohttpRequest(BaseRequest):
         self._ssl = ssl_context
         self._session: aiohttp.ClientSession | None = None
         self._connector: aiohttp.TCPConnector | None = None
+        # For each scheme and host asked: the proxy the environment names, or None.
+        self._proxies: dict[tuple[str, str], URL | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -58,9 +67,8 @@ class AiohttpRequest(BaseRequest):
             # owning its connector would then complain at exit of being left open.
             self._connector = aiohttp.TCPConnector(limit=self._pool_size,
                                                    ssl=self._ssl if self._ssl else True)
-            # trust_env: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured, as httpx does.
             self._session = aiohttp.ClientSession(connector=self._connector,
-                                                  connector_owner=False, trust_env=True,
+                                                  connector_owner=False,
                                                   headers={"User-Agent": USER_AGENT})
 
     async def shutdown(self) -> None:
@@ -88,9 +96,10 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect, sock_read=read,
             connect=None if connect is None or pool is None else connect + pool)
         body, headers = self._body(request_data)
+        proxy = await self._proxy_for(url)
         try:
             async with self._session.request(method, url, data=body, headers=headers,
-                                              timeout=timeout) as response:
+                                              timeout=timeout, proxy=proxy) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as error:
             raise TimedOut("Could not connect to the Bot API in time; the request was "
@@ -101,6 +110,24 @@ class AiohttpRequest(BaseRequest):
             # Some aiohttp errors name the URL, and the URL holds the token.
             said = _TOKEN_IN_URL.sub("/bot<token>/", str(error))
             raise NetworkError(f"aiohttp.{type(error).__name__}: {said}") from error
+
+    async def _proxy_for(self, url: str) -> URL | None:
+        """The proxy for this address, as aiohttp's `trust_env` would choose it (the
+        environment's proxies, NO_PROXY, a proxy's login in its address or in ~/.netrc),
+        read once per scheme and host: the environment does not change under a running
+        bot. A login travels in the proxy's address, which aiohttp turns into a
+        Proxy-Authorization header for plain and tunnelled (HTTPS) requests alike."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.hostname or "")
+        if origin not in self._proxies:
+            proxy: URL | None = None
+            with suppress(LookupError):  # no proxy for this address
+                # It may read ~/.netrc: off the event loop, as aiohttp does.
+                named, login = await asyncio.to_thread(get_env_proxy_for_url, URL(url))
+                proxy = named if login is None else (
+                    named.with_user(login.login).with_password(login.password))
+            self._proxies[origin] = proxy
+        return self._proxies[origin]
 
     def _given(self, value: Any, name: str) -> float | None:
         if isinstance(value, DefaultValue):
