@@ -24,7 +24,7 @@ _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 # "can't" and "cannot" are negations like "not"; "won't" is "will not".
 _CONTRACTIONS = (
-    (re.compile(r"\bcan'?t\b|\bcannot\b"), "can not"),
+    (re.compile(r"\bcan'?t\b|\bcannot\b|\bcnt\b"), "can not"),  # "cnt": texting
     (re.compile(r"\bwon'?t\b"), "will not"),
     (re.compile(r"\bshan'?t\b"), "shall not"),
     (re.compile(r"\bain'?t\b"), "is not"),
