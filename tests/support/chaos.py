@@ -5,10 +5,11 @@ and the real bot process killed while it sends; what arrived and what the record
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import signal
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,8 +37,9 @@ KILLS = 5
 SEED = 5
 
 
-# After each restart, the kill comes once this many more messages went out (or after
-# UP_FOR_MOST seconds, if sending is over): always at a busy moment.
+# After each restart, the kill comes once this many more messages went out: always at a
+# busy moment. Once everything is sent it comes at once (the restart must then send
+# nothing again), and at the latest after UP_FOR_MOST seconds.
 SENT_BEFORE_KILL = (5, 30)
 UP_FOR_MOST = 10.0
 
@@ -77,6 +79,17 @@ async def settled(database_url: str) -> bool:
         ).limit(1))
     await database.dispose()
     return waiting is None
+async def sent_or_over(telegram: TelegramStub, database_url: str, report: Callable[[], str],
+                       target: int) -> None:
+    """Until `target` messages reached the stand-in, or nothing is left to send (the
+    broadcast reported done and no planned message waits), or UP_FOR_MOST seconds."""
+    deadline = time.monotonic() + UP_FOR_MOST
+    while len(telegram.sent) < target and time.monotonic() < deadline:
+        if "done" in report() and await settled(database_url):
+            return
+        await asyncio.sleep(0.2)
+
+
 Outcome = tuple[str, datetime | None]  # status, when its request began (None: never)
 
 
@@ -159,13 +172,7 @@ async def run_chaos(telegram: TelegramStub, folder: Path, database_url: str,
     for kill in range(kills):
         if kill:  # the first comes mid-broadcast; the others while sending after a restart
             target = len(telegram.sent) + rng.randint(*SENT_BEFORE_KILL)
-
-            def sent_enough(target: int = target) -> bool:
-                return len(telegram.sent) >= target
-
-            with contextlib.suppress(AssertionError):  # sending may be over: kill anyway
-                await telegram.wait_for(sent_enough, timeout=UP_FOR_MOST,
-                                        what="more messages")
+            await sent_or_over(telegram, database_url, lambda: control.plain, target)
         killed_at.append(utcnow())
         process.send_signal(signal.SIGKILL)
         await output
