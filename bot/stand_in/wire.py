@@ -72,7 +72,6 @@ def message_json(message: BotMessage, bot_id: int, bot_username: str,
     return data
 
 
-
 def user_message(user: User, chat: dict[str, Any], message_id: int, text: str | None,
                  fields: dict[str, Any]) -> dict[str, Any]:
     """A user's message as Telegram delivers it: a command gets its bot_command entity."""

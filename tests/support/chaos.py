@@ -79,6 +79,8 @@ async def settled(database_url: str) -> bool:
         ).limit(1))
     await database.dispose()
     return waiting is None
+
+
 async def sent_or_over(telegram: TelegramStub, database_url: str, report: Callable[[], str],
                        target: int) -> None:
     """Until `target` messages reached the stand-in, or nothing is left to send (the
