@@ -30,6 +30,11 @@ _CONTRACTIONS = (
     (re.compile(r"\bain'?t\b"), "is not"),
     (re.compile(r"(\w)n't\b"), r"\1 not"),
     (re.compile(r"'ll\b"), " will"),
+    # Spelled out, so a phrasing in order ('"going to faint"', '"i am dying"') also meets
+    # the way patients type it: "gonna faint", "I'm dying", "im dying".
+    (re.compile(r"\bgonna\b"), "going to"),
+    (re.compile(r"\bwanna\b"), "want to"),
+    (re.compile(r"\bi'?m\b"), "i am"),
 )
 # Written without the apostrophe, these are common enough to read as the negation too.
 _BARE_NOT = re.compile(
