@@ -21,7 +21,7 @@ from bot.texts.content import ContentError, load_content
 from bot.understanding.warning_signs import Language, Sign, Tier, WarningSigns
 from tests.support.factories import copy_content
 
-EVALUATION = Path(__file__).with_name("warning_signs_eval.yaml")
+EVALUATION = Path(__file__).parent / "eval" / "tuning" / "legacy.yaml"
 RIGHT_TIER_AT_LEAST = 0.98
 FALSE_ALERTS_AT_MOST = 0.03
 # Ordinary news around a buried sign, so the message runs past 2,000 characters.
