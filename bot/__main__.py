@@ -231,12 +231,7 @@ def _import(path: Path, dry_run: bool) -> int:
 def _load(**overrides: object) -> tuple[Settings, Content]:
     settings = load_settings(**overrides)
     configure_logging(settings.log_level, _secrets(settings))
-    content = load_content(
-        settings.content_dir,
-        clinic_name=settings.clinic_name,
-        clinic_contact=settings.clinic_contact,
-        emergency_number=settings.emergency_number,
-    )
+    content = load_content(settings.content_dir, **settings.content_fields())
     return settings, content
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -237,8 +238,14 @@ class SafetyAlert(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
-    tier: Mapped[str] = mapped_column(String(16))  # the most urgent so far
-    signs: Mapped[str] = mapped_column(Text)  # sign names, one a line
+    # The most urgent so far, an outcome of bot/understanding/policy.py: EMERGENCY,
+    # CONFIRM (asked "is this happening now?"), SAME_DAY or LOOK (please look).
+    tier: Mapped[str] = mapped_column(String(16))
+    # Sign names, or why staff should look, one a line.
+    signs: Mapped[str] = mapped_column(Text)
+    crisis: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The patient's answer to "is this happening now?": "yes", "no", or None.
+    happening_now: Mapped[str | None] = mapped_column(String(8))
     # The patient's words, as JSON: [{"at": ISO time, "text": ..., "message_id": ...}].
     words: Mapped[str] = mapped_column(Text)
     first_at: Mapped[datetime]

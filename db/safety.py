@@ -4,7 +4,7 @@ worrying moment. Queries take a session and never commit."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
@@ -19,11 +19,14 @@ MAX_QUOTE_CHARS = 1000
 
 @dataclass(frozen=True)
 class Quote:
-    """One message of the patient's in an alert."""
+    """One message of the patient's in an alert; `media` names a photo, a voice note or
+    the like, which the staff chat gets forwarded (`forwarded` once it has)."""
 
     at: str  # ISO time
     text: str
     message_id: int
+    media: str = ""
+    forwarded: bool = False
 
 
 def quotes_of(alert: SafetyAlert) -> list[Quote]:
@@ -42,22 +45,54 @@ async def open_alert(session: AsyncSession, patient_id: int, since: datetime
 
 
 async def start_alert(session: AsyncSession, patient_id: int, tier: str, signs: list[str],
-                      quote: Quote, now: datetime) -> SafetyAlert:
+                      quote: Quote, now: datetime, *, crisis: bool = False) -> SafetyAlert:
     alert = SafetyAlert(patient_id=patient_id, tier=tier, signs="\n".join(signs),
-                        words=_dump([quote]), first_at=now, last_at=now)
+                        words=_dump([quote]), first_at=now, last_at=now, crisis=crisis)
     session.add(alert)
     await session.flush()
     return alert
 
 
 async def add_to_alert(session: AsyncSession, alert: SafetyAlert, tier: str,
-                       signs: list[str], quote: Quote, now: datetime) -> None:
-    """Another message for an open alert: its signs joined, the more urgent tier kept."""
+                       signs: list[str], quote: Quote, now: datetime, *,
+                       crisis: bool = False) -> None:
+    """Another message for an open alert: its signs joined, the tier given (the caller
+    keeps the more urgent one)."""
     known = alert.signs.split("\n")
     alert.signs = "\n".join([*known, *(sign for sign in signs if sign not in known)])
     alert.tier = tier
+    alert.crisis = alert.crisis or crisis
     alert.words = _dump([*quotes_of(alert), quote][-MAX_QUOTES:])
     alert.last_at = now
+    await session.flush()
+
+
+async def answer_happening_now(session: AsyncSession, alert_id: int, patient_user_id: int,
+                               answer: str, tier: str | None, now: datetime) -> bool:
+    """Record the patient's answer to "is this happening now?" on their own alert, and
+    make `tier` the alert's (None: keep it); False when it is not theirs, is gone, or
+    was answered (the first answer stands)."""
+    alert: SafetyAlert | None = await session.scalar(
+        select(SafetyAlert).join(Patient, Patient.id == SafetyAlert.patient_id)
+        .where(SafetyAlert.id == alert_id, Patient.telegram_user_id == patient_user_id)
+        .with_for_update())
+    if alert is None or alert.happening_now is not None:
+        return False
+    alert.happening_now = answer
+    alert.tier = tier or alert.tier
+    alert.last_at = now
+    await session.flush()
+    return True
+
+
+async def record_forwarded(session: AsyncSession, alert_id: int, message_ids: list[int]
+                           ) -> None:
+    """The staff chat has these of the patient's messages (photos, voice notes) now."""
+    alert = await session.get(SafetyAlert, alert_id, with_for_update=True)
+    if alert is None:
+        return
+    alert.words = _dump([replace(item, forwarded=True) if item.message_id in message_ids
+                         else item for item in quotes_of(alert)])
     await session.flush()
 
 
@@ -104,9 +139,9 @@ async def visits_around(session: AsyncSession, patient_id: int, now: datetime
     return last, upcoming
 
 
-def quote(text: str, message_id: int, now: datetime) -> Quote:
+def quote(text: str, message_id: int, now: datetime, media: str = "") -> Quote:
     cut = text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS] + "…"
-    return Quote(at=now.isoformat(), text=cut, message_id=message_id)
+    return Quote(at=now.isoformat(), text=cut, message_id=message_id, media=media)
 
 
 def _dump(quotes: list[Quote]) -> str:

@@ -35,7 +35,7 @@ def may_pass_over(data: BotData, update: object) -> bool:
     text = message.text or message.caption or ""
     if text.startswith("/"):
         return False
-    return not text or data.warning_signs.find(text) is None
+    return not text or not data.reader.read(text).outcome.alerts_staff
 
 
 async def tell_too_many(application: ClinicApp, update: object) -> None:

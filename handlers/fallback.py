@@ -1,4 +1,4 @@
-"""What nothing else handled: unknown commands, stickers and photos, stale buttons, errors.
+"""What nothing else handled: unknown commands, stickers and the like, stale buttons, errors.
 
 Registered last. In private chats the patient gets a short, helpful answer; in groups and
 channels the bot stays silent.
@@ -31,8 +31,11 @@ async def unknown_command(update: Update, context: ClinicContext) -> None:
 
 
 async def unsupported_message(update: Update, context: ClinicContext) -> None:
-    """Stickers, photos, voice and the like: ask for text instead."""
-    await reply(update, context.content.text(Text.UNSUPPORTED_MESSAGE))
+    """A sticker, a location, a poll and the like: ask for words, with the emergency line
+    (photos, recordings and files went to the team: handlers/safety.py)."""
+    message = update.effective_message
+    sticker = message is not None and message.sticker is not None
+    await reply(update, context.content.text(Text.STICKER if sticker else Text.UNSUPPORTED_MESSAGE))
 
 
 async def stale_button(update: Update, context: ClinicContext) -> None:

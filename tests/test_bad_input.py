@@ -134,7 +134,7 @@ async def test_a_failing_handler_gives_a_polite_message_and_logs_no_patient_text
     def broken(text: str) -> None:
         raise RuntimeError("matcher exploded")
 
-    monkeypatch.setattr(clinic.application.bot_data.matcher, "match", broken)
+    monkeypatch.setattr(clinic.application.bot_data.reader.matcher, "match", broken)
     ann = clinic.patient()
 
     with caplog.at_level(logging.INFO):

@@ -164,13 +164,11 @@ class Demo:
         data = self.application.bot_data
         settings = data.settings
         try:
-            content = load_content(settings.content_dir, clinic_name=settings.clinic_name,
-                                   clinic_contact=settings.clinic_contact,
-                                   emergency_number=settings.emergency_number)
+            content = load_content(settings.content_dir, **settings.content_fields())
         except ContentError as error:
             return str(error)
         data.content = content
-        data.matcher, data.warning_signs = readers(content)
+        data.reader = readers(content)
         await publish_commands(self.application)
         return ""
 
@@ -238,9 +236,7 @@ async def run_demo(port: int, *, empty: bool, keep: bool, open_browser: bool,
                 await seed(database, telegram, settings, clock.now())
             finally:
                 await database.dispose()
-        content = load_content(settings.content_dir, clinic_name=settings.clinic_name,
-                               clinic_contact=settings.clinic_contact,
-                               emergency_number=settings.emergency_number)
+        content = load_content(settings.content_dir, **settings.content_fields())
         application = build_application(settings, content, clock)
         async with polling(application):
             demo = Demo(telegram, application)

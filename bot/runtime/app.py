@@ -36,6 +36,7 @@ from bot.sending.broadcast_runner import watch
 from bot.sending.rate_limit import ClinicRateLimiter
 from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
+from bot.understanding.screen import Reader
 from bot.understanding.warning_signs import WarningSigns
 from db.migrate import upgrade_database_async
 from handlers import backlog
@@ -60,8 +61,7 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     `clock`: the clinic's time (bot/runtime/clock.py); the system clock unless a test or the demo
     brings its own. `rate_limiter`: Telegram's limits as production keeps them unless a
     test brings one set otherwise."""
-    matcher, warning_signs = readers(content)
-    data = BotData(settings, content, clock or Clock(), matcher, warning_signs)
+    data = BotData(settings, content, clock or Clock(), readers(content))
     # PTB makes bot_data by calling the given type; this one is complete already.
     context_types = ContextTypes(  # type: ignore[call-overload]
         context=ClinicContext, bot_data=lambda: data)
@@ -127,11 +127,12 @@ async def polling(application: ClinicApp) -> AsyncIterator[ClinicApp]:
 
 
 @functools.cache
-def readers(content: Content) -> tuple[FaqMatcher, WarningSigns]:
-    """The FAQ matcher and the warning-sign reader for these texts: built once for them,
-    however many times an application is built (a test suite builds hundreds)."""
-    return (FaqMatcher(content.topics),
-            WarningSigns(content.warning_signs, content.sign_language, content.own_words()))
+def readers(content: Content) -> Reader:
+    """The reader of patients' messages for these texts (the warning signs and the FAQ):
+    built once for them, however many times an application is built (a test suite builds
+    hundreds)."""
+    return Reader(WarningSigns(content.warning_signs, content.vocabulary, content.own_words()),
+                  FaqMatcher(content.topics, content.left_to_staff))
 
 
 class ClinicApplication(Application):  # type: ignore[type-arg]

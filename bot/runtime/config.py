@@ -173,6 +173,12 @@ class Settings(ClinicSettings):
     # The number a patient with an emergency sign is told to call (999, 911, 112); empty:
     # "your local emergency number".
     emergency_number: str = ""
+    # Where someone with thoughts of suicide or self-harm can talk now ("Samaritans on
+    # 116 123, free, any time"); empty: "a local crisis line".
+    crisis_line: str = Field(default="", max_length=200)
+    # What to do about a same-day sign when the clinic is closed ("call NHS 111", "call
+    # your doctor's after-hours line"); empty: a wording that names no country's service.
+    out_of_hours_line: str = Field(default="", max_length=200)
     telegram_api_base_url: str = "https://api.telegram.org"
     staff_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     staff_chat_id: int | None = None
@@ -231,6 +237,12 @@ class Settings(ClinicSettings):
             raise ValueError("still the example from .env.example; put in your clinic's own "
                              "(patients are told to use it when something is wrong)")
         return value
+
+    def content_fields(self) -> dict[str, str]:
+        """What every text may show from the settings (`load_content`'s keywords)."""
+        return {"clinic_name": self.clinic_name, "clinic_contact": self.clinic_contact,
+                "emergency_number": self.emergency_number, "crisis_line": self.crisis_line,
+                "out_of_hours_line": self.out_of_hours_line}
 
     @field_validator("emergency_number")
     @classmethod

@@ -15,7 +15,7 @@ from bot.runtime.clock import Clock
 from bot.runtime.config import Settings
 from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
-from bot.understanding.warning_signs import WarningSigns
+from bot.understanding.screen import Reader
 from db.group_commit import GroupCommit
 from db.questions import KeptQuestion, TypedQuestion, record_questions
 from db.session import Database
@@ -27,14 +27,15 @@ class BotData:
     closed in post_shutdown."""
 
     def __init__(self, settings: Settings, content: Content, clock: Clock,
-                 matcher: FaqMatcher, warning_signs: WarningSigns) -> None:
+                 reader: Reader) -> None:
         self.settings = settings
         self.content = content
         # The clinic's "now" (bot/runtime/clock.py): the system clock, or a test's or the
         # demo's.
         self.clock = clock
-        self.matcher = matcher
-        self.warning_signs = warning_signs
+        # What patients' messages mean: warning signs, the FAQ, the safety net
+        # (bot/understanding/screen.py).
+        self.reader = reader
         self.database = Database(settings.database_url)
         # Typed questions, written in shared transactions when they come in bursts.
         self.questions: GroupCommit[TypedQuestion, KeptQuestion] = GroupCommit(
@@ -81,12 +82,12 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
         return self.bot_data.clock
 
     @property
-    def matcher(self) -> FaqMatcher:
-        return self.bot_data.matcher
+    def reader(self) -> Reader:
+        return self.bot_data.reader
 
     @property
-    def warning_signs(self) -> WarningSigns:
-        return self.bot_data.warning_signs
+    def matcher(self) -> FaqMatcher:
+        return self.bot_data.reader.matcher
 
     @property
     def database(self) -> Database:

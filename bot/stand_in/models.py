@@ -64,6 +64,8 @@ class BotMessage:
     edits: int = 0
     sent_at: float = field(default_factory=time.monotonic)
     document: dict[str, Any] | None = None
+    # forwardMessage: the user's message it carries, as the user sent it.
+    forwarded: dict[str, Any] | None = None
 
     def buttons(self) -> list[dict[str, Any]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])

@@ -75,6 +75,8 @@ class TelegramStub:
         self._answers_flow = asyncio.Event()
         self._answers_flow.set()
         self._messages: dict[tuple[int, int], BotMessage] = {}
+        # What users sent, by chat and message id, for forwardMessage.
+        self._user_messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._next_message_id: dict[int, int] = defaultdict(lambda: 1)
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
@@ -93,6 +95,7 @@ class TelegramStub:
             "sendmessage": self._send_message,
             "senddocument": self._send_document,
             "sendphoto": self._send_photo,
+            "forwardmessage": self._forward_message,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_reply_markup,
             "answercallbackquery": self._answer_callback_query,
@@ -179,6 +182,7 @@ class TelegramStub:
         chat = chat or user.private_chat()
         self.add_chat(chat)
         message = user_message(user, chat, self._take_message_id(chat["id"]), text, fields)
+        self._user_messages[(chat["id"], message["message_id"])] = message
         await self.push_update({"message": message})
         return message
 
@@ -307,6 +311,21 @@ class TelegramStub:
             reply_markup=checked_markup(params.get("reply_markup")), method=method,
             document={"file_name": upload.filename, "mime_type": upload.content_type,
                       "contents": contents})
+        await self._record(message)
+        return self._message_json(message)
+
+    async def _forward_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._deliverable_chat(params)
+        try:
+            source = self._user_messages[(int(params["from_chat_id"]),
+                                          int(params["message_id"]))]
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, "Bad Request: message to forward not found") from None
+        self._admit("forwardMessage", chat_id)
+        said = str(source.get("text") or source.get("caption") or "")
+        message = BotMessage(chat_id=chat_id, message_id=self._take_message_id(chat_id),
+                             text=said, plain=said, parse_mode=None, reply_markup=None,
+                             method="forwardMessage", forwarded=source)
         await self._record(message)
         return self._message_json(message)
 

@@ -39,6 +39,8 @@ SETTING = "set"  # set:<r | c | u>: turn reminders, check-ins or updates the oth
 FORGET_SURE = "forgetyes"
 FORGET_KEEP = "forgetno"
 IMPORT_GO = "impgo"  # impgo:<pending import id>
+HAPPENING_NOW = "nowyes"  # nowyes:<safety alert id>: "yes, it is happening now"
+NOT_NOW = "nowno"  # nowno:<safety alert id>
 IMPORT_STOP = "impno"  # impno:<pending import id>
 
 _ARGUMENT = r"[a-z0-9_]{1,20}"

@@ -23,8 +23,10 @@ from bot.texts.keys import (
     TextSpec,
 )
 from bot.texts.telegram_html import escape, html_problem
-from bot.understanding.warning_signs import Language, Sign
-from bot.understanding.warning_signs_file import RED_FLAGS_FILE, parse_red_flags, string_list
+from bot.understanding.reading_file import READING_FILE, parse_reading, string_list
+from bot.understanding.sign_parts import Sign
+from bot.understanding.vocabulary import Vocabulary
+from bot.understanding.warning_signs_file import RED_FLAGS_FILE, parse_red_flags
 
 FAQ_FILE = "faq.yaml"
 MESSAGES_FILE = "messages.yaml"
@@ -35,8 +37,11 @@ MAX_MESSAGE = 4096
 # Leave room for what placeholders add, so a filled text stays under Telegram's limit.
 MAX_TEMPLATE = 3500
 MAX_BUTTON = 64
-# What {emergency_number} reads when EMERGENCY_NUMBER is not set.
+# What {emergency_number} reads when EMERGENCY_NUMBER is not set, and the like.
 LOCAL_EMERGENCY_NUMBER = "your local emergency number"
+LOCAL_CRISIS_LINE = "a local crisis line, any time of day or night"
+LOCAL_OUT_OF_HOURS = "call your doctor's out-of-hours service"
+
 
 
 class ContentError(Exception):
@@ -59,6 +64,15 @@ class Topic:
     answer: str
 
 
+@dataclass(frozen=True)
+class LeftToStaff:
+    """Something patients ask that the FAQ does not answer (prices, opening hours), so a
+    question about it goes to a person rather than to the nearest topic."""
+
+    name: str
+    keywords: tuple[str, ...]
+
+
 def packaged_content_dir() -> Path:
     return Path(str(resources.files("content")))
 
@@ -74,20 +88,18 @@ class Content:
         commands: Mapping[str, Mapping[str, str]],
         common: Mapping[str, str],
         warning_signs: tuple[Sign, ...] = (),
-        sign_language: Language | None = None,
+        vocabulary: Vocabulary | None = None,
+        left_to_staff: tuple[LeftToStaff, ...] = (),
     ) -> None:
         self.topics = topics
+        self.left_to_staff = left_to_staff
         self.warning_signs = warning_signs
-        self.sign_language = sign_language or Language()
+        self.vocabulary = vocabulary or Vocabulary()
         self._by_id = {topic.id: topic for topic in topics}
         self._texts = texts
         self._buttons = buttons
         self.commands = commands
         self._common = {name: escape(value) for name, value in common.items()}
-        if Text.WHEN_CLINIC_CLOSED in texts:
-            # A text of its own, usable in every other: filled once, already HTML.
-            self._common[Text.WHEN_CLINIC_CLOSED.value] = \
-                texts[Text.WHEN_CLINIC_CLOSED].format(**self._common).strip()
 
     def text(self, key: Text, **fields: object) -> str:
         """The text `key` with its placeholders filled; values are escaped for HTML."""
@@ -130,31 +142,32 @@ def _check_fields(key: str, spec: TextSpec, fields: Mapping[str, object]) -> Non
 
 def load_content(
     directory: Path | None = None, *, clinic_name: str, clinic_contact: str,
-    emergency_number: str = "",
+    emergency_number: str = "", crisis_line: str = "", out_of_hours_line: str = "",
 ) -> Content:
     """Read and check every content file; raise ContentError listing all problems.
-    `emergency_number` empty reads "your local emergency number"."""
+    The settings the texts show: empty `emergency_number` reads "your local emergency
+    number", and the others have like wordings (`Settings.content_fields`)."""
     directory = directory or packaged_content_dir()
     problems: list[str] = []
     faq = _read_yaml(directory / FAQ_FILE, problems)
     messages = _read_yaml(directory / MESSAGES_FILE, problems)
     topics = _parse_topics(faq, problems) if faq is not None else ()
+    left_to_staff = _parse_left_to_staff(faq, problems) if faq is not None else ()
     texts = _parse_texts(messages, "texts", TEXT_SPECS, problems, is_html=True)
     buttons = _parse_texts(messages, "buttons", BUTTON_SPECS, problems, is_html=False)
     commands = _parse_commands(messages, problems)
-    signs, language = parse_red_flags(_read_yaml(directory / RED_FLAGS_FILE, problems),
-                                       problems)
+    vocabulary = parse_reading(_read_yaml(directory / READING_FILE, problems), problems)
+    signs = parse_red_flags(_read_yaml(directory / RED_FLAGS_FILE, problems), problems,
+                            frozenset(vocabulary.concepts))
     if problems:
         raise ContentError(
             f"The content in {directory} has problems:\n" + "\n".join(f"- {p}" for p in problems)
         )
-    closed = texts.get(Text.WHEN_CLINIC_CLOSED, "")
-    if "{" + Text.WHEN_CLINIC_CLOSED + "}" in closed:
-        raise ContentError(f"The content in {directory} has problems:\n- {MESSAGES_FILE}: "
-                           f"texts.{Text.WHEN_CLINIC_CLOSED}: cannot use itself")
     common = {"clinic_name": clinic_name, "clinic_contact": clinic_contact,
-              "emergency_number": emergency_number or LOCAL_EMERGENCY_NUMBER}
-    return Content(topics, texts, buttons, commands, common, signs, language)
+              "emergency_number": emergency_number or LOCAL_EMERGENCY_NUMBER,
+              "crisis_line": crisis_line or LOCAL_CRISIS_LINE,
+              "when_clinic_closed": out_of_hours_line or LOCAL_OUT_OF_HOURS}
+    return Content(topics, texts, buttons, commands, common, signs, vocabulary, left_to_staff)
 
 
 class _ContentLoader(yaml.SafeLoader):
@@ -268,6 +281,24 @@ def _parse_topics(data: dict[str, Any], problems: list[str]) -> tuple[Topic, ...
                 problems.append(f"{FAQ_FILE}: topic '{topic.id}': 'related' names unknown "
                                 f"topic '{ref}'")
     return tuple(topics)
+
+
+def _parse_left_to_staff(data: dict[str, Any], problems: list[str]
+                         ) -> tuple[LeftToStaff, ...]:
+    raw = data.get("left_to_staff", [])
+    where = f"{FAQ_FILE}: left_to_staff"
+    if not isinstance(raw, list):
+        problems.append(f"{where}: expected a list of names with keywords")
+        return ()
+    found: list[LeftToStaff] = []
+    for number, item in enumerate(raw, start=1):
+        keywords = string_list(item.get("keywords")) if isinstance(item, dict) else None
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip() or not keywords:
+            problems.append(f"{where} {number}: needs a 'name' and a list of 'keywords'")
+            continue
+        found.append(LeftToStaff(name.strip(), keywords))
+    return tuple(found)
 
 
 def _parse_texts(

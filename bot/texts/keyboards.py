@@ -93,6 +93,13 @@ def trend(content: Content, message_id: int) -> InlineKeyboardMarkup:
     ]])
 
 
+def happening_now(content: Content, alert_id: int) -> InlineKeyboardMarkup:
+    """The one-tap question when the bot is half sure of an emergency."""
+    return InlineKeyboardMarkup([
+        [_verb(content.button(Button.HAPPENING_NOW), callbacks.HAPPENING_NOW, alert_id)],
+        [_verb(content.button(Button.NOT_NOW), callbacks.NOT_NOW, alert_id)]])
+
+
 def trend_label(content: Content, trend: str | None) -> str:
     """A stored trend as its button's label, for staff; "not said yet" without one."""
     labels = {Trend.BETTER: Button.BETTER, Trend.SAME: Button.SAME, Trend.WORSE: Button.WORSE}

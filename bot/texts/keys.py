@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Filled into every text, so the clinic may use them anywhere. `when_clinic_closed` is
-# itself a text (Text.WHEN_CLINIC_CLOSED, see COMMON_TEXTS), filled with the others.
+# Filled into every text from the settings, so the clinic may use them anywhere:
+# CLINIC_NAME, CLINIC_CONTACT, EMERGENCY_NUMBER, CRISIS_LINE and OUT_OF_HOURS_LINE
+# (`when_clinic_closed`, which completes "If the clinic is closed, ...").
 COMMON_FIELDS = frozenset({"clinic_name", "clinic_contact", "emergency_number",
-                           "when_clinic_closed"})
+                           "crisis_line", "when_clinic_closed"})
 
 
 class Text(StrEnum):
@@ -109,12 +110,37 @@ class Text(StrEnum):
     SAFETY_SAME_DAY = "safety_same_day"
     SAFETY_SAME_DAY_CALL_US = "safety_same_day_call_us"
     SAFETY_STAFF_NOT_TOLD = "safety_staff_not_told"
-    WHEN_CLINIC_CLOSED = "when_clinic_closed"
+    SAFETY_CRISIS = "safety_crisis"
+    SAFETY_CRISIS_CALL_US = "safety_crisis_call_us"
+    SAFETY_CONFIRM = "safety_confirm"
+    SAFETY_CONFIRM_CALL_US = "safety_confirm_call_us"
+    SAFETY_NOT_NOW = "safety_not_now"
+    SAFETY_NOT_NOW_CALL_US = "safety_not_now_call_us"
+    SAFETY_LOOK = "safety_look"
+    SAFETY_LOOK_CALL_US = "safety_look_call_us"
+    SAFETY_LOOK_MEDIA = "safety_look_media"
+    SAFETY_LOOK_MEDIA_CALL_US = "safety_look_media_call_us"
+    SAFETY_HISTORY = "safety_history"
+    STICKER = "sticker"
     STAFF_SAFETY_ALERT = "staff_safety_alert"
     SAFETY_TIER_EMERGENCY = "safety_tier_emergency"
     SAFETY_TIER_SAME_DAY = "safety_tier_same_day"
+    SAFETY_TIER_CONFIRM = "safety_tier_confirm"
+    SAFETY_TIER_LOOK = "safety_tier_look"
     SAFETY_TOLD_EMERGENCY = "safety_told_emergency"
     SAFETY_TOLD_SAME_DAY = "safety_told_same_day"
+    SAFETY_TOLD_CRISIS = "safety_told_crisis"
+    SAFETY_TOLD_CONFIRM = "safety_told_confirm"
+    SAFETY_TOLD_NOW_YES = "safety_told_now_yes"
+    SAFETY_TOLD_NOW_NO = "safety_told_now_no"
+    SAFETY_TOLD_LOOK = "safety_told_look"
+    SAFETY_MEDIA_KIND = "safety_media_kind"
+    MEDIA_PHOTO = "media_photo"
+    MEDIA_VOICE = "media_voice"
+    MEDIA_VIDEO = "media_video"
+    MEDIA_VIDEO_NOTE = "media_video_note"
+    MEDIA_AUDIO = "media_audio"
+    MEDIA_FILE = "media_file"
     SAFETY_VISIT = "safety_visit"
     SAFETY_NO_VISIT = "safety_no_visit"
     NOTICE_BOOKED = "notice_booked"
@@ -205,6 +231,8 @@ class Button(StrEnum):
     BETTER = "better"
     SAME = "same"
     WORSE = "worse"
+    HAPPENING_NOW = "happening_now"
+    NOT_NOW = "not_now"
     SETTING_REMINDERS = "setting_reminders"
     SETTING_CHECKINS = "setting_checkins"
     SETTING_UPDATES = "setting_updates"
@@ -274,6 +302,21 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.SAFETY_SAME_DAY: _spec(required="clinic_contact emergency_number"),
     Text.SAFETY_SAME_DAY_CALL_US: _spec(required="clinic_contact emergency_number"),
     Text.SAFETY_STAFF_NOT_TOLD: _spec(required="clinic_contact"),
+    Text.SAFETY_CRISIS: _spec(required="emergency_number crisis_line"),
+    Text.SAFETY_CRISIS_CALL_US: _spec(required="emergency_number crisis_line clinic_contact"),
+    Text.SAFETY_CONFIRM: _spec(),
+    Text.SAFETY_CONFIRM_CALL_US: _spec(required="clinic_contact"),
+    Text.SAFETY_NOT_NOW: _spec(required="emergency_number"),
+    Text.SAFETY_NOT_NOW_CALL_US: _spec(required="emergency_number clinic_contact"),
+    Text.SAFETY_LOOK: _spec(required="emergency_number"),
+    Text.SAFETY_LOOK_CALL_US: _spec(required="emergency_number clinic_contact"),
+    Text.SAFETY_LOOK_MEDIA: _spec(required="emergency_number"),
+    Text.SAFETY_LOOK_MEDIA_CALL_US: _spec(required="emergency_number clinic_contact"),
+    Text.SAFETY_HISTORY: _spec(required="emergency_number"),
+    Text.STICKER: _spec(required="emergency_number"),
+    Text.FALLBACK: _spec(required="emergency_number"),
+    Text.UNSUPPORTED_MESSAGE: _spec(required="emergency_number"),
+    Text.SAFETY_MEDIA_KIND: _spec("kind", required="kind"),
     Text.STAFF_SAFETY_ALERT: _spec("tier patient signs words last next told",
                                    required="tier patient words told"),
     Text.SAFETY_VISIT: _spec("when practitioner", required="when"),
@@ -320,4 +363,4 @@ STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite", "br
                   "broadcasts", "stats", "whoami")
 
 # Texts never sent alone: each is filled into the others as the common field of its name.
-COMMON_TEXTS = frozenset({Text.WHEN_CLINIC_CLOSED})
+

@@ -1,9 +1,17 @@
-"""Matching a patient's own words to an FAQ topic: keywords, phrases and typo-tolerant words.
+"""Matching a patient's own words to an FAQ topic, or to nothing: keywords, the shape of
+the question, and typo-tolerant words.
 
 Each topic's words are weighted by where they come from (a keyword says more than a word
 in the answer) and by how rare they are across topics (every topic mentions acupuncture,
-so that word decides nothing). Words not in the vocabulary are matched fuzzily, so
+so that word decides nothing). The example questions also give pairs of words that carry
+the question's shape ("how long", "does it hurt", "what is"), found even among small
+words. Words in the sentences that ask count fully; the story around them ("my daughter
+booked me in") counts half. Words not in the vocabulary are matched fuzzily, so
 "acupunture" and "brusing" still count.
+
+The clinic also lists what the FAQ does not answer (`left_to_staff` in faq.yaml: prices,
+opening hours, parking, ...): a question that fits one of those as well as any topic gets
+no topic, and so goes to a person, rather than the nearest topic.
 """
 
 from __future__ import annotations
@@ -14,15 +22,18 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from bot.texts.content import Topic
+from bot.texts.content import LeftToStaff, Topic
 
 KEYWORD_WEIGHT = 3.0
 QUESTION_WEIGHT = 2.0
 TITLE_WEIGHT = 2.0
 ANSWER_WEIGHT = 0.6
+# A pair of neighbouring words from an example question ("how long", "does it hurt").
+PAIR_WEIGHT = 0.6
 # A phrase keyword ("lower back") found whole is worth more than its words apart.
 PHRASE_BONUS = 1.5
 # A question worded almost like one of a topic's example questions.
@@ -30,11 +41,16 @@ QUESTION_MATCH_BONUS = 6.0
 QUESTION_MATCH_CUTOFF = 85.0
 FUZZY_CUTOFF = 84.0
 MIN_FUZZY_LENGTH = 4
-# Tuned on the questions in tests/test_faq_search.py: one clear keyword clears it, a
-# lone word from an answer does not.
+# Words outside the sentences that ask count this much.
+STORY_WEIGHT = 0.5
+# Tuned on the questions in tests/test_faq_search.py and the evaluation's tuning set: one
+# clear keyword clears it, a lone word from an answer does not.
 MIN_SCORE = 3.0
 # A runner-up this close to the best is offered as "did you mean".
 CLOSE_RATIO = 0.55
+# A question that fits something the FAQ leaves to staff this well, against the best
+# topic, goes to staff.
+LEFT_TO_STAFF_RATIO = 0.5
 
 STOPWORDS = frozenset(
     (
@@ -48,11 +64,17 @@ STOPWORDS = frozenset(
         "but", "not", "no", "yes", "any", "some", "much", "many", "very", "really", "just",
         "also", "too", "than", "then", "get", "got", "have", "has", "had", "having",
         "there's", "please", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "tell",
-        "know", "want", "wanted", "like", "going", "go", "help",
+        "know", "want", "wanted", "like", "going", "go", "help", "actually", "exactly",
+        "tho", "though", "honestly", "genuinely", "bit", "lot", "quite", "anyway", "sorry",
     )
 )
+# Words that open a sentence that asks.
+_ASKING = frozenset({"what", "whats", "how", "why", "when", "where", "which", "who", "is",
+                     "are", "can", "could", "do", "does", "did", "will", "would", "should",
+                     "may", "am", "has", "have", "any", "anything"})
 
 _WORD = re.compile(r"[a-z0-9]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])")
 
 
 def normalize(text: str) -> str:
@@ -75,6 +97,26 @@ def content_words(text: str) -> list[str]:
     return [stem(word) for word in normalize(text).split() if word not in STOPWORDS]
 
 
+def pairs_of(text: str) -> list[str]:
+    """Neighbouring pairs of words with a small word among them: the shape of a question
+    ("how long", "does it", "what will")."""
+    words = normalize(text).split()
+    return [f"{stem(one)} {stem(two)}" for one, two in pairwise(words)
+            if one in STOPWORDS or two in STOPWORDS]
+
+
+def weighted_sentences(text: str) -> list[tuple[str, float]]:
+    """The sentences of a message, those that ask at full weight and the rest (the story
+    around a question) at `STORY_WEIGHT`; all at full weight when none asks."""
+    sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
+    asking = [part.strip().endswith("?") or normalize(part).split()[:1] in (
+        [word] for word in _ASKING) for part in sentences]
+    if not any(asking):
+        return [(part, 1.0) for part in sentences]
+    return [(part, 1.0 if asks else STORY_WEIGHT)
+            for part, asks in zip(sentences, asking, strict=True)]
+
+
 @dataclass(frozen=True)
 class Match:
     """The answer to a typed question: the best topic and any close runners-up."""
@@ -82,35 +124,46 @@ class Match:
     topic: Topic | None
     alternatives: tuple[Topic, ...]
     score: float
+    left_to_staff: str | None = None  # what the FAQ leaves to staff, when that fits best
 
 
 class FaqMatcher:
     """An index over the FAQ topics, built once when the content is loaded."""
 
-    def __init__(self, topics: Sequence[Topic]) -> None:
+    def __init__(self, topics: Sequence[Topic], left_to_staff: Sequence[LeftToStaff] = ()
+                 ) -> None:
         self._topics = tuple(topics)
-        # word -> {topic index: weight}
+        self._left = tuple(left_to_staff)
+        # Index i < len(topics) is a topic; after them, what the FAQ leaves to staff.
+        count = len(self._topics) + len(self._left)
+        # word -> {index: weight}
         self._weights: dict[str, dict[int, float]] = defaultdict(dict)
-        # normalized phrase -> {topic index: weight}
+        # normalized phrase -> {index: weight}
         self._phrases: dict[str, dict[int, float]] = defaultdict(dict)
+        self._pairs: dict[str, dict[int, float]] = defaultdict(dict)
         for index, topic in enumerate(self._topics):
             self._add(index, [topic.title], TITLE_WEIGHT)
             self._add(index, topic.questions, QUESTION_WEIGHT)
             self._add(index, topic.keywords, KEYWORD_WEIGHT)
             self._add(index, [topic.answer], ANSWER_WEIGHT)
-            for keyword in topic.keywords:
-                phrase = normalize(keyword)
-                # "what is" alone says nothing; a phrase needs a word of substance.
-                if " " in phrase and content_words(phrase):
-                    self._phrases[phrase][index] = KEYWORD_WEIGHT * PHRASE_BONUS
+            self._add_phrases(index, topic.keywords)
+            for question in topic.questions:
+                for pair in pairs_of(question):
+                    self._pairs[pair][index] = PAIR_WEIGHT
+        for offset, left in enumerate(self._left):
+            index = len(self._topics) + offset
+            self._add(index, left.keywords, KEYWORD_WEIGHT)
+            self._add_phrases(index, left.keywords, any_words=True)
         self._questions = [
             (normalize(question), index)
             for index, topic in enumerate(self._topics)
             for question in topic.questions
         ]
-        count = len(self._topics)
         self._idf = {
             word: math.log(1 + count / len(per_topic)) for word, per_topic in self._weights.items()
+        }
+        self._pair_idf = {
+            pair: math.log(1 + count / len(per_topic)) for pair, per_topic in self._pairs.items()
         }
         self._vocabulary = list(self._weights)
 
@@ -120,25 +173,45 @@ class FaqMatcher:
                 per_topic = self._weights[word]
                 per_topic[index] = max(per_topic.get(index, 0.0), weight)
 
-    def scores(self, text: str) -> list[tuple[float, Topic]]:
-        """Every topic with a positive score, best first."""
-        totals = [0.0] * len(self._topics)
-        for word in set(content_words(text)):
+    def _add_phrases(self, index: int, keywords: Iterable[str], *, any_words: bool = False
+                     ) -> None:
+        for keyword in keywords:
+            phrase = normalize(keyword)
+            # "what is" alone says nothing of a topic; a phrase needs a word of substance.
+            # What the FAQ leaves to staff may be small words: "how much", "what time".
+            if " " in phrase and (any_words or content_words(phrase)):
+                self._phrases[phrase][index] = KEYWORD_WEIGHT * PHRASE_BONUS
+
+    def _totals(self, text: str) -> list[float]:
+        totals = [0.0] * (len(self._topics) + len(self._left))
+        seen: dict[str, float] = {}
+        for sentence, weight in weighted_sentences(text):
+            for word in content_words(sentence):
+                seen[word] = max(seen.get(word, 0.0), weight)
+        for word, weight in seen.items():
             for known, similarity in self._similar_words(word):
-                for index, weight in self._weights[known].items():
-                    totals[index] += self._idf[known] * weight * similarity
+                for index, topic_weight in self._weights[known].items():
+                    totals[index] += self._idf[known] * topic_weight * similarity * weight
         padded = f" {normalize(text)} "
         for phrase, per_topic in self._phrases.items():
             if f" {phrase} " in padded:
                 for index, weight in per_topic.items():
                     totals[index] += weight
+        for pair in set(pairs_of(text)):
+            for index, weight in self._pairs.get(pair, {}).items():
+                totals[index] += self._pair_idf[pair] * weight
         best_question = process.extractOne(
             padded.strip(), [question for question, _ in self._questions],
             scorer=fuzz.ratio, score_cutoff=QUESTION_MATCH_CUTOFF,
         )
         if best_question is not None:
             totals[self._questions[best_question[2]][1]] += QUESTION_MATCH_BONUS
-        ranked = [(score, topic) for score, topic in zip(totals, self._topics, strict=True)]
+        return totals
+
+    def scores(self, text: str) -> list[tuple[float, Topic]]:
+        """Every topic with a positive score, best first."""
+        totals = self._totals(text)
+        ranked = [(score, topic) for score, topic in zip(totals, self._topics, strict=False)]
         return sorted((pair for pair in ranked if pair[0] > 0), key=lambda pair: -pair[0])
 
     def _similar_words(self, word: str) -> list[tuple[str, float]]:
@@ -152,11 +225,20 @@ class FaqMatcher:
         return [(known, score / 100.0) for known, score, _ in found]
 
     def match(self, text: str) -> Match:
-        """The best topic for a typed question, or none when nothing fits well enough."""
-        ranked = self.scores(text)
+        """The best topic for a typed question, or none when nothing fits well enough or
+        it fits what the FAQ leaves to staff."""
+        totals = self._totals(text)
+        ranked = sorted(((score, topic) for score, topic in zip(totals, self._topics,
+                                                                 strict=False) if score > 0),
+                        key=lambda pair: -pair[0])
+        left = max(((score, item.name) for score, item in zip(
+            totals[len(self._topics):], self._left, strict=True)), default=(0.0, ""))
         if not ranked or ranked[0][0] < MIN_SCORE:
-            return Match(topic=None, alternatives=(), score=ranked[0][0] if ranked else 0.0)
+            return Match(topic=None, alternatives=(), score=ranked[0][0] if ranked else 0.0,
+                         left_to_staff=left[1] if left[0] >= MIN_SCORE else None)
         best_score, best = ranked[0]
+        if left[0] >= MIN_SCORE and left[0] >= LEFT_TO_STAFF_RATIO * best_score:
+            return Match(topic=None, alternatives=(), score=best_score, left_to_staff=left[1])
         close = tuple(
             topic for score, topic in ranked[1:3]
             if score >= MIN_SCORE and score >= CLOSE_RATIO * best_score

@@ -1,18 +1,17 @@
-"""The pieces the warning-sign reader (`bot/understanding/warning_signs.py`) is built
-from: signs and their
-tiers as data (read from `content/red_flags.yaml`), the tuning constants, a clause of a
-message, a phrasing's match in it, and the pure helpers that place a phrasing's words in
-a clause.
+"""The pieces the sign matcher (`bot/understanding/warning_signs.py`) is built from: signs
+and their tiers as data (read from `content/red_flags.yaml`), the tuning constants, a
+phrasing's match in a clause, and the pure helpers that place a phrasing's words in a
+clause.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from itertools import pairwise, product
 
-from bot.understanding.words import HARD_BREAK
+from bot.understanding.clauses import Clause
 
 
 class Tier(IntEnum):
@@ -24,30 +23,26 @@ class Tier(IntEnum):
 
 @dataclass(frozen=True)
 class Sign:
-    """One warning sign from the clinic's list."""
+    """One warning sign from the clinic's list.
+
+    `near`: words or concepts one of which must be in the same sentence ("red" is a sign
+    only near a part of the body); `context`: ... anywhere in the message ("spotting"
+    only from someone pregnant). `heavy`: the tier when the amount is heavy (bleeding that
+    pours); `slight_is_nothing`: a slight amount is no sign (a dot of blood). `crisis`:
+    thoughts of suicide or self-harm, answered with the crisis line. `others_only`: a sign
+    only someone else can show (not answering, not waking): the patient writing it of
+    themselves means something else ("I couldn't wake up this morning")."""
 
     name: str
     tier: Tier
     phrasings: tuple[str, ...]
     exceptions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Language:
-    """The word lists that tell the matcher how patients write (`words:` in the file)."""
-
-    alike: tuple[tuple[str, ...], ...] = ()
-    negations: tuple[str, ...] = ()
-    resolved: tuple[str, ...] = ()
-    filler: tuple[str, ...] = ()
-    clause_breaks: tuple[str, ...] = ()
-    new_subject: tuple[str, ...] = ()
-    asking: tuple[str, ...] = ()
-    general: tuple[str, ...] = ()
-    supposing: tuple[str, ...] = ()
-    worrying: tuple[str, ...] = ()
-    personal: tuple[str, ...] = ()
-    treating: tuple[str, ...] = ()
+    near: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    heavy: Tier | None = None
+    slight_is_nothing: bool = False
+    crisis: bool = False
+    others_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,23 +68,6 @@ TWO_EDITS_FROM = 6
 # After a negation, these mean it is not one: "not only", "not sure".
 NOT_A_NEGATION = frozenset({"only", "just", "sure", "certain"})
 
-@dataclass
-class Clause:
-    """One clause: its words, what each may stand for (`keys`), which words are filler,
-    and where comma-separated parts begin."""
-
-    question: bool
-    words: list[str] = field(default_factory=list)
-    keys: list[frozenset[str]] = field(default_factory=list)
-    filler: list[bool] = field(default_factory=list)
-    part_starts: list[int] = field(default_factory=lambda: [0])
-
-    def part_of(self, position: int) -> range:
-        """The comma-separated part holding `position`."""
-        start = max(begin for begin in self.part_starts if begin <= position)
-        later = [begin for begin in self.part_starts if begin > position]
-        return range(start, later[0] if later else len(self.words))
-
 
 @dataclass(frozen=True)
 class Phrasing:
@@ -101,7 +79,7 @@ class Phrasing:
 @dataclass(frozen=True)
 class Match:
     phrasing: Phrasing
-    positions: tuple[int, ...]  # in clause order
+    positions: tuple[int, ...]  # in clause order, with every word of a phrase it used
 
     @property
     def tier(self) -> Tier:
@@ -109,7 +87,8 @@ class Match:
 
 
 def tightest(phrasing: Phrasing, where: Mapping[str, list[int]], counted: Mapping[int, int],
-              clause: Clause, negations: frozenset[str]) -> Match | None:
+             clause: Clause, negations: frozenset[str],
+             spans: Mapping[tuple[int, str], tuple[int, ...]]) -> Match | None:
     """The closest-together places of the phrasing's words in one comma-separated part,
     if close enough. A negation in a phrasing ("not breathe") comes before the word it
     negates, as it does in speech: "I can breathe now my back isn't tight" is no match."""
@@ -132,19 +111,12 @@ def tightest(phrasing: Phrasing, where: Mapping[str, list[int]], counted: Mappin
             continue
         span = counted[high] - counted[low]
         if span < best_span:
-            best, best_span = tuple(sorted(chosen)), span
-    return None if best is None else Match(phrasing, best)
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences, each keeping its closing mark (a question mark matters)."""
-    parts: list[str] = []
-    start = 0
-    for found in HARD_BREAK.finditer(text):
-        parts.append(text[start:found.end()])
-        start = found.end()
-    parts.append(text[start:])
-    return [part for part in parts if part.strip()]
+            best, best_span = chosen, span
+    if best is None:
+        return None
+    covered = {position for place, key in zip(best, phrasing.keys, strict=True)
+               for position in spans.get((place, key), (place,))}
+    return Match(phrasing, tuple(sorted(covered)))
 
 
 def in_order(chosen: Sequence[int], clause: Clause) -> bool:
@@ -176,7 +148,7 @@ def combinations(options: Sequence[Sequence[int]]) -> int:
 
 
 def drop_contained(matches: list[Match], counted: Mapping[int, int], clause: Clause
-                    ) -> list[Match]:
+                   ) -> list[Match]:
     """A match inside a longer one said as one phrase gives way to it: "feel faint"."""
     kept = []
     for match in matches:
@@ -190,7 +162,7 @@ def drop_contained(matches: list[Match], counted: Mapping[int, int], clause: Cla
 def as_one_phrase(match: Match, counted: Mapping[int, int], clause: Clause) -> bool:
     places = [counted[position] for position in match.positions
               if not clause.filler[position]]
-    return max(places) - min(places) == len(places) - 1
+    return not places or max(places) - min(places) == len(places) - 1
 
 
 def allowed_edits(word: str) -> int:

@@ -1,46 +1,42 @@
-"""Hearing warning signs in a patient's own words ("my chest feels tight", "the spot is hot
-and puffy"), in two tiers: emergency and same day.
+"""Finding warning signs in a patient's own words ("my chest feels tight", "the spot is hot
+and puffy"): the matching step of the reader. Whose sign it is, when, and what the
+sentence does with it is the next step's (`context.py`).
 
-The signs and the words that shape them live in `content/red_flags.yaml`; this module is
-the reading. A message is cut into clauses (at full stops, question marks, "but" and the
-like) and each clause into words, which are compared by a light stem ("fainting" meets
-"faint"), through the clinic's groups of words that mean the same ("hurts", "ache",
-"pain"), and with small typos forgiven ("feaver", "dizy"), but never when the word is a
+The signs live in `content/red_flags.yaml`, the words that shape them in
+`content/reading.yaml`. Each clause's words are compared by a light stem ("fainting"
+meets "faint"), through the clinic's groups of words that mean the same ("hurts", "ache",
+"pain") and its named concepts ("{breath} {hard}" is any breathing word near any word of
+difficulty), and with small typos forgiven ("feaver", "dizy"), but never when the word is a
 correctly spelled English word of its own ("fewer" is not "fever"). A phrasing matches
-when its words all come close together in one clause, in any order unless it is quoted.
+when its words all come close together in one part of a clause, in any order unless it is
+quoted.
 
-What keeps a match from counting, each a rule a patient's sentence can show:
+What keeps a match from counting here:
 - a negation just before it ("no redness", "not dizzy any more", "never fainted"), which
   reaches through a list ("no redness, swelling or heat") but not past a new subject
   ("I don't feel well my chest is tight"), and which "won't stop" turns back around;
-- words after it saying it has passed ("the bleeding has stopped"); an emergency sign
-  that has passed is still told to staff, as a same-day sign;
-- a general question about acupuncture ("can it cause bruising or fainting?"), or a
-  supposition ("what if I feel faint?"), that says nothing of the patient themselves;
-- asking about treating it ("can it reduce inflammation?");
-- a phrase the clinic listed as not the sign ("sick of waiting").
+- a phrase the clinic listed as not the sign ("sick of waiting");
+- a sign that needs a word near it and has none ("red" with no part of the body).
 When two matches overlap, a longer phrasing said as one phrase wins over a shorter one
-inside it ("feel faint" is a same-day sign, "fainted" an emergency one). When in doubt the
-reading leans to hearing the sign: a needless alert costs the clinic a phone call.
+inside it ("feel faint" is a same-day sign, "fainted" an emergency one).
 
-Pure and synchronous: the handler in `handlers/safety.py` carries the finding out.
+Pure and synchronous.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.understanding.clauses import Clause, Shorthand, clauses_of
 from bot.understanding.sign_parts import (
     NEGATION_REACH,
     NOT_A_NEGATION,
-    RESOLUTION_REACH,
-    Clause,
     Finding,
-    Language,
     Match,
     Phrasing,
     Sign,
@@ -48,54 +44,94 @@ from bot.understanding.sign_parts import (
     allowed_edits,
     counted_positions,
     drop_contained,
-    sentences,
     tightest,
 )
-from bot.understanding.words import QUESTION, REAL_WORDS, Phrases, same_start, stem, words_of
+from bot.understanding.vocabulary import WORD_LISTS, Vocabulary
+from bot.understanding.words import REAL_WORDS, Phrases, same_start, stem, words_of
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A sign found in one clause of a message, at `positions` of its words."""
+
+    sign: Sign
+    clause: int
+    positions: tuple[int, ...]
+    phrasing: tuple[str, ...] = ()  # the phrasing's keys, for explaining a match
+
+    @property
+    def tier(self) -> Tier:
+        return self.sign.tier
 
 
 class WarningSigns:
-    """The clinic's warning signs, ready to read messages with. Built once, from content."""
+    """The clinic's warning signs, ready to find in messages. Built once, from content."""
 
-    def __init__(self, signs: Sequence[Sign], language: Language,
+    def __init__(self, signs: Sequence[Sign], vocabulary: Vocabulary,
                  known_words: Iterable[str] = ()) -> None:
         """`known_words`: words that are never typos (the clinic's own texts: "wellness"
         is one letter pair from "weakness" and in no word list)."""
         self.signs = tuple(signs)
-        self._known_texts = tuple(known_words)
+        self.vocabulary = vocabulary
+        # The reader's own word lists are real words too ("floaty" is how one feels).
+        self._known_texts = (*known_words, *(text for name in WORD_LISTS
+                                             for text in getattr(vocabulary, name)))
         self._alike: dict[str, str] = {}
-        for group in language.alike:
+        for group in vocabulary.alike:
             for word in group:
                 self._alike[stem(word)] = stem(group[0])
-        self._filler = Phrases(language.filler).single
-        self._negations = Phrases(language.negations).single
-        self._breaks = Phrases(language.clause_breaks).single
-        self._new_subject = Phrases(language.new_subject).single
-        self._treating = Phrases(language.treating).single
-        self._asking = Phrases(language.asking)
-        self._general = Phrases(language.general)
-        self._supposing = Phrases(language.supposing)
-        self._worrying = Phrases(language.worrying)
-        self._personal = Phrases(language.personal)
-        self._resolved = [self._keys_of_text(text) for text in language.resolved]
+        self.shorthand = Shorthand(vocabulary.spelled_out)
+        self.filler = Phrases(vocabulary.filler).single
+        self.negations = Phrases(vocabulary.negations).single
+        self._breaks = Phrases(vocabulary.clause_breaks).single
+        self._new_subject = Phrases(vocabulary.new_subject).single
+        self.asking = Phrases(vocabulary.asking)
+        self._resolved = [self.keys_of_text(text) for text in vocabulary.resolved]
+        # Concepts: a one-word member is a key its word also stands for; a longer one is
+        # found as a phrase in the clause.
+        self._concept_of: dict[str, set[str]] = {}
+        self._concept_phrases: list[tuple[tuple[str, ...], str]] = []
+        for name, members in vocabulary.concepts.items():
+            for member in members:
+                if member.startswith("="):  # a word exactly as written: "=took"
+                    self._concept_of.setdefault(member, set()).add("{" + name + "}")
+                    continue
+                keys = self.keys_of_text(member)
+                if len(keys) == 1:
+                    self._concept_of.setdefault(keys[0], set()).add("{" + name + "}")
+                elif keys:
+                    self._concept_phrases.append((keys, "{" + name + "}"))
         self._phrasings: list[Phrasing] = []
-        self._exceptions: dict[str, list[tuple[str, ...]]] = {}
+        self._exceptions: dict[Sign, list[tuple[str, ...]]] = {}
         for sign in self.signs:
-            for phrasing in sign.phrasings:
-                text = phrasing.strip()
-                ordered = text.startswith('"')
-                # A quoted phrasing is said as written, small words and all.
-                keys = tuple(key for word, key in zip(words_of(text.strip('"')),
-                                                      self._keys_of_text(text.strip('"')),
-                                                      strict=True)
-                             if ordered or word not in self._filler)
-                if keys:
-                    self._phrasings.append(Phrasing(sign, keys, ordered))
+            for text in sign.phrasings:
+                phrasing = self._phrasing(sign, text.strip())
+                if phrasing is not None:
+                    self._phrasings.append(phrasing)
             # Exceptions are the clinic's exact words: "chilling" must not cancel "chills".
-            self._exceptions[sign.name] = [
-                words for text in sign.exceptions if (words := tuple(words_of(text)))]
-        # Each phrasing filed under the one of its words fewest phrasings share: a message
-        # is held against only the phrasings whose word it has, not against all of them.
+            self._exceptions[sign] = [words for text in sign.exceptions
+                                      if (words := tuple(self.spelled(text)))]
+        self._needs = {sign: (self._named(sign.near), self._named(sign.context))
+                       for sign in self.signs}
+        self._file_phrasings()
+        self._build_typo_targets()
+        self._seen: dict[str, frozenset[str]] = {}
+
+    def _phrasing(self, sign: Sign, text: str) -> Phrasing | None:
+        ordered = text.startswith('"')
+        keys: list[str] = []
+        for token in text.strip('"').split():
+            if (token.startswith("{") and token.endswith("}")) or token.startswith("="):
+                keys.append(token)  # a concept, or a word exactly as written ("=legs")
+                continue
+            # A quoted phrasing is said as written, small words and all.
+            keys += [self._key(word) for word in self.spelled(token)
+                     if ordered or word not in self.filler]
+        return Phrasing(sign, tuple(keys), ordered) if keys else None
+
+    def _file_phrasings(self) -> None:
+        """Each phrasing filed under the one of its words fewest phrasings share: a message
+        is held against only the phrasings whose word it has, not against all of them."""
         uses: dict[str, int] = {}
         for entry in self._phrasings:
             for key in set(entry.keys):
@@ -104,45 +140,58 @@ class WarningSigns:
         for index, entry in enumerate(self._phrasings):
             rarest = min(entry.keys, key=lambda key: (uses[key], key))
             self._filed.setdefault(rarest, []).append(index)
+
+    def _build_typo_targets(self) -> None:
+        """What a typo is compared with: every stem that leads to a sign's word, the alike
+        groups' and concepts' members included ("hurst" is a typo of "hurts")."""
         self._vocabulary = frozenset(
             {key for phrasing in self._phrasings for key in phrasing.keys}
-            | {key for phrase in self._resolved for key in phrase})
-        # What a typo is compared with: every stem that leads to a sign's word, the alike
-        # groups' members included ("hurst" is a typo of "hurts", which is "pain").
-        targets = {stem_: key for stem_, key in self._alike.items() if key in self._vocabulary}
-        targets |= {key: key for key in self._vocabulary}
-        # Written forms too: "numbess" is one letter from "numbness", two from "numb".
+            | {key for phrase in self._resolved for key in phrase}
+            | set(self._concept_of))
+        # A concept's members are matched as written, not as typos: "floaty" is no "flop".
+        typo_prone = {key for phrasing in self._phrasings for key in phrasing.keys
+                      if not key.startswith("{")} | {key for phrase in self._resolved
+                                                     for key in phrase}
+        targets = {stem_: key for stem_, key in self._alike.items() if key in typo_prone}
+        targets |= {key: key for key in typo_prone}
         written = [*(word for sign in self.signs for text in sign.phrasings
                      for word in words_of(text.strip('"'))),
-                   *(word for group in language.alike for text in group
+                   *(word for group in self.vocabulary.alike for text in group
                      for word in words_of(text))]
         targets |= {word: self._key(word) for word in written
-                    if self._key(word) in self._vocabulary}
+                    if self._key(word) in typo_prone}
         self._targets = targets
         self._by_first: dict[str, list[str]] = {}
         for target in sorted(targets):
             self._by_first.setdefault(target[:1], []).append(target)
-        self._seen: dict[str, frozenset[str]] = {}
+
+    def spelled(self, text: str) -> list[str]:
+        """The words of `text` as a clause holds them: shorthand spelled out."""
+        return self.shorthand.spell_out(words_of(text))
 
     def _key(self, word: str) -> str:
         """What a word stands for: its stem, through the clinic's alike groups."""
         stemmed = stem(word)
         return self._alike.get(stemmed, stemmed)
 
-    def _keys_of_text(self, text: str) -> tuple[str, ...]:
+    def keys_of_text(self, text: str) -> tuple[str, ...]:
         return tuple(self._key(word) for word in words_of(text))
 
     def _keys_for(self, word: str) -> frozenset[str]:
-        """Every key a written word may stand for: its own, and a sign's word it is a typo
-        or (in another script) an inflection of."""
-        key = self._key(word)
-        if key in self._vocabulary or len(word) < 4:
-            return frozenset((key,))
+        """Every key a written word may stand for: its own, its concepts', and a sign's
+        word it is a typo or (in another script) an inflection of."""
         known = self._seen.get(word)
-        if known is None:
-            known = frozenset((key, *self._near_misses(word)))
-            if len(self._seen) < 10_000:
-                self._seen[word] = known
+        if known is not None:
+            return known
+        key = self._key(word)
+        keys = {key}
+        if key not in self._vocabulary and len(word) >= 4:
+            keys |= self._near_misses(word)
+        for each in list(keys):
+            keys |= self._concept_of.get(each, set())
+        known = frozenset(keys)
+        if len(self._seen) < 20_000:
+            self._seen[word] = known
         return known
 
     def _near_misses(self, word: str) -> set[str]:
@@ -164,60 +213,95 @@ class WarningSigns:
 
     # Reading a message.
 
+    def clauses(self, text: str) -> list[Clause]:
+        """The message's clauses, each word with the keys it may stand for."""
+        clauses = clauses_of(text, self.shorthand, self._breaks, self.filler, self.asking)
+        for clause in clauses:
+            clause.keys = [self._keys_for(word) | {"=" + word}
+                           | self._concept_of.get("=" + word, set()) for word in clause.words]
+            for position in range(1, len(clause.words)):
+                self._join_compound(clause, position)
+        return clauses
+
+    def _join_compound(self, clause: Clause, position: int) -> None:
+        """"light-headed" and "light headed" are also "lightheaded"."""
+        joined = self._key(clause.words[position - 1] + clause.words[position])
+        if joined in self._vocabulary:
+            clause.keys[position - 1] = clause.keys[position - 1] | {joined}
+
+    def _concept_spans(self, clause: Clause) -> dict[tuple[int, str], tuple[int, ...]]:
+        """Concepts said in several words ("between my legs"): the concept's key goes to
+        the phrase's last word, and a match that uses it covers the whole phrase."""
+        spans: dict[tuple[int, str], tuple[int, ...]] = {}
+        for keys, concept in self._concept_phrases:
+            for start in range(len(clause.words)):
+                covered = self._phrase_at(clause, start, keys)
+                if covered:
+                    last = covered[-1]
+                    clause.keys[last] = clause.keys[last] | {concept}
+                    spans[(last, concept)] = covered
+        return spans
+
+    @staticmethod
+    def _phrase_at(clause: Clause, start: int, keys: Sequence[str]) -> tuple[int, ...]:
+        """The positions of the phrase `keys` said from `start`, small words in between
+        passed over ("between my legs" is "between legs"); empty if it is not there."""
+        covered: list[int] = []
+        position = start
+        for key in keys:
+            while position < len(clause.words) and key not in clause.keys[position]:
+                if not clause.filler[position] or not covered:
+                    return ()
+                position += 1
+            if position == len(clause.words):
+                return ()
+            covered.append(position)
+            position += 1
+        return tuple(covered)
+
     def find(self, text: str) -> Finding | None:
-        """The warning signs in `text`, or None."""
+        """The signs in `text`, their context not weighed: for tests of the matching."""
+        clauses = self.clauses(text)
         tiers: dict[str, Tier] = {}
-        clauses = self._clauses(text)
-        for index, clause in enumerate(clauses):
-            following = clauses[index + 1] if index + 1 < len(clauses) else None
-            matches = self._matches_in(clause)
-            taken = {position for match in matches for position in match.positions}
-            for match in matches:
-                tier = match.tier
-                if self._passed(clause, match, taken, following):
-                    if tier < Tier.EMERGENCY:
-                        continue
-                    tier = Tier.SAME_DAY  # an emergency that passed still needs a person
-                name = match.phrasing.sign.name
-                tiers[name] = max(tiers.get(name, tier), tier)
+        for mention in self.mentions(clauses):
+            tiers[mention.sign.name] = max(tiers.get(mention.sign.name, mention.tier),
+                                           mention.tier)
         if not tiers:
             return None
         ranked = sorted(tiers, key=lambda name: -tiers[name])
         return Finding(tier=tiers[ranked[0]], signs=tuple(ranked))
 
-    def _clauses(self, text: str) -> list[Clause]:
-        clauses: list[Clause] = []
-        for sentence in sentences(text):
-            opening = words_of(sentence)[:1]
-            question = bool(QUESTION.search(sentence)) and bool(opening) \
-                and self._asking.at(opening, 0)
-            clause = Clause(question)
-            for number, part in enumerate(sentence.split(",")):
-                if number and clause.words:
-                    clause.part_starts.append(len(clause.words))
-                for word in words_of(part):
-                    if word in self._breaks:
-                        clauses.append(clause)
-                        clause = Clause(question)
-                        continue
-                    clause.words.append(word)
-                    clause.keys.append(self._keys_for(word))
-                    clause.filler.append(word in self._filler)
-                    self._join_compound(clause)
-            clauses.append(clause)
-        for clause in clauses:
-            clause.part_starts = sorted(set(clause.part_starts) - {len(clause.words)}) or [0]
-        return [clause for clause in clauses if clause.words]
+    def mentions(self, clauses: Sequence[Clause]) -> list[Mention]:
+        """Every sign said in the clauses, not negated and not excepted."""
+        found: list[Mention] = []
+        everywhere = {key for clause in clauses for keys in clause.keys for key in keys}
+        for index, clause in enumerate(clauses):
+            sentence = {key for other in clauses if other.sentence == clause.sentence
+                        for keys in other.keys for key in keys}
+            for match in self._matches_in(clause, sentence, everywhere):
+                mention = Mention(match.phrasing.sign, index, match.positions,
+                                  match.phrasing.keys)
+                if not any(other.sign == mention.sign and other.clause == index
+                           and other.positions == mention.positions for other in found):
+                    found.append(mention)
+        return found
 
-    def _join_compound(self, clause: Clause) -> None:
-        """"light-headed" and "light headed" are also "lightheaded"."""
-        if len(clause.words) < 2:
-            return
-        joined = self._key(clause.words[-2] + clause.words[-1])
-        if joined in self._vocabulary:
-            clause.keys[-2] = clause.keys[-2] | {joined}
+    def _fits(self, sign: Sign, sentence: set[str], everywhere: set[str]) -> bool:
+        """Whether the words a sign needs around it are there (`near`, `context`)."""
+        near, context = self._needs[sign]
+        return not ((near and not near & sentence) or (context and not context & everywhere))
 
-    def _matches_in(self, clause: Clause) -> list[Match]:
+    def _named(self, names: Sequence[str]) -> frozenset[str]:
+        concepts = {"{" + name + "}" for name in self.vocabulary.concepts}
+        named = set()
+        for name in names:
+            concept = "{" + name + "}"
+            named |= {concept} if concept in concepts else set(self.keys_of_text(name))
+        return frozenset(named)
+
+    def _matches_in(self, clause: Clause, sentence: set[str], everywhere: set[str]
+                    ) -> list[Match]:
+        spans = self._concept_spans(clause)
         where: dict[str, list[int]] = {}
         for position, keys in enumerate(clause.keys):
             for key in keys:
@@ -226,19 +310,16 @@ class WarningSigns:
         found: list[Match] = []
         filed = sorted({index for key in where for index in self._filed.get(key, ())})
         for phrasing in (self._phrasings[index] for index in filed):
-            if all(key in where for key in phrasing.keys):
-                match = tightest(phrasing, where, counted, clause, self._negations)
-                if match is not None and not self._set_aside(clause, match):
+            if all(key in where for key in phrasing.keys) and self._fits(
+                    phrasing.sign, sentence, everywhere):
+                match = tightest(phrasing, where, counted, clause, self.negations, spans)
+                if match is not None and not (self._excepted(clause, match)
+                                              or self._negated(clause, match)):
                     found.append(match)
         return drop_contained(found, counted, clause)
 
-    def _set_aside(self, clause: Clause, match: Match) -> bool:
-        """Whether the words around the match say it is not the sign after all."""
-        return (self._excepted(clause, match) or self._negated(clause, match)
-                or self._supposed(clause, match) or self._treated(clause, match))
-
     def _excepted(self, clause: Clause, match: Match) -> bool:
-        for words in self._exceptions[match.phrasing.sign.name]:
+        for words in self._exceptions[match.phrasing.sign]:
             width = len(words)
             for start in range(len(clause.words) - width + 1):
                 covers = any(start <= position < start + width
@@ -264,13 +345,13 @@ class WarningSigns:
                 continue
             word = clause.words[step]
             if crossing_comma and not (clause.keys[step] & self._vocabulary
-                                       or word in self._negations or clause.filler[step]):
+                                       or word in self.negations or clause.filler[step]):
                 return False
-            if word in self._negations:
+            if word in self.negations:
                 following = clause.words[step + 1]
                 if following in NOT_A_NEGATION:
                     return False
-                return not any(self._resolution_at(clause, index)
+                return not any(self.resolution_at(clause, index)
                                for index in range(step + 1, position))
             if word in self._new_subject:
                 return False
@@ -278,51 +359,8 @@ class WarningSigns:
                 reach += 1
         return False
 
-    def _supposed(self, clause: Clause, match: Match) -> bool:
-        """A general question or statement, or a supposition, that says nothing of the
-        patient themselves: "can acupuncture cause fainting?", "what if I feel faint?"."""
-        words = clause.words
-        first = match.positions[0]
-        if words[first].endswith("ing") and any(
-                self._worrying.at(words, position) for position in range(max(0, first - 3),
-                                                                         first)):
-            return True  # "nervous about fainting": a worry, not an event
-        for position in range(first):
-            if self._supposing.at(words, position):
-                return not self._personal_in(words, range(position + 1, len(words)))
-        if self._personal_in(words, range(len(words))):
-            return False
-        part = clause.part_of(first)
-        # "Can acupuncture cause ...?" asks; "can't breathe" ("can not") does not.
-        opens_question = self._asking.at(words, part.start) and not (
-            part.start + 1 < len(words) and words[part.start + 1] in self._negations)
-        asking = opens_question or (clause.question and part.start == 0)
-        return asking or self._general.within(words, part)
-
-    def _personal_in(self, words: Sequence[str], positions: range) -> bool:
-        """The patient speaks of themselves: "my", "still", "I feel" (but not "will I
-        feel" or "if I feel", which suppose)."""
-        for position in positions:
-            if not self._personal.at(words, position):
-                continue
-            if words[position] != "i" or position == 0:
-                return True
-            before = words[position - 1]
-            if not (self._asking.at(words, position - 1) or before in self._supposing.single):
-                return True
-        return False
-
-    def _treated(self, clause: Clause, match: Match) -> bool:
-        """Asking about treating it: "can it reduce inflammation?" (but "help, I can't
-        breathe" is no question)."""
-        first = match.positions[0]
-        part = clause.part_of(first)
-        if not (clause.question or self._asking.at(clause.words, part.start)):
-            return False
-        return any(clause.words[position] in self._treating
-                   for position in range(max(part.start, first - 3), first))
-
-    def _resolution_at(self, clause: Clause, position: int) -> bool:
+    def resolution_at(self, clause: Clause, position: int) -> bool:
+        """Words at `position` saying something has passed ("stopped", "gone down")."""
         for phrase in self._resolved:
             window = clause.keys[position:position + len(phrase)]
             if len(window) == len(phrase) and all(
@@ -330,31 +368,5 @@ class WarningSigns:
                 return True
         return False
 
-    def _passed(self, clause: Clause, match: Match, taken: set[int],
-                following: Clause | None) -> bool:
-        """Words after the sign say it has passed: "the swelling has gone down", or, in
-        the next clause, "I was dizzy but it passed"."""
-        counted = 0
-        for position in range(match.positions[-1] + 1, len(clause.words)):
-            if position not in taken and self._resolution_at(clause, position) \
-                    and not self._negation_just_before(clause, position):
-                return True
-            if not clause.filler[position]:
-                counted += 1
-                if counted > RESOLUTION_REACH:
-                    return False
-        if following is None or not (following.words[0] in self._new_subject
-                                     or self._resolution_at(following, 0)):
-            return False
-        if self._matches_in(following):
-            return False
-        return any(self._resolution_at(following, position)
-                   and not self._negation_just_before(following, position)
-                   for position in range(min(4, len(following.words))))
 
-    def _negation_just_before(self, clause: Clause, position: int) -> bool:
-        return any(clause.words[index] in self._negations
-                   for index in range(max(0, position - 2), position))
-
-
-__all__ = ["Finding", "Language", "Sign", "Tier", "WarningSigns"]
+__all__ = ["Finding", "Mention", "Sign", "Tier", "WarningSigns"]

@@ -1,35 +1,33 @@
-"""Reading `content/red_flags.yaml`: the warning signs in two tiers and the words that
-shape how a message is read (negations, fillers and the rest), with every problem
-collected for the content check (`bot/texts/content.py`) rather than raised one at a time.
+"""Reading `content/red_flags.yaml`: the warning signs in two tiers, each with its
+phrasings and what shapes it, with every problem collected for the content check
+(`bot/texts/content.py`) rather than raised one at a time.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.understanding.warning_signs import Language, Sign, Tier
+from bot.understanding.reading_file import READING_FILE, string_list
+from bot.understanding.sign_parts import Sign, Tier
 from bot.understanding.words import words_of
 
 RED_FLAGS_FILE = "red_flags.yaml"
 
-
-def string_list(value: object) -> tuple[str, ...] | None:
-    if isinstance(value, list) and all(isinstance(item, str | int) and not isinstance(item, bool)
-                                       for item in value):
-        return tuple(str(item) for item in value)
-    return None
-
-
 _TIERS = {"emergency": Tier.EMERGENCY, "same_day": Tier.SAME_DAY}
+_FIELDS = ("sign", "phrasings", "except", "near", "context", "heavy", "slight", "crisis",
+           "about")
 
 
-def parse_red_flags(data: dict[str, Any] | None, problems: list[str]
-                     ) -> tuple[tuple[Sign, ...], Language]:
+def parse_red_flags(data: dict[str, Any] | None, problems: list[str],
+                    concepts: frozenset[str] = frozenset()) -> tuple[Sign, ...]:
+    """The signs; `concepts`: the names a phrasing may use in braces (reading.yaml)."""
     if data is None:
-        return (), Language()
+        return ()
     where = RED_FLAGS_FILE
+    if "words" in data:
+        problems.append(f"{where}: 'words' has moved to {READING_FILE}")
     for name in sorted(set(map(str, data)) - {*_TIERS, "words"}):
-        problems.append(f"{where}: '{name}' is not a section here (emergency, same_day, words)")
+        problems.append(f"{where}: '{name}' is not a section here (emergency, same_day)")
     signs: list[Sign] = []
     for section, tier in _TIERS.items():
         raw = data.get(section)
@@ -37,13 +35,15 @@ def parse_red_flags(data: dict[str, Any] | None, problems: list[str]
             problems.append(f"{where}: needs a list of signs called '{section}'")
             continue
         for number, item in enumerate(raw, start=1):
-            sign = _parse_sign(item, tier, f"{where}: {section} sign {number}", problems)
+            sign = _parse_sign(item, tier, f"{where}: {section} sign {number}", problems,
+                               concepts)
             if sign is not None:
                 signs.append(sign)
-    return tuple(signs), _parse_language(data.get("words"), problems)
+    return tuple(signs)
 
 
-def _parse_sign(item: object, tier: Tier, where: str, problems: list[str]) -> Sign | None:
+def _parse_sign(item: object, tier: Tier, where: str, problems: list[str],
+                concepts: frozenset[str]) -> Sign | None:
     if not isinstance(item, dict):
         problems.append(f"{where}: expected 'sign' and 'phrasings'")
         return None
@@ -52,47 +52,44 @@ def _parse_sign(item: object, tier: Tier, where: str, problems: list[str]) -> Si
         problems.append(f"{where}: missing 'sign' (what staff read in the alert)")
         return None
     where = f"{RED_FLAGS_FILE}: sign '{name.strip()}'"
-    for key in sorted(set(map(str, item)) - {"sign", "phrasings", "except"}):
-        problems.append(f"{where}: '{key}' is not a field of a sign (sign, phrasings, except)")
+    for key in sorted(set(map(str, item)) - set(_FIELDS)):
+        problems.append(f"{where}: '{key}' is not a field of a sign ({', '.join(_FIELDS)})")
     phrasings = string_list(item.get("phrasings"))
-    exceptions = string_list(item.get("except", []))
+    lists = {field: string_list(item.get(field, [])) for field in ("except", "near", "context")}
     if not phrasings:
         problems.append(f"{where}: 'phrasings' must be a list of words or short phrases")
         return None
-    if exceptions is None:
-        problems.append(f"{where}: 'except' must be a list of words or short phrases")
-        exceptions = ()
-    for phrasing in phrasings:
-        if not words_of(phrasing.strip().strip('"')):
-            problems.append(f"{where}: the phrasing {phrasing!r} has no words to match")
-    return Sign(name=name.strip(), tier=tier, phrasings=phrasings, exceptions=exceptions)
-
-
-_WORD_LISTS = ("negations", "resolved", "filler", "clause_breaks", "new_subject", "asking",
-               "general", "supposing", "worrying", "personal", "treating")
-
-
-def _parse_language(raw: object, problems: list[str]) -> Language:
-    where = f"{RED_FLAGS_FILE}: words"
-    if raw is None:
-        return Language()
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: expected named lists ({', '.join(('alike', *_WORD_LISTS))})")
-        return Language()
-    for name in sorted(set(map(str, raw)) - {"alike", *_WORD_LISTS}):
-        problems.append(f"{where}.{name}: not a list the matcher reads (a typo?)")
-    lists: dict[str, tuple[str, ...]] = {}
-    for name in _WORD_LISTS:
-        values = string_list(raw.get(name, []))
+    for field, values in lists.items():
         if values is None:
-            problems.append(f"{where}.{name}: must be a list of words")
-        lists[name] = values or ()
-    alike: list[tuple[str, ...]] = []
-    for group in raw.get("alike", []) if isinstance(raw.get("alike", []), list) else [None]:
-        words = string_list(group)
-        if not words or len(words) < 2:
-            problems.append(f"{where}.alike: each line must list two or more words, "
-                            "like [pain, hurt, ache]")
-            continue
-        alike.append(words)
-    return Language(alike=tuple(alike), **lists)
+            problems.append(f"{where}: '{field}' must be a list of words or short phrases")
+    for phrasing in phrasings:
+        _check_phrasing(phrasing, where, problems, concepts)
+    heavy = item.get("heavy")
+    if heavy is not None and heavy not in _TIERS:
+        problems.append(f"{where}: 'heavy' must be emergency or same_day")
+    slight = item.get("slight")
+    if slight is not None and slight != "ignore":
+        problems.append(f"{where}: 'slight' can only be ignore")
+    about = item.get("about")
+    if about is not None and about != "others":
+        problems.append(f"{where}: 'about' can only be others")
+    crisis = item.get("crisis", False)
+    if not isinstance(crisis, bool):
+        problems.append(f"{where}: 'crisis' must be true or false")
+    return Sign(name=name.strip(), tier=tier, phrasings=phrasings,
+                exceptions=lists["except"] or (), near=lists["near"] or (),
+                context=lists["context"] or (), heavy=_TIERS.get(str(heavy)),
+                slight_is_nothing=slight == "ignore", crisis=crisis is True,
+                others_only=about == "others")
+
+
+def _check_phrasing(phrasing: str, where: str, problems: list[str],
+                    concepts: frozenset[str]) -> None:
+    tokens = phrasing.strip().strip('"').split()
+    named = [token[1:-1] for token in tokens if token.startswith("{") and token.endswith("}")]
+    for name in named:
+        if name not in concepts:
+            problems.append(f"{where}: the phrasing {phrasing!r} names {{{name}}}, which is "
+                            f"not a concept in {READING_FILE}")
+    if not named and not words_of(phrasing.strip().strip('"').replace("=", "")):
+        problems.append(f"{where}: the phrasing {phrasing!r} has no words to match")

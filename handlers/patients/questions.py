@@ -1,4 +1,12 @@
-"""Questions in the patient's own words, and "That didn't help", which asks a person."""
+"""Questions in the patient's own words, and "That didn't help", which asks a person.
+
+The safety net (`handlers/safety.py`) has read the message first and answered whatever
+needed a person. What is left is answered here from the same reading: a question about
+risk, in general or "is it safe for me, given X", gets the risks topic; the patient's
+history worth knowing gets a note to tell their practitioner; anything else gets the FAQ's
+best topic, or, when nothing fits (or it is something the FAQ leaves to staff, like
+prices), the offer of a person.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +17,10 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.runtime.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
-from bot.texts.content import Html
+from bot.texts.content import RISKS_TOPIC, Html
 from bot.texts.keys import Text
 from bot.understanding.faq_search import normalize
+from bot.understanding.policy import Outcome
 from db.models import Patient, PatientQuestion
 from db.patients import register_patient
 from db.questions import (
@@ -40,22 +49,30 @@ async def answer_question(update: Update, context: ClinicContext) -> None:
     if len(text) > MAX_QUESTION_CHARS:
         await reply(update, content.text(Text.QUESTION_TOO_LONG))
         return
-    match = context.matcher.match(text)
+    verdict = context.reader.read(text)
+    match = verdict.faq
+    risks = content.topic(RISKS_TOPIC)
+    topic, alternatives = match.topic, match.alternatives
+    if verdict.outcome in {Outcome.RISKS, Outcome.HISTORY} and risks is not None:
+        topic, alternatives = risks, ()
     now = context.clock.now()
     kept = await context.questions.submit(TypedQuestion(
         profile=profile, text=text, normalized=normalize(text),
-        matched_topic=match.topic.id if match.topic else None, asked_at=now))
+        matched_topic=topic.id if topic else None, asked_at=now))
     patient_id, question_id = kept.patient_id, kept.question_id
-    logger.info("Question %d from patient %d matched %s", question_id, patient_id,
-                match.topic.id if match.topic else "nothing")
-    if match.topic is None:
+    logger.info("Question %d from patient %d: %s, topic %s", question_id, patient_id,
+                verdict.outcome.name.lower(), topic.id if topic else "none")
+    if verdict.outcome == Outcome.HISTORY and topic is not None:
+        await reply(update, content.text(Text.SAFETY_HISTORY),
+                    keyboards.typed_answer(content, topic, (topic,), question_id))
+        return
+    if topic is None:
         await reply(update, content.text(Text.FALLBACK), keyboards.fallback(content, question_id))
         return
-    answer = content.answer(match.topic)
-    if match.alternatives:
+    answer = content.answer(topic)
+    if alternatives:
         answer = f"{answer}\n\n<i>{content.text(Text.DID_YOU_MEAN)}</i>"
-    await reply(update, answer,
-                keyboards.typed_answer(content, match.topic, match.alternatives, question_id))
+    await reply(update, answer, keyboards.typed_answer(content, topic, alternatives, question_id))
 
 
 async def not_helpful(update: Update, context: ClinicContext) -> None:

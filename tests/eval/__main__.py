@@ -1,8 +1,9 @@
-"""`python -m tests.eval [FILE ...] [--show]`: the figures for each batch (all of
-tests/eval/holdout/ when no file is named), then for all of them together.
+"""`python -m tests.eval [FILE ...] [--show] [--direct]`: the figures for each batch (all
+of tests/eval/holdout/ when no file is named), then for all of them together.
 
 --show lists each message that missed, with what it got: use it only on a batch whose
-first reading is already written down (tests/eval/README.md).
+first reading is already written down (tests/eval/README.md). --direct reads the messages
+with the reader alone instead of sending them to the running bot (seconds, not a minute).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import asyncio
 import logging
 from pathlib import Path
 
+from bot.runtime.app import readers
+from bot.texts.content import load_content
 from tests.eval.batches import load
+from tests.eval.direct import direct_replies
 from tests.eval.replies import Reply, replies
 from tests.eval.scoring import figures, wrong
 
@@ -35,12 +39,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--show", action="store_true", help="list the misses")
+    parser.add_argument("--direct", action="store_true", help="the reader alone, no bot")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the bot's notes would drown the figures
     files = arguments.files or sorted(HOLDOUT.glob("*.yaml"))
     everything: list[Reply] = []
+    reader = readers(load_content(clinic_name="Lotus & Pine Clinic",
+                                  clinic_contact="+44 20 7946 0000", emergency_number="999"))
     for path in files:
-        answered = await replies(load(path))
+        cases = load(path)
+        answered = direct_replies(reader, cases) if arguments.direct else await replies(cases)
         everything += answered
         report(path.name, answered, arguments.show)
     if len(files) > 1:

@@ -38,9 +38,8 @@ TRANSPORT = os.environ.get("TEST_TELEGRAM_TRANSPORT", "aiohttp")
 
 
 @functools.cache
-def _content(directory: Path | None, name: str, contact: str, emergency: str) -> Content:
-    return load_content(directory, clinic_name=name, clinic_contact=contact,
-                        emergency_number=emergency)
+def _content(directory: Path | None, fields: frozenset[tuple[str, str]]) -> Content:
+    return load_content(directory, **dict(fields))
 
 
 @asynccontextmanager
@@ -49,8 +48,7 @@ async def running_bot(settings: Settings, clock: Clock | None = None, *,
     """The bot, started and stopped in the order `Application.run_polling` uses, on
     `clock` (the system clock if none). `short_retry_pauses`: for tests that wear out the
     limiter's retries (5xx, broken connections), pauses of milliseconds, not seconds."""
-    content = _content(settings.content_dir, settings.clinic_name, settings.clinic_contact,
-                       settings.emergency_number)
+    content = _content(settings.content_dir, frozenset(settings.content_fields().items()))
     limiter = ClinicRateLimiter(
         burst=settings.rate_limit_burst, chat_burst=settings.rate_limit_chat_burst,
         network_retry_pause=0.005) if short_retry_pauses else None
@@ -77,8 +75,7 @@ async def serving_webhook(telegram: TelegramStub, make_settings: SettingsFactory
         bot_mode="webhook", webhook_url=f"http://127.0.0.1:{port}/telegram",
         webhook_listen="127.0.0.1", webhook_port=port, webhook_secret=WEBHOOK_SECRET,
         **overrides)
-    content = _content(settings.content_dir, settings.clinic_name, settings.clinic_contact,
-                       settings.emergency_number)
+    content = _content(settings.content_dir, frozenset(settings.content_fields().items()))
     application = build_application(settings, content)
     stop = asyncio.Event()
     server = asyncio.create_task(serve(application, settings, stop))

@@ -1,0 +1,97 @@
+"""A message cut into clauses, the unit the reader works on: at sentence ends and line
+breaks, then at words that start a new thought ("but", "although"), each clause keeping
+where its comma-separated parts begin. Texting shorthand is spelled out on the way in
+("rn" is "right now"), so every later step sees one spelling."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.understanding.words import HARD_BREAK, QUESTION, Phrases, words_of
+
+# A comma, a dash between words, or brackets: a softer break than a full stop.
+_SOFT_BREAK = re.compile(r",|\s[-–—]+\s|[()\[\]]")
+
+
+@dataclass
+class Clause:
+    """One clause: its words, what each may stand for (`keys`, filled in by the sign
+    matcher), which words are filler, where comma-separated parts begin, its sentence's
+    number in the message, and whether that sentence is a question."""
+
+    sentence: int
+    question: bool
+    asks: bool  # the sentence opens like a question ("can ...", "is ...") and ends with "?"
+    words: list[str] = field(default_factory=list)
+    keys: list[frozenset[str]] = field(default_factory=list)
+    filler: list[bool] = field(default_factory=list)
+    part_starts: list[int] = field(default_factory=lambda: [0])
+
+    def part_of(self, position: int) -> range:
+        """The comma-separated part holding `position`."""
+        start = max(begin for begin in self.part_starts if begin <= position)
+        later = [begin for begin in self.part_starts if begin > position]
+        return range(start, later[0] if later else len(self.words))
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, each keeping its closing mark (a question mark matters)."""
+    parts: list[str] = []
+    start = 0
+    for found in HARD_BREAK.finditer(text):
+        parts.append(text[start:found.end()])
+        start = found.end()
+    parts.append(text[start:])
+    return [part for part in parts if part.strip()]
+
+
+class Shorthand:
+    """Texting shorthand spelled out: ("rn", "right now") turns "rn" into two words."""
+
+    def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
+        self._meant = {tuple(words_of(typed)): words_of(meant) for typed, meant in pairs}
+        self._longest = max((len(typed) for typed in self._meant), default=0)
+
+    def spell_out(self, words: list[str]) -> list[str]:
+        if not self._meant:
+            return words
+        out: list[str] = []
+        position = 0
+        while position < len(words):
+            for width in range(min(self._longest, len(words) - position), 0, -1):
+                meant = self._meant.get(tuple(words[position:position + width]))
+                if meant is not None:
+                    out.extend(meant)
+                    position += width
+                    break
+            else:
+                out.append(words[position])
+                position += 1
+        return out
+
+
+def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
+               filler: frozenset[str], asking: Phrases) -> list[Clause]:
+    """The clauses of `text`, empty ones left out."""
+    clauses: list[Clause] = []
+    for number, sentence in enumerate(sentences(text)):
+        opening = shorthand.spell_out(words_of(sentence)[:2])[:1]
+        question = bool(QUESTION.search(sentence))
+        asks = question and bool(opening) and asking.at(opening, 0)
+        clause = Clause(number, question, asks)
+        for index, part in enumerate(_SOFT_BREAK.split(sentence)):
+            if index and clause.words:
+                clause.part_starts.append(len(clause.words))
+            for word in shorthand.spell_out(words_of(part)):
+                if word in breaks:
+                    clauses.append(clause)
+                    clause = Clause(number, question, asks)
+                    continue
+                clause.words.append(word)
+                clause.filler.append(word in filler)
+        clauses.append(clause)
+    for clause in clauses:
+        clause.part_starts = sorted(set(clause.part_starts) - {len(clause.words)}) or [0]
+    return [clause for clause in clauses if clause.words]

@@ -1,0 +1,378 @@
+"""The second step of the reader: for each sign the matcher found, whose it is, when, what
+the sentence does with it, and how much of it there is.
+
+- who: the patient, someone with them now ("my wife can't breathe"), someone not here
+  ("my sister felt dizzy once", "dad is in hospital"), or someone else and not clear
+  which;
+- when: now or since the session, or history ("years ago", "when I was 19", "used to",
+  "I always faint at blood tests");
+- what kind of sentence: a report, a question about risk in general ("can acupuncture
+  cause a collapsed lung?") or a worry about what might happen, asking about treating it
+  ("can it reduce inflammation?"), a figure of speech ("nearly had a heart attack when I
+  saw the bill"), travel and booking ("stuck behind an ambulance"), or the patient's job;
+- how much: heavy ("pouring", "for 40 minutes", on a blood thinner), slight ("a dot of
+  blood"), hedged ("chest a bit tight"), or passed ("the bleeding has stopped").
+
+Each is a small rule over the words of the clause or sentence, with the word lists in
+`content/reading.yaml`. Pure and synchronous; `policy.py` decides what follows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.understanding.clauses import Clause
+from bot.understanding.sign_parts import RESOLUTION_REACH
+from bot.understanding.warning_signs import Mention, WarningSigns
+from bot.understanding.words import Phrases, stem
+
+
+class Who(StrEnum):
+    PATIENT = "patient"
+    WITH_THEM = "someone with them now"
+    ELSEWHERE = "someone not with them"
+    SOMEONE = "someone else, unclear where"
+
+
+class When(StrEnum):
+    NOW = "now"
+    HISTORY = "history"
+
+
+class Kind(StrEnum):
+    REPORT = "report"
+    RISK_QUESTION = "a question about risk"
+    TREATING = "asking about treating it"
+    FIGURE = "a figure of speech"
+    LOGISTICS = "travel or booking"
+    JOB = "their job"
+
+
+class Amount(StrEnum):
+    USUAL = "usual"
+    HEAVY = "heavy"
+    SLIGHT = "slight"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One sign in one message, read in its context."""
+
+    mention: Mention
+    who: Who
+    when: When
+    kind: Kind
+    amount: Amount
+    hedged: bool  # "a bit", "maybe", "probably nothing" just before an emergency sign
+    passed: bool  # "... but it has stopped now"
+    after_a_session: bool = False  # someone else's sign, after their session here (a carer
+    #                                writing for the patient)
+    now: bool = False  # words placing it now: "since", "today", "still", "right now"
+    a_condition: bool = False  # its words name a condition ("my seizures", "I faint"):
+    #                            in "is it safe for me?", what is asked about
+
+
+# "in 1998", "back in 2015": a year named is history.
+_YEAR = re.compile(r"^(19|20)\d\d$")
+# "for 40 minutes", "45 mins": bleeding this long is heavy.
+_MINUTES_HEAVY = 15
+# After a number, these make it a time of day, not an age.
+_CLOCK = frozenset({"am", "pm", "oclock", "o", "clock", "ish", "tonight", "today", "tomorrow"})
+# Words before a sign a hedge or slight amount reaches back over.
+_MODIFIER_REACH = 4
+# After "going down", these say where a pain goes, not that it is easing.
+_TOWARDS = frozenset({"my", "the", "to", "into", "his", "her", "your", "left", "right", "both",
+                      "one", "arm", "leg", "back", "neck", "jaw"})
+# A session named this close after someone ("her first session") or after "after" ties
+# their sign to the clinic.
+_TIE_REACH = 6
+_AFTER = frozenset({"after", "since", "following", "from", "during"})
+# Words that tie someone else's sign to a session here (a carer writing for the patient).
+_SESSION = frozenset(stem(word) for word in (
+    "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
+    "electro", "moxa", "practitioner"))
+
+
+class ContextReader:
+    """Reads each found sign in its context. Built once, beside the matcher."""
+
+    def __init__(self, signs: WarningSigns) -> None:
+        words = signs.vocabulary
+        self._signs = signs
+        self._others = Phrases(words.others).single
+        self._self = Phrases(words.self).single
+        self._present = Phrases(words.present)
+        self._history = Phrases([*words.history, *words.habitual])
+        self._in_care = Phrases([*words.in_care, *words.elsewhere, *words.recent_past])
+        self._figures = Phrases(words.figures)
+        self._logistics = Phrases(words.logistics)
+        self._job = Phrases(words.job)
+        self._heavy = Phrases(words.heavy)
+        self._slight = Phrases(words.slight)
+        self._hedges = Phrases(words.hedges)
+        self._asking = Phrases(words.asking)
+        self._general = Phrases(words.general)
+        self._supposing = Phrases(words.supposing)
+        self._worrying = Phrases(words.worrying)
+        self._personal = Phrases(words.personal)
+        self._treating = Phrases(words.treating).single
+        self._new_subject = Phrases(words.new_subject).single
+        self._thinners = signs.vocabulary.concepts.get("thinner", ())
+        self._conditions = Phrases(words.conditions)
+
+    def read(self, clauses: Sequence[Clause], mentions: Sequence[Mention]) -> list[Reading]:
+        taken: dict[int, set[int]] = {}
+        for mention in mentions:
+            taken.setdefault(mention.clause, set()).update(mention.positions)
+        on_thinners = any(self._said(clause, self._thinner_phrases) for clause in clauses)
+        readings = []
+        for mention in mentions:
+            clause = clauses[mention.clause]
+            who = self._who(clauses, mention)
+            readings.append(Reading(
+                mention=mention, who=who, when=self._when(clauses, mention),
+                kind=self._kind(clauses, mention, who),
+                amount=self._amount(clause, mention, on_thinners),
+                hedged=self._near_before(clause, mention, self._hedges),
+                passed=self._passed(clauses, mention, taken),
+                after_a_session=self._after_a_session(clauses, mention),
+                now=self._said(clause, self._present),
+                a_condition=any(self._conditions.within(clause.words, range(
+                    max(0, position - 2), position + 1)) for position in mention.positions)))
+        return readings
+
+    @property
+    def _thinner_phrases(self) -> Phrases:
+        return Phrases(self._thinners)
+
+    # Who.
+
+    def subject_of(self, clauses: Sequence[Clause], index: int, before: int) -> Who | None:
+        """Whose words these are, from the nearest subject before position `before` in
+        clause `index` (then in the clauses before it): the patient, someone else, or
+        nobody named."""
+        for number in range(index, -1, -1):
+            clause = clauses[number]
+            end = before if number == index else len(clause.words)
+            for position in range(end - 1, -1, -1):
+                word = clause.words[position]
+                if self._someone(word):
+                    return Who.SOMEONE
+                if word in self._self:
+                    following = clause.words[position + 1] if position + 1 < len(
+                        clause.words) else ""
+                    if word in {"my", "our"} and self._someone(following):
+                        return Who.SOMEONE
+                    return Who.PATIENT
+        return None
+
+    def _someone(self, word: str) -> bool:
+        """A word for someone else: "wife", "wifes" (wife's), "he"."""
+        return word in self._others or (word.endswith("s") and word[:-1] in self._others)
+
+    def _who(self, clauses: Sequence[Clause], mention: Mention) -> Who:
+        subject = self.subject_of(clauses, mention.clause, mention.positions[0] + 1)
+        # "my wife says I blacked out": the words inside the sign count too.
+        for position in mention.positions:
+            word = clauses[mention.clause].words[position]
+            if word in self._self:
+                subject = Who.PATIENT
+        if subject is None and mention.sign.others_only:
+            subject = Who.SOMEONE  # "not answering me": nobody named, and not the writer
+        if subject is None or subject == Who.PATIENT:
+            return Who.PATIENT
+        clause = clauses[mention.clause]
+        sentence = [other for other in clauses if other.sentence == clause.sentence]
+        if any(self._said(other, self._in_care) for other in sentence):
+            return Who.ELSEWHERE  # in hospital, back home, last week
+        if any(self._said(other, self._present) for other in sentence):
+            return Who.WITH_THEM
+        return Who.SOMEONE
+
+    # When.
+
+    def _when(self, clauses: Sequence[Clause], mention: Mention) -> When:
+        clause = clauses[mention.clause]
+        if self._said(clause, self._history) or self._names_a_year(clause):
+            return When.HISTORY
+        return When.NOW
+
+    @staticmethod
+    def _names_a_year(clause: Clause) -> bool:
+        """"in 1998", "back in 2015", or an age: "at 19", "aged 30"."""
+        words = clause.words
+        for position, word in enumerate(words):
+            before = words[position - 1] if position else ""
+            after = words[position + 1] if position + 1 < len(words) else ""
+            if _YEAR.match(word) and before in {"in", "back", "of", "around", "circa"}:
+                return True
+            if word.isdigit() and 5 <= int(word) <= 99 and before in {"at", "aged", "age"} \
+                    and not after.isdigit() and after not in _CLOCK:
+                return True
+        return False
+
+    # What kind of sentence.
+
+    def _kind(self, clauses: Sequence[Clause], mention: Mention, who: Who) -> Kind:
+        clause = clauses[mention.clause]
+        if self._figure(clause, mention):
+            return Kind.FIGURE
+        if self._said(clause, self._job) and not self._own_before(clause, mention):
+            return Kind.JOB  # "I work in a care home, I deal with strokes all day"
+        if who != Who.PATIENT and not self._after_a_session(clauses, mention) \
+                and self._said(clause, self._logistics):
+            return Kind.LOGISTICS
+        if self._treated(clause, mention):
+            return Kind.TREATING
+        if self._supposed(clause, mention) or self._beside_a_general_question(clauses, mention):
+            return Kind.RISK_QUESTION
+        return Kind.REPORT
+
+    def _own_before(self, clause: Clause, mention: Mention) -> bool:
+        """The patient's own words just before the sign: "my back", "I have", "I am"."""
+        first = mention.positions[0]
+        words = clause.words
+        return ((first > 0 and words[first - 1] == "i")
+                or any(word in {"my", "me", "myself"} for word in words[max(0, first - 3):first])
+                or self._personal.within(words, range(max(0, first - 3), first)))
+
+    def _beside_a_general_question(self, clauses: Sequence[Clause], mention: Mention
+                                   ) -> bool:
+        """A list of signs under a general question ("What are the side effects?
+        Bleeding, infection, that sort of thing.")."""
+        clause = clauses[mention.clause]
+        if self._personal_in(clause.words, range(len(clause.words))):
+            return False
+        return any(other.asks and self._general.within(other.words, range(len(other.words)))
+                   and not self._personal_in(other.words, range(len(other.words)))
+                   for other in clauses if other.sentence != clause.sentence)
+
+    def _figure(self, clause: Clause, mention: Mention) -> bool:
+        low = max(0, mention.positions[0] - 6)
+        high = min(len(clause.words), mention.positions[-1] + 7)
+        return self._figures.within(clause.words, range(low, high))
+
+    def _supposed(self, clause: Clause, mention: Mention) -> bool:
+        """A general question or statement, or a supposition or worry, that says nothing of
+        the patient themselves: "can acupuncture cause fainting?", "what if I feel faint?",
+        "nervous about fainting"."""
+        words = clause.words
+        first = mention.positions[0]
+        if any(self._worrying.at(words, position)
+               for position in range(clause.part_of(first).start, first)):
+            return True
+        for position in range(first):
+            if self._supposing.at(words, position):
+                return not self._personal_in(words, range(position + 1, len(words)))
+        if self._personal_in(words, range(len(words))):
+            return False
+        part = clause.part_of(first)
+        # "Can acupuncture cause ...?" asks; "can't breathe" ("can not") does not.
+        opens_question = self._asking.at(words, part.start) and not (
+            part.start + 1 < len(words) and words[part.start + 1] in self._signs.negations)
+        asking = opens_question or (clause.asks and part.start == 0)
+        return asking or self._general.within(words, part)
+
+    def _personal_in(self, words: Sequence[str], positions: range) -> bool:
+        """The patient speaks of themselves: "my", "still", "I feel" (but not "will I
+        feel" or "if I feel", which suppose)."""
+        for position in positions:
+            if not self._personal.at(words, position):
+                continue
+            if words[position] != "i" or position == 0:
+                return True
+            before = words[position - 1]
+            if not (self._asking.at(words, position - 1) or before in self._supposing.single):
+                return True
+        return False
+
+    def _treated(self, clause: Clause, mention: Mention) -> bool:
+        """Asking about treating it: "can it reduce inflammation?" (but "help, I can't
+        breathe" is no question)."""
+        first = mention.positions[0]
+        part = clause.part_of(first)
+        if not (clause.asks or self._asking.at(clause.words, part.start)):
+            return False
+        return any(clause.words[position] in self._treating
+                   for position in range(max(part.start, first - 3), first))
+
+    # How much.
+
+    def _amount(self, clause: Clause, mention: Mention, on_thinners: bool) -> Amount:
+        if self._said(clause, self._heavy) or self._long_minutes(clause):
+            return Amount.HEAVY
+        if on_thinners and mention.sign.heavy is not None:
+            return Amount.HEAVY
+        if self._near_before(clause, mention, self._slight):
+            return Amount.SLIGHT
+        return Amount.USUAL
+
+    @staticmethod
+    def _long_minutes(clause: Clause) -> bool:
+        words = clause.words
+        for position, word in enumerate(words[:-1]):
+            if word.isdigit() and words[position + 1] in {"minutes", "minute", "mins"} \
+                    and int(word) >= _MINUTES_HEAVY:
+                return True
+            if word.isdigit() and words[position + 1] in {"hours", "hour", "hrs"}:
+                return True
+        return False
+
+    def _near_before(self, clause: Clause, mention: Mention, phrases: Phrases) -> bool:
+        first = mention.positions[0]
+        return phrases.within(clause.words, range(max(0, first - _MODIFIER_REACH), first))
+
+    def _passed(self, clauses: Sequence[Clause], mention: Mention,
+                taken: dict[int, set[int]]) -> bool:
+        """Words after the sign say it has passed: "the swelling has gone down", or, in
+        the next clause, "I was dizzy but it passed"."""
+        clause = clauses[mention.clause]
+        counted = 0
+        for position in range(mention.positions[-1] + 1, len(clause.words)):
+            if position not in taken[mention.clause] \
+                    and self._signs.resolution_at(clause, position) \
+                    and not self._negation_just_before(clause, position) \
+                    and not self._goes_somewhere(clause, position):
+                return True
+            if not clause.filler[position]:
+                counted += 1
+                if counted > RESOLUTION_REACH:
+                    return False
+        following = clauses[mention.clause + 1] if mention.clause + 1 < len(clauses) else None
+        if following is None or mention.clause + 1 in taken or not (
+                following.words[0] in self._new_subject
+                or self._signs.resolution_at(following, 0)):
+            return False
+        return any(self._signs.resolution_at(following, position)
+                   and not self._negation_just_before(following, position)
+                   for position in range(min(4, len(following.words))))
+
+    @staticmethod
+    def _goes_somewhere(clause: Clause, position: int) -> bool:
+        """"pain going down my left arm" spreads; it has not gone down."""
+        later = clause.words[position + 2:position + 3]
+        return bool(later) and later[0] in _TOWARDS
+
+    def _negation_just_before(self, clause: Clause, position: int) -> bool:
+        return any(clause.words[index] in self._signs.negations
+                   for index in range(max(0, position - 2), position))
+
+    @staticmethod
+    def _said(clause: Clause, phrases: Phrases) -> bool:
+        return phrases.within(clause.words, range(len(clause.words)))
+
+    def _after_a_session(self, clauses: Sequence[Clause], mention: Mention) -> bool:
+        """Someone's session here is named ("my son had his first session today", "right
+        after the needles came out"): the writer speaks for a patient."""
+        for index, clause in enumerate(clauses):
+            for position, word in enumerate(clause.words):
+                if stem(word) not in _SESSION:
+                    continue
+                before = clause.words[max(0, position - _TIE_REACH):position]
+                if any(other in _AFTER for other in before) or self.subject_of(
+                        clauses, index, position) == Who.SOMEONE:
+                    return True
+        return False

@@ -1,0 +1,133 @@
+"""What the bot does with a message, once it has been read: one pure function from the
+readings of its signs (`context.py`) and a few facts about the whole message to one
+outcome. Every rule is a line here, so a clinic's question "why did it say that?" has one
+place to be answered.
+
+The outcomes, most urgent first:
+- EMERGENCY: "call {emergency_number} now" (and, for thoughts of suicide, the crisis
+  line), staff alerted;
+- CONFIRM: half sure of an emergency: one tap asks "is this happening now?", staff
+  alerted either way;
+- SAME_DAY: "contact the clinic today", staff alerted;
+- LOOK: "I've passed this to the team; if it is urgent, call ...", staff asked to look:
+  for what the bot cannot read with confidence (the patient's own body now, another
+  language, a photo or voice note);
+- HISTORY: worth telling the practitioner at the next visit, no alert;
+- RISKS: the risks topic (a question about risk, in general or for the patient);
+- NOTHING: the FAQ answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+from bot.understanding.context import Amount, Kind, Reading, When, Who
+from bot.understanding.sign_parts import Tier
+
+
+class Outcome(IntEnum):
+    NOTHING = 0
+    RISKS = 1
+    HISTORY = 2
+    LOOK = 3
+    SAME_DAY = 4
+    CONFIRM = 5
+    EMERGENCY = 6
+
+    @property
+    def alerts_staff(self) -> bool:
+        return self >= Outcome.LOOK
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the whole message shows, beside its signs."""
+
+    readable: bool = True  # in a language the bot reads
+    unusual_feeling_now: bool = False  # the patient's body or mind feels odd now
+    own_body_now: bool = False  # ... or speaks of it at all (pain included)
+    asks_if_safe_for_them: bool = False  # "is it safe for me, given X?"
+    faq_answers: bool = False  # the FAQ found a topic
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    signs: tuple[str, ...] = ()  # the signs behind it, most urgent first, for staff
+    crisis: bool = False  # thoughts of suicide or self-harm: the crisis line too
+    why: str = ""  # for staff and logs, never the patient's words
+
+
+def decide(readings: Sequence[Reading], facts: Facts) -> Decision:
+    if not facts.readable:
+        return Decision(Outcome.LOOK, why="written in a language the bot cannot read")
+    outcomes = [(for_sign(reading, facts), reading) for reading in readings]
+    best = max((outcome for outcome, _ in outcomes), default=Outcome.NOTHING)
+    if best >= Outcome.SAME_DAY:
+        behind = sorted((pair for pair in outcomes if pair[0] >= Outcome.SAME_DAY),
+                        key=lambda pair: -pair[0])
+        names = tuple(dict.fromkeys(reading.mention.sign.name for _, reading in behind))
+        crisis = any(reading.mention.sign.crisis for outcome, reading in behind
+                     if outcome >= Outcome.CONFIRM)
+        why = "; ".join(dict.fromkeys(_why(reading) for _, reading in behind))
+        return Decision(best, names, crisis, why)
+    if best < Outcome.HISTORY and facts.unusual_feeling_now:
+        return Decision(Outcome.LOOK, why="how they feel now, not understood with confidence")
+    if best == Outcome.NOTHING and facts.own_body_now and not facts.faq_answers:
+        return Decision(Outcome.LOOK, why="about their body now, and the FAQ has no answer")
+    if best <= Outcome.HISTORY and facts.asks_if_safe_for_them:
+        return Decision(Outcome.RISKS, why="asks whether it is safe for them")
+    return Decision(best)
+
+
+def for_sign(reading: Reading, facts: Facts) -> Outcome:
+    """What one sign in its context calls for."""
+    sign = reading.mention.sign
+    if reading.kind in {Kind.FIGURE, Kind.JOB, Kind.LOGISTICS, Kind.TREATING}:
+        return Outcome.NOTHING
+    if reading.kind == Kind.RISK_QUESTION:
+        return Outcome.RISKS
+    if reading.when == When.HISTORY:
+        if reading.who != Who.PATIENT:
+            return Outcome.NOTHING
+        return Outcome.RISKS if facts.asks_if_safe_for_them else Outcome.HISTORY
+    if reading.who == Who.ELSEWHERE or (sign.others_only and reading.who == Who.PATIENT):
+        return Outcome.NOTHING
+    if facts.asks_if_safe_for_them and not reading.now and reading.who == Who.PATIENT:
+        # "I have epilepsy, my seizures are controlled: is it safe for me?" describes
+        # what is asked about; an emergency sign in such a question is asked about.
+        if sign.tier < Tier.EMERGENCY or reading.a_condition:
+            return Outcome.RISKS
+        return Outcome.CONFIRM
+    tier = sign.tier
+    if reading.amount == Amount.HEAVY and sign.heavy is not None:
+        tier = max(tier, sign.heavy)
+    if reading.amount == Amount.SLIGHT and sign.slight_is_nothing:
+        return Outcome.NOTHING
+    if reading.passed:
+        if tier < Tier.EMERGENCY:
+            return Outcome.NOTHING
+        tier = Tier.SAME_DAY  # an emergency that passed still needs a person today
+    emergency = tier == Tier.EMERGENCY
+    if reading.who != Who.PATIENT and not reading.after_a_session:
+        # Someone else's: an emergency in front of the patient is one; anything less is
+        # not the clinic's to triage.
+        if not emergency:
+            return Outcome.NOTHING
+        return Outcome.EMERGENCY if reading.who == Who.WITH_THEM else Outcome.CONFIRM
+    if emergency and reading.hedged and not sign.crisis:
+        return Outcome.CONFIRM
+    return Outcome.EMERGENCY if emergency else Outcome.SAME_DAY
+
+
+def _why(reading: Reading) -> str:
+    parts = [reading.mention.sign.name]
+    if reading.who != Who.PATIENT:
+        parts.append(reading.who.value)
+    if reading.amount != Amount.USUAL:
+        parts.append(reading.amount.value)
+    if reading.passed:
+        parts.append("passed")
+    return ", ".join(parts)
