@@ -47,7 +47,6 @@ class Kind(StrEnum):
     RISK_QUESTION = "a question about risk"
     TREATING = "asking about treating it"
     FIGURE = "a figure of speech"
-    LOGISTICS = "travel or booking"
     JOB = "their job"
 
 
@@ -75,6 +74,19 @@ class Reading:
     #                            in "is it safe for me?", what is asked about
 
 
+_COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "few", "many",
+                     "multiple", "loads", "lots"})
+# A figure of speech counts this many words either side of a sign.
+_FIGURE_REACH = 6
+# Words saying a small amount keeps coming: not slight after all.
+_PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "will not stop",
+               "not stopped", "not stopping", "coming back", "starts again", "start again")
+# After words saying it passed, these say it has not.
+_NOT_OVER = ("still", "not right", "worse", "not gone", "again", "back again")
+# For the patient, these also place a sign now, not in their history.
+_RECENT = ("yesterday", "last night", "after the session", "since the session",
+           "after my session", "since my session", "after the needles", "since the needles",
+           "after acupuncture", "since acupuncture", "after treatment", "since treatment")
 # "in 1998", "back in 2015": a year named is history.
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # "for 40 minutes", "45 mins": bleeding this long is heavy.
@@ -93,7 +105,7 @@ _AFTER = frozenset({"after", "since", "following", "from", "during"})
 # Words that tie someone else's sign to a session here (a carer writing for the patient).
 _SESSION = frozenset(stem(word) for word in (
     "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
-    "electro", "moxa", "practitioner"))
+    "electro", "moxa", "practitioner", "appointment"))
 
 
 class ContextReader:
@@ -108,11 +120,13 @@ class ContextReader:
         self._history = Phrases([*words.history, *words.habitual])
         self._in_care = Phrases([*words.in_care, *words.elsewhere, *words.recent_past])
         self._figures = Phrases(words.figures)
-        self._logistics = Phrases(words.logistics)
         self._job = Phrases(words.job)
         self._heavy = Phrases(words.heavy)
         self._slight = Phrases(words.slight)
         self._hedges = Phrases(words.hedges)
+        self._persisting = Phrases(_PERSISTING)
+        self._not_over = Phrases(_NOT_OVER)
+        self._recent = Phrases([*words.present, *_RECENT])
         self._asking = Phrases(words.asking)
         self._general = Phrases(words.general)
         self._supposing = Phrases(words.supposing)
@@ -139,7 +153,7 @@ class ContextReader:
                 hedged=self._near_before(clause, mention, self._hedges),
                 passed=self._passed(clauses, mention, taken),
                 after_a_session=self._after_a_session(clauses, mention),
-                now=self._said(clause, self._present),
+                now=self._said(clause, self._recent),
                 a_condition=any(self._conditions.within(clause.words, range(
                     max(0, position - 2), position + 1)) for position in mention.positions)))
         return readings
@@ -180,8 +194,11 @@ class ContextReader:
             word = clauses[mention.clause].words[position]
             if word in self._self:
                 subject = Who.PATIENT
-        if subject is None and mention.sign.others_only:
-            subject = Who.SOMEONE  # "not answering me": nobody named, and not the writer
+        if mention.sign.others_only:
+            words = clauses[mention.clause].words
+            after = words[mention.positions[0]:mention.positions[-1] + 3]
+            if subject is None or any(self._someone(word) for word in after):
+                subject = Who.SOMEONE  # "not answering me", "I can't wake her"
         if subject is None or subject == Who.PATIENT:
             return Who.PATIENT
         clause = clauses[mention.clause]
@@ -220,24 +237,34 @@ class ContextReader:
         clause = clauses[mention.clause]
         if self._figure(clause, mention):
             return Kind.FIGURE
-        if self._said(clause, self._job) and not self._own_before(clause, mention):
-            return Kind.JOB  # "I work in a care home, I deal with strokes all day"
-        if who != Who.PATIENT and not self._after_a_session(clauses, mention) \
-                and self._said(clause, self._logistics):
-            return Kind.LOGISTICS
+        sentence = [other for other in clauses if other.sentence == clause.sentence]
+        if (any(self._said(other, self._job) for other in sentence)
+                or (self._counted(clause, mention)
+                    and any(self._said(other, self._job) for other in clauses))) \
+                and not self._own_before(clause, mention):
+            return Kind.JOB  # "I'm a nurse. Three chest pains on the ward tonight"
         if self._treated(clause, mention):
             return Kind.TREATING
         if self._supposed(clause, mention) or self._beside_a_general_question(clauses, mention):
             return Kind.RISK_QUESTION
         return Kind.REPORT
 
+    @staticmethod
+    def _counted(clause: Clause, mention: Mention) -> bool:
+        """Signs counted like cases: "two cardiac arrests", "three chest pains"."""
+        first = mention.positions[0]
+        return any(word.isdigit() or word in _COUNTS
+                   for word in clause.words[max(0, first - 2):first])
+
     def _own_before(self, clause: Clause, mention: Mention) -> bool:
         """The patient's own words just before the sign: "my back", "I have", "I am"."""
         first = mention.positions[0]
         words = clause.words
+        before = words[max(0, first - 3):first]
         return ((first > 0 and words[first - 1] == "i")
-                or any(word in {"my", "me", "myself"} for word in words[max(0, first - 3):first])
-                or self._personal.within(words, range(max(0, first - 3), first)))
+                or any(word in {"my", "me", "myself"} for word in before)
+                or " ".join(before).endswith(("i am", "i have", "i had", "i feel", "i got",
+                                              "i was")))
 
     def _beside_a_general_question(self, clauses: Sequence[Clause], mention: Mention
                                    ) -> bool:
@@ -251,9 +278,13 @@ class ContextReader:
                    for other in clauses if other.sentence != clause.sentence)
 
     def _figure(self, clause: Clause, mention: Mention) -> bool:
-        low = max(0, mention.positions[0] - 6)
-        high = min(len(clause.words), mention.positions[-1] + 7)
-        return self._figures.within(clause.words, range(low, high))
+        """A figure of speech around the sign ("nearly had a heart attack when I saw the
+        bill"), or laughter anywhere in the clause ("laughed so hard I couldn't breathe")."""
+        words = clause.words
+        near = range(max(0, mention.positions[0] - _FIGURE_REACH),
+                     min(len(words), mention.positions[-1] + _FIGURE_REACH + 1))
+        return self._figures.within(words, near) or any(
+            word.startswith("laugh") for word in words)
 
     def _supposed(self, clause: Clause, mention: Mention) -> bool:
         """A general question or statement, or a supposition or worry, that says nothing of
@@ -261,9 +292,8 @@ class ContextReader:
         "nervous about fainting"."""
         words = clause.words
         first = mention.positions[0]
-        if any(self._worrying.at(words, position)
-               for position in range(clause.part_of(first).start, first)):
-            return True
+        if any(self._worrying.at(words, position) for position in clause.part_of(first)):
+            return True  # "scared of fainting", "shaking just thinking about it"
         for position in range(first):
             if self._supposing.at(words, position):
                 return not self._personal_in(words, range(position + 1, len(words)))
@@ -302,12 +332,17 @@ class ContextReader:
     # How much.
 
     def _amount(self, clause: Clause, mention: Mention, on_thinners: bool) -> Amount:
-        if self._said(clause, self._heavy) or self._long_minutes(clause):
-            return Amount.HEAVY
+        words = clause.words
+        heavy = [position for position in range(len(words)) if self._heavy.at(words, position)
+                 and words[max(0, position - 1)] not in self._signs.negations]
+        if heavy or self._long_minutes(clause):
+            return Amount.HEAVY  # "pouring", "for 40 minutes" (but not "not a lot")
         if on_thinners and mention.sign.heavy is not None:
             return Amount.HEAVY
-        if self._near_before(clause, mention, self._slight):
-            return Amount.SLIGHT
+        part = clause.part_of(mention.positions[0])
+        if self._slight.within(words, range(part.start, mention.positions[0])) \
+                and not self._persisting.within(words, range(len(words))):
+            return Amount.SLIGHT  # "a dot of blood" (but not "keeps oozing a bit")
         return Amount.USUAL
 
     @staticmethod
@@ -335,17 +370,17 @@ class ContextReader:
             if position not in taken[mention.clause] \
                     and self._signs.resolution_at(clause, position) \
                     and not self._negation_just_before(clause, position) \
-                    and not self._goes_somewhere(clause, position):
+                    and not self._goes_somewhere(clause, position) \
+                    and not self._starts_again(clause, position):
                 return True
             if not clause.filler[position]:
                 counted += 1
                 if counted > RESOLUTION_REACH:
                     return False
         following = clauses[mention.clause + 1] if mention.clause + 1 < len(clauses) else None
-        if following is None or mention.clause + 1 in taken or not (
-                following.words[0] in self._new_subject
-                or self._signs.resolution_at(following, 0)):
-            return False
+        if following is None or mention.clause + 1 in taken or any(
+                self._said(later, self._not_over) for later in clauses[mention.clause + 1:]):
+            return False  # "... bit better now, but still not right"
         return any(self._signs.resolution_at(following, position)
                    and not self._negation_just_before(following, position)
                    for position in range(min(4, len(following.words))))
@@ -356,9 +391,17 @@ class ContextReader:
         later = clause.words[position + 2:position + 3]
         return bool(later) and later[0] in _TOWARDS
 
+    @staticmethod
+    def _starts_again(clause: Clause, position: int) -> bool:
+        """"stops then starts again": it has not passed."""
+        return any(word in {"again", "starts", "restarts", "back"}
+                   for word in clause.words[position + 1:position + 4])
+
     def _negation_just_before(self, clause: Clause, position: int) -> bool:
+        """A negation in the few words before: "can't explain it any better"."""
+        part = clause.part_of(position)
         return any(clause.words[index] in self._signs.negations
-                   for index in range(max(0, position - 2), position))
+                   for index in range(max(part.start, position - 4), position))
 
     @staticmethod
     def _said(clause: Clause, phrases: Phrases) -> bool:

@@ -40,7 +40,8 @@ PHRASE_BONUS = 1.5
 QUESTION_MATCH_BONUS = 6.0
 QUESTION_MATCH_CUTOFF = 85.0
 FUZZY_CUTOFF = 84.0
-MIN_FUZZY_LENGTH = 4
+# Shorter words are too alike to guess at ("feet" is not "fee").
+MIN_FUZZY_LENGTH = 5
 # Words outside the sentences that ask count this much.
 STORY_WEIGHT = 0.5
 # Tuned on the questions in tests/test_faq_search.py and the evaluation's tuning set: one
@@ -152,7 +153,9 @@ class FaqMatcher:
                     self._pairs[pair][index] = PAIR_WEIGHT
         for offset, left in enumerate(self._left):
             index = len(self._topics) + offset
-            self._add(index, left.keywords, KEYWORD_WEIGHT)
+            # Only whole: "what time" must not make every "time" a question of hours.
+            self._add(index, [word for word in left.keywords if " " not in normalize(word)],
+                      KEYWORD_WEIGHT)
             self._add_phrases(index, left.keywords, any_words=True)
         self._questions = [
             (normalize(question), index)

@@ -85,8 +85,12 @@ def decide(readings: Sequence[Reading], facts: Facts) -> Decision:
 def for_sign(reading: Reading, facts: Facts) -> Outcome:
     """What one sign in its context calls for."""
     sign = reading.mention.sign
-    if reading.kind in {Kind.FIGURE, Kind.JOB, Kind.LOGISTICS, Kind.TREATING}:
+    if reading.kind in {Kind.FIGURE, Kind.JOB, Kind.TREATING}:
         return Outcome.NOTHING
+    if sign.crisis and reading.who == Who.PATIENT and reading.when == When.NOW:
+        # "it would be better if I wasn't here": a supposition, an amount or a hedge
+        # never softens thoughts of suicide.
+        return Outcome.EMERGENCY
     if reading.kind == Kind.RISK_QUESTION:
         return Outcome.RISKS
     if reading.when == When.HISTORY:

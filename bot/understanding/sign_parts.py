@@ -58,6 +58,9 @@ class Finding:
 SLACK = 2
 # A quoted phrasing allows this many small words put in between its own.
 ORDERED_SLACK = 2
+# A phrasing with "~" in it allows this many more words among its own: "chest ~
+# {heavy_thing}" meets "my chest feels like someone parked a fridge on it".
+WIDE_SLACK = 6
 # A negation reaches this many words (fillers not counted) ahead.
 NEGATION_REACH = 3
 # Words saying a sign has passed count within this many words after it.
@@ -74,6 +77,7 @@ class Phrasing:
     sign: Sign
     keys: tuple[str, ...]
     ordered: bool
+    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,8 @@ def tightest(phrasing: Phrasing, where: Mapping[str, list[int]], counted: Mappin
     """The closest-together places of the phrasing's words in one comma-separated part,
     if close enough. A negation in a phrasing ("not breathe") comes before the word it
     negates, as it does in speech: "I can breathe now my back isn't tight" is no match."""
-    allowed = len(phrasing.keys) - 1 + (ORDERED_SLACK if phrasing.ordered else SLACK)
+    allowed = len(phrasing.keys) - 1 + (ORDERED_SLACK if phrasing.ordered else SLACK) \
+        + (WIDE_SLACK if phrasing.wide else 0)
     negating = [index for index, key in enumerate(phrasing.keys[:-1]) if key in negations]
     options = [where[key] for key in phrasing.keys]
     if combinations(options) > 4096:

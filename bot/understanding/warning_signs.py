@@ -50,6 +50,15 @@ from bot.understanding.vocabulary import WORD_LISTS, Vocabulary
 from bot.understanding.words import REAL_WORDS, Phrases, same_start, stem, words_of
 
 
+# A compound's parts are words of at least this many letters ("light" + "headed").
+_COMPOUND_PART = 3
+# "gone" followed by anything else names what something became: "gone numb".
+_BECOMING = frozenset({"gone", "went"})
+_GONE_FOR_GOOD = frozenset({"now", "away", "down", "off", "completely", "totally", "again",
+                            "overnight", "today", "since", "already", "by", "after", "and",
+                            "but", "thank", "thanks", "so", "which", "too"})
+
+
 @dataclass(frozen=True)
 class Mention:
     """A sign found in one clause of a message, at `positions` of its words."""
@@ -119,15 +128,18 @@ class WarningSigns:
 
     def _phrasing(self, sign: Sign, text: str) -> Phrasing | None:
         ordered = text.startswith('"')
+        wide = "~" in text.split()
         keys: list[str] = []
         for token in text.strip('"').split():
+            if token == "~":
+                continue
             if (token.startswith("{") and token.endswith("}")) or token.startswith("="):
                 keys.append(token)  # a concept, or a word exactly as written ("=legs")
                 continue
             # A quoted phrasing is said as written, small words and all.
             keys += [self._key(word) for word in self.spelled(token)
                      if ordered or word not in self.filler]
-        return Phrasing(sign, tuple(keys), ordered) if keys else None
+        return Phrasing(sign, tuple(keys), ordered, wide) if keys else None
 
     def _file_phrasings(self) -> None:
         """Each phrasing filed under the one of its words fewest phrasings share: a message
@@ -225,7 +237,10 @@ class WarningSigns:
 
     def _join_compound(self, clause: Clause, position: int) -> None:
         """"light-headed" and "light headed" are also "lightheaded"."""
-        joined = self._key(clause.words[position - 1] + clause.words[position])
+        first, second = clause.words[position - 1], clause.words[position]
+        if min(len(first), len(second)) < _COMPOUND_PART:
+            return  # "ago n" is not "agony"
+        joined = self._key(first + second)
         if joined in self._vocabulary:
             clause.keys[position - 1] = clause.keys[position - 1] | {joined}
 
@@ -360,11 +375,16 @@ class WarningSigns:
         return False
 
     def resolution_at(self, clause: Clause, position: int) -> bool:
-        """Words at `position` saying something has passed ("stopped", "gone down")."""
+        """Words at `position` saying something has passed ("stopped", "gone down"); not
+        "gone" naming what it became ("gone numb", "gone purple")."""
         for phrase in self._resolved:
             window = clause.keys[position:position + len(phrase)]
             if len(window) == len(phrase) and all(
                     key in keys for key, keys in zip(phrase, window, strict=True)):
+                last = clause.words[position + len(phrase) - 1]
+                after = clause.words[position + len(phrase):position + len(phrase) + 1]
+                if last in _BECOMING and after and after[0] not in _GONE_FOR_GOOD:
+                    continue
                 return True
         return False
 

@@ -48,6 +48,9 @@ _SPELLING = (
     (re.compile(r"(?<=\w{3})is(e|es|ed|ing)$"), r"iz\1"),  # agonising
     (re.compile(r"(?<=\w{3})yse(s|d)?$"), r"yze\1"),  # paralysed
 )
+# Everyday words the light stem would turn into a sign's word: "sorry" is not "sore".
+_WHOLE = frozenset({"sorry", "worry", "spine", "spines", "poorly", "fitted", "fitter", "sorrow",
+                    "hurry", "carry", "marry", "ferry", "berry", "merry", "lorry", "furry"})
 _SUFFIXES = ("iness", "ness", "ings", "ing", "ful", "ish", "ied", "ies", "ed", "es", "ly",
              "s", "y", "e")
 
@@ -73,8 +76,11 @@ def stem(word: str) -> str:
     if not word.isascii():
         return word
     word = _spell(word)
+    if word in _WHOLE:
+        return word
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 \
+                and not (suffix == "ed" and word.endswith("eed")):  # "bleed", not "ble"
             word = word[: -len(suffix)]
             break
     if word.endswith("i") and len(word) > 3:
