@@ -132,7 +132,8 @@ def readers(content: Content) -> Reader:
     built once for them, however many times an application is built (a test suite builds
     hundreds)."""
     return Reader(WarningSigns(content.warning_signs, content.vocabulary, content.own_words()),
-                  FaqMatcher(content.topics, content.left_to_staff))
+                  FaqMatcher(content.topics, content.left_to_staff,
+                             content.vocabulary.spelled_out))
 
 
 class ClinicApplication(Application):  # type: ignore[type-arg]

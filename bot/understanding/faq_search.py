@@ -131,8 +131,14 @@ class Match:
 class FaqMatcher:
     """An index over the FAQ topics, built once when the content is loaded."""
 
-    def __init__(self, topics: Sequence[Topic], left_to_staff: Sequence[LeftToStaff] = ()
-                 ) -> None:
+    def __init__(self, topics: Sequence[Topic], left_to_staff: Sequence[LeftToStaff] = (),
+                 spelled_out: Sequence[tuple[str, str]] = ()) -> None:
+        """`spelled_out`: texting shorthand and what it means ("wat", "what"), read as the
+        warning-sign reader reads it (content/reading.yaml)."""
+        self._shorthand = {normalize(typed): meant for typed, meant in spelled_out}
+        self._shorthand_pattern = re.compile(
+            r"\b(" + "|".join(re.escape(typed) for typed in sorted(
+                self._shorthand, key=len, reverse=True)) + r")\b") if self._shorthand else None
         self._topics = tuple(topics)
         self._left = tuple(left_to_staff)
         # Index i < len(topics) is a topic; after them, what the FAQ leaves to staff.
@@ -185,7 +191,14 @@ class FaqMatcher:
             if " " in phrase and (any_words or content_words(phrase)):
                 self._phrases[phrase][index] = KEYWORD_WEIGHT * PHRASE_BONUS
 
+    def _spelled(self, text: str) -> str:
+        if self._shorthand_pattern is None:
+            return text
+        return self._shorthand_pattern.sub(lambda found: self._shorthand[found.group(1)],
+                                           text.lower())
+
     def _totals(self, text: str) -> list[float]:
+        text = self._spelled(text)
         totals = [0.0] * (len(self._topics) + len(self._left))
         seen: dict[str, float] = {}
         for sentence, weight in weighted_sentences(text):
