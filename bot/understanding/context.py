@@ -150,7 +150,8 @@ class ContextReader:
                 mention=mention, who=who, when=self._when(clauses, mention),
                 kind=self._kind(clauses, mention, who),
                 amount=self._amount(clause, mention, on_thinners),
-                hedged=self._near_before(clause, mention, self._hedges),
+                hedged=self._hedges.within(clause.words, range(
+                    max(0, mention.positions[0] - _MODIFIER_REACH), mention.positions[-1])),
                 passed=self._passed(clauses, mention, taken),
                 after_a_session=self._after_a_session(clauses, mention),
                 now=self._said(clause, self._recent),
@@ -355,10 +356,6 @@ class ContextReader:
             if word.isdigit() and words[position + 1] in {"hours", "hour", "hrs"}:
                 return True
         return False
-
-    def _near_before(self, clause: Clause, mention: Mention, phrases: Phrases) -> bool:
-        first = mention.positions[0]
-        return phrases.within(clause.words, range(max(0, first - _MODIFIER_REACH), first))
 
     def _passed(self, clauses: Sequence[Clause], mention: Mention,
                 taken: dict[int, set[int]]) -> bool:

@@ -1,0 +1,217 @@
+"""The reader on its own (bot/understanding/): what a message calls for, rule by rule, as
+a patient's sentence can show it, the policy's table, and the content files that shape
+it. How well it reads messages nobody tuned it on is measured by `python -m tests.eval`;
+`tests/test_understanding_eval.py` holds it to the tuning set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.runtime.app import readers
+from bot.texts.content import ContentError, load_content
+from bot.understanding.context import Amount, Kind, Reading, When, Who
+from bot.understanding.policy import Facts, Outcome, decide
+from bot.understanding.screen import Reader
+from bot.understanding.sign_parts import Sign, Tier
+from bot.understanding.vocabulary import Vocabulary
+from bot.understanding.warning_signs import Mention, WarningSigns
+from tests.support.factories import copy_content
+
+PADDING = ("Thank you again for Tuesday. The drive home was easy and the children were "
+           "happy to see me. We cooked dinner together and watched a film afterwards. ") * 20
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return readers(load_content(clinic_name="Lotus", clinic_contact="020 7946 0000"))
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        # The sign itself: typos, negation, a sign that passed.
+        ("I have a feaver", Outcome.SAME_DAY),
+        ("I have fewer headaches now", Outcome.NOTHING),  # a real word is never a typo
+        ("no redness, swelling or heat", Outcome.NOTHING),
+        ("I don't feel well my chest is tight", Outcome.EMERGENCY),
+        ("it won't stop bleeding", Outcome.SAME_DAY),
+        ("the bleeding has stopped", Outcome.NOTHING),
+        ("I fainted yesterday but I'm fine now", Outcome.SAME_DAY),  # passed, still told
+        ("im sorry to bother you", Outcome.NOTHING),  # "sorry" is not "sore"
+        # Who.
+        ("my wife can't breathe", Outcome.EMERGENCY),  # someone with them now
+        ("my dad is on the floor and not answering me", Outcome.EMERGENCY),
+        ("mum had her session this morning and now I can't wake her", Outcome.EMERGENCY),
+        ("my friend collapsed", Outcome.CONFIRM),  # someone else: is it happening now?
+        ("my sister felt dizzy once", Outcome.NOTHING),
+        ("my dad was taken to hospital with chest pain, can I move Thursday?",
+         Outcome.NOTHING),
+        ("I couldn't wake up this morning, sorry I missed the call", Outcome.NOTHING),
+        # When.
+        ("I had a collapsed lung in 1998 when I was 19", Outcome.HISTORY),
+        ("I used to faint as a kid", Outcome.HISTORY),
+        ("since my session last week I've had numbness in my foot", Outcome.SAME_DAY),
+        # What kind of sentence.
+        ("can acupuncture cause a collapsed lung?", Outcome.RISKS),
+        ("I nearly had a heart attack when I saw the bill", Outcome.NOTHING),
+        ("I'm a paramedic, two cardiac arrests on my shift last night", Outcome.NOTHING),
+        ("laughed so hard at your receptionist I couldn't breathe", Outcome.NOTHING),
+        ("I'm terrified of fainting at the sight of needles", Outcome.RISKS),
+        ("can acupuncture reduce inflammation?", Outcome.NOTHING),
+        # How much.
+        ("the needle spot on my hand is pouring blood", Outcome.EMERGENCY),
+        ("I'm on warfarin and the spot won't stop bleeding", Outcome.EMERGENCY),
+        ("a tiny dot of blood when the needle came out", Outcome.NOTHING),
+        ("my chest feels a bit tight", Outcome.CONFIRM),  # hedged: asked with one tap
+        # Asking whether it is safe for them.
+        ("I have epilepsy, my seizures are controlled. Is acupuncture safe for me?",
+         Outcome.RISKS),
+        ("I always faint at blood tests, is it a bad idea for me?", Outcome.RISKS),
+        # Unsure means safe.
+        ("feel a bit weird tonight, sort of spaced out and floaty", Outcome.LOOK),
+        ("feeling much better, thanks!", Outcome.NOTHING),
+        ("Hola, tengo fiebre y me duele el pecho desde la sesión", Outcome.LOOK),
+        ("我胸口很疼，呼吸困难", Outcome.LOOK),
+        # Bad input is read, not crashed on.
+        ("", Outcome.NOTHING),
+        ("🤒🤒🤒", Outcome.NOTHING),
+        ("?!?!...", Outcome.NOTHING),
+        (f"{PADDING}\nmy chest is really tight and I can't breathe. {PADDING}",
+         Outcome.EMERGENCY),  # 4,000 characters, the sign in the middle
+        ("my chest болит and I can't breathe", Outcome.EMERGENCY),  # mixed scripts
+    ],
+)
+def test_what_a_message_calls_for(reader: Reader, text: str, outcome: Outcome) -> None:
+    assert reader.read(text).outcome == outcome
+
+
+def test_thoughts_of_suicide_get_the_crisis_answer_whatever_the_wording(
+        reader: Reader) -> None:
+    for text in ("I don't want to be here anymore", "everyone would be better off without me",
+                 "thinking about taking all my tablets tonight",
+                 "it would be better if I am not here"):
+        decision = reader.read(text).decision
+        assert decision.outcome == Outcome.EMERGENCY and decision.crisis, text
+
+
+def _reading(tier: Tier = Tier.EMERGENCY, *, who: Who = Who.PATIENT, when: When = When.NOW,
+             kind: Kind = Kind.REPORT, amount: Amount = Amount.USUAL, hedged: bool = False,
+             passed: bool = False, after_a_session: bool = False,
+             heavy: Tier | None = None, slight_is_nothing: bool = False) -> Reading:
+    sign = Sign("a sign", tier, ("x",), heavy=heavy, slight_is_nothing=slight_is_nothing)
+    return Reading(Mention(sign, 0, (0,)), who, when, kind, amount, hedged, passed,
+                   after_a_session, now=True)
+
+
+@pytest.mark.parametrize(
+    ("reading", "facts", "outcome"),
+    [
+        (_reading(), Facts(), Outcome.EMERGENCY),
+        (_reading(Tier.SAME_DAY), Facts(), Outcome.SAME_DAY),
+        (_reading(hedged=True), Facts(), Outcome.CONFIRM),
+        (_reading(passed=True), Facts(), Outcome.SAME_DAY),
+        (_reading(Tier.SAME_DAY, passed=True), Facts(), Outcome.NOTHING),
+        (_reading(who=Who.WITH_THEM), Facts(), Outcome.EMERGENCY),
+        (_reading(who=Who.SOMEONE), Facts(), Outcome.CONFIRM),
+        (_reading(who=Who.ELSEWHERE), Facts(), Outcome.NOTHING),
+        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM), Facts(), Outcome.NOTHING),
+        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM, after_a_session=True), Facts(),
+         Outcome.SAME_DAY),
+        (_reading(when=When.HISTORY), Facts(), Outcome.HISTORY),
+        (_reading(when=When.HISTORY), Facts(asks_if_safe_for_them=True), Outcome.RISKS),
+        (_reading(kind=Kind.RISK_QUESTION), Facts(), Outcome.RISKS),
+        (_reading(kind=Kind.FIGURE), Facts(), Outcome.NOTHING),
+        (_reading(kind=Kind.JOB), Facts(), Outcome.NOTHING),
+        (_reading(Tier.SAME_DAY, amount=Amount.HEAVY, heavy=Tier.EMERGENCY), Facts(),
+         Outcome.EMERGENCY),
+        (_reading(Tier.SAME_DAY, amount=Amount.SLIGHT, slight_is_nothing=True), Facts(),
+         Outcome.NOTHING),
+    ],
+)
+def test_the_policy(reading: Reading, facts: Facts, outcome: Outcome) -> None:
+    assert decide([reading], facts).outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("facts", "outcome"),
+    [
+        (Facts(readable=False), Outcome.LOOK),
+        (Facts(unusual_feeling_now=True), Outcome.LOOK),
+        (Facts(own_body_now=True, faq_answers=False), Outcome.LOOK),
+        (Facts(own_body_now=True, faq_answers=True), Outcome.NOTHING),
+        (Facts(asks_if_safe_for_them=True), Outcome.RISKS),
+        (Facts(), Outcome.NOTHING),
+    ],
+)
+def test_the_policy_without_a_sign(facts: Facts, outcome: Outcome) -> None:
+    assert decide([], facts).outcome == outcome
+
+
+def test_a_clinic_can_list_signs_in_another_script() -> None:
+    """Signs in Russian and Greek, with their own negations: matched whatever the case,
+    accents or inflection, and a negation in the same language holds them back."""
+    signs = WarningSigns(
+        [Sign("боль в груди", Tier.EMERGENCY, ("боль в груди", "болит грудь", "не могу дышать")),
+         Sign("πυρετός", Tier.SAME_DAY, ("πυρετός", "ζαλάδα"))],
+        Vocabulary(negations=("не", "нет", "без", "δεν", "όχι", "χωρίς"),
+                   filler=("у", "меня", "в", "έχω", "και")))
+
+    heard = {text: found and found.tier for text in (
+        "У МЕНЯ СИЛЬНО БОЛИТ ГРУДЬ", "Сильная боль в груди!", "Не могу дышать",
+        "Нет боли в груди", "Έχω πυρετο και ζαλαδα", "Δεν έχω πυρετό", "всё хорошо")
+        for found in [signs.find(text)]}
+
+    assert heard == {
+        "У МЕНЯ СИЛЬНО БОЛИТ ГРУДЬ": Tier.EMERGENCY,
+        "Сильная боль в груди!": Tier.EMERGENCY,
+        "Не могу дышать": Tier.EMERGENCY,
+        "Нет боли в груди": None,
+        "Έχω πυρετο και ζαλαδα": Tier.SAME_DAY,
+        "Δεν έχω πυρετό": None,
+        "всё хорошо": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("file_name", "file_text", "expected"),
+    [
+        ("red_flags.yaml", "emergency: []\nsame_day: []\n",
+         "needs a list of signs called 'emergency'"),
+        ("red_flags.yaml", "emergency:\n  - sign: x\nsame_day:\n  - sign: y\n    phrasings: [a]\n",
+         "sign 'x': 'phrasings' must be a list"),
+        ("red_flags.yaml", "emergency:\n  - sign: x\n    phrasings: [chest pain]\n    when: now\n"
+         "same_day:\n  - sign: y\n    phrasings: [fever]\n", "'when' is not a field of a sign"),
+        ("red_flags.yaml", "emergency:\n  - sign: x\n    phrasings: ['!!']\nsame_day:\n"
+         "  - sign: y\n    phrasings: [fever]\n", "the phrasing '!!' has no words"),
+        ("red_flags.yaml", "emergency:\n  - sign: x\n    phrasings: ['{nope} pain']\n"
+         "same_day:\n  - sign: y\n    phrasings: [fever]\n",
+         "names {nope}, which is not a concept in reading.yaml"),
+        ("red_flags.yaml", "emergency:\n  - sign: x\n    phrasings: [a]\n    heavy: maybe\n"
+         "same_day:\n  - sign: y\n    phrasings: [b]\n", "'heavy' must be emergency or same_day"),
+        ("red_flags.yaml", "emergency:\n  - sign: x\n    phrasings: [a]\nsame_day:\n  - sign: y\n"
+         "    phrasings: [b]\nwords:\n  negations: [no]\n", "'words' has moved to reading.yaml"),
+        ("reading.yaml", "negation: [no]\n", "'negation' is not a list the reader uses"),
+        ("reading.yaml", "alike: [[pain]]\n", "alike: each line must list two or more"),
+        ("reading.yaml", "spelled_out: [[rn]]\n", "spelled_out: each line is [as typed, as meant]"),
+    ],
+)
+def test_a_broken_reading_file_is_refused_naming_the_problem(
+    tmp_path: Path, file_name: str, file_text: str, expected: str
+) -> None:
+    broken = copy_content(tmp_path)
+    (broken / file_name).write_text(file_text)
+
+    with pytest.raises(ContentError) as refused:
+        load_content(broken, clinic_name="Lotus", clinic_contact="020 7946 0000")
+
+    assert expected in str(refused.value)
+
+
+def test_no_and_on_stay_words_in_the_content_files() -> None:
+    """YAML 1.1 reads a bare `no` as false: "no redness" would lose its negation."""
+    content = load_content(None, clinic_name="Lotus", clinic_contact="020 7946 0000")
+
+    assert "no" in content.vocabulary.negations
+    assert "on" in content.vocabulary.filler

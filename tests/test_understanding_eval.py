@@ -1,0 +1,79 @@
+"""The reader held to what it has learnt: every message of tests/eval/tuning/ (the first
+screen's evaluation set and every batch after its first reading) answered as its group
+asks, within the margins below. A fresh batch's honest figure is its first reading
+(`python -m tests.eval`, docs/design.md); this test only keeps a fix from undoing
+another. A sample is also sent through the running bot, to prove the quick reading here
+is what patients get."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.runtime.app import readers
+from bot.texts.content import load_content
+from tests.eval.batches import Case, load
+from tests.eval.direct import direct_replies
+from tests.eval.replies import replies
+from tests.eval.scoring import figures
+
+TUNING = Path(__file__).parent / "eval" / "tuning"
+# On what it was tuned on, the reader does better than the targets for unseen messages.
+AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 0.97,
+            "emergencies with at least the same-day reply or the one-tap question": 0.99,
+            "answerable questions finding their topic": 0.95,
+            "unanswerable questions going to staff": 0.90,
+            "safety questions reaching the risks topic": 0.97,
+            "other languages: passed to the team with the emergency line": 1.0}
+AT_MOST = {"tricky everyday messages alarmed": 0.02,
+           "tricky everyday messages answered as an emergency": 0.005,
+           "ordinary everyday messages alarmed": 0.0,
+           "warnings answered with an FAQ topic": 0.01}
+
+
+def tuning_cases() -> list[Case]:
+    return [case for path in sorted(TUNING.glob("*.yaml")) for case in load(path)]
+
+
+def test_the_tuning_set_is_still_read_right(record_property: Callable[[str, Any], None]
+                                            ) -> None:
+    reader = readers(load_content(clinic_name="Lotus", clinic_contact="020 7946 0000"))
+    cases = tuning_cases()
+
+    found = {figure.name: figure for figure in figures(direct_replies(reader, cases))}
+    summary = "; ".join(found[name].line() for name in (*AT_LEAST, *AT_MOST))
+    record_property("figures", f"understanding, tuning set ({len(cases)} messages): {summary}")
+
+    assert len(cases) >= 1500
+    for name, share in AT_LEAST.items():
+        assert found[name].hits >= share * found[name].total, found[name].line()
+    for name, share in AT_MOST.items():
+        assert found[name].hits <= share * found[name].total, found[name].line()
+
+
+async def test_the_running_bot_answers_as_the_quick_reading_says() -> None:
+    """A sample of every group through the real application and the loopback Bot API:
+    the first reply sorts the same as the reader's verdict."""
+    cases = tuning_cases()
+    sample = [case for group in sorted({case.group for case in cases})
+              for case in random.Random(26).sample(
+                  [each for each in cases if each.group == group], 6)]
+    reader = readers(load_content(clinic_name="Lotus & Pine Clinic",
+                                  clinic_contact="+44 20 7946 0000", emergency_number="999"))
+
+    quick = {reply.case: reply.kind for reply in direct_replies(reader, sample)}
+    through_the_bot = {reply.case: reply.kind for reply in await replies(sample)}
+
+    assert through_the_bot == quick
+
+
+@pytest.mark.parametrize("path", sorted(TUNING.glob("*.yaml")) + sorted(
+    (TUNING.parent / "holdout").glob("*.yaml")), ids=lambda path: path.name)
+def test_every_batch_reads(path: Path) -> None:
+    cases = load(path)
+
+    assert cases and all(case.text.strip() for case in cases)
