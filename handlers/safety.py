@@ -66,7 +66,7 @@ async def screen(update: Update, context: ClinicContext) -> None:
         return
     text = message.text or message.caption or ""
     media = _media_of(context, message)
-    decision = context.reader.read(text).decision if text.strip() else Decision(Outcome.NOTHING)
+    decision = _read(context, text)
     if media and decision.outcome < Outcome.LOOK:
         decision = Decision(Outcome.LOOK, why=media)
     if decision.outcome < Outcome.LOOK:
@@ -103,6 +103,17 @@ async def screen(update: Update, context: ClinicContext) -> None:
     if staff_chat_set:
         keep_staff_told(cast(ClinicApp, context.application), alert.id)
     raise ApplicationHandlerStop
+
+
+def _read(context: ClinicContext, text: str) -> Decision:
+    """What the message calls for; if reading it fails, a person reads it instead."""
+    if not text.strip():
+        return Decision(Outcome.NOTHING)
+    try:
+        return context.reader.read(text).decision
+    except Exception:
+        logger.exception("Reading a patient's message failed; it goes to the staff chat")
+        return Decision(Outcome.LOOK, why=context.content.text(Text.SAFETY_READING_FAILED))
 
 
 def _media_of(context: ClinicContext, message: Message) -> str:

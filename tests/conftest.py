@@ -136,6 +136,8 @@ def make_settings(database_url: str, telegram: TelegramStub) -> SettingsFactory:
             "clinic_contact": CLINIC_CONTACT,
             "clinic_timezone": "Europe/London",
             "emergency_number": "999",
+            "crisis_line": "Samaritans on 116 123, free, day or night",
+            "out_of_hours_line": "call NHS 111",
             "staff_user_ids": str(STAFF_ID),
             "staff_chat_id": STAFF_CHAT_ID,
             "polling_timeout": 1,

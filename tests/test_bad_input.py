@@ -18,26 +18,29 @@ def assert_no_internals(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "fields",
+    ("fields", "said"),
     [
-        {"sticker": {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512,
-                     "height": 512, "is_animated": False, "is_video": False}},
-        {"photo": [{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}]},
-        {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}},
-        {"location": {"latitude": 51.5, "longitude": -0.1}},
+        ({"sticker": {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512,
+                      "height": 512, "is_animated": False, "is_video": False}},
+         "I can only read words"),
+        ({"location": {"latitude": 51.5, "longitude": -0.1}}, "only read text messages"),
+        ({"dice": {"emoji": "🎲", "value": 3}}, "only read text messages"),
     ],
-    # A shared contact is answered by handlers/patients/linking.py (tests/test_linking.py).
-    ids=["sticker", "photo", "voice", "location"],
+    # A shared contact is answered by handlers/patients/linking.py (tests/test_linking.py);
+    # photos, voice notes and files go to the team (tests/test_safety.py).
+    ids=["sticker", "location", "dice"],
 )
-async def test_non_text_messages_get_a_short_helpful_answer(
-    clinic: Clinic, fields: dict[str, object]
+async def test_non_text_messages_get_a_short_answer_with_the_emergency_line(
+    clinic: Clinic, fields: dict[str, object], said: str
 ) -> None:
     ann = clinic.patient()
 
     await ann.send(**fields)
     answer = await ann.next_message()
 
-    assert "only read text" in answer.plain and "/faq" in answer.plain
+    assert said in answer.plain and "If something is wrong and it is urgent, call 999" \
+        in answer.plain
+    await clinic.staff_chat().no_reply(0.3)  # no alert for a sticker
 
 
 async def test_a_very_long_text_is_not_matched_but_answered_kindly(clinic: Clinic) -> None:
@@ -131,17 +134,40 @@ async def test_a_429_is_waited_out_and_the_reply_still_arrives(clinic: Clinic) -
 async def test_a_failing_handler_gives_a_polite_message_and_logs_no_patient_text(
     clinic: Clinic, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    async def broken(question: object) -> None:
+        raise RuntimeError("question store exploded")
+
+    monkeypatch.setattr(clinic.application.bot_data.questions, "submit", broken)
+    ann = clinic.patient()
+
+    with caplog.at_level(logging.INFO):
+        answer = await ann.ask("my secret question about parking")
+
+    assert "something went wrong" in answer.plain
+    assert_no_internals(answer.plain)
+    assert "my secret question" not in caplog.text
+    assert any("failed" in record.getMessage() for record in caplog.records)
+    assert (await ann.ask("/risks")).plain.startswith("Is it safe?")
+
+
+async def test_a_message_the_reader_fails_on_goes_to_the_team_with_the_emergency_line(
+    clinic: Clinic, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unsure means safe: a crash while reading is the least sure of all."""
     def broken(text: str) -> None:
         raise RuntimeError("matcher exploded")
 
     monkeypatch.setattr(clinic.application.bot_data.reader.matcher, "match", broken)
     ann = clinic.patient()
+    staff = clinic.staff_chat()
 
     with caplog.at_level(logging.INFO):
-        answer = await ann.ask("my secret symptom question")
+        answer = await ann.ask("my secret symptom")
+    alert = await staff.next_message()
 
-    assert "something went wrong" in answer.plain
+    assert "passed your message to the Lotus & Pine Clinic team" in answer.plain
+    assert "call 999" in answer.plain
     assert_no_internals(answer.plain)
-    assert "my secret symptom question" not in caplog.text
+    assert "Please look" in alert.plain and "could not read this message" in alert.plain
+    assert "my secret symptom" not in caplog.text
     assert any("failed" in record.getMessage() for record in caplog.records)
-    assert (await ann.ask("/risks")).plain.startswith("Is it safe?")

@@ -11,7 +11,7 @@ from bot.understanding.faq_search import FaqMatcher, normalize, stem
 @pytest.fixture(scope="module")
 def matcher() -> FaqMatcher:
     content = load_content(None, clinic_name="C", clinic_contact="x")
-    return FaqMatcher(content.topics)
+    return FaqMatcher(content.topics, content.left_to_staff)
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,6 @@ def matcher() -> FaqMatcher:
         ("Are the needles clean?", "risks"),
         ("is it dangerous for pregnant women", "risks"),
         ("does it help with stress", "what"),
-        ("how much does it cost", "contact"),
         ("ACUPUNTURE PINCH", "session"),  # a typo, in capitals
         ("Will I get brusing?", "risks"),
         ("WHAT IS WELLNESS ACUPUNCTURE?!", "what"),  # case and punctuation folded
@@ -42,15 +41,37 @@ def test_typed_questions_find_their_topic(matcher: FaqMatcher, question: str, to
 
 
 @pytest.mark.parametrize("question", ["what is the weather tomorrow", "hello", "asdfgh jkl",
-                                      "I want pizza", "what is it", "", "???", "🙂🙂"])
+                                      "I want pizza", "what is it", "", "???", "🙂🙂",
+                                      "how much does it cost"])
 def test_unrelated_text_matches_nothing(matcher: FaqMatcher, question: str) -> None:
     assert matcher.match(question).topic is None
 
 
 def test_two_close_topics_give_a_did_you_mean(matcher: FaqMatcher) -> None:
-    found = matcher.match("is it safe for my back")
-    assert found.topic is not None and found.topic.id == "risks"
-    assert [topic.id for topic in found.alternatives] == ["back"]
+    found = matcher.match("is acupuncture good for back pain and is it safe")
+    assert found.topic is not None and found.topic.id == "back"
+    assert [topic.id for topic in found.alternatives] == ["risks"]
+
+
+@pytest.mark.parametrize(("question", "left"), [
+    ("how much is a session?", "prices"), ("what time do you open on saturdays", "opening hours"),
+    ("is there parking near you?", "where the clinic is"), ("do you take Bupa?", "insurance"),
+    ("do you do cupping as well?", "other treatments"),
+    ("can acupuncture help my migraines?", "other conditions"),
+])
+def test_what_the_faq_leaves_to_staff_gets_no_topic(question: str, left: str) -> None:
+    """A question about what no topic answers goes to a person, not to the nearest topic
+    ("how much is a session?" is not the session topic)."""
+    content = load_content(None, clinic_name="C", clinic_contact="x")
+    found = FaqMatcher(content.topics, content.left_to_staff).match(question)
+    assert found.topic is None and found.left_to_staff == left
+
+
+def test_texting_shorthand_is_read() -> None:
+    content = load_content(None, clinic_name="C", clinic_contact="x")
+    matcher = FaqMatcher(content.topics, content.left_to_staff, content.vocabulary.spelled_out)
+    found = matcher.match("wat r meridians")
+    assert found.topic is not None and found.topic.id == "what"
 
 
 def test_search_ranks_and_filters(matcher: FaqMatcher) -> None:

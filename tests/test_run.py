@@ -41,7 +41,7 @@ async def test_the_bot_runs_answers_and_stops_cleanly_logging_no_secrets(
     assert welcome.plain.startswith("Hello Ann!")
     assert "Serious complications are rare" in answer.plain
     assert process.returncode == 0, logs
-    assert "ready" in logs and "matched risks" in logs
+    assert "ready" in logs and "topic risks" in logs
     assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
     assert "heart condition" not in logs and "xq7" not in logs
     assert "your number is saved" in saved.plain

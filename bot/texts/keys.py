@@ -135,6 +135,7 @@ class Text(StrEnum):
     SAFETY_TOLD_NOW_NO = "safety_told_now_no"
     SAFETY_TOLD_LOOK = "safety_told_look"
     SAFETY_MEDIA_KIND = "safety_media_kind"
+    SAFETY_READING_FAILED = "safety_reading_failed"
     MEDIA_PHOTO = "media_photo"
     MEDIA_VOICE = "media_voice"
     MEDIA_VIDEO = "media_video"

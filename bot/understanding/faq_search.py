@@ -40,8 +40,10 @@ PHRASE_BONUS = 1.5
 QUESTION_MATCH_BONUS = 6.0
 QUESTION_MATCH_CUTOFF = 85.0
 FUZZY_CUTOFF = 84.0
-# Shorter words are too alike to guess at ("feet" is not "fee").
-MIN_FUZZY_LENGTH = 5
+MIN_FUZZY_LENGTH = 4
+# Short words are alike more easily ("feet" and "fee"): a closer likeness is needed.
+SHORT_WORD = 5
+SHORT_FUZZY_CUTOFF = 88.0
 # Words outside the sentences that ask count this much.
 STORY_WEIGHT = 0.5
 # Tuned on the questions in tests/test_faq_search.py and the evaluation's tuning set: one
@@ -235,8 +237,9 @@ class FaqMatcher:
             return [(word, 1.0)]
         if len(word) < MIN_FUZZY_LENGTH:
             return []
+        cutoff = SHORT_FUZZY_CUTOFF if len(word) <= SHORT_WORD else FUZZY_CUTOFF
         found = process.extract(
-            word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
+            word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
         )
         return [(known, score / 100.0) for known, score, _ in found]
 

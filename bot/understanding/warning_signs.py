@@ -49,7 +49,6 @@ from bot.understanding.sign_parts import (
 from bot.understanding.vocabulary import WORD_LISTS, Vocabulary
 from bot.understanding.words import REAL_WORDS, Phrases, same_start, stem, words_of
 
-
 # A compound's parts are words of at least this many letters ("light" + "headed").
 _COMPOUND_PART = 3
 # "gone" followed by anything else names what something became: "gone numb".
