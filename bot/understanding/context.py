@@ -80,7 +80,8 @@ _COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "f
 _FIGURE_REACH = 6
 # Words saying a small amount keeps coming: not slight after all.
 _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "will not stop",
-               "not stopped", "not stopping", "coming back", "starts again", "start again")
+               "not stopped", "not stopping", "coming back", "starts again", "start again",
+               "bigger", "growing", "grown", "spreading", "every day", "every morning")
 # After words saying it passed, these say it has not.
 _NOT_OVER = ("still", "not right", "worse", "not gone", "again", "back again")
 # For the patient, these also place a sign now, not in their history.
@@ -125,6 +126,7 @@ class ContextReader:
         self._slight = Phrases(words.slight)
         self._hedges = Phrases(words.hedges)
         self._persisting = Phrases(_PERSISTING)
+        self._carer = Phrases(words.carer)
         self._not_over = Phrases(_NOT_OVER)
         self._recent = Phrases([*words.present, *_RECENT])
         self._asking = Phrases(words.asking)
@@ -174,7 +176,7 @@ class ContextReader:
             end = before if number == index else len(clause.words)
             for position in range(end - 1, -1, -1):
                 word = clause.words[position]
-                if self._someone(word):
+                if self._someone(word) and not self._likeness(clause.words, position):
                     return Who.SOMEONE
                 if word in self._self:
                     following = clause.words[position + 1] if position + 1 < len(
@@ -183,6 +185,12 @@ class ContextReader:
                         return Who.SOMEONE
                     return Who.PATIENT
         return None
+
+    @staticmethod
+    def _likeness(words: Sequence[str], position: int) -> bool:
+        """"sick as a dog", "sleeping like a baby": a comparison, not a person."""
+        return position >= 2 and words[position - 1] in {"a", "an"} \
+            and words[position - 2] in {"as", "like"}
 
     def _someone(self, word: str) -> bool:
         """A word for someone else: "wife", "wifes" (wife's), "he"."""
@@ -225,10 +233,10 @@ class ContextReader:
         for position, word in enumerate(words):
             before = words[position - 1] if position else ""
             after = words[position + 1] if position + 1 < len(words) else ""
-            if _YEAR.match(word) and before in {"in", "back", "of", "around", "circa"}:
+            if _YEAR.match(word) and before in {"in", "back", "of", "around", "circa", "was"}:
                 return True
             if word.isdigit() and 5 <= int(word) <= 99 and before in {"at", "aged", "age"} \
-                    and not after.isdigit() and after not in _CLOCK:
+                    and (not after.isdigit() or _YEAR.match(after)) and after not in _CLOCK:
                 return True
         return False
 
@@ -380,6 +388,7 @@ class ContextReader:
             return False  # "... bit better now, but still not right"
         return any(self._signs.resolution_at(following, position)
                    and not self._negation_just_before(following, position)
+                   and not self._starts_again(following, position)
                    for position in range(min(4, len(following.words))))
 
     @staticmethod
@@ -391,8 +400,8 @@ class ContextReader:
     @staticmethod
     def _starts_again(clause: Clause, position: int) -> bool:
         """"stops then starts again": it has not passed."""
-        return any(word in {"again", "starts", "restarts", "back"}
-                   for word in clause.words[position + 1:position + 4])
+        return any(word in {"again", "starts", "restarts", "back", "then", "more"}
+                   for word in clause.words[position + 1:position + 5])
 
     def _negation_just_before(self, clause: Clause, position: int) -> bool:
         """A negation in the few words before: "can't explain it any better"."""
@@ -406,7 +415,10 @@ class ContextReader:
 
     def _after_a_session(self, clauses: Sequence[Clause], mention: Mention) -> bool:
         """Someone's session here is named ("my son had his first session today", "right
-        after the needles came out"): the writer speaks for a patient."""
+        after the needles came out"), or the writer says they write for them ("my mum
+        asked me to write"): the writer speaks for a patient."""
+        if any(self._said(clause, self._carer) for clause in clauses):
+            return True
         for index, clause in enumerate(clauses):
             for position, word in enumerate(clause.words):
                 if stem(word) not in _SESSION:

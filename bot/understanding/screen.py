@@ -73,7 +73,7 @@ class Reader:
         self._history = Phrases([*words.history, *words.habitual])
         self._own_words = Phrases(words.self).single
         self._aside = Phrases([*words.worrying, *words.figures, "what if", "if i get",
-                               "if i feel", "if i have"])
+                               "if i feel", "if i have", "if something", "if anything"])
         self._condition_words = Phrases(words.conditions)
         self._body = frozenset(words.concepts.get("body", ()))
 
@@ -128,8 +128,6 @@ class Reader:
         is someone else's, history, a general question, or going well."""
         clause = clauses[index]
         words = clause.words
-        if self.context.subject_of(clauses, index, len(words)) == Who.SOMEONE:
-            return []
         if self._said(words, self._history):
             return []
         opens_asking = self.signs.asking.at(words, 0) and not (
@@ -145,7 +143,8 @@ class Reader:
         conditions = {position + offset for position in range(len(words))
                       for offset in range(3) if self._condition_words.at(words, position)}
         return [words[position] for position in unnegated
-                if position not in signs_at | conditions and self._feelings.at(words, position)]
+                if position not in signs_at | conditions and self._feelings.at(words, position)
+                and self.context.subject_of(clauses, index, position) != Who.SOMEONE]
 
     def _asks_within(self, words: Sequence[str]) -> bool:
         """A question without its mark: "is it safe for me", "can I still come"."""

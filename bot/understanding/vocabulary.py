@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 # them (`alike`, `spelled_out` and `concepts` have shapes of their own).
 WORD_LISTS = ("negations", "resolved", "filler", "clause_breaks", "new_subject", "asking",
               "general", "supposing", "worrying", "personal", "treating", "others", "self",
-              "present", "history", "recent_past", "elsewhere", "habitual", "in_care",
+              "present", "history", "recent_past", "elsewhere", "habitual", "in_care", "carer",
               "figures", "job", "heavy", "slight", "hedges", "conditions",
               "suitability", "feelings", "positive", "expected", "common")
 
@@ -42,6 +42,7 @@ class Vocabulary:
     elsewhere: tuple[str, ...] = ()
     habitual: tuple[str, ...] = ()
     in_care: tuple[str, ...] = ()
+    carer: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
     job: tuple[str, ...] = ()
     heavy: tuple[str, ...] = ()

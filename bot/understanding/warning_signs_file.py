@@ -62,6 +62,8 @@ def _parse_sign(item: object, tier: Tier, where: str, problems: list[str],
     for field, values in lists.items():
         if values is None:
             problems.append(f"{where}: '{field}' must be a list of words or short phrases")
+        elif field != "except" and any(len(words_of(value)) != 1 for value in values):
+            problems.append(f"{where}: '{field}' must list single words or concept names")
     for phrasing in phrasings:
         _check_phrasing(phrasing, where, problems, concepts)
     heavy = item.get("heavy")
