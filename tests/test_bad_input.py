@@ -155,9 +155,9 @@ async def test_a_message_the_reader_fails_on_goes_to_the_team_with_the_emergency
 ) -> None:
     """Unsure means safe: a crash while reading is the least sure of all."""
     def broken(text: str) -> None:
-        raise RuntimeError("matcher exploded")
+        raise RuntimeError("reader exploded")
 
-    monkeypatch.setattr(clinic.application.bot_data.reader.matcher, "match", broken)
+    monkeypatch.setattr(clinic.application.bot_data.reader.signs, "clauses", broken)
     ann = clinic.patient()
     staff = clinic.staff_chat()
 

@@ -14,6 +14,7 @@ from bot.texts.content import ContentError, load_content
 from bot.understanding.context import Amount, Kind, Reading, When, Who
 from bot.understanding.policy import Facts, Outcome, decide
 from bot.understanding.screen import Reader
+from bot.understanding.second_opinion import SecondOpinion
 from bot.understanding.sign_parts import Sign, Tier
 from bot.understanding.vocabulary import Vocabulary
 from bot.understanding.warning_signs import Mention, WarningSigns
@@ -137,6 +138,9 @@ def test_the_policy(reading: Reading, facts: Facts, outcome: Outcome) -> None:
 @pytest.mark.parametrize(
     ("facts", "outcome"),
     [
+        (Facts(second_opinion=Outcome.EMERGENCY), Outcome.CONFIRM),
+        (Facts(second_opinion=Outcome.SAME_DAY), Outcome.SAME_DAY),
+        (Facts(second_opinion=Outcome.SAME_DAY, unusual_feeling_now=True), Outcome.LOOK),
         (Facts(readable=False), Outcome.LOOK),
         (Facts(unusual_feeling_now=True), Outcome.LOOK),
         (Facts(own_body_now=True, faq_answers=False), Outcome.LOOK),
@@ -147,6 +151,35 @@ def test_the_policy(reading: Reading, facts: Facts, outcome: Outcome) -> None:
 )
 def test_the_policy_without_a_sign(facts: Facts, outcome: Outcome) -> None:
     assert decide([], facts).outcome == outcome
+
+
+def test_the_second_opinion_never_overrules_the_rules() -> None:
+    """It speaks only where the rules found no sign: a sign read as someone else's, or
+    as history, stays so, and it never lowers a tier."""
+    opinion = Facts(second_opinion=Outcome.EMERGENCY)
+    assert decide([_reading(who=Who.ELSEWHERE)], opinion).outcome == Outcome.NOTHING
+    assert decide([_reading(when=When.HISTORY)], opinion).outcome == Outcome.HISTORY
+    assert decide([_reading()], Facts(second_opinion=Outcome.SAME_DAY)).outcome \
+        == Outcome.EMERGENCY
+
+
+def test_the_shipped_second_opinion_is_what_the_tuning_set_trains() -> None:
+    """bot/data/second_opinion.json.gz is retrained (python -m tests.eval.train) whenever
+    a batch joins the tuning set; the same messages give the same weights."""
+    from tests.eval.batches import load
+    from tests.eval.train import batches, labelled, train
+
+    shipped = SecondOpinion.packaged()
+    fresh = train(*labelled([case for path in batches() for case in load(path)]))
+
+    assert shipped is not None and shipped.to_bytes() == fresh.to_bytes()
+
+
+def test_the_second_opinion_hears_what_the_rules_have_no_words_for(reader: Reader) -> None:
+    """A sign in words no phrasing has: the model's reading reaches a person."""
+    text = "since the needles yesterday ive been puffing and wheezing like an old kettle"
+    assert reader.second_opinion is not None
+    assert reader.second_opinion.weigh(reader.signs.spelled(text)).warning >= 0.8
 
 
 def test_a_clinic_can_list_signs_in_another_script() -> None:

@@ -37,6 +37,7 @@ from bot.sending.rate_limit import ClinicRateLimiter
 from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.screen import Reader
+from bot.understanding.second_opinion import SecondOpinion
 from bot.understanding.warning_signs import WarningSigns
 from db.migrate import upgrade_database_async
 from handlers import backlog
@@ -133,7 +134,8 @@ def readers(content: Content) -> Reader:
     hundreds)."""
     return Reader(WarningSigns(content.warning_signs, content.vocabulary, content.own_words()),
                   FaqMatcher(content.topics, content.left_to_staff,
-                             content.vocabulary.spelled_out))
+                             content.vocabulary.spelled_out),
+                  SecondOpinion.packaged())
 
 
 class ClinicApplication(Application):  # type: ignore[type-arg]

@@ -13,6 +13,7 @@ from bot.understanding.words import HARD_BREAK, QUESTION, Phrases, words_of
 
 # A comma, a dash between words, or brackets: a softer break than a full stop.
 _SOFT_BREAK = re.compile(r",|\s[-–—]+\s|[()\[\]]")
+_PART = "qqpartqq"
 
 
 @dataclass
@@ -28,12 +29,19 @@ class Clause:
     keys: list[frozenset[str]] = field(default_factory=list)
     filler: list[bool] = field(default_factory=list)
     part_starts: list[int] = field(default_factory=lambda: [0])
+    # Which word lists are said in it, as the reader asks (by list), kept for the message.
+    said: dict[int, bool] = field(default_factory=dict)
 
     def part_of(self, position: int) -> range:
         """The comma-separated part holding `position`."""
-        start = max(begin for begin in self.part_starts if begin <= position)
-        later = [begin for begin in self.part_starts if begin > position]
-        return range(start, later[0] if later else len(self.words))
+        start, end = 0, len(self.words)
+        for begin in self.part_starts:
+            if begin <= position:
+                start = begin
+            else:
+                end = begin
+                break
+        return range(start, end)
 
 
 def sentences(text: str) -> list[str]:
@@ -53,9 +61,10 @@ class Shorthand:
     def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
         self._meant = {tuple(words_of(typed)): words_of(meant) for typed, meant in pairs}
         self._longest = max((len(typed) for typed in self._meant), default=0)
+        self._firsts = frozenset(typed[0] for typed in self._meant)
 
     def spell_out(self, words: list[str]) -> list[str]:
-        if not self._meant:
+        if not self._meant or self._firsts.isdisjoint(words):
             return words
         out: list[str] = []
         position = 0
@@ -77,14 +86,23 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
     """The clauses of `text`, empty ones left out."""
     clauses: list[Clause] = []
     for number, sentence in enumerate(sentences(text)):
-        opening = shorthand.spell_out(words_of(sentence)[:2])[:1]
+        # One reading of the sentence, the soft breaks kept as a word no one writes.
+        marked = words_of(_SOFT_BREAK.sub(f" {_PART} ", sentence))
+        parts: list[list[str]] = [[]]
+        for word in marked:
+            if word == _PART:
+                parts.append([])
+            else:
+                parts[-1].append(word)
+        parts = [shorthand.spell_out(words) for words in parts]
+        opening = next((words[:1] for words in parts if words), [])
         question = bool(QUESTION.search(sentence))
         asks = question and bool(opening) and asking.at(opening, 0)
         clause = Clause(number, question, asks)
-        for index, part in enumerate(_SOFT_BREAK.split(sentence)):
+        for index, part_words in enumerate(parts):
             if index and clause.words:
                 clause.part_starts.append(len(clause.words))
-            for word in shorthand.spell_out(words_of(part)):
+            for word in part_words:
                 if word in breaks:
                     clauses.append(clause)
                     clause = Clause(number, question, asks)

@@ -136,7 +136,7 @@ class ContextReader:
         self._personal = Phrases(words.personal)
         self._treating = Phrases(words.treating).single
         self._new_subject = Phrases(words.new_subject).single
-        self._thinners = signs.vocabulary.concepts.get("thinner", ())
+        self._thinner_phrases = Phrases(signs.vocabulary.concepts.get("thinner", ()))
         self._conditions = Phrases(words.conditions)
 
     def read(self, clauses: Sequence[Clause], mentions: Sequence[Mention]) -> list[Reading]:
@@ -144,6 +144,7 @@ class ContextReader:
         for mention in mentions:
             taken.setdefault(mention.clause, set()).update(mention.positions)
         on_thinners = any(self._said(clause, self._thinner_phrases) for clause in clauses)
+        for_a_patient = self._after_a_session(clauses)
         readings = []
         for mention in mentions:
             clause = clauses[mention.clause]
@@ -155,15 +156,12 @@ class ContextReader:
                 hedged=self._hedges.within(clause.words, range(
                     max(0, mention.positions[0] - _MODIFIER_REACH), mention.positions[-1])),
                 passed=self._passed(clauses, mention, taken),
-                after_a_session=self._after_a_session(clauses, mention),
+                after_a_session=for_a_patient,
                 now=self._said(clause, self._recent),
                 a_condition=any(self._conditions.within(clause.words, range(
                     max(0, position - 2), position + 1)) for position in mention.positions)))
         return readings
 
-    @property
-    def _thinner_phrases(self) -> Phrases:
-        return Phrases(self._thinners)
 
     # Who.
 
@@ -411,9 +409,12 @@ class ContextReader:
 
     @staticmethod
     def _said(clause: Clause, phrases: Phrases) -> bool:
-        return phrases.within(clause.words, range(len(clause.words)))
+        known = clause.said.get(id(phrases))
+        if known is None:
+            known = clause.said[id(phrases)] = phrases.anywhere(clause.words)
+        return known
 
-    def _after_a_session(self, clauses: Sequence[Clause], mention: Mention) -> bool:
+    def _after_a_session(self, clauses: Sequence[Clause]) -> bool:
         """Someone's session here is named ("my son had his first session today", "right
         after the needles came out"), or the writer says they write for them ("my mum
         asked me to write"): the writer speaks for a patient."""

@@ -16,6 +16,7 @@ no topic, and so goes to a person, rather than the nearest topic.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -82,11 +83,15 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\n])")
 
 def normalize(text: str) -> str:
     """Lower-case words separated by single spaces, accents and punctuation removed."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    if text.isascii():
+        plain = text.lower()  # the same, for most messages, without a step per letter
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.lower())
+        plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(_WORD.findall(plain.replace("'", "")))
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stemmer: enough to make hurts/hurting/hurt and bruise/bruising meet."""
     for suffix in ("ness", "ing", "ies", "es", "ed", "ly", "s", "e"):
@@ -177,6 +182,11 @@ class FaqMatcher:
             pair: math.log(1 + count / len(per_topic)) for pair, per_topic in self._pairs.items()
         }
         self._vocabulary = list(self._weights)
+        self._phrases_by_first: dict[str, list[str]] = defaultdict(list)
+        for phrase in self._phrases:
+            self._phrases_by_first[phrase.split()[0]].append(phrase)
+        # Words met before and the vocabulary words they resemble.
+        self._seen: dict[str, list[tuple[str, float]]] = {}
 
     def _add(self, index: int, texts: Iterable[str], weight: float) -> None:
         for text in texts:
@@ -211,10 +221,11 @@ class FaqMatcher:
                 for index, topic_weight in self._weights[known].items():
                     totals[index] += self._idf[known] * topic_weight * similarity * weight
         padded = f" {normalize(text)} "
-        for phrase, per_topic in self._phrases.items():
-            if f" {phrase} " in padded:
-                for index, weight in per_topic.items():
-                    totals[index] += weight
+        for word in set(padded.split()):
+            for phrase in self._phrases_by_first.get(word, ()):
+                if f" {phrase} " in padded:
+                    for index, weight in self._phrases[phrase].items():
+                        totals[index] += weight
         for pair in set(pairs_of(text)):
             for index, weight in self._pairs.get(pair, {}).items():
                 totals[index] += self._pair_idf[pair] * weight
@@ -237,6 +248,14 @@ class FaqMatcher:
             return [(word, 1.0)]
         if len(word) < MIN_FUZZY_LENGTH:
             return []
+        known = self._seen.get(word)
+        if known is None:
+            known = self._fuzzy(word)
+            if len(self._seen) < 20_000:
+                self._seen[word] = known
+        return known
+
+    def _fuzzy(self, word: str) -> list[tuple[str, float]]:
         cutoff = SHORT_FUZZY_CUTOFF if len(word) <= SHORT_WORD else FUZZY_CUTOFF
         found = process.extract(
             word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3

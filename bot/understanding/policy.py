@@ -50,6 +50,9 @@ class Facts:
     own_body_now: bool = False  # ... or speaks of it at all (pain included)
     asks_if_safe_for_them: bool = False  # "is it safe for me, given X?"
     faq_answers: bool = False  # the FAQ found a topic
+    # The second opinion's (second_opinion.py), when it is confident of a warning sign
+    # the rules did not find: EMERGENCY or SAME_DAY.
+    second_opinion: Outcome | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,13 @@ def decide(readings: Sequence[Reading], facts: Facts) -> Decision:
                      if outcome >= Outcome.CONFIRM)
         why = "; ".join(dict.fromkeys(_why(reading) for _, reading in behind))
         return Decision(best, names, crisis, why)
+    if not readings and facts.second_opinion is not None and not facts.unusual_feeling_now:
+        # No sign the rules know, and nothing they would pass to a person, but the model
+        # trained on patients' messages reads one: the one-tap question for an
+        # emergency, the same-day answer otherwise.
+        outcome = Outcome.CONFIRM if facts.second_opinion == Outcome.EMERGENCY \
+            else Outcome.SAME_DAY
+        return Decision(outcome, why="a warning sign, in the second opinion's reading")
     if best < Outcome.HISTORY and facts.unusual_feeling_now:
         return Decision(Outcome.LOOK, why="how they feel now, not understood with confidence")
     if best == Outcome.NOTHING and facts.own_body_now and not facts.faq_answers:

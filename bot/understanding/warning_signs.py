@@ -49,6 +49,8 @@ from bot.understanding.sign_parts import (
 from bot.understanding.vocabulary import WORD_LISTS, Vocabulary
 from bot.understanding.words import REAL_WORDS, Phrases, same_start, stem, words_of
 
+# The longest exception a clinic writes, in words ("took all my strength and courage").
+_LONGEST_EXCEPTION = 8
 # A compound's parts are words of at least this many letters ("light" + "headed").
 _COMPOUND_PART = 3
 # "gone" followed by anything else names what something became: "gone numb".
@@ -95,10 +97,15 @@ class WarningSigns:
         self._new_subject = Phrases(vocabulary.new_subject).single
         self.asking = Phrases(vocabulary.asking)
         self._resolved = [self.keys_of_text(text) for text in vocabulary.resolved]
+        self._resolved_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self._resolved:
+            if phrase:
+                self._resolved_by_first.setdefault(phrase[0], []).append(phrase)
         # Concepts: a one-word member is a key its word also stands for; a longer one is
         # found as a phrase in the clause.
         self._concept_of: dict[str, set[str]] = {}
-        self._concept_phrases: list[tuple[tuple[str, ...], str]] = []
+        # Concept phrases by their first key: (keys, concept).
+        self._concept_phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for name, members in vocabulary.concepts.items():
             for member in members:
                 if member.startswith("="):  # a word exactly as written: "=took"
@@ -108,19 +115,28 @@ class WarningSigns:
                 if len(keys) == 1:
                     self._concept_of.setdefault(keys[0], set()).add("{" + name + "}")
                 elif keys:
-                    self._concept_phrases.append((keys, "{" + name + "}"))
+                    self._concept_phrases.setdefault(keys[0], []).append((keys, "{" + name + "}"))
         self._phrasings: list[Phrasing] = []
-        self._exceptions: dict[Sign, list[tuple[str, ...]]] = {}
+        self._exceptions: dict[Sign, dict[str, list[tuple[str, ...]]]] = {}
         for sign in self.signs:
             for text in sign.phrasings:
                 phrasing = self._phrasing(sign, text.strip())
                 if phrasing is not None:
                     self._phrasings.append(phrasing)
             # Exceptions are the clinic's exact words: "chilling" must not cancel "chills".
-            self._exceptions[sign] = [words for text in sign.exceptions
-                                      if (words := tuple(self.spelled(text)))]
+            # Filed by their first word.
+            filed: dict[str, list[tuple[str, ...]]] = {}
+            for text in sign.exceptions:
+                if words := tuple(self.spelled(text)):
+                    filed.setdefault(words[0], []).append(words)
+            self._exceptions[sign] = filed
         self._needs = {sign: (self._named(sign.near), self._named(sign.context))
                        for sign in self.signs}
+        # The words a phrasing or concept names exactly as written ("=legs").
+        self._exact = frozenset(
+            {key for phrasing in self._phrasings for key in phrasing.keys if key[:1] == "="}
+            | {key for key in self._concept_of if key[:1] == "="})
+        self._compounds: dict[tuple[str, str], str | None] = {}
         self._file_phrasings()
         self._build_typo_targets()
         self._seen: dict[str, frozenset[str]] = {}
@@ -189,13 +205,16 @@ class WarningSigns:
         return tuple(self._key(word) for word in words_of(text))
 
     def _keys_for(self, word: str) -> frozenset[str]:
-        """Every key a written word may stand for: its own, its concepts', and a sign's
-        word it is a typo or (in another script) an inflection of."""
+        """Every key a written word may stand for: its own, its concepts', a sign's word it
+        is a typo or (in another script) an inflection of, and the word as written
+        ("=legs")."""
         known = self._seen.get(word)
         if known is not None:
             return known
         key = self._key(word)
         keys = {key}
+        if "=" + word in self._exact:
+            keys.add("=" + word)
         if key not in self._vocabulary and len(word) >= 4:
             keys |= self._near_misses(word)
         for each in list(keys):
@@ -212,7 +231,8 @@ class WarningSigns:
             found |= {target for target, distance, _ in process.extract(
                 form, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
                 if distance <= allowed_edits(target)}
-            found |= {target for target in candidates if same_start(form, target)}
+            if not form.isascii():
+                found |= {target for target in candidates if same_start(form, target)}
         if found and (word in self._known or (word.isascii() and word in REAL_WORDS)):
             return set()  # a real word of its own, not a typo
         return {self._targets[target] for target in found}
@@ -228,8 +248,7 @@ class WarningSigns:
         """The message's clauses, each word with the keys it may stand for."""
         clauses = clauses_of(text, self.shorthand, self._breaks, self.filler, self.asking)
         for clause in clauses:
-            clause.keys = [self._keys_for(word) | {"=" + word}
-                           | self._concept_of.get("=" + word, set()) for word in clause.words]
+            clause.keys = [self._keys_for(word) for word in clause.words]
             for position in range(1, len(clause.words)):
                 self._join_compound(clause, position)
         return clauses
@@ -239,7 +258,13 @@ class WarningSigns:
         first, second = clause.words[position - 1], clause.words[position]
         if min(len(first), len(second)) < _COMPOUND_PART:
             return  # "ago n" is not "agony"
-        joined = self._key(first + second)
+        pair = (first, second)
+        if pair not in self._compounds:
+            joined = self._key(first + second)
+            if len(self._compounds) < 20_000:
+                self._compounds[pair] = joined if joined in self._vocabulary else None
+        else:
+            joined = self._compounds[pair] or ""
         if joined in self._vocabulary:
             clause.keys[position - 1] = clause.keys[position - 1] | {joined}
 
@@ -247,13 +272,14 @@ class WarningSigns:
         """Concepts said in several words ("between my legs"): the concept's key goes to
         the phrase's last word, and a match that uses it covers the whole phrase."""
         spans: dict[tuple[int, str], tuple[int, ...]] = {}
-        for keys, concept in self._concept_phrases:
-            for start in range(len(clause.words)):
-                covered = self._phrase_at(clause, start, keys)
-                if covered:
-                    last = covered[-1]
-                    clause.keys[last] = clause.keys[last] | {concept}
-                    spans[(last, concept)] = covered
+        for start in range(len(clause.words)):
+            for key in clause.keys[start]:
+                for keys, concept in self._concept_phrases.get(key, ()):
+                    covered = self._phrase_at(clause, start, keys)
+                    if covered:
+                        last = covered[-1]
+                        clause.keys[last] = clause.keys[last] | {concept}
+                        spans[(last, concept)] = covered
         return spans
 
     @staticmethod
@@ -288,15 +314,20 @@ class WarningSigns:
     def mentions(self, clauses: Sequence[Clause]) -> list[Mention]:
         """Every sign said in the clauses, not negated and not excepted."""
         found: list[Mention] = []
-        everywhere = {key for clause in clauses for keys in clause.keys for key in keys}
+        everywhere: set[str] = set()
+        by_sentence: dict[int, set[str]] = {}
+        for clause in clauses:
+            for keys in clause.keys:
+                everywhere |= keys
+                by_sentence.setdefault(clause.sentence, set()).update(keys)
         for index, clause in enumerate(clauses):
-            sentence = {key for other in clauses if other.sentence == clause.sentence
-                        for keys in other.keys for key in keys}
+            sentence = by_sentence[clause.sentence]
             for match in self._matches_in(clause, sentence, everywhere):
                 mention = Mention(match.phrasing.sign, index, match.positions,
                                   match.phrasing.keys)
+                # One mention of a sign where it starts: its context reads the same.
                 if not any(other.sign == mention.sign and other.clause == index
-                           and other.positions == mention.positions for other in found):
+                           and other.positions[0] == mention.positions[0] for other in found):
                     found.append(mention)
         return found
 
@@ -333,12 +364,15 @@ class WarningSigns:
         return drop_contained(found, counted, clause)
 
     def _excepted(self, clause: Clause, match: Match) -> bool:
-        for words in self._exceptions[match.phrasing.sign]:
-            width = len(words)
-            for start in range(len(clause.words) - width + 1):
-                covers = any(start <= position < start + width
-                             for position in match.positions)
-                if covers and tuple(clause.words[start:start + width]) == words:
+        filed = self._exceptions[match.phrasing.sign]
+        if not filed:
+            return False
+        low, high = match.positions[0], match.positions[-1]
+        for start in range(max(0, low - _LONGEST_EXCEPTION), min(high + 1, len(clause.words))):
+            for words in filed.get(clause.words[start], ()):
+                width = len(words)
+                if tuple(clause.words[start:start + width]) == words and any(
+                        start <= position < start + width for position in match.positions):
                     return True
         return False
 
@@ -376,7 +410,8 @@ class WarningSigns:
     def resolution_at(self, clause: Clause, position: int) -> bool:
         """Words at `position` saying something has passed ("stopped", "gone down"); not
         "gone" naming what it became ("gone numb", "gone purple")."""
-        for phrase in self._resolved:
+        firsts = clause.keys[position]
+        for phrase in (phrase for key in firsts for phrase in self._resolved_by_first.get(key, ())):
             window = clause.keys[position:position + len(phrase)]
             if len(window) == len(phrase) and all(
                     key in keys for key, keys in zip(phrase, window, strict=True)):
