@@ -14,6 +14,10 @@ from bot.understanding.words import HARD_BREAK, QUESTION, Phrases, words_of
 # A comma, a dash between words, or brackets: a softer break than a full stop.
 _SOFT_BREAK = re.compile(r",|\s[-–—]+\s|[()\[\]]")
 _PART = "qqpartqq"
+_NOT = frozenset({"not", "no", "never"})
+# A sentence of this many words or fewer is a fragment ("chest. heavy. sweating."): it
+# joins the fragments next to it, as one clause.
+_FRAGMENT = 2
 
 
 @dataclass
@@ -31,6 +35,11 @@ class Clause:
     part_starts: list[int] = field(default_factory=lambda: [0])
     # Which word lists are said in it, as the reader asks (by list), kept for the message.
     said: dict[int, bool] = field(default_factory=dict)
+    # A phrasing's words were all here, whatever the matcher then made of them (negated,
+    # excepted, not near its context): the clause speaks of a sign, one way or another.
+    sign_words: bool = False
+    # Made of short fragments so far: the next fragment joins it.
+    fragments: bool = False
 
     def part_of(self, position: int) -> range:
         """The comma-separated part holding `position`."""
@@ -97,8 +106,16 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
         parts = [shorthand.spell_out(words) for words in parts]
         opening = next((words[:1] for words in parts if words), [])
         question = bool(QUESTION.search(sentence))
-        asks = question and bool(opening) and asking.at(opening, 0)
-        clause = Clause(number, question, asks)
+        # Opening like a question asks, mark or no mark; "can't breathe" does not.
+        first_words = next((words[:2] for words in parts if words), [])
+        asks = bool(opening) and asking.at(opening, 0) and not (
+            len(first_words) > 1 and first_words[1] in _NOT)
+        fragment = sum(len(words) for words in parts) <= _FRAGMENT
+        if fragment and clauses and clauses[-1].fragments:
+            clause = clauses.pop()  # one more fragment of the same clause
+        else:
+            clause = Clause(number, question, asks)
+        clause.fragments = fragment
         for index, part_words in enumerate(parts):
             if index and clause.words:
                 clause.part_starts.append(len(clause.words))

@@ -76,6 +76,8 @@ class Reading:
 
 _COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "few", "many",
                      "multiple", "loads", "lots"})
+# "asking me what year it is": the patient as the object, not the subject.
+_OBJECTS = frozenset({"me", "myself"})
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
 # Words saying a small amount keeps coming: not slight after all.
@@ -176,7 +178,7 @@ class ContextReader:
                 word = clause.words[position]
                 if self._someone(word) and not self._likeness(clause.words, position):
                     return Who.SOMEONE
-                if word in self._self:
+                if word in self._self and word not in _OBJECTS:
                     following = clause.words[position + 1] if position + 1 < len(
                         clause.words) else ""
                     if word in {"my", "our"} and self._someone(following):
@@ -311,7 +313,7 @@ class ContextReader:
         opens_question = self._asking.at(words, part.start) and not (
             part.start + 1 < len(words) and words[part.start + 1] in self._signs.negations)
         asking = opens_question or (clause.asks and part.start == 0)
-        return asking or self._general.within(words, part)
+        return asking or self._general.within(words, range(len(words)) if clause.asks else part)
 
     def _personal_in(self, words: Sequence[str], positions: range) -> bool:
         """The patient speaks of themselves: "my", "still", "I feel" (but not "will I
@@ -319,6 +321,9 @@ class ContextReader:
         for position in positions:
             if not self._personal.at(words, position):
                 continue
+            if words[position] in {"my", "mine"} and position + 1 < len(words) \
+                    and self._someone(words[position + 1]):
+                continue  # "my son": someone else
             if words[position] != "i" or position == 0:
                 return True
             before = words[position - 1]

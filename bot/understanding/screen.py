@@ -120,7 +120,10 @@ class Reader:
         if facts.own_body_now and not mentions:
             faq = self.matcher.match(text)  # the policy weighs it only then
             facts = replace(facts, faq_answers=faq.topic is not None)
-        if not mentions and self.second_opinion is not None:
+        if self.second_opinion is not None and not any(
+                clause.sign_words for clause in clauses) and self._speaks_of_own_body(clauses):
+            # Only where the rules saw no sign's words at all (not where they read them as
+            # negated, excepted or someone else's), about the patient, and not going well.
             facts = replace(facts, second_opinion=self._second_opinion(spelled))
         return Verdict(decide(readings, facts), text, self.matcher, readings, faq)
 
@@ -128,6 +131,16 @@ class Reader:
         """The words the reader reads in `text` (shorthand spelled out, "but" and the like
         left out): what the second opinion weighs."""
         return [word for clause in self.signs.clauses(text) for word in clause.words]
+
+    def _speaks_of_own_body(self, clauses: Sequence[Clause]) -> bool:
+        if any(self._positive.within(clause.words, self._unnegated(clause))
+               or self._easing(clause) for clause in clauses):
+            return False
+        return any((clause.words[0] in _FEELING_VERBS
+                    or any(word in self._own_words for word in clause.words))
+                   and any(word in self._body or self._feelings.at(clause.words, position)
+                           for position, word in enumerate(clause.words))
+                   for clause in clauses)
 
     def _second_opinion(self, spelled: Sequence[str]) -> Outcome | None:
         assert self.second_opinion is not None

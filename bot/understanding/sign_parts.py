@@ -27,7 +27,8 @@ class Sign:
 
     `near`: words or concepts one of which must be in the same sentence ("red" is a sign
     only near a part of the body); `context`: ... anywhere in the message ("spotting"
-    only from someone pregnant). `heavy`: the tier when the amount is heavy (bleeding that
+    only from someone pregnant); `unless`: ... none of which may be in the sentence ("stroke"
+    is no sign beside "pool" or "clinic"). `heavy`: the tier when the amount is heavy (bleeding that
     pours); `slight_is_nothing`: a slight amount is no sign (a dot of blood). `crisis`:
     thoughts of suicide or self-harm, answered with the crisis line. `others_only`: a sign
     only someone else can show (not answering, not waking): the patient writing it of
@@ -39,6 +40,7 @@ class Sign:
     exceptions: tuple[str, ...] = ()
     near: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
     heavy: Tier | None = None
     slight_is_nothing: bool = False
     crisis: bool = False

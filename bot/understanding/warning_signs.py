@@ -130,8 +130,8 @@ class WarningSigns:
                 if words := tuple(self.spelled(text)):
                     filed.setdefault(words[0], []).append(words)
             self._exceptions[sign] = filed
-        self._needs = {sign: (self._named(sign.near), self._named(sign.context))
-                       for sign in self.signs}
+        self._needs = {sign: (self._named(sign.near), self._named(sign.context),
+                              self._named(sign.unless)) for sign in self.signs}
         # The words a phrasing or concept names exactly as written ("=legs").
         self._exact = frozenset(
             {key for phrasing in self._phrasings for key in phrasing.keys if key[:1] == "="}
@@ -332,9 +332,11 @@ class WarningSigns:
         return found
 
     def _fits(self, sign: Sign, sentence: set[str], everywhere: set[str]) -> bool:
-        """Whether the words a sign needs around it are there (`near`, `context`)."""
-        near, context = self._needs[sign]
-        return not ((near and not near & sentence) or (context and not context & everywhere))
+        """Whether the words a sign needs around it are there (`near`, `context`), and
+        none that make it something else (`unless`)."""
+        near, context, unless = self._needs[sign]
+        return not ((near and not near & sentence) or (context and not context & everywhere)
+                    or (unless and unless & sentence))
 
     def _named(self, names: Sequence[str]) -> frozenset[str]:
         concepts = {"{" + name + "}" for name in self.vocabulary.concepts}
@@ -355,12 +357,15 @@ class WarningSigns:
         found: list[Match] = []
         filed = sorted({index for key in where for index in self._filed.get(key, ())})
         for phrasing in (self._phrasings[index] for index in filed):
-            if all(key in where for key in phrasing.keys) and self._fits(
-                    phrasing.sign, sentence, everywhere):
-                match = tightest(phrasing, where, counted, clause, self.negations, spans)
-                if match is not None and not (self._excepted(clause, match)
-                                              or self._negated(clause, match)):
-                    found.append(match)
+            if not all(key in where for key in phrasing.keys):
+                continue
+            match = tightest(phrasing, where, counted, clause, self.negations, spans)
+            if match is None:
+                continue
+            clause.sign_words = True
+            if self._fits(phrasing.sign, sentence, everywhere) and not (
+                    self._excepted(clause, match) or self._negated(clause, match)):
+                found.append(match)
         return drop_contained(found, counted, clause)
 
     def _excepted(self, clause: Clause, match: Match) -> bool:
@@ -392,9 +397,12 @@ class WarningSigns:
             if step in inside:
                 continue
             word = clause.words[step]
-            if crossing_comma and not (clause.keys[step] & self._vocabulary
-                                       or word in self.negations or clause.filler[step]):
-                return False
+            if crossing_comma and not (
+                    word in self.negations or clause.filler[step]
+                    or (clause.keys[step] & self._vocabulary and any(
+                        earlier in self.negations
+                        for earlier in clause.words[max(0, step - 2):step]))):
+                return False  # a list goes on ("no redness, swelling"); a new part does not
             if word in self.negations:
                 following = clause.words[step + 1]
                 if following in NOT_A_NEGATION:

@@ -14,8 +14,8 @@ from bot.understanding.words import words_of
 RED_FLAGS_FILE = "red_flags.yaml"
 
 _TIERS = {"emergency": Tier.EMERGENCY, "same_day": Tier.SAME_DAY}
-_FIELDS = ("sign", "phrasings", "except", "near", "context", "heavy", "slight", "crisis",
-           "about")
+_FIELDS = ("sign", "phrasings", "except", "near", "context", "unless", "heavy", "slight",
+           "crisis", "about")
 
 
 def parse_red_flags(data: dict[str, Any] | None, problems: list[str],
@@ -55,7 +55,8 @@ def _parse_sign(item: object, tier: Tier, where: str, problems: list[str],
     for key in sorted(set(map(str, item)) - set(_FIELDS)):
         problems.append(f"{where}: '{key}' is not a field of a sign ({', '.join(_FIELDS)})")
     phrasings = string_list(item.get("phrasings"))
-    lists = {field: string_list(item.get(field, [])) for field in ("except", "near", "context")}
+    lists = {field: string_list(item.get(field, []))
+             for field in ("except", "near", "context", "unless")}
     if not phrasings:
         problems.append(f"{where}: 'phrasings' must be a list of words or short phrases")
         return None
@@ -80,7 +81,8 @@ def _parse_sign(item: object, tier: Tier, where: str, problems: list[str],
         problems.append(f"{where}: 'crisis' must be true or false")
     return Sign(name=name.strip(), tier=tier, phrasings=phrasings,
                 exceptions=lists["except"] or (), near=lists["near"] or (),
-                context=lists["context"] or (), heavy=_TIERS.get(str(heavy)),
+                context=lists["context"] or (), unless=lists["unless"] or (),
+                heavy=_TIERS.get(str(heavy)),
                 slight_is_nothing=slight == "ignore", crisis=crisis is True,
                 others_only=about == "others")
 
