@@ -11,10 +11,11 @@ import pytest
 
 from bot.runtime.app import readers
 from bot.texts.content import ContentError, load_content
-from bot.understanding.context import Amount, Kind, Reading, When, Who
+from bot.understanding.context import Amount, Reading, When, Who
 from bot.understanding.policy import Facts, Outcome, decide
 from bot.understanding.screen import Reader
 from bot.understanding.second_opinion import SecondOpinion
+from bot.understanding.sentence_kinds import Kind
 from bot.understanding.sign_parts import Sign, Tier
 from bot.understanding.vocabulary import Vocabulary
 from bot.understanding.warning_signs import Mention, WarningSigns

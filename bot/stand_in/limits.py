@@ -12,6 +12,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from bot.stand_in.models import too_many_requests
+
 
 @dataclass
 class FloodLimits:
@@ -32,6 +34,12 @@ class FloodControl:
     limits: FloodLimits = field(default_factory=FloodLimits)
     _recent: deque[float] = field(default_factory=deque)
     _chats: dict[int, _Bucket] = field(default_factory=dict)
+
+    def take(self, chat_id: int) -> None:
+        """Count one message to `chat_id`, or refuse it with 429 as Telegram would."""
+        retry_after = self.admit(chat_id)
+        if retry_after is not None:
+            raise too_many_requests(retry_after)
 
     def admit(self, chat_id: int) -> int | None:
         """Count one message to `chat_id`; None if allowed, else the retry_after to answer."""

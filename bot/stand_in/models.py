@@ -26,6 +26,9 @@ def too_many_requests(retry_after: int) -> ApiError:
 
 BLOCKED = ApiError(403, "Forbidden: bot was blocked by the user")
 CHAT_NOT_FOUND = ApiError(400, "Bad Request: chat not found")
+NOT_MODIFIED = ApiError(400, "Bad Request: message is not modified: specified new message "
+                        "content and reply markup are exactly the same as a current content "
+                        "and reply markup of the message")
 
 
 @dataclass

@@ -14,15 +14,12 @@ import contextlib
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from aiohttp import web
 
-from bot.stand_in.checks import (
-    checked_markup,
-    checked_text,
-    checked_upload,
-)
+from bot.stand_in.checks import checked_markup, checked_text, checked_upload
 from bot.stand_in.faults import RESET, SLOW, FaultPlan
 from bot.stand_in.files import Files
 from bot.stand_in.limits import FloodControl, FloodLimits
@@ -30,13 +27,13 @@ from bot.stand_in.menus import CommandMenus
 from bot.stand_in.models import (
     BLOCKED,
     CHAT_NOT_FOUND,
+    NOT_MODIFIED,
     ApiError,
     BotMessage,
     User,
-    too_many_requests,
 )
 from bot.stand_in.webhook import WEBHOOK_ACTIVE, WebhookDelivery
-from bot.stand_in.wire import message_json, read_parameters, user_message
+from bot.stand_in.wire import bot_json, member_json, message_json, read_parameters, user_message
 
 # How long a test waits for the bot by default. Generous: a wait ends as soon as what it
 # waits for happens, so only a test that is failing anyway spends it, and a machine busy
@@ -93,8 +90,8 @@ class TelegramStub:
             "deletewebhook": self.webhook.delete,
             "getwebhookinfo": self._webhook_info,
             "sendmessage": self._send_message,
-            "senddocument": self._send_document,
-            "sendphoto": self._send_photo,
+            "senddocument": partial(self._send_file, field="document", method="sendDocument"),
+            "sendphoto": partial(self._send_file, field="photo", method="sendPhoto"),
             "forwardmessage": self._forward_message,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_reply_markup,
@@ -258,9 +255,7 @@ class TelegramStub:
         return True
 
     async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"id": self.bot_id, "is_bot": True, "first_name": "Clinic Test Bot",
-                "username": BOT_USERNAME, "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return bot_json(self.bot_id, BOT_USERNAME)
 
     async def _webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.webhook.info(len(self._updates))
@@ -286,24 +281,18 @@ class TelegramStub:
         text = str(params.get("text", ""))
         plain = checked_text(text, params.get("parse_mode"))
         markup = checked_markup(params.get("reply_markup"))
-        self._admit("sendMessage", chat_id)
+        self.flood.take(chat_id)
         message = BotMessage(chat_id=chat_id, message_id=self._take_message_id(chat_id),
                              text=text, plain=plain, parse_mode=params.get("parse_mode"),
                              reply_markup=markup)
         await self._record(message)
         return self._message_json(message)
 
-    async def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
-        return await self._send_file(params, "document", "sendDocument")
-
-    async def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return await self._send_file(params, "photo", "sendPhoto")
-
     async def _send_file(self, params: dict[str, Any], field: str, method: str
                          ) -> dict[str, Any]:
         chat_id = self._deliverable_chat(params)
         upload, contents, caption = checked_upload(params, field)
-        self._admit(method, chat_id)
+        self.flood.take(chat_id)
         message = BotMessage(
             chat_id=chat_id, message_id=self._take_message_id(chat_id), text=caption,
             plain=checked_text(caption, params.get("parse_mode")) if caption else caption,
@@ -321,7 +310,7 @@ class TelegramStub:
                                           int(params["message_id"]))]
         except (KeyError, TypeError, ValueError):
             raise ApiError(400, "Bad Request: message to forward not found") from None
-        self._admit("forwardMessage", chat_id)
+        self.flood.take(chat_id)
         said = str(source.get("text") or source.get("caption") or "")
         message = BotMessage(chat_id=chat_id, message_id=self._take_message_id(chat_id),
                              text=said, plain=said, parse_mode=None, reply_markup=None,
@@ -335,9 +324,7 @@ class TelegramStub:
         plain = checked_text(text, params.get("parse_mode"))
         markup = checked_markup(params.get("reply_markup"))
         if text == message.text and markup == message.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message "
-                           "content and reply markup are exactly the same as a current content "
-                           "and reply markup of the message")
+            raise NOT_MODIFIED
         message.text, message.plain, message.reply_markup = text, plain, markup
         message.parse_mode = params.get("parse_mode")
         await self._record_edit(message)
@@ -347,9 +334,7 @@ class TelegramStub:
         message = self._editable(params)
         markup = checked_markup(params.get("reply_markup"))
         if markup == message.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message "
-                           "content and reply markup are exactly the same as a current content "
-                           "and reply markup of the message")
+            raise NOT_MODIFIED
         message.reply_markup = markup
         await self._record_edit(message)
         return self._message_json(message)
@@ -359,8 +344,7 @@ class TelegramStub:
         chat_id = int(params.get("chat_id", 0))
         if chat_id not in self.chats:
             raise CHAT_NOT_FOUND
-        user = {"id": int(params.get("user_id", 0)), "is_bot": True, "first_name": "bot"}
-        return {"status": "member", "user": user}
+        return member_json(int(params.get("user_id", 0)))
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id", ""))
@@ -383,11 +367,6 @@ class TelegramStub:
         if chat_id in self.blocked:
             raise BLOCKED
         return chat_id
-
-    def _admit(self, method: str, chat_id: int) -> None:
-        retry_after = self.flood.admit(chat_id)
-        if retry_after is not None:
-            raise too_many_requests(retry_after)
 
     def _editable(self, params: dict[str, Any]) -> BotMessage:
         key = (params.get("chat_id"), params.get("message_id"))

@@ -42,6 +42,18 @@ def _decode(key: str, value: Any) -> Any:
     return value
 
 
+def bot_json(bot_id: int, username: str) -> dict[str, Any]:
+    """The bot as getMe describes it."""
+    return {"id": bot_id, "is_bot": True, "first_name": "Clinic Test Bot", "username": username,
+            "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+
+
+def member_json(user_id: int) -> dict[str, Any]:
+    """A member of a chat, as getChatMember describes one."""
+    return {"status": "member", "user": {"id": user_id, "is_bot": True, "first_name": "bot"}}
+
+
 def message_json(message: BotMessage, bot_id: int, bot_username: str,
                  chat: dict[str, Any]) -> dict[str, Any]:
     """The Message object Telegram returns for what the bot sent."""

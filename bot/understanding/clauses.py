@@ -53,6 +53,14 @@ class Clause:
         return range(start, end)
 
 
+def said(clause: Clause, phrases: Phrases) -> bool:
+    """Whether any of `phrases` is said in the clause (asked once per list and clause)."""
+    known = clause.said.get(id(phrases))
+    if known is None:
+        known = clause.said[id(phrases)] = phrases.anywhere(clause.words)
+    return known
+
+
 def sentences(text: str) -> list[str]:
     """Sentences, each keeping its closing mark (a question mark matters)."""
     parts: list[str] = []

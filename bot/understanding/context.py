@@ -6,10 +6,10 @@ the sentence does with it, and how much of it there is.
   which;
 - when: now or since the session, or history ("years ago", "when I was 19", "used to",
   "I always faint at blood tests");
-- what kind of sentence: a report, a question about risk in general ("can acupuncture
-  cause a collapsed lung?") or a worry about what might happen, asking about treating it
-  ("can it reduce inflammation?"), a figure of speech ("nearly had a heart attack when I
-  saw the bill"), travel and booking ("stuck behind an ambulance"), or the patient's job;
+- what kind of sentence (`sentence_kinds.py`): a report, a question about risk in
+  general ("can acupuncture cause a collapsed lung?") or a worry about what might happen,
+  asking about treating it ("can it reduce inflammation?"), a figure of speech ("nearly
+  had a heart attack when I saw the bill"), or the writer's job in health care;
 - how much: heavy ("pouring", "for 40 minutes", on a blood thinner), slight ("a dot of
   blood"), hedged ("chest a bit tight"), or passed ("the bleeding has stopped").
 
@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.understanding.clauses import Clause
+from bot.understanding.clauses import Clause, said
+from bot.understanding.sentence_kinds import Kind, SentenceKinds
 from bot.understanding.sign_parts import RESOLUTION_REACH
 from bot.understanding.warning_signs import Mention, WarningSigns
 from bot.understanding.words import Phrases, stem
@@ -40,14 +41,6 @@ class Who(StrEnum):
 class When(StrEnum):
     NOW = "now"
     HISTORY = "history"
-
-
-class Kind(StrEnum):
-    REPORT = "report"
-    RISK_QUESTION = "a question about risk"
-    TREATING = "asking about treating it"
-    FIGURE = "a figure of speech"
-    JOB = "their job"
 
 
 class Amount(StrEnum):
@@ -74,12 +67,8 @@ class Reading:
     #                            in "is it safe for me?", what is asked about
 
 
-_COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "few", "many",
-                     "multiple", "loads", "lots"})
 # "asking me what year it is": the patient as the object, not the subject.
 _OBJECTS = frozenset({"me", "myself"})
-# A figure of speech counts this many words either side of a sign.
-_FIGURE_REACH = 6
 # Words saying a small amount keeps coming: not slight after all.
 _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "will not stop",
                "not stopped", "not stopping", "coming back", "starts again", "start again",
@@ -122,8 +111,6 @@ class ContextReader:
         self._present = Phrases(words.present)
         self._history = Phrases([*words.history, *words.habitual])
         self._in_care = Phrases([*words.in_care, *words.elsewhere, *words.recent_past])
-        self._figures = Phrases(words.figures)
-        self._job = Phrases(words.job)
         self._heavy = Phrases(words.heavy)
         self._slight = Phrases(words.slight)
         self._hedges = Phrases(words.hedges)
@@ -131,15 +118,10 @@ class ContextReader:
         self._carer = Phrases(words.carer)
         self._not_over = Phrases(_NOT_OVER)
         self._recent = Phrases([*words.present, *_RECENT])
-        self._asking = Phrases(words.asking)
-        self._general = Phrases(words.general)
-        self._supposing = Phrases(words.supposing)
-        self._worrying = Phrases(words.worrying)
-        self._personal = Phrases(words.personal)
-        self._treating = Phrases(words.treating).single
         self._new_subject = Phrases(words.new_subject).single
         self._thinner_phrases = Phrases(signs.vocabulary.concepts.get("thinner", ()))
         self._conditions = Phrases(words.conditions)
+        self._kinds = SentenceKinds(signs, self._someone)
 
     def read(self, clauses: Sequence[Clause], mentions: Sequence[Mention]) -> list[Reading]:
         taken: dict[int, set[int]] = {}
@@ -153,7 +135,7 @@ class ContextReader:
             who = self._who(clauses, mention)
             readings.append(Reading(
                 mention=mention, who=who, when=self._when(clauses, mention),
-                kind=self._kind(clauses, mention, who),
+                kind=self._kinds.kind(clauses, mention, who),
                 amount=self._amount(clause, mention, on_thinners),
                 hedged=self._hedges.within(clause.words, range(
                     max(0, mention.positions[0] - _MODIFIER_REACH), mention.positions[-1])),
@@ -242,105 +224,6 @@ class ContextReader:
 
     # What kind of sentence.
 
-    def _kind(self, clauses: Sequence[Clause], mention: Mention, who: Who) -> Kind:
-        clause = clauses[mention.clause]
-        if self._figure(clause, mention):
-            return Kind.FIGURE
-        sentence = [other for other in clauses if other.sentence == clause.sentence]
-        if (any(self._said(other, self._job) for other in sentence)
-                or (self._counted(clause, mention)
-                    and any(self._said(other, self._job) for other in clauses))) \
-                and not self._own_before(clause, mention):
-            return Kind.JOB  # "I'm a nurse. Three chest pains on the ward tonight"
-        if self._treated(clause, mention):
-            return Kind.TREATING
-        if self._supposed(clause, mention) or self._beside_a_general_question(clauses, mention):
-            return Kind.RISK_QUESTION
-        return Kind.REPORT
-
-    @staticmethod
-    def _counted(clause: Clause, mention: Mention) -> bool:
-        """Signs counted like cases: "two cardiac arrests", "three chest pains"."""
-        first = mention.positions[0]
-        return any(word.isdigit() or word in _COUNTS
-                   for word in clause.words[max(0, first - 2):first])
-
-    def _own_before(self, clause: Clause, mention: Mention) -> bool:
-        """The patient's own words just before the sign: "my back", "I have", "I am"."""
-        first = mention.positions[0]
-        words = clause.words
-        before = words[max(0, first - 3):first]
-        return ((first > 0 and words[first - 1] == "i")
-                or any(word in {"my", "me", "myself"} for word in before)
-                or " ".join(before).endswith(("i am", "i have", "i had", "i feel", "i got",
-                                              "i was")))
-
-    def _beside_a_general_question(self, clauses: Sequence[Clause], mention: Mention
-                                   ) -> bool:
-        """A list of signs under a general question ("What are the side effects?
-        Bleeding, infection, that sort of thing.")."""
-        clause = clauses[mention.clause]
-        if self._personal_in(clause.words, range(len(clause.words))):
-            return False
-        return any(other.asks and self._general.within(other.words, range(len(other.words)))
-                   and not self._personal_in(other.words, range(len(other.words)))
-                   for other in clauses if other.sentence != clause.sentence)
-
-    def _figure(self, clause: Clause, mention: Mention) -> bool:
-        """A figure of speech around the sign ("nearly had a heart attack when I saw the
-        bill"), or laughter anywhere in the clause ("laughed so hard I couldn't breathe")."""
-        words = clause.words
-        near = range(max(0, mention.positions[0] - _FIGURE_REACH),
-                     min(len(words), mention.positions[-1] + _FIGURE_REACH + 1))
-        return self._figures.within(words, near) or any(
-            word.startswith("laugh") for word in words)
-
-    def _supposed(self, clause: Clause, mention: Mention) -> bool:
-        """A general question or statement, or a supposition or worry, that says nothing of
-        the patient themselves: "can acupuncture cause fainting?", "what if I feel faint?",
-        "nervous about fainting"."""
-        words = clause.words
-        first = mention.positions[0]
-        if any(self._worrying.at(words, position) for position in clause.part_of(first)):
-            return True  # "scared of fainting", "shaking just thinking about it"
-        for position in range(first):
-            if self._supposing.at(words, position):
-                return not self._personal_in(words, range(position + 1, len(words)))
-        if self._personal_in(words, range(len(words))):
-            return False
-        part = clause.part_of(first)
-        # "Can acupuncture cause ...?" asks; "can't breathe" ("can not") does not.
-        opens_question = self._asking.at(words, part.start) and not (
-            part.start + 1 < len(words) and words[part.start + 1] in self._signs.negations)
-        asking = opens_question or (clause.asks and part.start == 0)
-        return asking or self._general.within(words, range(len(words)) if clause.asks else part)
-
-    def _personal_in(self, words: Sequence[str], positions: range) -> bool:
-        """The patient speaks of themselves: "my", "still", "I feel" (but not "will I
-        feel" or "if I feel", which suppose)."""
-        for position in positions:
-            if not self._personal.at(words, position):
-                continue
-            if words[position] in {"my", "mine"} and position + 1 < len(words) \
-                    and self._someone(words[position + 1]):
-                continue  # "my son": someone else
-            if words[position] != "i" or position == 0:
-                return True
-            before = words[position - 1]
-            if not (self._asking.at(words, position - 1) or before in self._supposing.single):
-                return True
-        return False
-
-    def _treated(self, clause: Clause, mention: Mention) -> bool:
-        """Asking about treating it: "can it reduce inflammation?" (but "help, I can't
-        breathe" is no question)."""
-        first = mention.positions[0]
-        part = clause.part_of(first)
-        if not (clause.asks or self._asking.at(clause.words, part.start)):
-            return False
-        return any(clause.words[position] in self._treating
-                   for position in range(max(part.start, first - 3), first))
-
     # How much.
 
     def _amount(self, clause: Clause, mention: Mention, on_thinners: bool) -> Amount:
@@ -414,10 +297,7 @@ class ContextReader:
 
     @staticmethod
     def _said(clause: Clause, phrases: Phrases) -> bool:
-        known = clause.said.get(id(phrases))
-        if known is None:
-            known = clause.said[id(phrases)] = phrases.anywhere(clause.words)
-        return known
+        return said(clause, phrases)
 
     def _after_a_session(self, clauses: Sequence[Clause]) -> bool:
         """Someone's session here is named ("my son had his first session today", "right

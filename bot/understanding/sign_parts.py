@@ -176,3 +176,20 @@ def allowed_edits(word: str) -> int:
     if len(word) >= TWO_EDITS_FROM:
         return 2
     return 1 if len(word) >= ONE_EDIT_FROM else 0
+
+
+def phrase_at(clause: Clause, start: int, keys: Sequence[str]) -> tuple[int, ...]:
+    """The positions of the phrase `keys` said from `start`, small words in between
+    passed over ("between my legs" is "between legs"); empty if it is not there."""
+    covered: list[int] = []
+    position = start
+    for key in keys:
+        while position < len(clause.words) and key not in clause.keys[position]:
+            if not clause.filler[position] or not covered:
+                return ()
+            position += 1
+        if position == len(clause.words):
+            return ()
+        covered.append(position)
+        position += 1
+    return tuple(covered)

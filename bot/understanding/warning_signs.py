@@ -7,7 +7,7 @@ The signs live in `content/red_flags.yaml`, the words that shape them in
 meets "faint"), through the clinic's groups of words that mean the same ("hurts", "ache",
 "pain") and its named concepts ("{breath} {hard}" is any breathing word near any word of
 difficulty), and with small typos forgiven ("feaver", "dizy"), but never when the word is a
-correctly spelled English word of its own ("fewer" is not "fever"). A phrasing matches
+correctly spelled English word of its own ("fewer" is not "fever"; `typos.py`). A phrasing matches
 when its words all come close together in one part of a clause, in any order unless it is
 quoted.
 
@@ -27,10 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from bot.understanding.clauses import Clause, Shorthand, clauses_of
 from bot.understanding.sign_parts import (
@@ -41,13 +37,14 @@ from bot.understanding.sign_parts import (
     Phrasing,
     Sign,
     Tier,
-    allowed_edits,
     counted_positions,
     drop_contained,
+    phrase_at,
     tightest,
 )
+from bot.understanding.typos import Typos
 from bot.understanding.vocabulary import WORD_LISTS, Vocabulary
-from bot.understanding.words import REAL_WORDS, Phrases, same_start, stem, words_of
+from bot.understanding.words import Phrases, stem, words_of
 
 # The longest exception a clinic writes, in words ("took all my strength and courage").
 _LONGEST_EXCEPTION = 8
@@ -187,10 +184,7 @@ class WarningSigns:
                      for word in words_of(text))]
         targets |= {word: self._key(word) for word in written
                     if self._key(word) in typo_prone}
-        self._targets = targets
-        self._by_first: dict[str, list[str]] = {}
-        for target in sorted(targets):
-            self._by_first.setdefault(target[:1], []).append(target)
+        self._typos = Typos(targets, self._known_texts)
 
     def spelled(self, text: str) -> list[str]:
         """The words of `text` as a clause holds them: shorthand spelled out."""
@@ -216,31 +210,13 @@ class WarningSigns:
         if "=" + word in self._exact:
             keys.add("=" + word)
         if key not in self._vocabulary and len(word) >= 4:
-            keys |= self._near_misses(word)
+            keys |= self._typos.meant(word)
         for each in list(keys):
             keys |= self._concept_of.get(each, set())
         known = frozenset(keys)
         if len(self._seen) < 20_000:
             self._seen[word] = known
         return known
-
-    def _near_misses(self, word: str) -> set[str]:
-        candidates = self._by_first.get(word[:1], [])
-        found: set[str] = set()
-        for form in {word, stem(word)}:
-            found |= {target for target, distance, _ in process.extract(
-                form, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
-                if distance <= allowed_edits(target)}
-            if not form.isascii():
-                found |= {target for target in candidates if same_start(form, target)}
-        if found and (word in self._known or (word.isascii() and word in REAL_WORDS)):
-            return set()  # a real word of its own, not a typo
-        return {self._targets[target] for target in found}
-
-    @cached_property
-    def _known(self) -> frozenset[str]:
-        # Read only at the first near miss: most messages never need it.
-        return frozenset(word for text in self._known_texts for word in words_of(text))
 
     # Reading a message.
 
@@ -275,29 +251,12 @@ class WarningSigns:
         for start in range(len(clause.words)):
             for key in clause.keys[start]:
                 for keys, concept in self._concept_phrases.get(key, ()):
-                    covered = self._phrase_at(clause, start, keys)
+                    covered = phrase_at(clause, start, keys)
                     if covered:
                         last = covered[-1]
                         clause.keys[last] = clause.keys[last] | {concept}
                         spans[(last, concept)] = covered
         return spans
-
-    @staticmethod
-    def _phrase_at(clause: Clause, start: int, keys: Sequence[str]) -> tuple[int, ...]:
-        """The positions of the phrase `keys` said from `start`, small words in between
-        passed over ("between my legs" is "between legs"); empty if it is not there."""
-        covered: list[int] = []
-        position = start
-        for key in keys:
-            while position < len(clause.words) and key not in clause.keys[position]:
-                if not clause.filler[position] or not covered:
-                    return ()
-                position += 1
-            if position == len(clause.words):
-                return ()
-            covered.append(position)
-            position += 1
-        return tuple(covered)
 
     def find(self, text: str) -> Finding | None:
         """The signs in `text`, their context not weighed: for tests of the matching."""

@@ -1,0 +1,147 @@
+"""What kind of sentence a sign is said in: a report, a question about risk in general or
+a worry about what might happen ("can acupuncture cause a collapsed lung?", "scared of
+fainting"), asking about treating it ("can it reduce inflammation?"), a figure of speech
+("nearly had a heart attack when I saw the bill", "laughed so hard I couldn't breathe"),
+or the writer's job in health care ("I'm a nurse: three chest pains on the ward
+tonight"). Part of reading a sign in its context (`context.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+
+from bot.understanding.clauses import Clause, said
+from bot.understanding.warning_signs import Mention, WarningSigns
+from bot.understanding.words import Phrases
+
+# Signs counted like cases ("two cardiac arrests") are the writer's work, not their body.
+_COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "few", "many",
+                     "multiple", "loads", "lots"})
+# A figure of speech counts this many words either side of a sign.
+_FIGURE_REACH = 6
+
+
+class Kind(StrEnum):
+    REPORT = "report"
+    RISK_QUESTION = "a question about risk"
+    TREATING = "asking about treating it"
+    FIGURE = "a figure of speech"
+    JOB = "their job"
+
+
+
+class SentenceKinds:
+    """Reads the kind of sentence around a sign. Built once, beside the matcher; `someone`
+    says whether a word is someone else ("my son")."""
+
+    def __init__(self, signs: WarningSigns, someone: Callable[[str], bool]) -> None:
+        words = signs.vocabulary
+        self._someone = someone
+        self._negations = signs.negations
+        self._figures = Phrases(words.figures)
+        self._job = Phrases(words.job)
+        self._asking = Phrases(words.asking)
+        self._general = Phrases(words.general)
+        self._supposing = Phrases(words.supposing)
+        self._worrying = Phrases(words.worrying)
+        self._personal = Phrases(words.personal)
+        self._treating = Phrases(words.treating).single
+
+    def kind(self, clauses: Sequence[Clause], mention: Mention, who: object) -> Kind:
+        clause = clauses[mention.clause]
+        if self._figure(clause, mention):
+            return Kind.FIGURE
+        sentence = [other for other in clauses if other.sentence == clause.sentence]
+        if (any(said(other, self._job) for other in sentence)
+                or (self._counted(clause, mention)
+                    and any(said(other, self._job) for other in clauses))) \
+                and not self._own_before(clause, mention):
+            return Kind.JOB  # "I'm a nurse. Three chest pains on the ward tonight"
+        if self._treated(clause, mention):
+            return Kind.TREATING
+        if self._supposed(clause, mention) or self._beside_a_general_question(clauses, mention):
+            return Kind.RISK_QUESTION
+        return Kind.REPORT
+
+    @staticmethod
+    def _counted(clause: Clause, mention: Mention) -> bool:
+        """Signs counted like cases: "two cardiac arrests", "three chest pains"."""
+        first = mention.positions[0]
+        return any(word.isdigit() or word in _COUNTS
+                   for word in clause.words[max(0, first - 2):first])
+
+    def _own_before(self, clause: Clause, mention: Mention) -> bool:
+        """The patient's own words just before the sign: "my back", "I have", "I am"."""
+        first = mention.positions[0]
+        words = clause.words
+        before = words[max(0, first - 3):first]
+        return ((first > 0 and words[first - 1] == "i")
+                or any(word in {"my", "me", "myself"} for word in before)
+                or " ".join(before).endswith(("i am", "i have", "i had", "i feel", "i got",
+                                              "i was")))
+
+    def _beside_a_general_question(self, clauses: Sequence[Clause], mention: Mention
+                                   ) -> bool:
+        """A list of signs under a general question ("What are the side effects?
+        Bleeding, infection, that sort of thing.")."""
+        clause = clauses[mention.clause]
+        if self._personal_in(clause.words, range(len(clause.words))):
+            return False
+        return any(other.asks and self._general.within(other.words, range(len(other.words)))
+                   and not self._personal_in(other.words, range(len(other.words)))
+                   for other in clauses if other.sentence != clause.sentence)
+
+    def _figure(self, clause: Clause, mention: Mention) -> bool:
+        """A figure of speech around the sign ("nearly had a heart attack when I saw the
+        bill"), or laughter anywhere in the clause ("laughed so hard I couldn't breathe")."""
+        words = clause.words
+        near = range(max(0, mention.positions[0] - _FIGURE_REACH),
+                     min(len(words), mention.positions[-1] + _FIGURE_REACH + 1))
+        return self._figures.within(words, near) or any(
+            word.startswith("laugh") for word in words)
+
+    def _supposed(self, clause: Clause, mention: Mention) -> bool:
+        """A general question or statement, or a supposition or worry, that says nothing of
+        the patient themselves: "can acupuncture cause fainting?", "what if I feel faint?",
+        "nervous about fainting"."""
+        words = clause.words
+        first = mention.positions[0]
+        if any(self._worrying.at(words, position) for position in clause.part_of(first)):
+            return True  # "scared of fainting", "shaking just thinking about it"
+        for position in range(first):
+            if self._supposing.at(words, position):
+                return not self._personal_in(words, range(position + 1, len(words)))
+        if self._personal_in(words, range(len(words))):
+            return False
+        part = clause.part_of(first)
+        # "Can acupuncture cause ...?" asks; "can't breathe" ("can not") does not.
+        opens_question = self._asking.at(words, part.start) and not (
+            part.start + 1 < len(words) and words[part.start + 1] in self._negations)
+        asking = opens_question or (clause.asks and part.start == 0)
+        return asking or self._general.within(words, range(len(words)) if clause.asks else part)
+
+    def _personal_in(self, words: Sequence[str], positions: range) -> bool:
+        """The patient speaks of themselves: "my", "still", "I feel" (but not "will I
+        feel" or "if I feel", which suppose)."""
+        for position in positions:
+            if not self._personal.at(words, position):
+                continue
+            if words[position] in {"my", "mine"} and position + 1 < len(words) \
+                    and self._someone(words[position + 1]):
+                continue  # "my son": someone else
+            if words[position] != "i" or position == 0:
+                return True
+            before = words[position - 1]
+            if not (self._asking.at(words, position - 1) or before in self._supposing.single):
+                return True
+        return False
+
+    def _treated(self, clause: Clause, mention: Mention) -> bool:
+        """Asking about treating it: "can it reduce inflammation?" (but "help, I can't
+        breathe" is no question)."""
+        first = mention.positions[0]
+        part = clause.part_of(first)
+        if not (clause.asks or self._asking.at(clause.words, part.start)):
+            return False
+        return any(clause.words[position] in self._treating
+                   for position in range(max(part.start, first - 3), first))
