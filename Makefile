@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run demo test test-under-load lint migrate check bench bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
+.PHONY: run demo test test-under-load lint migrate check eval bench bench-understanding bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -44,8 +44,17 @@ migrate: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m bot check
 
+# How the bot reads messages it has never seen: every batch in tests/eval/holdout/, sent
+# black-box to the running bot (tests/eval/README.md).
+eval: $(VENV)/.installed
+	$(PY) -m tests.eval
+
 # Benchmarks (README "Benchmarks"): each prints its figures.
-bench: bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import
+bench: bench-understanding bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import
+
+# Seconds: reading 2,000 messages of 500 characters (the safety net's reader), p50/p99.
+bench-understanding: $(VENV)/.installed
+	$(PY) -m bench.understanding
 
 # About 3 minutes: 25 questions a second from 50 patients, the clinic's bot beside a bare
 # PTB echo bot, three rounds: reply time, CPU per update, idle memory, start-up.
