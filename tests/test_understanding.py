@@ -42,11 +42,19 @@ def reader() -> Reader:
         ("the bleeding has stopped", Outcome.NOTHING),
         ("I fainted yesterday but I'm fine now", Outcome.SAME_DAY),  # passed, still told
         ("im sorry to bother you", Outcome.NOTHING),  # "sorry" is not "sore"
+        ("the session made me feel so chill", Outcome.NOTHING),  # not "chills"
+        ("I threw up and there was blood in it", Outcome.EMERGENCY),
+        ("lost 6kg without trying and my back aches at night", Outcome.SAME_DAY),
+        ("cant\nbreathe\nproperly since lunch", Outcome.EMERGENCY),  # a word a line
         # Who.
         ("my wife can't breathe", Outcome.EMERGENCY),  # someone with them now
         ("my dad is on the floor and not answering me", Outcome.EMERGENCY),
         ("mum had her session this morning and now I can't wake her", Outcome.EMERGENCY),
         ("my friend collapsed", Outcome.CONFIRM),  # someone else: is it happening now?
+        ("our goalkeeper collapsed in the match on Sunday", Outcome.CONFIRM),
+        ("my brother is fitting on the living room floor right now", Outcome.EMERGENCY),
+        ("a friend fainted after acupuncture once but she's fine now", Outcome.NOTHING),
+        ("mum walks with a frame since her stroke, can she come in with me?", Outcome.NOTHING),
         ("my sister felt dizzy once", Outcome.NOTHING),
         ("my dad was taken to hospital with chest pain, can I move Thursday?",
          Outcome.NOTHING),
@@ -55,11 +63,14 @@ def reader() -> Reader:
         ("I had a collapsed lung in 1998 when I was 19", Outcome.HISTORY),
         ("I used to faint as a kid", Outcome.HISTORY),
         ("since my session last week I've had numbness in my foot", Outcome.SAME_DAY),
+        ("never once in my life have I wet myself like this, and it's numb down there",
+         Outcome.EMERGENCY),
         # What kind of sentence.
         ("can acupuncture cause a collapsed lung?", Outcome.RISKS),
         ("I nearly had a heart attack when I saw the bill", Outcome.NOTHING),
         ("I'm a paramedic, two cardiac arrests on my shift last night", Outcome.NOTHING),
         ("laughed so hard at your receptionist I couldn't breathe", Outcome.NOTHING),
+        ("your receptionist cracks me up, nearly choked on my biscuit 😂", Outcome.NOTHING),
         ("I'm terrified of fainting at the sight of needles", Outcome.RISKS),
         ("can acupuncture reduce inflammation?", Outcome.NOTHING),
         # How much.

@@ -18,6 +18,7 @@ _NOT = frozenset({"not", "no", "never"})
 # A sentence of this many words or fewer is a fragment ("chest. heavy. sweating."): it
 # joins the fragments next to it, as one clause.
 _FRAGMENT = 2
+_MARKED_END = re.compile(r"[.!?…]\W*$")
 
 
 @dataclass
@@ -102,6 +103,7 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
                filler: frozenset[str], asking: Phrases) -> list[Clause]:
     """The clauses of `text`, empty ones left out."""
     clauses: list[Clause] = []
+    unmarked = False  # the sentence before ended at a bare line break
     for number, sentence in enumerate(sentences(text)):
         # One reading of the sentence, the soft breaks kept as a word no one writes.
         marked = words_of(_SOFT_BREAK.sub(f" {_PART} ", sentence))
@@ -119,8 +121,10 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
         asks = bool(opening) and asking.at(opening, 0) and not (
             len(first_words) > 1 and first_words[1] in _NOT)
         fragment = sum(len(words) for words in parts) <= _FRAGMENT
-        if fragment and clauses and clauses[-1].fragments:
-            clause = clauses.pop()  # one more fragment of the same clause
+        if clauses and clauses[-1].fragments and (fragment or unmarked):
+            # One more fragment of the same clause, or the line that ends a run of
+            # fragments cut by bare line breaks ("cant\nget\na full breath").
+            clause = clauses.pop()
         else:
             clause = Clause(number, question, asks)
         clause.fragments = fragment
@@ -135,6 +139,7 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
                 clause.words.append(word)
                 clause.filler.append(word in filler)
         clauses.append(clause)
+        unmarked = not _MARKED_END.search(sentence)
     for clause in clauses:
         clause.part_starts = sorted(set(clause.part_starts) - {len(clause.words)}) or [0]
     return [clause for clause in clauses if clause.words]

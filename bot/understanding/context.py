@@ -73,12 +73,18 @@ _OBJECTS = frozenset({"me", "myself"})
 _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "will not stop",
                "not stopped", "not stopping", "coming back", "starts again", "start again",
                "bigger", "growing", "grown", "spreading", "every day", "every morning")
+# Said in any later clause, these say it has passed: "she's fine now".
+_FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "all good now",
+             "recovered now", "fully recovered", "back to normal now")
 # After words saying it passed, these say it has not.
 _NOT_OVER = ("still", "not right", "worse", "not gone", "again", "back again")
 # For the patient, these also place a sign now, not in their history.
 _RECENT = ("yesterday", "last night", "after the session", "since the session",
            "after my session", "since my session", "after the needles", "since the needles",
-           "after acupuncture", "since acupuncture", "after treatment", "since treatment")
+           "after acupuncture", "since acupuncture", "after treatment", "since treatment",
+           "noticed", "this arvo", "woke up", "waking up", "got home", "since then",
+           "ever since", "for the last", "for the past", "all day", "all night", "worse",
+           "getting worse", "keeps", "won't stop", "will not stop")
 # "in 1998", "back in 2015": a year named is history.
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # "for 40 minutes", "45 mins": bleeding this long is heavy.
@@ -93,7 +99,20 @@ _TOWARDS = frozenset({"my", "the", "to", "into", "his", "her", "your", "left", "
 # A session named this close after someone ("her first session") or after "after" ties
 # their sign to the clinic.
 _TIE_REACH = 6
+# A subject carries into this many sentences after its own.
+_SUBJECT_REACH = 1
 _AFTER = frozenset({"after", "since", "following", "from", "during"})
+_THEIR = frozenset({"his", "her", "their"})
+# Words naming one session, not acupuncture in general ("after the needles").
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+         "yesterday", "today")
+_THIS_ONE = frozenset({"the", "his", "her", "their", "my", "your", "this", "that", "first",
+                       "last", *_DAYS, *(day + "s" for day in _DAYS)})
+# Someone else's session, said as theirs: "he had the electro", "her first treatment".
+_HAVING = frozenset({"his", "her", "their", "had", "has", "having", "got", "gets", "get"})
+# Someone's sign said to be happening where the writer is, whatever else the sentence says.
+_RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "next to me",
+               "beside me", "what do i do", "please help", "help me", "help us")
 # Words that tie someone else's sign to a session here (a carer writing for the patient).
 _SESSION = frozenset(stem(word) for word in (
     "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
@@ -110,7 +129,9 @@ class ContextReader:
         self._self = Phrases(words.self).single
         self._present = Phrases(words.present)
         self._history = Phrases([*words.history, *words.habitual])
-        self._in_care = Phrases([*words.in_care, *words.elsewhere, *words.recent_past])
+        self._in_care = Phrases([*words.in_care, *words.recent_past])
+        self._elsewhere = Phrases(words.elsewhere)
+        self._right_here = Phrases(_RIGHT_HERE)
         self._heavy = Phrases(words.heavy)
         self._slight = Phrases(words.slight)
         self._hedges = Phrases(words.hedges)
@@ -118,6 +139,8 @@ class ContextReader:
         self._carer = Phrases(words.carer)
         self._not_over = Phrases(_NOT_OVER)
         self._recent = Phrases([*words.present, *_RECENT])
+        self._fine_now = Phrases(_FINE_NOW)
+        self._lately = Phrases([*words.present, "yesterday", "last night"])
         self._new_subject = Phrases(words.new_subject).single
         self._thinner_phrases = Phrases(signs.vocabulary.concepts.get("thinner", ()))
         self._conditions = Phrases(words.conditions)
@@ -149,22 +172,26 @@ class ContextReader:
 
     # Who.
 
-    def subject_of(self, clauses: Sequence[Clause], index: int, before: int) -> Who | None:
+    def subject_of(self, clauses: Sequence[Clause], index: int, before: int,
+                   this_clause_only: bool = False) -> Who | None:
         """Whose words these are, from the nearest subject before position `before` in
-        clause `index` (then in the clauses before it): the patient, someone else, or
-        nobody named."""
-        for number in range(index, -1, -1):
+        clause `index` (then in the clauses before it, as far as the sentence before,
+        unless `this_clause_only`): the patient, someone else, or nobody named."""
+        for number in range(index, index - 1 if this_clause_only else -1, -1):
             clause = clauses[number]
+            if clause.sentence < clauses[index].sentence - _SUBJECT_REACH:
+                break  # a subject sentences back is another story
             end = before if number == index else len(clause.words)
             for position in range(end - 1, -1, -1):
                 word = clause.words[position]
-                if self._someone(word) and not self._likeness(clause.words, position):
+                if (self._someone(word) and not self._likeness(clause.words, position)) \
+                        or word == "our":  # "our centre half", "our youngest"
                     return Who.SOMEONE
                 if word in self._self and word not in _OBJECTS:
                     following = clause.words[position + 1] if position + 1 < len(
                         clause.words) else ""
-                    if word in {"my", "our"} and self._someone(following):
-                        return Who.SOMEONE
+                    if word == "my" and self._someone(following):
+                        return Who.SOMEONE  # "my son"
                     return Who.PATIENT
         return None
 
@@ -195,7 +222,10 @@ class ContextReader:
         clause = clauses[mention.clause]
         sentence = [other for other in clauses if other.sentence == clause.sentence]
         if any(self._said(other, self._in_care) for other in sentence):
-            return Who.ELSEWHERE  # in hospital, back home, last week
+            return Who.ELSEWHERE  # in hospital, taken in, last week
+        if any(self._said(other, self._elsewhere) for other in sentence) and not any(
+                self._said(other, self._right_here) for other in sentence):
+            return Who.ELSEWHERE  # back home, apparently (but not "on the floor right now")
         if any(self._said(other, self._present) for other in sentence):
             return Who.WITH_THEM
         return Who.SOMEONE
@@ -204,9 +234,24 @@ class ContextReader:
 
     def _when(self, clauses: Sequence[Clause], mention: Mention) -> When:
         clause = clauses[mention.clause]
-        if self._said(clause, self._history) or self._names_a_year(clause):
+        if (self._said(clause, self._history) and self._history_said(clause)) \
+                or self._names_a_year(clause) or self._long_past(clause, mention):
             return When.HISTORY
         return When.NOW
+
+    def _history_said(self, clause: Clause) -> bool:
+        """Words of the past, not denied: "never once in my life" says it is new."""
+        words = clause.words
+        return any(self._history.at(words, position)
+                   and "never" not in words[max(0, position - 2):position]
+                   for position in range(len(words)))
+
+    @staticmethod
+    def _long_past(clause: Clause, mention: Mention) -> bool:
+        """The sign named as someone's past event: "in a wheelchair since his stroke"."""
+        words = clause.words
+        first = mention.positions[0]
+        return first >= 2 and words[first - 2] in _AFTER and words[first - 1] in _THEIR
 
     @staticmethod
     def _names_a_year(clause: Clause) -> bool:
@@ -272,6 +317,10 @@ class ContextReader:
         if following is None or mention.clause + 1 in taken or any(
                 self._said(later, self._not_over) for later in clauses[mention.clause + 1:]):
             return False  # "... bit better now, but still not right"
+        if any(self._said(later, self._fine_now) and not any(
+                word in self._signs.negations for word in later.words)
+               for later in clauses[mention.clause + 1:]):
+            return True  # "she coughed up blood once ... she's fine now"
         return any(self._signs.resolution_at(following, position)
                    and not self._negation_just_before(following, position)
                    and not self._starts_again(following, position)
@@ -310,7 +359,11 @@ class ContextReader:
                 if stem(word) not in _SESSION:
                     continue
                 before = clause.words[max(0, position - _TIE_REACH):position]
-                if any(other in _AFTER for other in before) or self.subject_of(
-                        clauses, index, position) == Who.SOMEONE:
-                    return True
+                named = position > 0 and clause.words[position - 1] in _THIS_ONE
+                if any(other in _AFTER for other in before) and (
+                        named or self._said(clause, self._lately)):
+                    return True  # "right after the needles came out" (not "after acupuncture once")
+                if any(other in _HAVING for other in before) and self.subject_of(
+                        clauses, index, position, this_clause_only=True) == Who.SOMEONE:
+                    return True  # "my son had his first session today"
         return False

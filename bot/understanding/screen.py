@@ -43,6 +43,8 @@ _KNOWN_AT_LEAST = 0.5
 # After an asking word, these make a question: "is it", "can I", "will this".
 _ASKED = frozenset({"i", "it", "this", "that", "there", "acupuncture", "you", "we"})
 # A clause opening with these speaks of the writer, "I" left out: "feel a bit weird".
+# Words after a condition's name that describe it ("immune system is a bit low").
+_CONDITION_REACH = 7
 _FEELING_VERBS = frozenset({"feel", "feeling", "felt", "feels", "been", "got", "getting"})
 # Pain, and the words the back-pain patients this clinic sees use for it every day: about
 # the patient's own body, but not unusual.
@@ -210,8 +212,10 @@ class Reader:
         if self._easing(clause):
             return []  # "the soreness has eased off" (but not "not better")
         unnegated = self._unnegated(clause)
+        # A condition's own description is no feeling now: "my immune system is a bit low".
         conditions = {position + offset for position in range(len(words))
-                      for offset in range(3) if self._condition_words.at(words, position)}
+                      for offset in range(_CONDITION_REACH)
+                      if self._condition_words.at(words, position)}
         return [words[position] for position in unnegated
                 if position not in signs_at | conditions and self._feelings.at(words, position)
                 and self.context.subject_of(clauses, index, position) != Who.SOMEONE]

@@ -21,6 +21,11 @@ QUESTION = re.compile(r"[?？؟]")
 _WORD = re.compile(r"[^\W_]+")
 # "dizzzzy", "sooo": a letter written three times or more is one.
 _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
+# "7kg", "45mins", "2am": a number and its unit are two words.
+_NUMBER_UNIT = re.compile(r"\b(\d+)(kgs?|kilos?|lbs?|mins?|minutes?|hrs?|hours?|days?|wks?"
+                          r"|weeks?|am|pm|cm|mm|ml)\b")
+# Laughing emoji read as laughter: "nearly choked on my tea 😂" is a figure of speech.
+_LAUGHING = str.maketrans(dict.fromkeys("😂🤣😆😹", " haha "))
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 # "can't" and "cannot" are negations like "not"; "won't" is "will not".
 _CONTRACTIONS = (
@@ -106,12 +111,13 @@ def same_start(one: str, other: str) -> bool:
 
 def words_of(text: str) -> list[str]:
     """The words of a piece of text, folded, with negations spelled out."""
-    text = fold(text.translate(_APOSTROPHES))
+    text = fold(text.translate(_APOSTROPHES).translate(_LAUGHING))
     if _QUICK.search(text):  # most words need none of this
         for pattern, replacement in _CONTRACTIONS:
             text = pattern.sub(replacement, text)
         text = _BARE_NOT.sub(r"\1 not", text)
-    return _WORD.findall(_DRAWN_OUT.sub(r"\1", text.replace("'", "")))
+    text = _DRAWN_OUT.sub(r"\1", text.replace("'", ""))
+    return _WORD.findall(_NUMBER_UNIT.sub(r"\1 \2", text))
 
 
 class _RealWords:
