@@ -34,8 +34,9 @@ class Clause:
     keys: list[frozenset[str]] = field(default_factory=list)
     filler: list[bool] = field(default_factory=list)
     part_starts: list[int] = field(default_factory=lambda: [0])
-    # Which word lists are said in it, as the reader asks (by list), kept for the message.
-    said: dict[int, bool] = field(default_factory=dict)
+    # Where each word list is said in it, as the reader asks (by list), kept for the
+    # message.
+    found: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # A phrasing's words were all here, whatever the matcher then made of them (negated,
     # excepted, not near its context): the clause speaks of a sign, one way or another.
     sign_words: bool = False
@@ -54,12 +55,22 @@ class Clause:
         return range(start, end)
 
 
-def said(clause: Clause, phrases: Phrases) -> bool:
-    """Whether any of `phrases` is said in the clause (asked once per list and clause)."""
-    known = clause.said.get(id(phrases))
+def found(clause: Clause, phrases: Phrases) -> tuple[int, ...]:
+    """Where `phrases` start in the clause (looked for once per list and clause)."""
+    known = clause.found.get(id(phrases))
     if known is None:
-        known = clause.said[id(phrases)] = phrases.anywhere(clause.words)
+        known = clause.found[id(phrases)] = phrases.positions(clause.words)
     return known
+
+
+def said(clause: Clause, phrases: Phrases) -> bool:
+    """Whether any of `phrases` is said in the clause."""
+    return bool(found(clause, phrases))
+
+
+def found_within(clause: Clause, phrases: Phrases, positions: range) -> bool:
+    """Whether one of `phrases` starts at one of `positions` of the clause."""
+    return any(position in positions for position in found(clause, phrases))
 
 
 def sentences(text: str) -> list[str]:

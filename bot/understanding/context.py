@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.understanding.clauses import Clause, said
+from bot.understanding.clauses import Clause, found, found_within, said
 from bot.understanding.sentence_kinds import Kind, SentenceKinds
 from bot.understanding.sign_parts import RESOLUTION_REACH
 from bot.understanding.warning_signs import Mention, WarningSigns
@@ -160,12 +160,12 @@ class ContextReader:
                 mention=mention, who=who, when=self._when(clauses, mention),
                 kind=self._kinds.kind(clauses, mention, who),
                 amount=self._amount(clause, mention, on_thinners),
-                hedged=self._hedges.within(clause.words, range(
+                hedged=found_within(clause, self._hedges, range(
                     max(0, mention.positions[0] - _MODIFIER_REACH), mention.positions[-1])),
                 passed=self._passed(clauses, mention, taken),
                 after_a_session=for_a_patient,
                 now=self._said(clause, self._recent),
-                a_condition=any(self._conditions.within(clause.words, range(
+                a_condition=any(found_within(clause, self._conditions, range(
                     max(0, position - 2), position + 1)) for position in mention.positions)))
         return readings
 
@@ -242,9 +242,8 @@ class ContextReader:
     def _history_said(self, clause: Clause) -> bool:
         """Words of the past, not denied: "never once in my life" says it is new."""
         words = clause.words
-        return any(self._history.at(words, position)
-                   and "never" not in words[max(0, position - 2):position]
-                   for position in range(len(words)))
+        return any("never" not in words[max(0, position - 2):position]
+                   for position in found(clause, self._history))
 
     @staticmethod
     def _long_past(clause: Clause, mention: Mention) -> bool:
@@ -273,15 +272,15 @@ class ContextReader:
 
     def _amount(self, clause: Clause, mention: Mention, on_thinners: bool) -> Amount:
         words = clause.words
-        heavy = [position for position in range(len(words)) if self._heavy.at(words, position)
-                 and words[max(0, position - 1)] not in self._signs.negations]
+        heavy = [position for position in found(clause, self._heavy)
+                 if words[max(0, position - 1)] not in self._signs.negations]
         if heavy or self._long_minutes(clause):
             return Amount.HEAVY  # "pouring", "for 40 minutes" (but not "not a lot")
         if on_thinners and mention.sign.heavy is not None:
             return Amount.HEAVY
         part = clause.part_of(mention.positions[0])
-        if self._slight.within(words, range(part.start, mention.positions[0])) \
-                and not self._persisting.within(words, range(len(words))):
+        if found_within(clause, self._slight, range(part.start, mention.positions[0])) \
+                and not said(clause, self._persisting):
             return Amount.SLIGHT  # "a dot of blood" (but not "keeps oozing a bit")
         return Amount.USUAL
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.understanding.clauses import Clause
+from bot.understanding.clauses import Clause, found, said
 from bot.understanding.context import ContextReader, Reading, Who
 from bot.understanding.faq_search import FaqMatcher, Match
 from bot.understanding.policy import Decision, Facts, Outcome, decide
@@ -135,14 +135,18 @@ class Reader:
         return [word for clause in self.signs.clauses(text) for word in clause.words]
 
     def _speaks_of_own_body(self, clauses: Sequence[Clause]) -> bool:
-        if any(self._positive.within(clause.words, self._unnegated(clause))
-               or self._easing(clause) for clause in clauses):
+        if any(self._positive_unnegated(clause) or self._easing(clause) for clause in clauses):
             return False
         return any((clause.words[0] in _FEELING_VERBS
                     or any(word in self._own_words for word in clause.words))
-                   and any(word in self._body or self._feelings.at(clause.words, position)
-                           for position, word in enumerate(clause.words))
+                   and (any(word in self._body for word in clause.words)
+                        or said(clause, self._feelings))
                    for clause in clauses)
+
+    def _positive_unnegated(self, clause: Clause) -> bool:
+        """Words saying it goes well, not negated: "feeling much better"."""
+        positive = found(clause, self._positive)
+        return bool(positive) and not set(positive).isdisjoint(self._unnegated(clause))
 
     def _second_opinion(self, spelled: Sequence[str]) -> Outcome | None:
         assert self.second_opinion is not None
@@ -175,8 +179,8 @@ class Reader:
     def facts(self, clauses: Sequence[Clause], mentions: Sequence[Mention]) -> Facts:
         """What the whole message shows; `faq_answers` is left to the caller."""
         own_body = unusual = False
-        going_well = any(self._positive.within(clause.words, self._unnegated(clause))
-                         or self._easing(clause) for clause in clauses)
+        going_well = any(self._positive_unnegated(clause) or self._easing(clause)
+                         for clause in clauses)
         for index in range(len(clauses)):
             signs_at = {position for mention in mentions if mention.clause == index
                         for position in mention.positions}
@@ -206,18 +210,19 @@ class Reader:
             len(words) > 1 and words[1] in self.signs.negations)
         if clause.asks or opens_asking or self._said(words, self._aside):
             return []  # "will I feel sick after?", "scared of needles", "sick of waiting"
-        if not (words[0] in _FEELING_VERBS or self._feelings.at(words, 0)
+        feelings = found(clause, self._feelings)
+        if not (words[0] in _FEELING_VERBS or (feelings and feelings[0] == 0)
                 or any(word in self._own_words or word in self._body for word in words)):
             return []  # "hot weather today" (but "feel a bit weird" speaks of the writer)
         if self._easing(clause):
             return []  # "the soreness has eased off" (but not "not better")
         unnegated = self._unnegated(clause)
         # A condition's own description is no feeling now: "my immune system is a bit low".
-        conditions = {position + offset for position in range(len(words))
-                      for offset in range(_CONDITION_REACH)
-                      if self._condition_words.at(words, position)}
-        return [words[position] for position in unnegated
-                if position not in signs_at | conditions and self._feelings.at(words, position)
+        conditions = {position + offset for position in found(clause, self._condition_words)
+                      for offset in range(_CONDITION_REACH)}
+        unnegated_feelings = set(feelings).intersection(unnegated)
+        return [words[position] for position in sorted(unnegated_feelings)
+                if position not in signs_at | conditions
                 and self.context.subject_of(clauses, index, position) != Who.SOMEONE]
 
     def _asks_within(self, words: Sequence[str]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 
-from bot.understanding.clauses import Clause, said
+from bot.understanding.clauses import Clause, found, found_within, said
 from bot.understanding.warning_signs import Mention, WarningSigns
 from bot.understanding.words import Phrases
 
@@ -85,10 +85,10 @@ class SentenceKinds:
         """A list of signs under a general question ("What are the side effects?
         Bleeding, infection, that sort of thing.")."""
         clause = clauses[mention.clause]
-        if self._personal_in(clause.words, range(len(clause.words))):
+        if self._personal_in(clause, range(len(clause.words))):
             return False
-        return any(other.asks and self._general.within(other.words, range(len(other.words)))
-                   and not self._personal_in(other.words, range(len(other.words)))
+        return any(other.asks and said(other, self._general)
+                   and not self._personal_in(other, range(len(other.words)))
                    for other in clauses if other.sentence != clause.sentence)
 
     def _figure(self, clause: Clause, mention: Mention) -> bool:
@@ -97,7 +97,7 @@ class SentenceKinds:
         words = clause.words
         near = range(max(0, mention.positions[0] - _FIGURE_REACH),
                      min(len(words), mention.positions[-1] + _FIGURE_REACH + 1))
-        return self._figures.within(words, near) or any(
+        return found_within(clause, self._figures, near) or any(
             word.startswith("laugh") for word in words)
 
     def _supposed(self, clause: Clause, mention: Mention) -> bool:
@@ -106,25 +106,27 @@ class SentenceKinds:
         "nervous about fainting"."""
         words = clause.words
         first = mention.positions[0]
-        if any(self._worrying.at(words, position) for position in clause.part_of(first)):
+        if found_within(clause, self._worrying, clause.part_of(first)):
             return True  # "scared of fainting", "shaking just thinking about it"
-        for position in range(first):
-            if self._supposing.at(words, position):
-                return not self._personal_in(words, range(position + 1, len(words)))
-        if self._personal_in(words, range(len(words))):
+        for position in found(clause, self._supposing):
+            if position < first:
+                return not self._personal_in(clause, range(position + 1, len(words)))
+        if self._personal_in(clause, range(len(words))):
             return False
         part = clause.part_of(first)
         # "Can acupuncture cause ...?" asks; "can't breathe" ("can not") does not.
         opens_question = self._asking.at(words, part.start) and not (
             part.start + 1 < len(words) and words[part.start + 1] in self._negations)
         asking = opens_question or (clause.asks and part.start == 0)
-        return asking or self._general.within(words, range(len(words)) if clause.asks else part)
+        return asking or found_within(clause, self._general,
+                                      range(len(words)) if clause.asks else part)
 
-    def _personal_in(self, words: Sequence[str], positions: range) -> bool:
+    def _personal_in(self, clause: Clause, positions: range) -> bool:
         """The patient speaks of themselves: "my", "still", "I feel" (but not "will I
         feel" or "if I feel", which suppose)."""
-        for position in positions:
-            if not self._personal.at(words, position):
+        words = clause.words
+        for position in found(clause, self._personal):
+            if position not in positions:
                 continue
             if words[position] in {"my", "mine"} and position + 1 < len(words) \
                     and self._someone(words[position + 1]):

@@ -176,10 +176,20 @@ class Phrases:
         return any(words[position] in by_first and self.at(words, position)
                    for position in positions)
 
-    def anywhere(self, words: Sequence[str]) -> bool:
-        """Whether any of the phrases is said in `words`."""
+    def positions(self, words: Sequence[str]) -> tuple[int, ...]:
+        """Where in `words` one of the phrases starts."""
         by_first = self._by_first
         if by_first.keys().isdisjoint(words):
-            return False  # most word lists, for most clauses
-        return any(word in by_first and self.at(words, position)
-                   for position, word in enumerate(words))
+            return ()  # most word lists, for most clauses
+        found = []
+        for position, word in enumerate(words):
+            for phrase in by_first.get(word, ()):
+                size = len(phrase)
+                if size == 1 or tuple(words[position:position + size]) == phrase:
+                    found.append(position)
+                    break
+        return tuple(found)
+
+    def anywhere(self, words: Sequence[str]) -> bool:
+        """Whether any of the phrases is said in `words`."""
+        return bool(self.positions(words))
