@@ -52,6 +52,9 @@ def reader() -> Reader:
         ("mum had her session this morning and now I can't wake her", Outcome.EMERGENCY),
         ("my friend collapsed", Outcome.CONFIRM),  # someone else: is it happening now?
         ("our goalkeeper collapsed in the match on Sunday", Outcome.CONFIRM),
+        ("My wife had acupuncture last week and now she can't breathe", Outcome.EMERGENCY),
+        ("my dad had a stroke last week and is now recovering", Outcome.NOTHING),
+        ("my son had needles at 11 and now he cannot get his breath", Outcome.EMERGENCY),
         ("my brother is fitting on the living room floor right now", Outcome.EMERGENCY),
         ("a friend fainted after acupuncture once but she's fine now", Outcome.NOTHING),
         ("mum walks with a frame since her stroke, can she come in with me?", Outcome.NOTHING),
@@ -62,6 +65,10 @@ def reader() -> Reader:
         # When.
         ("I had a collapsed lung in 1998 when I was 19", Outcome.HISTORY),
         ("I used to faint as a kid", Outcome.HISTORY),
+        ("I'm asthmatic and the wheeze is getting worse, inhaler not helping", Outcome.EMERGENCY),
+        ("my fingers went numb, I thought it would go away by now but no", Outcome.SAME_DAY),
+        ("took every tablet in the drawer an hour ago", Outcome.EMERGENCY),
+        ("felt lightheaded all through my night shift", Outcome.SAME_DAY),  # the shift is theirs
         ("since my session last week I've had numbness in my foot", Outcome.SAME_DAY),
         ("never once in my life have I wet myself like this, and it's numb down there",
          Outcome.EMERGENCY),
@@ -77,6 +84,7 @@ def reader() -> Reader:
         ("the needle spot on my hand is pouring blood", Outcome.EMERGENCY),
         ("I'm on warfarin and the spot won't stop bleeding", Outcome.EMERGENCY),
         ("a tiny dot of blood when the needle came out", Outcome.NOTHING),
+        ("not on any blood thinners but the spot keeps bleeding", Outcome.SAME_DAY),
         ("my chest feels a bit tight", Outcome.CONFIRM),  # hedged: asked with one tap
         # Asking whether it is safe for them.
         ("I have epilepsy, my seizures are controlled. Is acupuncture safe for me?",

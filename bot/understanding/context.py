@@ -76,6 +76,10 @@ _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "w
 # Said in any later clause, these say it has passed: "she's fine now".
 _FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "all good now",
              "recovered now", "fully recovered", "back to normal now")
+# Before words saying it passed, these say it only might: "thought it would go away".
+_HOPED = frozenset({"thought", "hoped", "hoping", "hope", "expected", "expecting", "would",
+                    "will", "should", "might", "may", "wait", "waiting", "until", "till",
+                    "if", "whether"})
 # After words saying it passed, these say it has not.
 _NOT_OVER = ("still", "not right", "worse", "not gone", "again", "back again")
 # For the patient, these also place a sign now, not in their history.
@@ -85,11 +89,20 @@ _RECENT = ("yesterday", "last night", "after the session", "since the session",
            "noticed", "this arvo", "woke up", "waking up", "got home", "since then",
            "ever since", "for the last", "for the past", "all day", "all night", "worse",
            "getting worse", "keeps", "won't stop", "will not stop")
+# A habit or standing condition said with these is happening now: "I'm asthmatic and the
+# wheeze is getting worse".
+_FLARING = ("right now", "getting worse", "worse and worse", "not working", "not helping",
+            "not touching", "tonight", "this morning", "this afternoon", "this evening",
+            "since the session", "since my session", "since the needles", "at the moment")
 # "in 1998", "back in 2015": a year named is history.
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # "for 40 minutes", "45 mins": bleeding this long is heavy.
 _MINUTES_HEAVY = 15
 # After a number, these make it a time of day, not an age.
+# Present words that say little of where someone is: "won't see a doctor".
+_WEAK_PRESENT = frozenset({"will", "can", "is", "help", "starting", "started", "keep", "keeps"})
+# "at 11" is a time of day; "at 19", an age.
+_CLOCK_HOURS = 12
 _CLOCK = frozenset({"am", "pm", "oclock", "o", "clock", "ish", "tonight", "today", "tomorrow"})
 # Words before a sign a hedge or slight amount reaches back over.
 _MODIFIER_REACH = 4
@@ -129,8 +142,10 @@ class ContextReader:
         self._self = Phrases(words.self).single
         self._present = Phrases(words.present)
         self._history = Phrases([*words.history, *words.habitual])
-        self._in_care = Phrases([*words.in_care, *words.recent_past])
-        self._elsewhere = Phrases(words.elsewhere)
+        self._past = Phrases(words.history)
+        self._flaring = Phrases(_FLARING)
+        self._in_care = Phrases(words.in_care)
+        self._away = Phrases([*words.elsewhere, *words.recent_past])
         self._right_here = Phrases(_RIGHT_HERE)
         self._heavy = Phrases(words.heavy)
         self._slight = Phrases(words.slight)
@@ -150,7 +165,7 @@ class ContextReader:
         taken: dict[int, set[int]] = {}
         for mention in mentions:
             taken.setdefault(mention.clause, set()).update(mention.positions)
-        on_thinners = any(self._said(clause, self._thinner_phrases) for clause in clauses)
+        on_thinners = any(self._on_thinners(clause) for clause in clauses)
         for_a_patient = self._after_a_session(clauses)
         readings = []
         for mention in mentions:
@@ -158,7 +173,7 @@ class ContextReader:
             who = self._who(clauses, mention)
             readings.append(Reading(
                 mention=mention, who=who, when=self._when(clauses, mention),
-                kind=self._kinds.kind(clauses, mention, who),
+                kind=self._kinds.kind(clauses, mention, who == Who.PATIENT),
                 amount=self._amount(clause, mention, on_thinners),
                 hedged=found_within(clause, self._hedges, range(
                     max(0, mention.positions[0] - _MODIFIER_REACH), mention.positions[-1])),
@@ -222,13 +237,31 @@ class ContextReader:
         clause = clauses[mention.clause]
         sentence = [other for other in clauses if other.sentence == clause.sentence]
         if any(self._said(other, self._in_care) for other in sentence):
-            return Who.ELSEWHERE  # in hospital, taken in, last week
-        if any(self._said(other, self._elsewhere) for other in sentence) and not any(
+            return Who.ELSEWHERE  # in hospital, taken in
+        nearest = self._nearest_time(clause, mention)
+        if nearest is not None:
+            return nearest  # "had her session last week and now she can't breathe"
+        if any(self._said(other, self._away) for other in sentence) and not any(
                 self._said(other, self._right_here) for other in sentence):
             return Who.ELSEWHERE  # back home, apparently (but not "on the floor right now")
         if any(self._said(other, self._present) for other in sentence):
             return Who.WITH_THEM
         return Who.SOMEONE
+
+    def _nearest_time(self, clause: Clause, mention: Mention) -> Who | None:
+        """Where and when someone else's sign is, from the words of time or place nearest
+        to it in its clause: "now" with them, "last week" or "back home" away."""
+        first, last = mention.positions[0], mention.positions[-1]
+
+        def distance(position: int) -> int:
+            return first - position if position < first else max(0, position - last)
+
+        here = [distance(position) for position in found(clause, self._present)
+                if clause.words[position] not in _WEAK_PRESENT]
+        away = [distance(position) for position in found(clause, self._away)]
+        if here and (not away or min(here) < min(away)):
+            return Who.WITH_THEM
+        return Who.ELSEWHERE if away else None
 
     # When.
 
@@ -239,11 +272,24 @@ class ContextReader:
             return When.HISTORY
         return When.NOW
 
-    def _history_said(self, clause: Clause) -> bool:
-        """Words of the past, not denied: "never once in my life" says it is new."""
+    def _on_thinners(self, clause: Clause) -> bool:
+        """A blood thinner named, not denied: "not on any blood thinners" is no thinner."""
         words = clause.words
-        return any("never" not in words[max(0, position - 2):position]
-                   for position in found(clause, self._history))
+        return any(not any(word in self._signs.negations
+                           for word in words[max(0, position - 4):position])
+                   for position in found(clause, self._thinner_phrases))
+
+    def _history_said(self, clause: Clause) -> bool:
+        """Words of the past, not denied ("never once in my life" says it is new); a habit
+        or standing condition ("I'm asthmatic") unless the clause says it is flaring now
+        ("the wheeze is getting worse")."""
+        words = clause.words
+        for position in found(clause, self._history):
+            if "never" in words[max(0, position - 2):position]:
+                continue
+            if self._past.at(words, position) or not said(clause, self._flaring):
+                return True
+        return False
 
     @staticmethod
     def _long_past(clause: Clause, mention: Mention) -> bool:
@@ -261,7 +307,8 @@ class ContextReader:
             after = words[position + 1] if position + 1 < len(words) else ""
             if _YEAR.match(word) and before in {"in", "back", "of", "around", "circa", "was"}:
                 return True
-            if word.isdigit() and 5 <= int(word) <= 99 and before in {"at", "aged", "age"} \
+            if word.isdigit() and 5 <= int(word) <= 99 and (
+                    before in {"aged", "age"} or (before == "at" and int(word) > _CLOCK_HOURS)) \
                     and (not after.isdigit() or _YEAR.match(after)) and after not in _CLOCK:
                 return True
         return False
@@ -276,8 +323,8 @@ class ContextReader:
                  if words[max(0, position - 1)] not in self._signs.negations]
         if heavy or self._long_minutes(clause):
             return Amount.HEAVY  # "pouring", "for 40 minutes" (but not "not a lot")
-        if on_thinners and mention.sign.heavy is not None:
-            return Amount.HEAVY
+        if on_thinners and mention.sign.heavy is not None and not said(clause, self._slight):
+            return Amount.HEAVY  # on a thinner (but "little dribbles" is not heavy even then)
         part = clause.part_of(mention.positions[0])
         if found_within(clause, self._slight, range(part.start, mention.positions[0])) \
                 and not said(clause, self._persisting):
@@ -306,7 +353,8 @@ class ContextReader:
                     and self._signs.resolution_at(clause, position) \
                     and not self._negation_just_before(clause, position) \
                     and not self._goes_somewhere(clause, position) \
-                    and not self._starts_again(clause, position):
+                    and not self._starts_again(clause, position) \
+                    and not self._only_hoped(clause, position):
                 return True
             if not clause.filler[position]:
                 counted += 1
@@ -323,6 +371,7 @@ class ContextReader:
         return any(self._signs.resolution_at(following, position)
                    and not self._negation_just_before(following, position)
                    and not self._starts_again(following, position)
+                   and not self._only_hoped(following, position)
                    for position in range(min(4, len(following.words))))
 
     @staticmethod
@@ -330,6 +379,11 @@ class ContextReader:
         """"pain going down my left arm" spreads; it has not gone down."""
         later = clause.words[position + 2:position + 3]
         return bool(later) and later[0] in _TOWARDS
+
+    @staticmethod
+    def _only_hoped(clause: Clause, position: int) -> bool:
+        """"thought it would go away", "hoping it settles": not passed yet."""
+        return any(word in _HOPED for word in clause.words[max(0, position - 4):position])
 
     @staticmethod
     def _starts_again(clause: Clause, position: int) -> bool:

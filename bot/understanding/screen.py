@@ -87,6 +87,7 @@ class Reader:
         words = signs.vocabulary
         self._common = Phrases(words.common).single
         self._feelings = Phrases(words.feelings)
+        self._figures = Phrases(words.figures)
         self._positive = Phrases(words.positive)
         self._expected = Phrases(words.expected).single
         self._conditions = Phrases(words.conditions)
@@ -123,9 +124,11 @@ class Reader:
             faq = self.matcher.match(text)  # the policy weighs it only then
             facts = replace(facts, faq_answers=faq.topic is not None)
         if self.second_opinion is not None and not any(
-                clause.sign_words for clause in clauses) and self._speaks_of_own_body(clauses):
+                clause.sign_words or said(clause, self._figures) for clause in clauses) \
+                and self._speaks_of_own_body(clauses):
             # Only where the rules saw no sign's words at all (not where they read them as
-            # negated, excepted or someone else's), about the patient, and not going well.
+            # negated, excepted or someone else's), no figure of speech or laughter ("a pain
+            # in the neck, haha"), about the patient, and not going well.
             facts = replace(facts, second_opinion=self._second_opinion(spelled))
         return Verdict(decide(readings, facts), text, self.matcher, readings, faq)
 

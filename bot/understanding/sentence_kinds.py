@@ -17,6 +17,9 @@ from bot.understanding.words import Phrases
 # Signs counted like cases ("two cardiac arrests") are the writer's work, not their body.
 _COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "few", "many",
                      "multiple", "loads", "lots"})
+# Words of the job list that say when, not what: a shift worker's own sign is theirs.
+_WORK_HOURS = frozenset({"shift", "shifts", "on shift", "off shift", "night shift", "on nights",
+                         "on call"})
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
 
@@ -40,6 +43,7 @@ class SentenceKinds:
         self._negations = signs.negations
         self._figures = Phrases(words.figures)
         self._job = Phrases(words.job)
+        self._job_roles = Phrases([text for text in words.job if text not in _WORK_HOURS])
         self._asking = Phrases(words.asking)
         self._general = Phrases(words.general)
         self._supposing = Phrases(words.supposing)
@@ -47,12 +51,17 @@ class SentenceKinds:
         self._personal = Phrases(words.personal)
         self._treating = Phrases(words.treating).single
 
-    def kind(self, clauses: Sequence[Clause], mention: Mention, who: object) -> Kind:
+    def kind(self, clauses: Sequence[Clause], mention: Mention, patients_own: bool) -> Kind:
+        """`patients_own`: the sign is the writer's own, as far as the subject says."""
         clause = clauses[mention.clause]
         if self._figure(clause, mention):
             return Kind.FIGURE
         sentence = [other for other in clauses if other.sentence == clause.sentence]
-        if (any(said(other, self._job) for other in sentence)
+        at_work = any(said(other, self._job) for other in sentence)
+        # A role ("I'm a nurse") speaks of work; the hours alone ("lightheaded all shift")
+        # only of someone else's sign.
+        if ((at_work and (any(said(other, self._job_roles) for other in sentence)
+                          or not patients_own))
                 or (self._counted(clause, mention)
                     and any(said(other, self._job) for other in clauses))) \
                 and not self._own_before(clause, mention):
