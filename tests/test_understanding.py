@@ -68,6 +68,8 @@ def reader() -> Reader:
         ("I'm asthmatic and the wheeze is getting worse, inhaler not helping", Outcome.EMERGENCY),
         ("my fingers went numb, I thought it would go away by now but no", Outcome.SAME_DAY),
         ("took every tablet in the drawer an hour ago", Outcome.EMERGENCY),
+        ("I can't carry on with life like this", Outcome.EMERGENCY),
+        ("there were coffee grounds in my sick this morning", Outcome.EMERGENCY),
         ("felt lightheaded all through my night shift", Outcome.SAME_DAY),  # the shift is theirs
         ("since my session last week I've had numbness in my foot", Outcome.SAME_DAY),
         ("never once in my life have I wet myself like this, and it's numb down there",
