@@ -302,6 +302,8 @@ class ContextReader:
     def _names_a_year(clause: Clause) -> bool:
         """"in 1998", "back in 2015", or an age: "at 19", "aged 30"."""
         words = clause.words
+        if not any(word[0].isdigit() for word in words):
+            return False
         for position, word in enumerate(words):
             before = words[position - 1] if position else ""
             after = words[position + 1] if position + 1 < len(words) else ""

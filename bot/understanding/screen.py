@@ -161,11 +161,10 @@ class Reader:
     def readable(self, text: str, spelled: Sequence[str] | None = None) -> bool:
         """Whether the message is in the language the bot reads (or has no words);
         `spelled`: its words with shorthand spelled out, when already known."""
-        letters = [char for char in text if char.isalpha()]
-        if not letters:
-            return True
-        if sum(ord(char) > _LATIN_END for char in letters) > len(letters) / 2:
-            return False
+        if not text.isascii():
+            letters = [char for char in text if char.isalpha()]
+            if sum(ord(char) > _LATIN_END for char in letters) > len(letters) / 2:
+                return False
         spelled = self.signs.spelled(text) if spelled is None else spelled
         words = [word for word in spelled if word.isalpha()]
         if len(words) < _JUDGED_FROM:

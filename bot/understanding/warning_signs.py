@@ -50,6 +50,8 @@ from bot.understanding.words import Phrases, stem, words_of
 _LONGEST_EXCEPTION = 8
 # A compound's parts are words of at least this many letters ("light" + "headed").
 _COMPOUND_PART = 3
+# Where a clause's words of resolution start, kept with the clause's word lists.
+_RESOLUTIONS = -1
 # "gone" followed by anything else names what something became: "gone numb".
 _BECOMING = frozenset({"gone", "went"})
 _GONE_FOR_GOOD = frozenset({"now", "away", "down", "off", "completely", "totally", "again",
@@ -225,24 +227,25 @@ class WarningSigns:
         clauses = clauses_of(text, self.shorthand, self._breaks, self.filler, self.asking)
         for clause in clauses:
             clause.keys = [self._keys_for(word) for word in clause.words]
-            for position in range(1, len(clause.words)):
-                self._join_compound(clause, position)
+            self._join_compounds(clause)
         return clauses
 
-    def _join_compound(self, clause: Clause, position: int) -> None:
+    def _join_compounds(self, clause: Clause) -> None:
         """"light-headed" and "light headed" are also "lightheaded"."""
-        first, second = clause.words[position - 1], clause.words[position]
-        if min(len(first), len(second)) < _COMPOUND_PART:
-            return  # "ago n" is not "agony"
-        pair = (first, second)
-        if pair not in self._compounds:
-            joined = self._key(first + second)
-            if len(self._compounds) < 20_000:
-                self._compounds[pair] = joined if joined in self._vocabulary else None
-        else:
-            joined = self._compounds[pair] or ""
-        if joined in self._vocabulary:
-            clause.keys[position - 1] = clause.keys[position - 1] | {joined}
+        words, compounds = clause.words, self._compounds
+        for position in range(1, len(words)):
+            first, second = words[position - 1], words[position]
+            if len(first) < _COMPOUND_PART or len(second) < _COMPOUND_PART:
+                continue  # "ago n" is not "agony"
+            pair = (first, second)
+            joined = compounds.get(pair, "")
+            if joined == "":
+                key = self._key(first + second)
+                joined = key if key in self._vocabulary else None
+                if len(compounds) < 20_000:
+                    compounds[pair] = joined
+            if joined is not None:
+                clause.keys[position - 1] = clause.keys[position - 1] | {joined}
 
     def _concept_spans(self, clause: Clause) -> dict[tuple[int, str], tuple[int, ...]]:
         """Concepts said in several words ("between my legs"): the concept's key goes to
@@ -377,7 +380,16 @@ class WarningSigns:
     def resolution_at(self, clause: Clause, position: int) -> bool:
         """Words at `position` saying something has passed ("stopped", "gone down"); not
         "gone" naming what it became ("gone numb", "gone purple")."""
+        known = clause.found.get(_RESOLUTIONS)
+        if known is None:
+            known = clause.found[_RESOLUTIONS] = tuple(
+                start for start in range(len(clause.words)) if self._resolution_from(clause, start))
+        return position in known
+
+    def _resolution_from(self, clause: Clause, position: int) -> bool:
         firsts = clause.keys[position]
+        if firsts.isdisjoint(self._resolved_by_first):
+            return False
         for phrase in (phrase for key in firsts for phrase in self._resolved_by_first.get(key, ())):
             window = clause.keys[position:position + len(phrase)]
             if len(window) == len(phrase) and all(
