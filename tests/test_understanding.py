@@ -74,6 +74,27 @@ def reader() -> Reader:
         ("since my session last week I've had numbness in my foot", Outcome.SAME_DAY),
         ("never once in my life have I wet myself like this, and it's numb down there",
          Outcome.EMERGENCY),
+        # Words around a sign that must not silence it.
+        ("I come every week for my back and since yesterday I can't feel my bum and can't pee",
+         Outcome.EMERGENCY),  # a habit far from the sign
+        ("He gets chest pain and now he's collapsed on the floor", Outcome.EMERGENCY),
+        ("I work at the hospital and I want to kill myself", Outcome.EMERGENCY),
+        ("honestly I want to kill myself 😂 nobody would notice", Outcome.EMERGENCY),
+        ("can't breathe 😂 seriously my lips are going blue", Outcome.EMERGENCY),
+        ("I heard a bang upstairs, my husband has collapsed and won't wake up",
+         Outcome.EMERGENCY),
+        ("Crushing chest pain down my left arm. The baby is fine now, my mum took her.",
+         Outcome.EMERGENCY),  # someone else fine now
+        ("my husband has been clammy and sick since his chest pain started 20 mins ago",
+         Outcome.EMERGENCY),
+        ("I cut my little finger and it won't stop bleeding, I'm on warfarin",
+         Outcome.EMERGENCY),
+        ("after our break up, honestly thinking of ending it all", Outcome.EMERGENCY),
+        ("chest pain\nmy dad had a heart attack years ago and this feels the same",
+         Outcome.EMERGENCY),
+        ("My wife isn't breathing properly, she had acupuncture with you last week",
+         Outcome.EMERGENCY),
+        ("quick question\nis it normal to bleed a lot after cupping?", Outcome.RISKS),
         # What kind of sentence.
         ("can acupuncture cause a collapsed lung?", Outcome.RISKS),
         ("I nearly had a heart attack when I saw the bill", Outcome.NOTHING),

@@ -18,6 +18,8 @@ _NOT = frozenset({"not", "no", "never"})
 # A sentence of this many words or fewer is a fragment ("chest. heavy. sweating."): it
 # joins the fragments next to it, as one clause.
 _FRAGMENT = 2
+# ... and a line this short after such a run, with no mark before it, ends it.
+_LINE_END = 5
 _MARKED_END = re.compile(r"[.!?…]\W*$")
 
 
@@ -131,11 +133,14 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
         first_words = next((words[:2] for words in parts if words), [])
         asks = bool(opening) and asking.at(opening, 0) and not (
             len(first_words) > 1 and first_words[1] in _NOT)
-        fragment = sum(len(words) for words in parts) <= _FRAGMENT
-        if clauses and clauses[-1].fragments and (fragment or unmarked):
-            # One more fragment of the same clause, or the line that ends a run of
+        size = sum(len(words) for words in parts)
+        fragment = size <= _FRAGMENT
+        if clauses and clauses[-1].fragments and (fragment or (unmarked and size <= _LINE_END)):
+            # One more fragment of the same clause, or the short line that ends a run of
             # fragments cut by bare line breaks ("cant\nget\na full breath").
             clause = clauses.pop()
+            clause.question = clause.question or question
+            clause.asks = clause.asks or asks
         else:
             clause = Clause(number, question, asks)
         clause.fragments = fragment

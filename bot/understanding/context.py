@@ -80,6 +80,16 @@ _FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "
 _HOPED = frozenset({"thought", "hoped", "hoping", "hope", "expected", "expecting", "would",
                     "will", "should", "might", "may", "wait", "waiting", "until", "till",
                     "if", "whether"})
+# Words between a denial and a thinner's name: "not on any blood thinners".
+_THINNER_FILLER = frozenset({"any", "a", "the", "my", "blood"})
+_DENIALS = frozenset({"no", "off", "never", "without", "stopped", "not"})
+# Amounts that keep bleeding on a thinner from counting as heavy: "just little dribbles".
+_LITTLE_AMOUNT = ("not loads", "not much", "not a lot", "dribbles", "dribble", "few drops",
+                  "a drop", "a bit", "tiny bit", "a dot", "small amount", "spots of")
+# A sign said to have begun lately: "since his chest pain started 20 mins ago".
+_STARTED = ("ago", "started", "began", "came on", "now", "right now", "today", "tonight",
+            "this morning", "this afternoon", "this evening", "just")
+_PRONOUNS = frozenset({"he", "she", "they", "him", "her", "them", "his", "their"})
 # After words saying it passed, these say it has not.
 _NOT_OVER = ("still", "not right", "worse", "not gone", "again", "back again")
 # For the patient, these also place a sign now, not in their history.
@@ -91,18 +101,22 @@ _RECENT = ("yesterday", "last night", "after the session", "since the session",
            "getting worse", "keeps", "won't stop", "will not stop")
 # A habit or standing condition said with these is happening now: "I'm asthmatic and the
 # wheeze is getting worse".
-_FLARING = ("right now", "getting worse", "worse and worse", "not working", "not helping",
-            "not touching", "tonight", "this morning", "this afternoon", "this evening",
-            "since the session", "since my session", "since the needles", "at the moment")
+_FLARING = ("now", "right now", "getting worse", "worse and worse", "not working",
+            "not helping", "not touching", "today", "tonight", "this morning",
+            "this afternoon", "this evening", "since yesterday", "since last night",
+            "at the moment", "minutes ago", "an hour ago", "since the session",
+            "since my session", "since the needles", "will not stop", "not stopping")
+# A habit word counts for a sign this many words either side of it.
+_HABIT_REACH = 5
 # "in 1998", "back in 2015": a year named is history.
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # "for 40 minutes", "45 mins": bleeding this long is heavy.
 _MINUTES_HEAVY = 15
-# After a number, these make it a time of day, not an age.
 # Present words that say little of where someone is: "won't see a doctor".
 _WEAK_PRESENT = frozenset({"will", "can", "is", "help", "starting", "started", "keep", "keeps"})
 # "at 11" is a time of day; "at 19", an age.
 _CLOCK_HOURS = 12
+# After a number, these make it a time of day, not an age.
 _CLOCK = frozenset({"am", "pm", "oclock", "o", "clock", "ish", "tonight", "today", "tomorrow"})
 # Words before a sign a hedge or slight amount reaches back over.
 _MODIFIER_REACH = 4
@@ -112,6 +126,8 @@ _TOWARDS = frozenset({"my", "the", "to", "into", "his", "her", "your", "left", "
 # A session named this close after someone ("her first session") or after "after" ties
 # their sign to the clinic.
 _TIE_REACH = 6
+# "our" names the subject of a sign at most this many words after it.
+_OUR_REACH = 5
 # A subject carries into this many sentences after its own.
 _SUBJECT_REACH = 1
 _AFTER = frozenset({"after", "since", "following", "from", "during"})
@@ -155,6 +171,8 @@ class ContextReader:
         self._not_over = Phrases(_NOT_OVER)
         self._recent = Phrases([*words.present, *_RECENT])
         self._fine_now = Phrases(_FINE_NOW)
+        self._started = Phrases(_STARTED)
+        self._little = Phrases(_LITTLE_AMOUNT)
         self._lately = Phrases([*words.present, "yesterday", "last night"])
         self._new_subject = Phrases(words.new_subject).single
         self._thinner_phrases = Phrases(signs.vocabulary.concepts.get("thinner", ()))
@@ -199,9 +217,10 @@ class ContextReader:
             end = before if number == index else len(clause.words)
             for position in range(end - 1, -1, -1):
                 word = clause.words[position]
-                if (self._someone(word) and not self._likeness(clause.words, position)) \
-                        or word == "our":  # "our centre half", "our youngest"
+                if self._someone(word) and not self._likeness(clause.words, position):
                     return Who.SOMEONE
+                if word == "our" and number == index and before - position <= _OUR_REACH:
+                    return Who.SOMEONE  # "our centre half collapsed"
                 if word in self._self and word not in _OBJECTS:
                     following = clause.words[position + 1] if position + 1 < len(
                         clause.words) else ""
@@ -236,29 +255,41 @@ class ContextReader:
             return Who.PATIENT
         clause = clauses[mention.clause]
         sentence = [other for other in clauses if other.sentence == clause.sentence]
+        if any(self._said(other, self._right_here) for other in sentence):
+            return Who.WITH_THEM  # "on the floor right now", whatever else is said
         if any(self._said(other, self._in_care) for other in sentence):
-            return Who.ELSEWHERE  # in hospital, taken in
-        nearest = self._nearest_time(clause, mention)
-        if nearest is not None:
-            return nearest  # "had her session last week and now she can't breathe"
-        if any(self._said(other, self._away) for other in sentence) and not any(
-                self._said(other, self._right_here) for other in sentence):
-            return Who.ELSEWHERE  # back home, apparently (but not "on the floor right now")
+            return Who.ELSEWHERE  # in hospital, taken in, at the vet's
+        placed = self._placed(clause, mention)
+        if placed is not None:
+            return placed  # "had her session last week and now she can't breathe"
+        if any(self._away_from_a_session(other) for other in sentence):
+            return Who.ELSEWHERE  # "my son had chest pains at football, turned out ..."
         if any(self._said(other, self._present) for other in sentence):
             return Who.WITH_THEM
         return Who.SOMEONE
 
-    def _nearest_time(self, clause: Clause, mention: Mention) -> Who | None:
-        """Where and when someone else's sign is, from the words of time or place nearest
-        to it in its clause: "now" with them, "last week" or "back home" away."""
+    def _away_from_a_session(self, clause: Clause) -> bool:
+        """Words of another time or place, in a part of the clause that does not name a
+        session ("she isn't breathing, she had acupuncture last week" dates the session,
+        not the sign)."""
+        words = clause.words
+        return any(not any(stem(words[index]) in _SESSION for index in clause.part_of(position))
+                   for position in found(clause, self._away))
+
+    def _placed(self, clause: Clause, mention: Mention) -> Who | None:
+        """Where and when someone else's sign is, from the words of time or place in its
+        own part of the clause, the nearest winning: "last week" or "back home" away, "now"
+        with them."""
         first, last = mention.positions[0], mention.positions[-1]
+        part = clause.part_of(first)
 
         def distance(position: int) -> int:
             return first - position if position < first else max(0, position - last)
 
         here = [distance(position) for position in found(clause, self._present)
-                if clause.words[position] not in _WEAK_PRESENT]
-        away = [distance(position) for position in found(clause, self._away)]
+                if position in part and clause.words[position] not in _WEAK_PRESENT]
+        away = [distance(position) for position in found(clause, self._away)
+                if position in part]
         if here and (not away or min(here) < min(away)):
             return Who.WITH_THEM
         return Who.ELSEWHERE if away else None
@@ -267,36 +298,51 @@ class ContextReader:
 
     def _when(self, clauses: Sequence[Clause], mention: Mention) -> When:
         clause = clauses[mention.clause]
-        if (self._said(clause, self._history) and self._history_said(clause)) \
+        if (self._said(clause, self._history) and self._history_said(clause, mention)) \
                 or self._names_a_year(clause) or self._long_past(clause, mention):
             return When.HISTORY
         return When.NOW
 
     def _on_thinners(self, clause: Clause) -> bool:
-        """A blood thinner named, not denied: "not on any blood thinners" is no thinner."""
+        """A blood thinner named, not denied: "not on any blood thinners", "no thinners",
+        "stopped taking warfarin" deny it; "won't stop on warfarin" does not."""
         words = clause.words
-        return any(not any(word in self._signs.negations
-                           for word in words[max(0, position - 4):position])
-                   for position in found(clause, self._thinner_phrases))
-
-    def _history_said(self, clause: Clause) -> bool:
-        """Words of the past, not denied ("never once in my life" says it is new); a habit
-        or standing condition ("I'm asthmatic") unless the clause says it is flaring now
-        ("the wheeze is getting worse")."""
-        words = clause.words
-        for position in found(clause, self._history):
-            if "never" in words[max(0, position - 2):position]:
-                continue
-            if self._past.at(words, position) or not said(clause, self._flaring):
+        for position in found(clause, self._thinner_phrases):
+            before = [word for word in words[max(0, position - 4):position]
+                      if word not in _THINNER_FILLER]
+            denied = bool(before) and (
+                before[-1] in _DENIALS or (before[-1] == "on" and len(before) > 1
+                                           and before[-2] in self._signs.negations)
+                or (before[-1] == "taking" and len(before) > 1 and before[-2] == "stopped"))
+            if not denied:
                 return True
         return False
 
-    @staticmethod
-    def _long_past(clause: Clause, mention: Mention) -> bool:
-        """The sign named as someone's past event: "in a wheelchair since his stroke"."""
+    def _history_said(self, clause: Clause, mention: Mention) -> bool:
+        """Words of the past, not denied ("never once in my life" says it is new); a habit
+        or standing condition ("I'm asthmatic", "he gets short of breath") only next to the
+        sign, and not when the clause says it is happening now ("the wheeze is getting
+        worse")."""
+        words = clause.words
+        first, last = mention.positions[0], mention.positions[-1]
+        part = clause.part_of(first)
+        for position in found(clause, self._history):
+            if "never" in words[max(0, position - 2):position]:
+                continue
+            if self._past.at(words, position):
+                return True
+            near = position in part and (first - _HABIT_REACH <= position <= last + _HABIT_REACH)
+            if near and not said(clause, self._flaring):
+                return True
+        return False
+
+    def _long_past(self, clause: Clause, mention: Mention) -> bool:
+        """The sign named as someone's past event: "in a wheelchair since his stroke" (but
+        not "since his chest pain started 20 mins ago")."""
         words = clause.words
         first = mention.positions[0]
-        return first >= 2 and words[first - 2] in _AFTER and words[first - 1] in _THEIR
+        return first >= 2 and words[first - 2] in _AFTER and words[first - 1] in _THEIR \
+            and not self._said(clause, self._started)
 
     @staticmethod
     def _names_a_year(clause: Clause) -> bool:
@@ -325,7 +371,7 @@ class ContextReader:
                  if words[max(0, position - 1)] not in self._signs.negations]
         if heavy or self._long_minutes(clause):
             return Amount.HEAVY  # "pouring", "for 40 minutes" (but not "not a lot")
-        if on_thinners and mention.sign.heavy is not None and not said(clause, self._slight):
+        if on_thinners and mention.sign.heavy is not None and not said(clause, self._little):
             return Amount.HEAVY  # on a thinner (but "little dribbles" is not heavy even then)
         part = clause.part_of(mention.positions[0])
         if found_within(clause, self._slight, range(part.start, mention.positions[0])) \
@@ -366,11 +412,10 @@ class ContextReader:
         if following is None or mention.clause + 1 in taken or any(
                 self._said(later, self._not_over) for later in clauses[mention.clause + 1:]):
             return False  # "... bit better now, but still not right"
-        if any(self._said(later, self._fine_now) and not any(
-                word in self._signs.negations for word in later.words)
-               for later in clauses[mention.clause + 1:]):
-            return True  # "she coughed up blood once ... she's fine now"
+        if self._fine_again(following):
+            return True  # "she coughed up blood once, she's fine now"
         return any(self._signs.resolution_at(following, position)
+                   and not self._someone_new(following, position)
                    and not self._negation_just_before(following, position)
                    and not self._starts_again(following, position)
                    and not self._only_hoped(following, position)
@@ -381,6 +426,18 @@ class ContextReader:
         """"pain going down my left arm" spreads; it has not gone down."""
         later = clause.words[position + 2:position + 3]
         return bool(later) and later[0] in _TOWARDS
+
+    def _fine_again(self, clause: Clause) -> bool:
+        """The clause says someone is fine now, not denied, and names nobody new before it
+        ("she's fine now", but not "the baby is fine now")."""
+        return any(not self._someone_new(clause, position)
+                   and not any(word in self._signs.negations for word in clause.words[:position])
+                   for position in found(clause, self._fine_now))
+
+    def _someone_new(self, clause: Clause, position: int) -> bool:
+        """Someone named before `position` ("the baby is fine"): what follows is theirs."""
+        return any(self._someone(word) and word not in _PRONOUNS
+                   for word in clause.words[:position])
 
     @staticmethod
     def _only_hoped(clause: Clause, position: int) -> bool:

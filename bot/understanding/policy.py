@@ -27,6 +27,9 @@ from bot.understanding.context import Amount, Reading, When, Who
 from bot.understanding.sentence_kinds import Kind
 from bot.understanding.sign_parts import Tier
 
+# A phrasing's words that say it is the writer's own ("kill myself", "end my life").
+_OWN = frozenset({"myself", "my", "me", "i"})
+
 
 class Outcome(IntEnum):
     NOTHING = 0
@@ -96,12 +99,13 @@ def decide(readings: Sequence[Reading], facts: Facts) -> Decision:
 def for_sign(reading: Reading, facts: Facts) -> Outcome:
     """What one sign in its context calls for."""
     sign = reading.mention.sign
+    if sign.crisis and reading.who == Who.PATIENT and reading.when == When.NOW and (
+            reading.kind not in {Kind.FIGURE, Kind.JOB, Kind.TREATING} or _in_own_words(reading)):
+        # "it would be better if I wasn't here": a supposition, an amount or a hedge
+        # never softens thoughts of suicide, nor a joke or a job around "kill myself".
+        return Outcome.EMERGENCY
     if reading.kind in {Kind.FIGURE, Kind.JOB, Kind.TREATING}:
         return Outcome.NOTHING
-    if sign.crisis and reading.who == Who.PATIENT and reading.when == When.NOW:
-        # "it would be better if I wasn't here": a supposition, an amount or a hedge
-        # never softens thoughts of suicide.
-        return Outcome.EMERGENCY
     if reading.kind == Kind.RISK_QUESTION:
         return Outcome.RISKS
     if reading.when == When.HISTORY:
@@ -135,6 +139,11 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
     if emergency and reading.hedged and not sign.crisis:
         return Outcome.CONFIRM
     return Outcome.EMERGENCY if emergency else Outcome.SAME_DAY
+
+
+def _in_own_words(reading: Reading) -> bool:
+    """The sign said of oneself: "kill myself", "end my life"."""
+    return any(key.lstrip("=") in _OWN for key in reading.mention.phrasing)
 
 
 def _why(reading: Reading) -> str:

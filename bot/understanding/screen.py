@@ -24,6 +24,7 @@ from bot.understanding.context import ContextReader, Reading, Who
 from bot.understanding.faq_search import FaqMatcher, Match
 from bot.understanding.policy import Decision, Facts, Outcome, decide
 from bot.understanding.second_opinion import SecondOpinion
+from bot.understanding.sentence_kinds import LAUGHS
 from bot.understanding.warning_signs import Mention, WarningSigns
 from bot.understanding.words import REAL_WORDS, Phrases
 
@@ -42,9 +43,9 @@ _JUDGED_FROM = 3
 _KNOWN_AT_LEAST = 0.5
 # After an asking word, these make a question: "is it", "can I", "will this".
 _ASKED = frozenset({"i", "it", "this", "that", "there", "acupuncture", "you", "we"})
-# A clause opening with these speaks of the writer, "I" left out: "feel a bit weird".
 # Words after a condition's name that describe it ("immune system is a bit low").
 _CONDITION_REACH = 7
+# A clause opening with these speaks of the writer, "I" left out: "feel a bit weird".
 _FEELING_VERBS = frozenset({"feel", "feeling", "felt", "feels", "been", "got", "getting"})
 # Pain, and the words the back-pain patients this clinic sees use for it every day: about
 # the patient's own body, but not unusual.
@@ -87,7 +88,7 @@ class Reader:
         words = signs.vocabulary
         self._common = Phrases(words.common).single
         self._feelings = Phrases(words.feelings)
-        self._figures = Phrases(words.figures)
+        self._laughs = Phrases(LAUGHS)
         self._positive = Phrases(words.positive)
         self._expected = Phrases(words.expected).single
         self._conditions = Phrases(words.conditions)
@@ -124,11 +125,11 @@ class Reader:
             faq = self.matcher.match(text)  # the policy weighs it only then
             facts = replace(facts, faq_answers=faq.topic is not None)
         if self.second_opinion is not None and not any(
-                clause.sign_words or said(clause, self._figures) for clause in clauses) \
+                clause.sign_words or said(clause, self._laughs) for clause in clauses) \
                 and self._speaks_of_own_body(clauses):
             # Only where the rules saw no sign's words at all (not where they read them as
-            # negated, excepted or someone else's), no figure of speech or laughter ("a pain
-            # in the neck, haha"), about the patient, and not going well.
+            # negated, excepted or someone else's), not laughed off ("a pain in the neck,
+            # haha"), about the patient, and not going well.
             facts = replace(facts, second_opinion=self._second_opinion(spelled))
         return Verdict(decide(readings, facts), text, self.matcher, readings, faq)
 

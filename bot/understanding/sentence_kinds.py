@@ -20,6 +20,10 @@ _COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "f
 # Words of the job list that say when, not what: a shift worker's own sign is theirs.
 _WORK_HOURS = frozenset({"shift", "shifts", "on shift", "off shift", "night shift", "on nights",
                          "on call"})
+# Words that take the joke back: what follows is meant.
+_EARNEST = ("seriously", "not joking", "no joke", "not kidding", "for real", "genuinely")
+# Laughter typed out (laughing emoji are read as "haha").
+LAUGHS = frozenset({"haha", "hahaha", "hehe", "lol", "lmao", "lmfao", "rofl"})
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
 
@@ -42,8 +46,9 @@ class SentenceKinds:
         self._someone = someone
         self._negations = signs.negations
         self._figures = Phrases(words.figures)
+        self._earnest = Phrases(_EARNEST)
         self._job = Phrases(words.job)
-        self._job_roles = Phrases([text for text in words.job if text not in _WORK_HOURS])
+        self._job_not_hours = Phrases([text for text in words.job if text not in _WORK_HOURS])
         self._asking = Phrases(words.asking)
         self._general = Phrases(words.general)
         self._supposing = Phrases(words.supposing)
@@ -54,13 +59,14 @@ class SentenceKinds:
     def kind(self, clauses: Sequence[Clause], mention: Mention, patients_own: bool) -> Kind:
         """`patients_own`: the sign is the writer's own, as far as the subject says."""
         clause = clauses[mention.clause]
-        if self._figure(clause, mention):
-            return Kind.FIGURE
+        figure = self._figure(clause, mention)
+        if figure is not None:
+            return figure
         sentence = [other for other in clauses if other.sentence == clause.sentence]
         at_work = any(said(other, self._job) for other in sentence)
         # A role ("I'm a nurse") speaks of work; the hours alone ("lightheaded all shift")
         # only of someone else's sign.
-        if ((at_work and (any(said(other, self._job_roles) for other in sentence)
+        if ((at_work and (any(said(other, self._job_not_hours) for other in sentence)
                           or not patients_own))
                 or (self._counted(clause, mention)
                     and any(said(other, self._job) for other in clauses))) \
@@ -100,14 +106,19 @@ class SentenceKinds:
                    and not self._personal_in(other, range(len(other.words)))
                    for other in clauses if other.sentence != clause.sentence)
 
-    def _figure(self, clause: Clause, mention: Mention) -> bool:
-        """A figure of speech around the sign ("nearly had a heart attack when I saw the
-        bill"), or laughter anywhere in the clause ("laughed so hard I couldn't breathe")."""
+    def _figure(self, clause: Clause, mention: Mention) -> Kind | None:
+        """A figure of speech or laughter around the sign ("nearly had a heart attack when
+        I saw the bill", "dying lol"), or laughing anywhere in the clause ("laughed so hard
+        I couldn't breathe")."""
         words = clause.words
         near = range(max(0, mention.positions[0] - _FIGURE_REACH),
                      min(len(words), mention.positions[-1] + _FIGURE_REACH + 1))
-        return found_within(clause, self._figures, near) or any(
-            word.startswith("laugh") for word in words)
+        if said(clause, self._earnest):
+            return None  # "can't breathe 😂 seriously, my lips are going blue"
+        if found_within(clause, self._figures, near) or any(
+                word.startswith("laugh") for word in words):
+            return Kind.FIGURE
+        return None
 
     def _supposed(self, clause: Clause, mention: Mention) -> bool:
         """A general question or statement, or a supposition or worry, that says nothing of
