@@ -42,6 +42,12 @@ def reader() -> Reader:
         ("the bleeding has stopped", Outcome.NOTHING),
         ("I fainted yesterday but I'm fine now", Outcome.SAME_DAY),  # passed, still told
         ("im sorry to bother you", Outcome.NOTHING),  # "sorry" is not "sore"
+        ("Thank you to Anna, lovely session", Outcome.NOTHING),  # a name is no "angina"
+        ("I have no chest pain or breathing problems", Outcome.NOTHING),
+        ("cant sleep, feel sick every time i sit up", Outcome.SAME_DAY),
+        ("i swallowed everything in the bathroom cabinet an hour ago", Outcome.EMERGENCY),
+        ("HELP my son is jerking all over and his eyes went back in his head",
+         Outcome.EMERGENCY),
         ("the session made me feel so chill", Outcome.NOTHING),  # not "chills"
         ("I threw up and there was blood in it", Outcome.EMERGENCY),
         ("lost 6kg without trying and my back aches at night", Outcome.SAME_DAY),
@@ -95,6 +101,31 @@ def reader() -> Reader:
         ("My wife isn't breathing properly, she had acupuncture with you last week",
          Outcome.EMERGENCY),
         ("quick question\nis it normal to bleed a lot after cupping?", Outcome.RISKS),
+        # Found by reading the rules for ways they could silence a real sign.
+        ("I'm a nurse and I've taken an overdose", Outcome.EMERGENCY),  # a job, own words
+        ("I'm a nurse, three chest pains on the ward tonight", Outcome.NOTHING),
+        ("My mum died last year and now I want to die too", Outcome.EMERGENCY),
+        ("back in my twenties I was suicidal for a while, I'm in a good place now",
+         Outcome.HISTORY),
+        ("I took a bunch of pills", Outcome.EMERGENCY),
+        ("I'm in my fifties and I've got crushing chest pain going down my left arm",
+         Outcome.EMERGENCY),
+        ("When I was walking to the car I passed out", Outcome.EMERGENCY),
+        ("in the past hour my chest has got really tight", Outcome.EMERGENCY),
+        ("I had a stroke years ago and now my face is drooping again", Outcome.EMERGENCY),
+        ("No fever, chest crushing", Outcome.EMERGENCY),  # no list: the negation stops
+        ("no redness, swelling or heat", Outcome.NOTHING),  # a list: it goes on
+        ("I've never had crushing chest pain like this", Outcome.EMERGENCY),
+        ("Can barely breathe", Outcome.EMERGENCY),  # "can" without a subject asks nothing
+        ("I can't breathe, I had to stop the car", Outcome.EMERGENCY),  # not "it stopped"
+        ("my speech was slurred for 20 minutes, it's better now", Outcome.EMERGENCY),
+        ("Why do I feel so short of breath", Outcome.CONFIRM),  # asked of one's own
+        ("can acupuncture cause a collapsed lung? read something online, now im nervous",
+         Outcome.RISKS),
+        ("chest pain lol", Outcome.CONFIRM),  # laughed off, still asked
+        ("I'm on Plavix and the point won't stop bleeding", Outcome.EMERGENCY),
+        ("Husband away on business, can't breathe, chest crushing", Outcome.EMERGENCY),
+        ("In my dream I couldn't breathe, woke up fine", Outcome.NOTHING),
         # What kind of sentence.
         ("can acupuncture cause a collapsed lung?", Outcome.RISKS),
         ("I nearly had a heart attack when I saw the bill", Outcome.NOTHING),

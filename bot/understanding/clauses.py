@@ -15,6 +15,19 @@ from bot.understanding.words import HARD_BREAK, QUESTION, Phrases, words_of
 _SOFT_BREAK = re.compile(r",|\s[-–—]+\s|[()\[\]]")
 _PART = "qqpartqq"
 _NOT = frozenset({"not", "no", "never"})
+# Words after an asking word that make a question of it without a question mark.
+SUBJECTS = frozenset({"i", "you", "it", "this", "that", "there", "acupuncture", "we", "they",
+                       "he", "she", "my", "the", "a", "an", "your", "people", "anyone",
+                       "someone", "needles", "these", "those", "any", "me", "u"})
+ASKING_PAIRS = frozenset({
+    *(("how", word) for word in ("long", "often", "much", "many", "does", "do", "is", "are",
+                                 "can", "will", "would", "come")),
+    *(("what", word) for word in ("if", "is", "are", "does", "do", "about", "happens")),
+    *(("why", word) for word in ("does", "do", "is", "are", "would"))})
+_AUXILIARIES = frozenset({"is", "are", "does", "do", "can", "could", "will", "would", "should"})
+# ... or that a word of this kind later makes one: "is bruising normal after acupuncture".
+_ASKING_ABOUT = frozenset({"normal", "safe", "ok", "okay", "common", "usual", "possible",
+                           "likely", "risk", "risky", "dangerous", "alright"})
 # A sentence of this many words or fewer is a fragment ("chest. heavy. sweating."): it
 # joins the fragments next to it, as one clause.
 _FRAGMENT = 2
@@ -75,6 +88,19 @@ def found_within(clause: Clause, phrases: Phrases, positions: range) -> bool:
     return any(position in positions for position in found(clause, phrases))
 
 
+def opens_a_question(words: Sequence[str], start: int, asking: Phrases,
+                     question: bool = False) -> bool:
+    """Whether the words from `start` open like a question: an asking word and a subject
+    ("can I", "is it"), or any asking word before a question mark; never before a
+    negation ("can't breathe")."""
+    if start + 1 >= len(words) or not asking.at(words, start) or words[start + 1] in _NOT:
+        return False
+    pair = (words[start], words[start + 1])
+    return question or pair in ASKING_PAIRS or (
+        words[start + 1] in SUBJECTS and words[start] != "when") or (
+        words[start] in _AUXILIARIES and not _ASKING_ABOUT.isdisjoint(words[start + 2:]))
+
+
 def sentences(text: str) -> list[str]:
     """Sentences, each keeping its closing mark (a question mark matters)."""
     parts: list[str] = []
@@ -127,12 +153,12 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
             else:
                 parts[-1].append(word)
         parts = [shorthand.spell_out(words) for words in parts]
-        opening = next((words[:1] for words in parts if words), [])
         question = bool(QUESTION.search(sentence))
-        # Opening like a question asks, mark or no mark; "can't breathe" does not.
+        # Opening like a question asks, mark or no mark, when a subject follows ("can I
+        # still come", "is it safe"); "can't breathe", "can barely breathe" and "is really
+        # hard to breathe" (the "I" left out) do not, nor "when I breathe in it hurts".
         first_words = next((words[:2] for words in parts if words), [])
-        asks = bool(opening) and asking.at(opening, 0) and not (
-            len(first_words) > 1 and first_words[1] in _NOT)
+        asks = opens_a_question(first_words, 0, asking, question)
         size = sum(len(words) for words in parts)
         fragment = size <= _FRAGMENT
         if clauses and clauses[-1].fragments and (fragment or (unmarked and size <= _LINE_END)):
@@ -150,7 +176,7 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
             for word in part_words:
                 if word in breaks:
                     clauses.append(clause)
-                    clause = Clause(number, question, asks)
+                    clause = Clause(number, question, False)  # "could be nothing but ..."
                     continue
                 clause.words.append(word)
                 clause.filler.append(word in filler)

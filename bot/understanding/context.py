@@ -35,6 +35,7 @@ class Who(StrEnum):
     PATIENT = "patient"
     WITH_THEM = "someone with them now"
     ELSEWHERE = "someone not with them"
+    IN_CARE = "someone already in care"
     SOMEONE = "someone else, unclear where"
 
 
@@ -65,6 +66,10 @@ class Reading:
     now: bool = False  # words placing it now: "since", "today", "still", "right now"
     a_condition: bool = False  # its words name a condition ("my seizures", "I faint"):
     #                            in "is it safe for me?", what is asked about
+    own: bool = False  # said of the writer's self: "I've taken an overdose", "my chest"
+    # Asked by someone who may have it now: "why do I feel so short of breath", "is it
+    # normal to have chest pain after?", "how long will it last?".
+    asked_of_own: bool = False
 
 
 # "asking me what year it is": the patient as the object, not the subject.
@@ -78,8 +83,8 @@ _FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "
              "recovered now", "fully recovered", "back to normal now")
 # Before words saying it passed, these say it only might: "thought it would go away".
 _HOPED = frozenset({"thought", "hoped", "hoping", "hope", "expected", "expecting", "would",
-                    "will", "should", "might", "may", "wait", "waiting", "until", "till",
-                    "if", "whether"})
+                    "will", "should", "might", "may", "wait", "waiting", "if", "whether",
+                    "usually", "normally", "always", "often"})
 # Words between a denial and a thinner's name: "not on any blood thinners".
 _THINNER_FILLER = frozenset({"any", "a", "the", "my", "blood"})
 _DENIALS = frozenset({"no", "off", "never", "without", "stopped", "not"})
@@ -91,7 +96,8 @@ _STARTED = ("ago", "started", "began", "came on", "now", "right now", "today", "
             "this morning", "this afternoon", "this evening", "just")
 _PRONOUNS = frozenset({"he", "she", "they", "him", "her", "them", "his", "their"})
 # After words saying it passed, these say it has not.
-_NOT_OVER = ("still", "not right", "worse", "not gone", "again", "back again")
+_NOT_OVER = ("still", "not right", "worse", "not gone", "again", "back again", "it is back",
+             "came back", "comes back", "come back", "coming back", "returned", "returns")
 # For the patient, these also place a sign now, not in their history.
 _RECENT = ("yesterday", "last night", "after the session", "since the session",
            "after my session", "since my session", "after the needles", "since the needles",
@@ -101,12 +107,26 @@ _RECENT = ("yesterday", "last night", "after the session", "since the session",
            "getting worse", "keeps", "won't stop", "will not stop")
 # A habit or standing condition said with these is happening now: "I'm asthmatic and the
 # wheeze is getting worse".
-_FLARING = ("now", "right now", "getting worse", "worse and worse", "not working",
-            "not helping", "not touching", "today", "tonight", "this morning",
+_FLARING = ("right now", "getting worse", "worse and worse", "not working",
+            "not helping", "not touching", "tonight", "this morning",
             "this afternoon", "this evening", "since yesterday", "since last night",
             "at the moment", "minutes ago", "an hour ago", "since the session",
-            "since my session", "since the needles", "will not stop", "not stopping")
-# A habit word counts for a sign this many words either side of it.
+            "since my session", "since the needles", "after the session", "after my session",
+            "after the needles", "will not stop", "not stopping")
+# Times of life: thoughts of suicide said with them are history.
+_AGES = ("in my twenties", "in my thirties", "in my teens", "in my forties", "in my fifties",
+         "as a teenager", "at school", "at uni", "at university", "long behind me")
+# Between words of the past and a sign, these put the sign now: "years ago ... and now".
+_NOW_AGAIN = ("now", "today", "tonight", "this time", "this morning", "again", "but now")
+# Said with thoughts of suicide, these make them now, whatever the past: "I want to".
+_WISHED = ("want", "wanna", "wants", "going to", "gonna", "thinking of", "thinking about",
+           "feel like", "planning", "plan to", "tonight", "right now", "today", "any more",
+           "anymore", "can not go on", "i am going", "i will")
+# A clause opening with these speaks of the one before: "but that was years ago".
+_POINTING_BACK = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("which", "was"),
+                            ("that", "is"), ("all", "that")})
+# A habit word (or an age: "in my twenties") counts for a sign this many words either
+# side of it; a word of the past, anywhere in the clause.
 _HABIT_REACH = 5
 # "in 1998", "back in 2015": a year named is history.
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -122,10 +142,14 @@ _CLOCK = frozenset({"am", "pm", "oclock", "o", "clock", "ish", "tonight", "today
 _MODIFIER_REACH = 4
 # After "going down", these say where a pain goes, not that it is easing.
 _TOWARDS = frozenset({"my", "the", "to", "into", "his", "her", "your", "left", "right", "both",
-                      "one", "arm", "leg", "back", "neck", "jaw"})
+                      "one", "arm", "leg", "back", "neck", "jaw", "from"})
 # A session named this close after someone ("her first session") or after "after" ties
 # their sign to the clinic.
 _TIE_REACH = 6
+# "mum, who I look after, ...": the "I" of a relative clause is not the subject.
+_RELATIVE = frozenset({"who", "whom", "that", "which"})
+# After "back in", these are no place: "his eyes went back in his head".
+_NOT_A_PLACE = frozenset({"his", "her", "my", "their", "your", "the", "bed", "a"})
 # "our" names the subject of a sign at most this many words after it.
 _OUR_REACH = 5
 # A subject carries into this many sentences after its own.
@@ -141,7 +165,8 @@ _THIS_ONE = frozenset({"the", "his", "her", "their", "my", "your", "this", "that
 _HAVING = frozenset({"his", "her", "their", "had", "has", "having", "got", "gets", "get"})
 # Someone's sign said to be happening where the writer is, whatever else the sentence says.
 _RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "next to me",
-               "beside me", "what do i do", "please help", "help me", "help us")
+               "beside me", "what do i do", "please help", "help me", "help us", "upstairs",
+               "downstairs", "in the next room", "in the other room")
 # Words that tie someone else's sign to a session here (a carer writing for the patient).
 _SESSION = frozenset(stem(word) for word in (
     "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
@@ -171,13 +196,17 @@ class ContextReader:
         self._not_over = Phrases(_NOT_OVER)
         self._recent = Phrases([*words.present, *_RECENT])
         self._fine_now = Phrases(_FINE_NOW)
+        self._now_again = Phrases(_NOW_AGAIN)
+        self._ages = Phrases(_AGES)
+        self._place_away = Phrases(words.elsewhere)
+        self._wished = Phrases(_WISHED)
         self._started = Phrases(_STARTED)
         self._little = Phrases(_LITTLE_AMOUNT)
         self._lately = Phrases([*words.present, "yesterday", "last night"])
         self._new_subject = Phrases(words.new_subject).single
         self._thinner_phrases = Phrases(signs.vocabulary.concepts.get("thinner", ()))
         self._conditions = Phrases(words.conditions)
-        self._kinds = SentenceKinds(signs, self._someone)
+        self._kinds = SentenceKinds(signs, self.someone)
 
     def read(self, clauses: Sequence[Clause], mentions: Sequence[Mention]) -> list[Reading]:
         taken: dict[int, set[int]] = {}
@@ -198,6 +227,8 @@ class ContextReader:
                 passed=self._passed(clauses, mention, taken),
                 after_a_session=for_a_patient,
                 now=self._said(clause, self._recent),
+                own=self._kinds.said_of_self(clause, mention),
+                asked_of_own=self._kinds.asked_of_own(clauses, mention),
                 a_condition=any(found_within(clause, self._conditions, range(
                     max(0, position - 2), position + 1)) for position in mention.positions)))
         return readings
@@ -217,14 +248,15 @@ class ContextReader:
             end = before if number == index else len(clause.words)
             for position in range(end - 1, -1, -1):
                 word = clause.words[position]
-                if self._someone(word) and not self._likeness(clause.words, position):
+                if self.someone(word) and not self._likeness(clause.words, position):
                     return Who.SOMEONE
                 if word == "our" and number == index and before - position <= _OUR_REACH:
                     return Who.SOMEONE  # "our centre half collapsed"
-                if word in self._self and word not in _OBJECTS:
+                if word in self._self and word not in _OBJECTS and not (
+                        position and clause.words[position - 1] in _RELATIVE):
                     following = clause.words[position + 1] if position + 1 < len(
                         clause.words) else ""
-                    if word == "my" and self._someone(following):
+                    if word == "my" and self.someone(following):
                         return Who.SOMEONE  # "my son"
                     return Who.PATIENT
         return None
@@ -235,7 +267,7 @@ class ContextReader:
         return position >= 2 and words[position - 1] in {"a", "an"} \
             and words[position - 2] in {"as", "like"}
 
-    def _someone(self, word: str) -> bool:
+    def someone(self, word: str) -> bool:
         """A word for someone else: "wife", "wifes" (wife's), "he"."""
         return word in self._others or (word.endswith("s") and word[:-1] in self._others)
 
@@ -246,19 +278,23 @@ class ContextReader:
             word = clauses[mention.clause].words[position]
             if word in self._self:
                 subject = Who.PATIENT
+        if subject == Who.SOMEONE and self._someone_away_elsewhere(clauses[mention.clause],
+                                                                  mention):
+            subject = None  # "Husband away on business, can't breathe": the writer's own
         if mention.sign.others_only:
             words = clauses[mention.clause].words
             after = words[mention.positions[0]:mention.positions[-1] + 3]
-            if subject is None or any(self._someone(word) for word in after):
+            if subject is None or any(self.someone(word) for word in after):
                 subject = Who.SOMEONE  # "not answering me", "I can't wake her"
         if subject is None or subject == Who.PATIENT:
             return Who.PATIENT
         clause = clauses[mention.clause]
         sentence = [other for other in clauses if other.sentence == clause.sentence]
-        if any(self._said(other, self._right_here) for other in sentence):
-            return Who.WITH_THEM  # "on the floor right now", whatever else is said
+        if any(self._said(other, self._right_here) or other.words[0] == "help"
+               for other in sentence):
+            return Who.WITH_THEM  # "on the floor right now", "HELP my son ...", whatever else
         if any(self._said(other, self._in_care) for other in sentence):
-            return Who.ELSEWHERE  # in hospital, taken in, at the vet's
+            return Who.IN_CARE  # in hospital, taken in, at the vet's
         placed = self._placed(clause, mention)
         if placed is not None:
             return placed  # "had her session last week and now she can't breathe"
@@ -274,7 +310,27 @@ class ContextReader:
         not the sign)."""
         words = clause.words
         return any(not any(stem(words[index]) in _SESSION for index in clause.part_of(position))
-                   for position in found(clause, self._away))
+                   for position in self._away_at(clause))
+
+    def _someone_away_elsewhere(self, clause: Clause, mention: Mention) -> bool:
+        """Someone named in an earlier part of the clause, with a word placing them away,
+        and nobody named in the sign's own part: "husband away on business, can't
+        breathe"."""
+        first = mention.positions[0]
+        part = clause.part_of(first)
+        if part.start == 0 or any(self.someone(word) for word in clause.words[part.start:first]):
+            return False
+        earlier = range(0, part.start)
+        return any(position in earlier for position in found(clause, self._place_away)) and any(
+            self.someone(clause.words[position]) for position in earlier)
+
+    def _away_at(self, clause: Clause) -> list[int]:
+        """Where words placing someone away start: "back in Lagos" (not "his eyes went back
+        in his head")."""
+        words = clause.words
+        return [position for position in found(clause, self._away)
+                if not (words[position] == "back" and position + 2 < len(words)
+                        and words[position + 2] in _NOT_A_PLACE)]
 
     def _placed(self, clause: Clause, mention: Mention) -> Who | None:
         """Where and when someone else's sign is, from the words of time or place in its
@@ -288,7 +344,7 @@ class ContextReader:
 
         here = [distance(position) for position in found(clause, self._present)
                 if position in part and clause.words[position] not in _WEAK_PRESENT]
-        away = [distance(position) for position in found(clause, self._away)
+        away = [distance(position) for position in self._away_at(clause)
                 if position in part]
         if here and (not away or min(here) < min(away)):
             return Who.WITH_THEM
@@ -298,8 +354,21 @@ class ContextReader:
 
     def _when(self, clauses: Sequence[Clause], mention: Mention) -> When:
         clause = clauses[mention.clause]
+        if mention.sign.crisis:
+            # Thoughts of suicide are history only when the whole clause is of the past
+            # ("back in my 20s I was suicidal for a while") and nothing in it is wished or
+            # planned now ("my mum died last year and now I want to die too").
+            past = self._said(clause, self._past) or self._said(clause, self._ages) \
+                or self._names_a_year(clause)
+            return When.HISTORY if past and not self._said(clause, self._wished) \
+                else When.NOW
+        after = clauses[mention.clause + 1] if mention.clause + 1 < len(clauses) else None
+        if after is not None and after.sentence == clause.sentence \
+                and tuple(after.words[:2]) in _POINTING_BACK and self._said(after, self._past):
+            return When.HISTORY  # "... couldn't breathe, but that was a long time ago"
         if (self._said(clause, self._history) and self._history_said(clause, mention)) \
-                or self._names_a_year(clause) or self._long_past(clause, mention):
+                or (self._names_a_year(clause) and not self._said(clause, self._flaring)) \
+                or self._long_past(clause, mention):
             return When.HISTORY
         return When.NOW
 
@@ -319,20 +388,24 @@ class ContextReader:
         return False
 
     def _history_said(self, clause: Clause, mention: Mention) -> bool:
-        """Words of the past, not denied ("never once in my life" says it is new); a habit
-        or standing condition ("I'm asthmatic", "he gets short of breath") only next to the
-        sign, and not when the clause says it is happening now ("the wheeze is getting
-        worse")."""
+        """Words of the past in the clause ("years ago I had a blood clot"), or of a habit
+        beside the sign ("I'm asthmatic", "he gets short of breath"), not denied ("never
+        once in my life" says it is new), and not when the clause says it is happening now
+        ("the wheeze is getting worse", "after the session I can't breathe")."""
         words = clause.words
         first, last = mention.positions[0], mention.positions[-1]
         part = clause.part_of(first)
+        flaring = said(clause, self._flaring)
         for position in found(clause, self._history):
-            if "never" in words[max(0, position - 2):position]:
-                continue
+            if "never" in words[max(0, position - 2):position] or (
+                    position and words[position - 1] == "than"):
+                continue  # "never once in my life", "worse than last time"
+            if flaring or any(first > now > position and now in part
+                              for now in found(clause, self._now_again)):
+                return False  # "had a stroke years ago and now my face is drooping again"
             if self._past.at(words, position):
-                return True
-            near = position in part and (first - _HABIT_REACH <= position <= last + _HABIT_REACH)
-            if near and not said(clause, self._flaring):
+                return True  # "back in the 80s I was rushed in with a collapsed lung"
+            if position in part and first - _HABIT_REACH <= position <= last + _HABIT_REACH:
                 return True
         return False
 
@@ -346,7 +419,7 @@ class ContextReader:
 
     @staticmethod
     def _names_a_year(clause: Clause) -> bool:
-        """"in 1998", "back in 2015", or an age: "at 19", "aged 30"."""
+        """"in 1998", "back in 2015", or an age: "at 19" (but "at 11" is a time)."""
         words = clause.words
         if not any(word[0].isdigit() for word in words):
             return False
@@ -355,8 +428,14 @@ class ContextReader:
             after = words[position + 1] if position + 1 < len(words) else ""
             if _YEAR.match(word) and before in {"in", "back", "of", "around", "circa", "was"}:
                 return True
-            if word.isdigit() and 5 <= int(word) <= 99 and (
-                    before in {"aged", "age"} or (before == "at" and int(word) > _CLOCK_HOURS)) \
+            if word.isdigit() and 5 <= int(word) <= 99 and before == "was" and position >= 2 \
+                    and words[position - 2] in {"i", "he", "she", "mi"}:
+                return True  # "when I was 19"
+            if len(word) == 2 and word.isdigit() and before == "in" and position >= 2 \
+                    and words[position - 2] == "back":
+                return True  # "back in 98"
+            if word.isdigit() and 5 <= int(word) <= 99 and before == "at" \
+                    and int(word) > _CLOCK_HOURS \
                     and (not after.isdigit() or _YEAR.match(after)) and after not in _CLOCK:
                 return True
         return False
@@ -436,7 +515,7 @@ class ContextReader:
 
     def _someone_new(self, clause: Clause, position: int) -> bool:
         """Someone named before `position` ("the baby is fine"): what follows is theirs."""
-        return any(self._someone(word) and word not in _PRONOUNS
+        return any(self.someone(word) and word not in _PRONOUNS
                    for word in clause.words[:position])
 
     @staticmethod

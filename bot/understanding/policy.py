@@ -27,9 +27,6 @@ from bot.understanding.context import Amount, Reading, When, Who
 from bot.understanding.sentence_kinds import Kind
 from bot.understanding.sign_parts import Tier
 
-# A phrasing's words that say it is the writer's own ("kill myself", "end my life").
-_OWN = frozenset({"myself", "my", "me", "i"})
-
 
 class Outcome(IntEnum):
     NOTHING = 0
@@ -100,19 +97,31 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
     """What one sign in its context calls for."""
     sign = reading.mention.sign
     if sign.crisis and reading.who == Who.PATIENT and reading.when == When.NOW and (
-            reading.kind not in {Kind.FIGURE, Kind.JOB, Kind.TREATING} or _in_own_words(reading)):
-        # "it would be better if I wasn't here": a supposition, an amount or a hedge
-        # never softens thoughts of suicide, nor a joke or a job around "kill myself".
+            reading.kind not in {Kind.JOB, Kind.TREATING} or reading.own):
+        # "it would be better if I wasn't here": a supposition, an amount, a hedge or a
+        # laugh never softens thoughts of suicide, nor a job around "I want to end my life".
         return Outcome.EMERGENCY
     if reading.kind in {Kind.FIGURE, Kind.JOB, Kind.TREATING}:
         return Outcome.NOTHING
+    if reading.kind == Kind.LAUGHTER:
+        # "chest pain lol": the writer's own emergency, laughed off, asked with one tap;
+        # anything else laughed about is let be.
+        own_emergency = sign.tier == Tier.EMERGENCY and reading.who == Who.PATIENT \
+            and reading.when == When.NOW and not reading.passed
+        return Outcome.CONFIRM if own_emergency else Outcome.NOTHING
     if reading.kind == Kind.RISK_QUESTION:
+        # A question about an emergency sign the writer may have now: asked with one tap
+        # ("is this happening now?"); about risk in general, the risks topic.
+        if reading.asked_of_own and sign.tier == Tier.EMERGENCY and not reading.passed \
+                and reading.who == Who.PATIENT and reading.when == When.NOW:
+            return Outcome.CONFIRM
         return Outcome.RISKS
     if reading.when == When.HISTORY:
         if reading.who != Who.PATIENT:
             return Outcome.NOTHING
         return Outcome.RISKS if facts.asks_if_safe_for_them else Outcome.HISTORY
-    if reading.who == Who.ELSEWHERE or (sign.others_only and reading.who == Who.PATIENT):
+    if reading.who in {Who.ELSEWHERE, Who.IN_CARE} or (
+            sign.others_only and reading.who == Who.PATIENT):
         return Outcome.NOTHING
     if facts.asks_if_safe_for_them and not reading.now and reading.who == Who.PATIENT:
         # "I have epilepsy, my seizures are controlled: is it safe for me?" describes
@@ -128,7 +137,9 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
     if reading.passed:
         if tier < Tier.EMERGENCY:
             return Outcome.NOTHING
-        tier = Tier.SAME_DAY  # an emergency that passed still needs a person today
+        # An emergency that passed still needs a person today; stroke signs that went
+        # away (a warning stroke) still need one now.
+        tier = sign.passed or Tier.SAME_DAY
     emergency = tier == Tier.EMERGENCY
     if reading.who != Who.PATIENT and not reading.after_a_session:
         # Someone else's: an emergency in front of the patient is one; anything less is
@@ -139,11 +150,6 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
     if emergency and reading.hedged and not sign.crisis:
         return Outcome.CONFIRM
     return Outcome.EMERGENCY if emergency else Outcome.SAME_DAY
-
-
-def _in_own_words(reading: Reading) -> bool:
-    """The sign said of oneself: "kill myself", "end my life"."""
-    return any(key.lstrip("=") in _OWN for key in reading.mention.phrasing)
 
 
 def _why(reading: Reading) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.understanding.clauses import Clause, found, said
+from bot.understanding.clauses import Clause, found, opens_a_question, said
 from bot.understanding.context import ContextReader, Reading, Who
 from bot.understanding.faq_search import FaqMatcher, Match
 from bot.understanding.policy import Decision, Facts, Outcome, decide
@@ -43,6 +43,9 @@ _JUDGED_FROM = 3
 _KNOWN_AT_LEAST = 0.5
 # After an asking word, these make a question: "is it", "can I", "will this".
 _ASKED = frozenset({"i", "it", "this", "that", "there", "acupuncture", "you", "we"})
+# The weather is not how one feels: "hot weather today".
+_WEATHER = ("weather", "hot day", "cold day", "sunny", "raining", "heatwave", "freezing out",
+            "cold out", "hot out")
 # Words after a condition's name that describe it ("immune system is a bit low").
 _CONDITION_REACH = 7
 # A clause opening with these speaks of the writer, "I" left out: "feel a bit weird".
@@ -96,7 +99,8 @@ class Reader:
         self._history = Phrases([*words.history, *words.habitual])
         self._own_words = Phrases(words.self).single
         self._aside = Phrases([*words.worrying, *words.figures, "what if", "if i get",
-                               "if i feel", "if i have", "if something", "if anything"])
+                               "if i feel", "if i have", "if something", "if anything",
+                               *_WEATHER])
         self._condition_words = Phrases(words.conditions)
         self._body = frozenset(words.concepts.get("body", ()))
         self._recent: dict[str, Verdict] = {}
@@ -209,8 +213,7 @@ class Reader:
         words = clause.words
         if self._said(words, self._history):
             return []
-        opens_asking = self.signs.asking.at(words, 0) and not (
-            len(words) > 1 and words[1] in self.signs.negations)
+        opens_asking = opens_a_question(words, 0, self.signs.asking, clause.question)
         if clause.asks or opens_asking or self._said(words, self._aside):
             return []  # "will I feel sick after?", "scared of needles", "sick of waiting"
         feelings = found(clause, self._feelings)

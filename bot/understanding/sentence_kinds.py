@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 
-from bot.understanding.clauses import Clause, found, found_within, said
+from bot.understanding.clauses import Clause, found, found_within, opens_a_question, said
 from bot.understanding.warning_signs import Mention, WarningSigns
 from bot.understanding.words import Phrases
 
@@ -20,6 +20,28 @@ _COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "f
 # Words of the job list that say when, not what: a shift worker's own sign is theirs.
 _WORK_HOURS = frozenset({"shift", "shifts", "on shift", "off shift", "night shift", "on nights",
                          "on call"})
+# "I" followed by these speaks of the writer: "I've taken", "I want", "I'm having".
+_I = frozenset({"i", "im", "ive"})
+OWN_VERBS = frozenset({"am", "have", "had", "has", "want", "wanna", "feel", "felt", "took",
+                        "taken", "just", "can", "keep", "cut", "think", "going", "gonna",
+                        "need", "cannot", "having", "been", "got", "get"})
+# "I'm a nurse": a role, not something the writer has.
+_A_ROLE = frozenset({("am", "a"), ("am", "an")})
+# "will I", "would I": what might happen, not what is.
+_FUTURE = frozenset({"will", "would", "could", "might", "may", "can", "should", "if"})
+# Questions only someone who has the sign asks.
+_OWN_QUESTIONS = ("normal to have", "normal to feel", "normal to get", "normal to be",
+                  "normal for both", "normal for my", "normal that i", "how long will",
+                  "how long does", "how long should", "how worried", "need to worry",
+                  "should i worry", "should i be worried", "tips for", "make the",
+                  "what does it mean if", "is anyone there", "any reason why",
+                  "has anyone else had", "does anyone else get", "anyone know why",
+                  "is it normal", "normal reaction", "is it ok to feel", "is it okay to feel",
+                  "common after", "when will the", "will the", "go away on its own",
+                  "is it the needles", "because i have got", "that is what i have got",
+                  "mine is", "mine are", "why is it so", "i have got it")
+# "is it normal for your lips to swell": a question about it, not about treating it.
+_NORMAL = frozenset({"normal", "ok", "okay", "common", "usual", "safe", "alright"})
 # Words that take the joke back: what follows is meant.
 _EARNEST = ("seriously", "not joking", "no joke", "not kidding", "for real", "genuinely")
 # Laughter typed out (laughing emoji are read as "haha").
@@ -33,6 +55,7 @@ class Kind(StrEnum):
     RISK_QUESTION = "a question about risk"
     TREATING = "asking about treating it"
     FIGURE = "a figure of speech"
+    LAUGHTER = "said with a laugh"  # only "lol", "haha" or 😂 near it: weaker than a figure
     JOB = "their job"
 
 
@@ -47,6 +70,7 @@ class SentenceKinds:
         self._negations = signs.negations
         self._figures = Phrases(words.figures)
         self._earnest = Phrases(_EARNEST)
+        self._own_questions = Phrases(_OWN_QUESTIONS)
         self._job = Phrases(words.job)
         self._job_not_hours = Phrases([text for text in words.job if text not in _WORK_HOURS])
         self._asking = Phrases(words.asking)
@@ -60,7 +84,7 @@ class SentenceKinds:
         """`patients_own`: the sign is the writer's own, as far as the subject says."""
         clause = clauses[mention.clause]
         figure = self._figure(clause, mention)
-        if figure is not None:
+        if figure == Kind.FIGURE:
             return figure
         sentence = [other for other in clauses if other.sentence == clause.sentence]
         at_work = any(said(other, self._job) for other in sentence)
@@ -70,8 +94,10 @@ class SentenceKinds:
                           or not patients_own))
                 or (self._counted(clause, mention)
                     and any(said(other, self._job) for other in clauses))) \
-                and not self._own_before(clause, mention):
+                and not self.said_of_self(clause, mention):
             return Kind.JOB  # "I'm a nurse. Three chest pains on the ward tonight"
+        if figure is not None:
+            return figure  # only laughed about
         if self._treated(clause, mention):
             return Kind.TREATING
         if self._supposed(clause, mention) or self._beside_a_general_question(clauses, mention):
@@ -85,13 +111,49 @@ class SentenceKinds:
         return any(word.isdigit() or word in _COUNTS
                    for word in clause.words[max(0, first - 2):first])
 
+    def asked_of_own(self, clauses: Sequence[Clause], mention: Mention) -> bool:
+        """The sign's sentence speaks of the writer's own experience, not of what might
+        happen: "why do I feel so short of breath", "my chest", "is it normal to have chest
+        pain after?" (not "will I keel over?", "if I've never had either")."""
+        clause = clauses[mention.clause]
+        sentence = [other for other in clauses if other.sentence == clause.sentence]
+        return any(said(other, self._own_questions) or self._mine(other)
+                   for other in sentence)
+
+    def _mine(self, clause: Clause) -> bool:
+        words = clause.words
+        if said(clause, self._supposing):
+            return False
+        for position, word in enumerate(words[:-1]):
+            following = words[position + 1]
+            if word in {"my", "mine"} and not self._someone(following):
+                return True
+            if word in _I and following in OWN_VERBS and not (
+                    position and words[position - 1] in _FUTURE):
+                return True
+        return False
+
+    def said_of_self(self, clause: Clause, mention: Mention) -> bool:
+        """The writer's own words before the sign, or "I" with a verb of having, wanting or
+        doing in its part: "I've taken an overdose", "I want to end my life" (not "I deal
+        with overdoses all day")."""
+        if self._own_before(clause, mention):
+            return True
+        words = clause.words
+        first = mention.positions[0]
+        return any(words[position] in _I and words[position + 1] in OWN_VERBS
+                   and tuple(words[position + 1:position + 3]) not in _A_ROLE
+                   for position in range(clause.part_of(first).start, first))
+
     def _own_before(self, clause: Clause, mention: Mention) -> bool:
-        """The patient's own words just before the sign: "my back", "I have", "I am"."""
+        """The patient's own words before the sign: "my back", "I have", "I am", "the
+        spot on my forearm has gone red"."""
         first = mention.positions[0]
         words = clause.words
         before = words[max(0, first - 3):first]
+        mine = range(clause.part_of(first).start, first)
         return ((first > 0 and words[first - 1] == "i")
-                or any(word in {"my", "me", "myself"} for word in before)
+                or any(words[position] in {"my", "me", "myself"} for position in mine)
                 or " ".join(before).endswith(("i am", "i have", "i had", "i feel", "i got",
                                               "i was")))
 
@@ -115,10 +177,11 @@ class SentenceKinds:
                      min(len(words), mention.positions[-1] + _FIGURE_REACH + 1))
         if said(clause, self._earnest):
             return None  # "can't breathe 😂 seriously, my lips are going blue"
-        if found_within(clause, self._figures, near) or any(
-                word.startswith("laugh") for word in words):
+        figures = [position for position in found(clause, self._figures) if position in near]
+        if any(word.startswith("laugh") for word in words) or any(
+                words[position] not in LAUGHS for position in figures):
             return Kind.FIGURE
-        return None
+        return Kind.LAUGHTER if figures else None
 
     def _supposed(self, clause: Clause, mention: Mention) -> bool:
         """A general question or statement, or a supposition or worry, that says nothing of
@@ -135,11 +198,10 @@ class SentenceKinds:
             return False
         part = clause.part_of(first)
         # "Can acupuncture cause ...?" asks; "can't breathe" ("can not") does not.
-        opens_question = self._asking.at(words, part.start) and not (
-            part.start + 1 < len(words) and words[part.start + 1] in self._negations)
+        opens_question = opens_a_question(words, part.start, self._asking, clause.question)
         asking = opens_question or (clause.asks and part.start == 0)
         return asking or found_within(clause, self._general,
-                                      range(len(words)) if clause.asks else part)
+                                      range(len(words)) if clause.asks or clause.question else part)
 
     def _personal_in(self, clause: Clause, positions: range) -> bool:
         """The patient speaks of themselves: "my", "still", "I feel" (but not "will I
@@ -165,5 +227,8 @@ class SentenceKinds:
         part = clause.part_of(first)
         if not (clause.asks or self._asking.at(clause.words, part.start)):
             return False
-        return any(clause.words[position] in self._treating
+        words = clause.words
+        if any(words[position] in {"i", "my", "me"} for position in range(part.start, first)):
+            return False  # "can I take paracetamol for chest pain?": the writer has it
+        return any(words[position] in self._treating and words[position - 1] not in _NORMAL
                    for position in range(max(part.start, first - 3), first))

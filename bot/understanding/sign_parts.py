@@ -29,7 +29,9 @@ class Sign:
     only near a part of the body); `context`: ... anywhere in the message ("spotting"
     only from someone pregnant); `unless`: ... none of which may be in the sentence ("stroke"
     is no sign beside "pool" or "clinic"). `heavy`: the tier when the amount is heavy (bleeding that
-    pours); `slight_is_nothing`: a slight amount is no sign (a dot of blood). `crisis`:
+    pours); `slight_is_nothing`: a slight amount is no sign (a dot of blood); `passed`:
+    the tier once it has passed, when not the same day (stroke signs that went away are
+    still an emergency). `crisis`:
     thoughts of suicide or self-harm, answered with the crisis line. `others_only`: a sign
     only someone else can show (not answering, not waking): the patient writing it of
     themselves means something else ("I couldn't wake up this morning")."""
@@ -44,6 +46,7 @@ class Sign:
     heavy: Tier | None = None
     slight_is_nothing: bool = False
     crisis: bool = False
+    passed: Tier | None = None
     others_only: bool = False
 
 

@@ -30,13 +30,15 @@ class Typos:
             self._by_first.setdefault(target[:1], []).append(target)
 
     def meant(self, word: str) -> set[str]:
-        """The keys `word` is a typo of (in another script: an inflection of), if any."""
+        """The keys `word` is a typo of (in another script: an inflection of), if any. A
+        short word allows fewer edits, whatever it is compared with: "anna" is no
+        "angina"."""
         candidates = self._by_first.get(word[:1], [])
         found: set[str] = set()
         for form in {word, stem(word)}:
             found |= {target for target, distance, _ in process.extract(
                 form, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
-                if distance <= allowed_edits(target)}
+                if distance <= min(allowed_edits(target), allowed_edits(form))}
             if not form.isascii():
                 found |= {target for target in candidates if same_start(form, target)}
         if found and (word in self._known or (word.isascii() and word in REAL_WORDS)):

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.understanding.clauses import Clause, Shorthand, clauses_of
+from bot.understanding.clauses import Clause, Shorthand, clauses_of, said
 from bot.understanding.sign_parts import (
     NEGATION_REACH,
     NOT_A_NEGATION,
@@ -50,6 +50,16 @@ from bot.understanding.words import Phrases, stem, words_of
 _LONGEST_EXCEPTION = 8
 # A compound's parts are words of at least this many letters ("light" + "headed").
 _COMPOUND_PART = 3
+# With "never", these say something is new, not absent: "never had pain like this".
+_NOVEL = ("like this", "like that", "this bad", "so bad", "this much", "anything like",
+          "before like this", "this bad before")
+# "stop" said of something else: "had to stop the car", "at the bus stop", "stopped me".
+_STOPPING = frozenset({"stop", "stopped", "stops", "stopping"})
+_STOPPED_SOMETHING = frozenset({"the", "a", "me", "my", "him", "her", "us", "them", "at",
+                                "for", "to"})
+_NOT_THE_SIGN_STOPPING = frozenset({"bus", "to", "full", "pit", "truck", "rest", "tram"})
+# Words joining signs under one negation: "no chest pain or breathing problems".
+_ALTERNATIVES = frozenset({"or", "nor"})
 # Where a clause's words of resolution start, kept with the clause's word lists.
 _RESOLUTIONS = -1
 # "gone" followed by anything else names what something became: "gone numb".
@@ -94,6 +104,7 @@ class WarningSigns:
         self.negations = Phrases(vocabulary.negations).single
         self._breaks = Phrases(vocabulary.clause_breaks).single
         self._new_subject = Phrases(vocabulary.new_subject).single
+        self._novel = Phrases(_NOVEL)
         self.asking = Phrases(vocabulary.asking)
         self._resolved = [self.keys_of_text(text) for text in vocabulary.resolved]
         self._resolved_by_first: dict[str, list[tuple[str, ...]]] = {}
@@ -352,6 +363,7 @@ class WarningSigns:
         ("I don't feel well, my chest is tight"), a comma that does not continue a list of
         signs, or a word that turns it around ("won't stop bleeding")."""
         reach = 0
+        listed = False
         step = position
         while step > 0 and reach < NEGATION_REACH:
             crossing_comma = step in clause.part_starts
@@ -360,21 +372,27 @@ class WarningSigns:
                 continue
             word = clause.words[step]
             if crossing_comma and not (
-                    word in self.negations or clause.filler[step]
-                    or (clause.keys[step] & self._vocabulary and any(
-                        earlier in self.negations
-                        for earlier in clause.words[max(0, step - 2):step]))):
-                return False  # a list goes on ("no redness, swelling"); a new part does not
+                    (word in self.negations or clause.filler[step]
+                     or (clause.keys[step] & self._vocabulary and any(
+                         earlier in self.negations
+                         for earlier in clause.words[max(0, step - 2):step])))
+                    and not _ALTERNATIVES.isdisjoint(clause.words)):
+                # A list of what is not there goes on ("no redness, swelling or heat"); a new
+                # part does not ("no fever, chest crushing").
+                return False
             if word in self.negations:
                 following = clause.words[step + 1]
                 if following in NOT_A_NEGATION:
                     return False
+                if word == "never" and said(clause, self._novel):
+                    return False  # "never had pain like this", "never this bad before"
                 return not any(self.resolution_at(clause, index)
                                for index in range(step + 1, position))
             if word in self._new_subject:
                 return False
-            if not clause.filler[step]:
-                reach += 1
+            listed = listed or word in _ALTERNATIVES
+            if not clause.filler[step] and not (listed and clause.keys[step] & self._vocabulary):
+                reach += 1  # signs listed before "or" are passed over: "no chest pain or ..."
         return False
 
     def resolution_at(self, clause: Clause, position: int) -> bool:
@@ -398,6 +416,10 @@ class WarningSigns:
                 after = clause.words[position + len(phrase):position + len(phrase) + 1]
                 if last in _BECOMING and after and after[0] not in _GONE_FOR_GOOD:
                     continue
+                before = clause.words[position - 1] if position else ""
+                if last in _STOPPING and ((after and after[0] in _STOPPED_SOMETHING)
+                                          or before in _NOT_THE_SIGN_STOPPING):
+                    continue  # "had to stop the car", "the bus stop", "it stopped me sleeping"
                 return True
         return False
 

@@ -15,7 +15,7 @@ RED_FLAGS_FILE = "red_flags.yaml"
 
 _TIERS = {"emergency": Tier.EMERGENCY, "same_day": Tier.SAME_DAY}
 _FIELDS = ("sign", "phrasings", "except", "near", "context", "unless", "heavy", "slight",
-           "crisis", "about")
+           "crisis", "about", "passed")
 
 
 def parse_red_flags(data: dict[str, Any] | None, problems: list[str],
@@ -76,6 +76,9 @@ def _parse_sign(item: object, tier: Tier, where: str, problems: list[str],
     about = item.get("about")
     if about is not None and about != "others":
         problems.append(f"{where}: 'about' can only be others")
+    passed = item.get("passed")
+    if passed is not None and passed not in _TIERS:
+        problems.append(f"{where}: 'passed' must be emergency or same_day")
     crisis = item.get("crisis", False)
     if not isinstance(crisis, bool):
         problems.append(f"{where}: 'crisis' must be true or false")
@@ -84,6 +87,7 @@ def _parse_sign(item: object, tier: Tier, where: str, problems: list[str],
                 context=lists["context"] or (), unless=lists["unless"] or (),
                 heavy=_TIERS.get(str(heavy)),
                 slight_is_nothing=slight == "ignore", crisis=crisis is True,
+                passed=_TIERS.get(str(passed)),
                 others_only=about == "others")
 
 
