@@ -114,7 +114,7 @@ def reader() -> Reader:
         ("in the past hour my chest has got really tight", Outcome.EMERGENCY),
         ("I had a stroke years ago and now my face is drooping again", Outcome.EMERGENCY),
         ("No fever, chest crushing", Outcome.EMERGENCY),  # no list: the negation stops
-        ("no redness, swelling or heat", Outcome.NOTHING),  # a list: it goes on
+        ("no redness, swelling or pain in my chest", Outcome.NOTHING),  # a list: it goes on
         ("I've never had crushing chest pain like this", Outcome.EMERGENCY),
         ("Can barely breathe", Outcome.EMERGENCY),  # "can" without a subject asks nothing
         ("I can't breathe, I had to stop the car", Outcome.EMERGENCY),  # not "it stopped"
