@@ -33,6 +33,10 @@ def matcher() -> FaqMatcher:
         ("ACUPUNTURE PINCH", "session"),  # a typo, in capitals
         ("Will I get brusing?", "risks"),
         ("WHAT IS WELLNESS ACUPUNCTURE?!", "what"),  # case and punctuation folded
+        # Another treatment in the story around the question is not what is asked.
+        ("what even is acupuncture? my physio mentioned it", "what"),
+        ("can the electric one cause any bad reactions or burns", "risks"),
+        ("if it works for my back could i come off my co-codamol?", "back"),
     ],
 )
 def test_typed_questions_find_their_topic(matcher: FaqMatcher, question: str, topic: str) -> None:
@@ -58,6 +62,7 @@ def test_two_close_topics_give_a_did_you_mean(matcher: FaqMatcher) -> None:
     ("is there parking near you?", "where the clinic is"), ("do you take Bupa?", "insurance"),
     ("do you do cupping as well?", "other treatments"),
     ("can acupuncture help my migraines?", "other conditions"),
+    ("I get migraines. Can acupuncture help?", "other conditions"),  # the story says what
 ])
 def test_what_the_faq_leaves_to_staff_gets_no_topic(question: str, left: str) -> None:
     """A question about what no topic answers goes to a person, not to the nearest topic

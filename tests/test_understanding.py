@@ -126,6 +126,20 @@ def reader() -> Reader:
         ("I'm on Plavix and the point won't stop bleeding", Outcome.EMERGENCY),
         ("Husband away on business, can't breathe, chest crushing", Outcome.EMERGENCY),
         ("In my dream I couldn't breathe, woke up fine", Outcome.NOTHING),
+        # Found in batches 24-26.
+        ("right leg's gone weak since tuesday", Outcome.SAME_DAY),  # one leg, not "legs"
+        ("mam's in hospital with chest pains, she's stable now", Outcome.NOTHING),
+        ("able to drive again without my back killing me", Outcome.NOTHING),
+        ("I'm having surgery for the numbness in my fingers, please cancel", Outcome.NOTHING),
+        ("just boaked and there's blood in it", Outcome.EMERGENCY),
+        ("been throwing up for the last hour and now theres blood in it", Outcome.EMERGENCY),
+        ("since this morning I have had no vision in my left eye", Outcome.EMERGENCY),
+        ("no vision problems at all, thanks", Outcome.NOTHING),
+        ("partner suddenly doesn't know what year it is, he's right here", Outcome.EMERGENCY),
+        ("my hart is pounding, like its gona jump out", Outcome.SAME_DAY),
+        ("I left my faint blue scarf in room 2", Outcome.NOTHING),
+        ("eyelid's been twitching since the session, is that a thing?", Outcome.LOOK),
+        ("ears feel plugged since the session, not really sore, just odd", Outcome.LOOK),
         # What kind of sentence.
         ("can acupuncture cause a collapsed lung?", Outcome.RISKS),
         ("I nearly had a heart attack when I saw the bill", Outcome.NOTHING),

@@ -213,26 +213,40 @@ class FaqMatcher:
         text = self._spelled(text)
         totals = [0.0] * (len(self._topics) + len(self._left))
         seen: dict[str, float] = {}
-        for sentence, weight in weighted_sentences(text):
+        phrases: dict[str, float] = {}
+        sentences = weighted_sentences(text)
+        for sentence, weight in sentences:
             for word in content_words(sentence):
                 seen[word] = max(seen.get(word, 0.0), weight)
+            # What the FAQ leaves to staff counts as much as the sentence it is in: "my
+            # physio mentioned it" around "what is acupuncture?" is the story, not what is
+            # asked (a topic's phrase in the story still tells what it is about).
+            said = f" {normalize(sentence)} "
+            for word in set(said.split()):
+                for phrase in self._phrases_by_first.get(word, ()):
+                    if f" {phrase} " in said:
+                        phrases[phrase] = max(phrases.get(phrase, 0.0), weight)
         for word, weight in seen.items():
             for known, similarity in self._similar_words(word):
                 for index, topic_weight in self._weights[known].items():
                     totals[index] += self._idf[known] * topic_weight * similarity * weight
+        topics = len(self._topics)
+        for phrase, sentence_weight in phrases.items():
+            for index, weight in self._phrases[phrase].items():
+                totals[index] += weight * (sentence_weight if index >= topics else 1.0)
         padded = f" {normalize(text)} "
-        for word in set(padded.split()):
-            for phrase in self._phrases_by_first.get(word, ()):
-                if f" {phrase} " in padded:
-                    for index, weight in self._phrases[phrase].items():
-                        totals[index] += weight
         for pair in set(pairs_of(text)):
             for index, weight in self._pairs.get(pair, {}).items():
                 totals[index] += self._pair_idf[pair] * weight
-        best_question = process.extractOne(
-            padded.strip(), [question for question, _ in self._questions],
-            scorer=fuzz.ratio, score_cutoff=QUESTION_MATCH_CUTOFF,
-        )
+        # The whole message, or the sentence that asks, close to one of the FAQ's own
+        # questions: "what even is acupuncture? my physio mentioned it".
+        asked = {padded.strip()} | {normalize(sentence).strip() for sentence, weight in sentences
+                                    if weight == 1.0 and len(sentences) > 1}
+        best_question = max(
+            (found for found in (process.extractOne(
+                candidate, [question for question, _ in self._questions],
+                scorer=fuzz.ratio, score_cutoff=QUESTION_MATCH_CUTOFF) for candidate in asked)
+             if found is not None), key=lambda found: found[1], default=None)
         if best_question is not None:
             totals[self._questions[best_question[2]][1]] += QUESTION_MATCH_BONUS
         return totals

@@ -46,6 +46,9 @@ _ASKED = frozenset({"i", "it", "this", "that", "there", "acupuncture", "you", "w
 # The weather is not how one feels: "hot weather today".
 _WEATHER = ("weather", "hot day", "cold day", "sunny", "raining", "heatwave", "freezing out",
             "cold out", "hot out")
+# After a negation, these turn to what is there: "not sore, just odd", "not pain but
+# pressure".
+_TURNS = frozenset({"just", "but", "only", "more", "rather", "instead"})
 # Words after a condition's name that describe it ("immune system is a bit low").
 _CONDITION_REACH = 7
 # A clause opening with these speaks of the writer, "I" left out: "feel a bit weird".
@@ -152,7 +155,10 @@ class Reader:
                    for clause in clauses)
 
     def _positive_unnegated(self, clause: Clause) -> bool:
-        """Words saying it goes well, not negated: "feeling much better"."""
+        """Words saying it goes well, not negated: "feeling much better" (but "is it
+        okay?" asks)."""
+        if clause.question or opens_a_question(clause.words, 0, self.signs.asking):
+            return False
         positive = found(clause, self._positive)
         return bool(positive) and not set(positive).isdisjoint(self._unnegated(clause))
 
@@ -214,8 +220,15 @@ class Reader:
         if self._said(words, self._history):
             return []
         opens_asking = opens_a_question(words, 0, self.signs.asking, clause.question)
-        if clause.asks or opens_asking or self._said(words, self._aside):
+        if opens_asking or self._said(words, self._aside):
             return []  # "will I feel sick after?", "scared of needles", "sick of waiting"
+        # A report, then a question about it in a later part: "my eyelid's been twitching
+        # since the session, is that a thing?" tells how it feels before it asks.
+        asked_from = next((start for start in clause.part_starts[1:] if opens_a_question(
+            words, start, self.signs.asking, clause.question)), None)
+        if clause.asks and asked_from is None:
+            return []
+        end = len(words) if asked_from is None else asked_from
         feelings = found(clause, self._feelings)
         if not (words[0] in _FEELING_VERBS or (feelings and feelings[0] == 0)
                 or any(word in self._own_words or word in self._body for word in words)):
@@ -228,7 +241,7 @@ class Reader:
                       for offset in range(_CONDITION_REACH)}
         unnegated_feelings = set(feelings).intersection(unnegated)
         return [words[position] for position in sorted(unnegated_feelings)
-                if position not in signs_at | conditions
+                if position < end and position not in signs_at | conditions
                 and self.context.subject_of(clauses, index, position) != Who.SOMEONE]
 
     def _asks_within(self, words: Sequence[str]) -> bool:
@@ -251,8 +264,8 @@ class Reader:
         negated = False
         parts = set(clause.part_starts)
         for position, word in enumerate(clause.words):
-            if position in parts:
-                negated = False
+            if position in parts or (negated and word in _TURNS):
+                negated = False  # "not really sore, just odd"
             if not negated:
                 positions.append(position)
             negated = negated or word in self.signs.negations

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 from bot.understanding.clauses import Clause, found, found_within, opens_a_question, said
+from bot.understanding.sign_parts import Tier
 from bot.understanding.warning_signs import Mention, WarningSigns
 from bot.understanding.words import Phrases
 
@@ -46,6 +47,12 @@ _NORMAL = frozenset({"normal", "ok", "okay", "common", "usual", "safe", "alright
 _EARNEST = ("seriously", "not joking", "no joke", "not kidding", "for real", "genuinely")
 # Laughter typed out (laughing emoji are read as "haha").
 LAUGHS = frozenset({"haha", "hahaha", "hehe", "lol", "lmao", "lmfao", "rofl"})
+# Care already planned for it, just before a same-day sign: "I'm having surgery for the
+# numbness in my fingers" is a condition being treated, not a new sign.
+_PLANNED_CARE = ("surgery for", "surgery on", "operation for", "operation on", "op for",
+                 "injection for", "injections for", "waiting list for", "referred for",
+                 "being treated for", "treatment for", "physio for", "seeing a specialist for",
+                 "scan for")
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
 
@@ -79,6 +86,7 @@ class SentenceKinds:
         self._worrying = Phrases(words.worrying)
         self._personal = Phrases(words.personal)
         self._treating = Phrases(words.treating).single
+        self._planned_care = Phrases(_PLANNED_CARE)
 
     def kind(self, clauses: Sequence[Clause], mention: Mention, patients_own: bool) -> Kind:
         """`patients_own`: the sign is the writer's own, as far as the subject says."""
@@ -98,7 +106,7 @@ class SentenceKinds:
             return Kind.JOB  # "I'm a nurse. Three chest pains on the ward tonight"
         if figure is not None:
             return figure  # only laughed about
-        if self._treated(clause, mention):
+        if self._treated(clause, mention) or self._care_planned(clause, mention):
             return Kind.TREATING
         if self._supposed(clause, mention) or self._beside_a_general_question(clauses, mention):
             return Kind.RISK_QUESTION
@@ -219,6 +227,16 @@ class SentenceKinds:
             if not (self._asking.at(words, position - 1) or before in self._supposing.single):
                 return True
         return False
+
+    def _care_planned(self, clause: Clause, mention: Mention) -> bool:
+        """Care planned for a same-day sign just before it: "surgery for the numbness"."""
+        if mention.sign.tier != Tier.SAME_DAY:
+            return False
+        first = mention.positions[0]
+        part = clause.part_of(first)
+        return any(part.start <= position and first - position <= 4
+                   and all(clause.filler[between] for between in range(position + 2, first))
+                   for position in found(clause, self._planned_care) if position < first)
 
     def _treated(self, clause: Clause, mention: Mention) -> bool:
         """Asking about treating it: "can it reduce inflammation?" (but "help, I can't

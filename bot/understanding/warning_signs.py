@@ -389,7 +389,10 @@ class WarningSigns:
                 return not any(self.resolution_at(clause, index)
                                for index in range(step + 1, position))
             if word in self._new_subject:
-                return False
+                # "without my back killing me": a thing the writer is without, not a new
+                # subject
+                return step > 0 and clause.words[step - 1] == "without" and not any(
+                    self.resolution_at(clause, index) for index in range(step, position))
             listed = listed or word in _ALTERNATIVES
             if not clause.filler[step] and not (listed and clause.keys[step] & self._vocabulary):
                 reach += 1  # signs listed before "or" are passed over: "no chest pain or ..."

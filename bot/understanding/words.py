@@ -25,7 +25,7 @@ _DRAWN_OUT = re.compile(r"(\w)\1{2,}")
 _NUMBER_UNIT = re.compile(r"\b(\d+)(kgs?|kilos?|lbs?|mins?|minutes?|hrs?|hours?|days?|wks?"
                           r"|weeks?|am|pm|cm|mm|ml)\b")
 # Laughing emoji read as laughter: "nearly choked on my tea 😂" is a figure of speech.
-_LAUGHING = str.maketrans(dict.fromkeys("😂🤣😆😹", " haha "))
+_LAUGHING = str.maketrans(dict.fromkeys("😂🤣😆😹💀", " haha "))  # 💀: "dead" of laughing
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 # "can't" and "cannot" are negations like "not"; "won't" is "will not".
 _CONTRACTIONS = (
@@ -44,6 +44,19 @@ _CONTRACTIONS = (
 # Written without the apostrophe, these are common enough to read as the negation too.
 _BARE_NOT = re.compile(
     r"\b(do|does|did|is|was|are|were|has|have|had|could|would|should)nt\b")
+# "leg's gone weak", "mam's in hospital": the word itself, not a plural ("legs"); "it's",
+# "she's" and the like keep their "s" as before ("its", "shes").
+_POSSESSIVE = re.compile(r"\b(\w+)'s\b")
+_KEEPS_ITS_S = frozenset({"it", "he", "she", "that", "there", "here", "what", "who", "where",
+                          "how", "let", "when", "why", "everything", "nothing", "something",
+                          "everyone", "someone", "one", "this"})
+
+
+def _possessive(found: re.Match[str]) -> str:
+    word = found.group(1)
+    return f"{word}s" if word in _KEEPS_ITS_S else word
+
+
 # Whether any of the above may be in a text at all: most have none.
 _QUICK = re.compile(r"'|\b(?:cannot|cnt|gonna|wanna|im)\b|nt\b")
 # British spellings the other way's phrasing should still meet.
@@ -116,6 +129,7 @@ def words_of(text: str) -> list[str]:
         for pattern, replacement in _CONTRACTIONS:
             text = pattern.sub(replacement, text)
         text = _BARE_NOT.sub(r"\1 not", text)
+        text = _POSSESSIVE.sub(_possessive, text)
     text = _DRAWN_OUT.sub(r"\1", text.replace("'", ""))
     return _WORD.findall(_NUMBER_UNIT.sub(r"\1 \2", text))
 
