@@ -63,6 +63,7 @@ def test_two_close_topics_give_a_did_you_mean(matcher: FaqMatcher) -> None:
     ("do you do cupping as well?", "other treatments"),
     ("can acupuncture help my migraines?", "other conditions"),
     ("I get migraines. Can acupuncture help?", "other conditions"),  # the story says what
+    ("what should I wear, do I need to take my top off", "getting ready"),
 ])
 def test_what_the_faq_leaves_to_staff_gets_no_topic(question: str, left: str) -> None:
     """A question about what no topic answers goes to a person, not to the nearest topic

@@ -140,6 +140,23 @@ def reader() -> Reader:
         ("I left my faint blue scarf in room 2", Outcome.NOTHING),
         ("eyelid's been twitching since the session, is that a thing?", Outcome.LOOK),
         ("ears feel plugged since the session, not really sore, just odd", Outcome.LOOK),
+        # Found in batches 27-29.
+        ("Since this morning's session I'm puffed just walking to the shop", Outcome.EMERGENCY),
+        ("Feelin real crook, achy and shaky all over", Outcome.SAME_DAY),
+        ("heart is thudding really fast and hard, been going an hour", Outcome.SAME_DAY),
+        ("so sore I couldn't sleep, 7/10 easy, nurofen did nothing", Outcome.SAME_DAY),
+        ("the website says loss of feeling around your bottom means A&E, that's me today",
+         Outcome.EMERGENCY),
+        ("Medical history:\n- collapsed lung 2008 (surgery, fine since)\n- appendix out 1999",
+         Outcome.HISTORY),
+        ("- back: better\n- sleep: better\n- mood: 10/10", Outcome.NOTHING),  # list lines
+        ("- chest: tight\n- breathing: hard", Outcome.EMERGENCY),
+        ("what should I do if something feels wrong after, say I feel faint?", Outcome.RISKS),
+        ("what should I do if my chest pain gets worse?", Outcome.CONFIRM),  # "my": has it
+        ("I work in A&E so I see blood and vomit all day long", Outcome.NOTHING),
+        ("the tingling in my fingers went within the hour", Outcome.NOTHING),
+        ("my legs went from under me", Outcome.EMERGENCY),
+        ("my leg went weak", Outcome.SAME_DAY),
         # What kind of sentence.
         ("can acupuncture cause a collapsed lung?", Outcome.RISKS),
         ("I nearly had a heart attack when I saw the bill", Outcome.NOTHING),

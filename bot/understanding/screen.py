@@ -102,7 +102,7 @@ class Reader:
         self._history = Phrases([*words.history, *words.habitual])
         self._own_words = Phrases(words.self).single
         self._aside = Phrases([*words.worrying, *words.figures, "what if", "if i get",
-                               "if i feel", "if i have", "if something", "if anything",
+                               "if i feel", "if i have", "if i look", "if something", "if anything",
                                *_WEATHER])
         self._condition_words = Phrases(words.conditions)
         self._body = frozenset(words.concepts.get("body", ()))

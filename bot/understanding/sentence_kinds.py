@@ -53,6 +53,11 @@ _PLANNED_CARE = ("surgery for", "surgery on", "operation for", "operation on", "
                  "injection for", "injections for", "waiting list for", "referred for",
                  "being treated for", "treatment for", "physio for", "seeing a specialist for",
                  "scan for")
+# Asking what to do in a case put forward, not reporting it, whatever personal words
+# follow ("what should I do if I feel faint after my session?").
+_HYPOTHETICAL = ("what should i do if", "what do i do if", "what would i do if",
+                 "what happens if", "what would happen if", "say i", "let us say",
+                 "suppose i", "supposing i", "just in case i")
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
 
@@ -87,6 +92,7 @@ class SentenceKinds:
         self._personal = Phrases(words.personal)
         self._treating = Phrases(words.treating).single
         self._planned_care = Phrases(_PLANNED_CARE)
+        self._hypothetical = Phrases(_HYPOTHETICAL)
 
     def kind(self, clauses: Sequence[Clause], mention: Mention, patients_own: bool) -> Kind:
         """`patients_own`: the sign is the writer's own, as far as the subject says."""
@@ -124,6 +130,9 @@ class SentenceKinds:
         happen: "why do I feel so short of breath", "my chest", "is it normal to have chest
         pain after?" (not "will I keel over?", "if I've never had either")."""
         clause = clauses[mention.clause]
+        first = mention.positions[0]
+        if first and clause.words[first - 1] == "my":
+            return True  # "what should I do if my chest pain gets worse?"
         sentence = [other for other in clauses if other.sentence == clause.sentence]
         return any(said(other, self._own_questions) or self._mine(other)
                    for other in sentence)
@@ -199,6 +208,13 @@ class SentenceKinds:
         first = mention.positions[0]
         if found_within(clause, self._worrying, clause.part_of(first)):
             return True  # "scared of fainting", "shaking just thinking about it"
+        if any(position < first for position in found(clause, self._hypothetical)):
+            return True  # "what should I do if, say, I feel faint after my session?"
+        part = clause.part_of(first)
+        if opens_a_question(words, part.start, self._asking, clause.question) \
+                and words[part.start + 1] not in _I \
+                and found_within(clause, self._general, range(part.start, first)):
+            return True  # "can acupuncture cause my lung to collapse?"
         for position in found(clause, self._supposing):
             if position < first:
                 return not self._personal_in(clause, range(position + 1, len(words)))

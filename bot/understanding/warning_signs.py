@@ -62,11 +62,13 @@ _NOT_THE_SIGN_STOPPING = frozenset({"bus", "to", "full", "pit", "truck", "rest",
 _ALTERNATIVES = frozenset({"or", "nor"})
 # Where a clause's words of resolution start, kept with the clause's word lists.
 _RESOLUTIONS = -1
+# Stemmed like "eased" but saying nothing passed: "7/10 easy", "could easily cry".
+_NOT_EASING = frozenset({"easy", "easily"})
 # "gone" followed by anything else names what something became: "gone numb".
 _BECOMING = frozenset({"gone", "went"})
 _GONE_FOR_GOOD = frozenset({"now", "away", "down", "off", "completely", "totally", "again",
-                            "overnight", "today", "since", "already", "by", "after", "and",
-                            "but", "thank", "thanks", "so", "which", "too"})
+                            "within", "overnight", "today", "since", "already", "by", "after",
+                            "and", "but", "thank", "thanks", "so", "which", "too"})
 
 
 @dataclass(frozen=True)
@@ -409,7 +411,7 @@ class WarningSigns:
 
     def _resolution_from(self, clause: Clause, position: int) -> bool:
         firsts = clause.keys[position]
-        if firsts.isdisjoint(self._resolved_by_first):
+        if firsts.isdisjoint(self._resolved_by_first) or clause.words[position] in _NOT_EASING:
             return False
         for phrase in (phrase for key in firsts for phrase in self._resolved_by_first.get(key, ())):
             window = clause.keys[position:position + len(phrase)]

@@ -20,7 +20,7 @@ HARD_BREAK = re.compile(r"[.!?;:\n\r…。！？؟]+")
 QUESTION = re.compile(r"[?？؟]")
 _WORD = re.compile(r"[^\W_]+")
 # "dizzzzy", "sooo": a letter written three times or more is one.
-_DRAWN_OUT = re.compile(r"(\w)\1{2,}")
+_DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")  # letters: "sooo", not "999"
 # "7kg", "45mins", "2am": a number and its unit are two words.
 _NUMBER_UNIT = re.compile(r"\b(\d+)(kgs?|kilos?|lbs?|mins?|minutes?|hrs?|hours?|days?|wks?"
                           r"|weeks?|am|pm|cm|mm|ml)\b")
