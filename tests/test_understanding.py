@@ -157,6 +157,21 @@ def reader() -> Reader:
         ("the tingling in my fingers went within the hour", Outcome.NOTHING),
         ("my legs went from under me", Outcome.EMERGENCY),
         ("my leg went weak", Outcome.SAME_DAY),
+        # Found in batches 30-32.
+        ("Mum (she lives in Cork) collapsed at mass last Sunday, she's in hospital now",
+         Outcome.NOTHING),  # an aside placing her does not make the collapse the writer's
+        ("I am nurse in A&E so all day I see bleeding and chest pain", Outcome.NOTHING),
+        ("Kung hei fat choy! see you after the holiday", Outcome.NOTHING),  # "choy", no typo
+        ("ive had two accidents today where i didnt even know i needed to go",
+         Outcome.EMERGENCY),
+        ("I have 胸闷 very heavy now, like big stone press on the heart", Outcome.EMERGENCY),
+        ("My two legs have no power, cannot stand up from bed since morning",
+         Outcome.EMERGENCY),
+        ("everything goes round when i stand up since the session", Outcome.SAME_DAY),
+        ("my boss nearly had a stroke when I said I was taking a day off lol", Outcome.NOTHING),
+        ("I'm on apixaban since my stroke, can I still have the needles?", Outcome.RISKS),
+        ("my eyes have gone a wee bit blurry since the session", Outcome.SAME_DAY),
+        ("feel a bit... off? hard to explain", Outcome.LOOK),  # one thought, trailing off
         # What kind of sentence.
         ("can acupuncture cause a collapsed lung?", Outcome.RISKS),
         ("I nearly had a heart attack when I saw the bill", Outcome.NOTHING),

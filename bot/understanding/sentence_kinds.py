@@ -20,7 +20,7 @@ _COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "f
                      "multiple", "loads", "lots"})
 # Words of the job list that say when, not what: a shift worker's own sign is theirs.
 _WORK_HOURS = frozenset({"shift", "shifts", "on shift", "off shift", "night shift", "on nights",
-                         "on call"})
+                         "nightshift", "nightshifts", "on call"})
 # "I" followed by these speaks of the writer: "I've taken", "I want", "I'm having".
 _I = frozenset({"i", "im", "ive"})
 OWN_VERBS = frozenset({"am", "have", "had", "has", "want", "wanna", "feel", "felt", "took",
@@ -28,6 +28,9 @@ OWN_VERBS = frozenset({"am", "have", "had", "has", "want", "wanna", "feel", "fel
                         "need", "cannot", "having", "been", "got", "get"})
 # "I'm a nurse": a role, not something the writer has.
 _A_ROLE = frozenset({("am", "a"), ("am", "an")})
+# ... and "I am nurse", as many write it.
+_ROLES = frozenset((role,) for role in ("nurse", "doctor", "paramedic", "carer", "midwife",
+                                         "medic", "surgeon", "physio", "firefighter"))
 # "will I", "would I": what might happen, not what is.
 _FUTURE = frozenset({"will", "would", "could", "might", "may", "can", "should", "if"})
 # Questions only someone who has the sign asks.
@@ -160,6 +163,8 @@ class SentenceKinds:
         first = mention.positions[0]
         return any(words[position] in _I and words[position + 1] in OWN_VERBS
                    and tuple(words[position + 1:position + 3]) not in _A_ROLE
+                   and not (words[position + 1] == "am"
+                            and tuple(words[position + 2:position + 3]) in _ROLES)
                    for position in range(clause.part_of(first).start, first))
 
     def _own_before(self, clause: Clause, mention: Mention) -> bool:
