@@ -137,7 +137,7 @@ def reader() -> Reader:
         ("no vision problems at all, thanks", Outcome.NOTHING),
         ("partner suddenly doesn't know what year it is, he's right here", Outcome.EMERGENCY),
         ("my hart is pounding, like its gona jump out", Outcome.SAME_DAY),
-        ("I left my faint blue scarf in room 2", Outcome.NOTHING),
+        ("there's a faint blue mark where the needle went in", Outcome.NOTHING),
         ("eyelid's been twitching since the session, is that a thing?", Outcome.LOOK),
         ("ears feel plugged since the session, not really sore, just odd", Outcome.LOOK),
         # Found in batches 27-29.
@@ -147,14 +147,17 @@ def reader() -> Reader:
         ("so sore I couldn't sleep, 7/10 easy, nurofen did nothing", Outcome.SAME_DAY),
         ("the website says loss of feeling around your bottom means A&E, that's me today",
          Outcome.EMERGENCY),
-        ("Medical history:\n- collapsed lung 2008 (surgery, fine since)\n- appendix out 1999",
-         Outcome.HISTORY),
         ("- back: better\n- sleep: better\n- mood: 10/10", Outcome.NOTHING),  # list lines
         ("- chest: tight\n- breathing: hard", Outcome.EMERGENCY),
         ("what should I do if something feels wrong after, say I feel faint?", Outcome.RISKS),
-        ("what should I do if my chest pain gets worse?", Outcome.CONFIRM),  # "my": has it
-        ("I work in A&E so I see blood and vomit all day long", Outcome.NOTHING),
-        ("the tingling in my fingers went within the hour", Outcome.NOTHING),
+        ("what should I do if my chest pain gets worse?", Outcome.EMERGENCY),  # has it now
+        ("what do i do if my husband has collapsed and isnt breathing", Outcome.CONFIRM),
+        ("can't walk to the toilet without my legs giving way", Outcome.EMERGENCY),
+        ("not sore just dizzy and sick since the session", Outcome.SAME_DAY),
+        ("had treatment for the dizziness yesterday and now I'm so dizzy I can't stand",
+         Outcome.SAME_DAY),  # care had, and the sign here now
+        ("just in case I'm overreacting, the needle spot is hot, red and oozing pus",
+         Outcome.SAME_DAY),
         ("my legs went from under me", Outcome.EMERGENCY),
         ("my leg went weak", Outcome.SAME_DAY),
         # Found in batches 30-32.

@@ -30,7 +30,7 @@ AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 
             "safety questions reaching the risks topic": 0.97,
             "other languages: passed to the team with the emergency line": 1.0}
 AT_MOST = {"tricky everyday messages alarmed": 0.02,
-           "tricky everyday messages answered as an emergency": 0.007,
+           "tricky everyday messages answered as an emergency": 0.01,
            "ordinary everyday messages alarmed": 0.0,
            "warnings answered with an FAQ topic": 0.01}
 

@@ -36,8 +36,6 @@ _FRAGMENT = 2
 # ... and a line this short after such a run, with no mark before it, ends it.
 _LINE_END = 5
 _MARKED_END = re.compile(r"[.!?…]\W*$")
-# A line of a list starts its own clause ("- back: better\n- mood: 10/10").
-_BULLET = re.compile(r"\s*(?:[-•*·–]|\d+[.)])\s")
 
 
 @dataclass
@@ -165,9 +163,7 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
         asks = opens_a_question(first_words, 0, asking, question)
         size = sum(len(words) for words in parts)
         fragment = size <= _FRAGMENT
-        bullet = bool(_BULLET.match(sentence))
-        if clauses and clauses[-1].fragments and not bullet and (
-                fragment or (unmarked and size <= _LINE_END)):
+        if clauses and clauses[-1].fragments and (fragment or (unmarked and size <= _LINE_END)):
             # One more fragment of the same clause, or the short line that ends a run of
             # fragments cut by bare line breaks ("cant\nget\na full breath").
             clause = clauses.pop()

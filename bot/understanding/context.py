@@ -129,9 +129,6 @@ _POINTING_BACK = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("w
 # side of it; a word of the past, anywhere in the clause.
 _HABIT_REACH = 5
 # "in 1998", "back in 2015": a year named is history.
-# A year after these is a date, not one's past: "12 Dec 2026".
-_MONTHS = frozenset({"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                     "nov", "dec"})
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # "for 40 minutes", "45 mins": bleeding this long is heavy.
 _MINUTES_HEAVY = 15
@@ -437,8 +434,6 @@ class ContextReader:
             after = words[position + 1] if position + 1 < len(words) else ""
             if _YEAR.match(word) and before in {"in", "back", "of", "around", "circa", "was"}:
                 return True
-            if _YEAR.match(word) and not before[:1].isdigit() and before[:3] not in _MONTHS:
-                return True  # a list of one's history: "collapsed lung 2008 (surgery)"
             if word.isdigit() and 5 <= int(word) <= 99 and before == "was" and position >= 2 \
                     and words[position - 2] in {"i", "he", "she", "mi"}:
                 return True  # "when I was 19"

@@ -112,9 +112,11 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
     if reading.kind == Kind.RISK_QUESTION:
         # A question about an emergency sign the writer may have now: asked with one tap
         # ("is this happening now?"); about risk in general, the risks topic.
-        if reading.asked_of_own and sign.tier == Tier.EMERGENCY and not reading.passed \
-                and reading.who == Who.PATIENT and reading.when == When.NOW:
-            return Outcome.CONFIRM
+        if sign.tier == Tier.EMERGENCY and not reading.passed and reading.when == When.NOW \
+                and ((reading.asked_of_own and reading.who == Who.PATIENT)
+                     or reading.who == Who.WITH_THEM):
+            return Outcome.CONFIRM  # also "what do I do if my husband has collapsed and
+            #                         isn't breathing": someone with them now
         return Outcome.RISKS
     if reading.when == When.HISTORY:
         if reading.who != Who.PATIENT:

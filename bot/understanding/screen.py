@@ -105,7 +105,9 @@ class Reader:
                                "if i feel", "if i have", "if i look", "if something", "if anything",
                                *_WEATHER])
         self._condition_words = Phrases(words.conditions)
-        self._body = frozenset(words.concepts.get("body", ()))
+        body = words.concepts.get("body", ())
+        # "tummy's a bit off" reads as "tummys": the possessive's "s" kept.
+        self._body = frozenset((*body, *(f"{part}s" for part in body)))
         self._recent: dict[str, Verdict] = {}
 
     def read(self, text: str) -> Verdict:

@@ -53,14 +53,28 @@ LAUGHS = frozenset({"haha", "hahaha", "hehe", "lol", "lmao", "lmfao", "rofl"})
 # Care already planned for it, just before a same-day sign: "I'm having surgery for the
 # numbness in my fingers" is a condition being treated, not a new sign.
 _PLANNED_CARE = ("surgery for", "surgery on", "operation for", "operation on", "op for",
-                 "injection for", "injections for", "waiting list for", "referred for",
-                 "being treated for", "treatment for", "physio for", "seeing a specialist for",
-                 "scan for")
+                 "waiting list for", "booked in for")
+# ... unless the clause says it is here now: "had treatment for the dizziness and now I'm so
+# dizzy I can't stand".
+_NOW = frozenset({"now", "since", "still", "today", "tonight", "worse", "again", "currently",
+                  "started", "ago"})
+# ... or that it has happened.
+_HAPPENED = frozenset({"has", "have", "had"})
+
+
+def _said_now(words: Sequence[str]) -> bool:
+    """Words placing it now, but not "can I still have acupuncture?"."""
+    return any(word in _NOW and not (
+        word == "still" and position >= 2 and words[position - 1] in {"i", "we"}
+        and words[position - 2] in {"can", "could", "should", "do", "will", "may"})
+        for position, word in enumerate(words))
+
+
 # Asking what to do in a case put forward, not reporting it, whatever personal words
-# follow ("what should I do if I feel faint after my session?").
+# follow ("what should I do if I feel faint after my session?"), unless it is said to be
+# happening ("what do I do if I can't breathe right now?").
 _HYPOTHETICAL = ("what should i do if", "what do i do if", "what would i do if",
-                 "what happens if", "what would happen if", "say i", "let us say",
-                 "suppose i", "supposing i", "just in case i")
+                 "what happens if", "what would happen if")
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
 
@@ -213,19 +227,22 @@ class SentenceKinds:
         first = mention.positions[0]
         if found_within(clause, self._worrying, clause.part_of(first)):
             return True  # "scared of fainting", "shaking just thinking about it"
-        if any(position < first for position in found(clause, self._hypothetical)):
-            return True  # "what should I do if, say, I feel faint after my session?"
+        if mention.sign.tier == Tier.SAME_DAY and any(
+                position < first for position in found(clause, self._hypothetical)) \
+                and not _said_now(words) and _HAPPENED.isdisjoint(words) \
+                and not any(word.isdigit() for word in words):
+            # "what should I do if I feel faint after my session?" (not "... right now",
+            # nor "if a bit of needle has broken off"); an emergency is asked about anyway
+            return True
         part = clause.part_of(first)
-        if opens_a_question(words, part.start, self._asking, clause.question) \
-                and words[part.start + 1] not in _I \
-                and found_within(clause, self._general, range(part.start, first)):
-            return True  # "can acupuncture cause my lung to collapse?"
+        # In the sign's own part: "just in case I'm overreacting, the spot is oozing pus"
+        # reports it.
         for position in found(clause, self._supposing):
-            if position < first:
-                return not self._personal_in(clause, range(position + 1, len(words)))
+            if part.start <= position < first:
+                return not self._personal_in(clause, range(position + 1, len(words))) \
+                    and not _said_now(words)  # "if im coughing up blood, started 10 mins ago"
         if self._personal_in(clause, range(len(words))):
             return False
-        part = clause.part_of(first)
         # "Can acupuncture cause ...?" asks; "can't breathe" ("can not") does not.
         opens_question = opens_a_question(words, part.start, self._asking, clause.question)
         asking = opens_question or (clause.asks and part.start == 0)
@@ -255,6 +272,8 @@ class SentenceKinds:
             return False
         first = mention.positions[0]
         part = clause.part_of(first)
+        if _said_now(clause.words):
+            return False
         return any(part.start <= position and first - position <= 4
                    and all(clause.filler[between] for between in range(position + 2, first))
                    for position in found(clause, self._planned_care) if position < first)

@@ -62,13 +62,15 @@ _NOT_THE_SIGN_STOPPING = frozenset({"bus", "to", "full", "pit", "truck", "rest",
 _ALTERNATIVES = frozenset({"or", "nor"})
 # Where a clause's words of resolution start, kept with the clause's word lists.
 _RESOLUTIONS = -1
+# After a negation, these turn to what is there: "not sore just dizzy".
+_TURNS = frozenset({"just", "but", "only", "instead", "rather"})
 # Stemmed like "eased" but saying nothing passed: "7/10 easy", "could easily cry".
 _NOT_EASING = frozenset({"easy", "easily"})
 # "gone" followed by anything else names what something became: "gone numb".
 _BECOMING = frozenset({"gone", "went"})
 _GONE_FOR_GOOD = frozenset({"now", "away", "down", "off", "completely", "totally", "again",
-                            "within", "overnight", "today", "since", "already", "by", "after",
-                            "and", "but", "thank", "thanks", "so", "which", "too"})
+                            "overnight", "today", "since", "already", "by", "after", "and",
+                            "but", "thank", "thanks", "so", "which", "too"})
 
 
 @dataclass(frozen=True)
@@ -386,14 +388,23 @@ class WarningSigns:
                 following = clause.words[step + 1]
                 if following in NOT_A_NEGATION:
                     return False
+                if word == "without" and any(
+                        clause.words[index] in self.negations
+                        for index in range(clause.part_of(step).start, step)):
+                    return False  # "can't cough without bringing up blood"
                 if word == "never" and said(clause, self._novel):
                     return False  # "never had pain like this", "never this bad before"
                 return not any(self.resolution_at(clause, index)
                                for index in range(step + 1, position))
+            if word in _TURNS:
+                return False  # "not sore, just dizzy": what follows is there
             if word in self._new_subject:
                 # "without my back killing me": a thing the writer is without, not a new
-                # subject
+                # subject (but "can't walk without my legs giving way" says they do)
+                part = clause.part_of(step)
                 return step > 0 and clause.words[step - 1] == "without" and not any(
+                    clause.words[index] in self.negations
+                    for index in range(part.start, step - 1)) and not any(
                     self.resolution_at(clause, index) for index in range(step, position))
             listed = listed or word in _ALTERNATIVES
             if not clause.filler[step] and not (listed and clause.keys[step] & self._vocabulary):

@@ -44,19 +44,6 @@ _CONTRACTIONS = (
 # Written without the apostrophe, these are common enough to read as the negation too.
 _BARE_NOT = re.compile(
     r"\b(do|does|did|is|was|are|were|has|have|had|could|would|should)nt\b")
-# "leg's gone weak", "mam's in hospital": the word itself, not a plural ("legs"); "it's",
-# "she's" and the like keep their "s" as before ("its", "shes").
-_POSSESSIVE = re.compile(r"\b(\w+)'s\b")
-_KEEPS_ITS_S = frozenset({"it", "he", "she", "that", "there", "here", "what", "who", "where",
-                          "how", "let", "when", "why", "everything", "nothing", "something",
-                          "everyone", "someone", "one", "this"})
-
-
-def _possessive(found: re.Match[str]) -> str:
-    word = found.group(1)
-    return f"{word}s" if word in _KEEPS_ITS_S else word
-
-
 # Whether any of the above may be in a text at all: most have none.
 _QUICK = re.compile(r"'|\b(?:cannot|cnt|gonna|wanna|im)\b|nt\b")
 # British spellings the other way's phrasing should still meet.
@@ -129,7 +116,6 @@ def words_of(text: str) -> list[str]:
         for pattern, replacement in _CONTRACTIONS:
             text = pattern.sub(replacement, text)
         text = _BARE_NOT.sub(r"\1 not", text)
-        text = _POSSESSIVE.sub(_possessive, text)
     text = _DRAWN_OUT.sub(r"\1", text.replace("'", ""))
     return _WORD.findall(_NUMBER_UNIT.sub(r"\1 \2", text))
 

@@ -1,0 +1,62 @@
+"""What a red team found: messages written by someone who read the reader's context rules,
+aimed at the ways a rule could silence a real sign (tests/eval/red_team/). Each must keep
+its answer; the few the reader still gets wrong are listed, and fail the suite once they
+are fixed, so the list stays true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _pytest.mark import ParameterSet
+
+from bot.runtime.app import readers
+from bot.texts.content import load_content
+from bot.understanding.policy import Outcome
+from bot.understanding.screen import Reader
+
+RED_TEAM = Path(__file__).parent / "eval" / "red_team"
+ACCEPTED = {
+    "E": {Outcome.EMERGENCY, Outcome.CONFIRM},
+    "S": {Outcome.EMERGENCY, Outcome.CONFIRM, Outcome.SAME_DAY},
+    "N": {Outcome.NOTHING, Outcome.RISKS, Outcome.HISTORY},
+}
+# Still wrong: a sign split over a list's lines, one spreading "within minutes", "went
+# down hard" read as having passed, a face question answered in the next sentence, and a
+# history list with years read as now.
+STILL_MISSED = {
+    "does acupuncture cause your face to droop?? mine has gone droopy on the left",
+    "Since the session:\n- the needle spot on my back\n- hot, red and weeping",
+    "the swelling went within minutes from my lips to my tongue and throat",
+    "the numbness went within an hour from my bum right down both legs",
+    "my legs went within seconds of standing up and i went down hard",
+    "had a collapsed lung 2015 and a clot 2019, is acupuncture ok?",
+}
+
+
+def cases() -> list[ParameterSet]:
+    found = []
+    for path in sorted(RED_TEAM.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            label, text = line.split("\t", 1)
+            text = text.replace("\\n", "\n")
+            marks = [pytest.mark.xfail(strict=True, reason="still missed")] \
+                if text in STILL_MISSED else []
+            found.append(pytest.param(label, text, marks=marks, id=text[:60]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return readers(load_content(clinic_name="Lotus", clinic_contact="020 7946 0000"))
+
+
+@pytest.mark.parametrize(("label", "text"), cases())
+def test_what_the_red_team_found_stays_fixed(reader: Reader, label: str, text: str) -> None:
+    assert reader.read(text).outcome in ACCEPTED[label]
+
+
+def test_the_red_team_file_is_read() -> None:
+    assert len(cases()) >= 100
