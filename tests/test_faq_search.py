@@ -38,6 +38,7 @@ def matcher() -> FaqMatcher:
         ("can the electric one cause any bad reactions or burns", "risks"),
         ("if it works for my back could i come off my co-codamol?", "back"),
         ("sell it to me in two lines", "summary"),
+        ("would you recommend it for someone who has tried everything else?", "summary"),
     ],
 )
 def test_typed_questions_find_their_topic(matcher: FaqMatcher, question: str, topic: str) -> None:
