@@ -22,8 +22,8 @@ ACCEPTED = {
     "N": {Outcome.NOTHING, Outcome.RISKS, Outcome.HISTORY},
 }
 # Still wrong: a sign split over a list's lines, one spreading "within minutes", "went
-# down hard" read as having passed, a face question answered in the next sentence, and a
-# history list with years read as now.
+# down hard" read as having passed, a face question answered in the next sentence, a
+# history list with years read as now, and everyday messages alarmed.
 STILL_MISSED = {
     "does acupuncture cause your face to droop?? mine has gone droopy on the left",
     "Since the session:\n- the needle spot on my back\n- hot, red and weeping",
@@ -31,6 +31,16 @@ STILL_MISSED = {
     "the numbness went within an hour from my bum right down both legs",
     "my legs went within seconds of standing up and i went down hard",
     "had a collapsed lung 2015 and a clot 2019, is acupuncture ok?",
+    # Everyday messages alarmed again once the rules that quieted them were undone (they
+    # silenced real signs: "scared me with ... stories and now struggling to breathe").
+    "the lads will have a stroke when they hear I've gone for acupuncture 😂",
+    "my wife will have a heart attack when she hears how much I spent",
+    "Did a shift full of chest pains and strokes last night, knackered, can I move "
+    "Thursday's appointment",
+    "a kid in my class fainted in assembly today",
+    "Girl in my class had a seizure in assembly, scary stuff. Anyway can I book for Tuesday",
+    "didnt faint, didnt feel sick, nothing. was expecting way worse tbh",
+    "could have been worse, the back is a bit sore but fine",
 }
 
 

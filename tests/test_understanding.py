@@ -180,13 +180,7 @@ def reader() -> Reader:
          "with me now", Outcome.EMERGENCY),  # with the writer, said in another sentence
         ("on warfarin. the spot on my hand keeps pouring, gone through 3 plasters, 40 mins "
          "and its not stopping", Outcome.EMERGENCY),  # no word of blood
-        ("a kid in my class fainted in assembly today", Outcome.NOTHING),  # "my" places
         ("at my desk and suddenly I can't breathe", Outcome.EMERGENCY),
-        ("Kids are at my mum's! Anyway the shoulder you did is throbbing, way worse, pain's "
-         "an 8", Outcome.SAME_DAY),  # the clinic's work on the writer
-        ("the lads will have a stroke when they hear I've gone for acupuncture 😂",
-         Outcome.NOTHING),
-        ("didnt faint, didnt feel sick, nothing. was expecting way worse tbh", Outcome.NOTHING),
         # What kind of sentence.
         ("can acupuncture cause a collapsed lung?", Outcome.RISKS),
         ("I nearly had a heart attack when I saw the bill", Outcome.NOTHING),

@@ -167,11 +167,6 @@ _HAVING = frozenset({"his", "her", "their", "had", "has", "having", "got", "gets
 _RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "next to me",
                "beside me", "what do i do", "please help", "help me", "help us", "upstairs",
                "downstairs", "in the next room", "in the other room")
-# The clinic's own work on the writer: "the shoulder you did", "where you put the needles".
-_TREATED_ME = ("you did", "you needled", "you put", "you treated", "you worked on")
-# "in my class", "at my work": "my" placing something, not the writer as the subject
-# (but "on my arm" is the writer's own).
-_PLACING = frozenset({"in", "at", "from", "to", "into", "outside", "near"})
 # Said anywhere in the message of someone, these place them with the writer now.
 _WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are with me",
             "here beside me", "here next to me", "at home with me")
@@ -197,8 +192,6 @@ class ContextReader:
         self._away = Phrases([*words.elsewhere, *words.recent_past])
         self._right_here = Phrases(_RIGHT_HERE)
         self._with_me = Phrases(_WITH_ME)
-        self._treated_me = Phrases(_TREATED_ME)
-        self._body_words = frozenset(signs.vocabulary.concepts.get("body", ()))
         self._heavy = Phrases(words.heavy)
         self._slight = Phrases(words.slight)
         self._hedges = Phrases(words.hedges)
@@ -269,9 +262,6 @@ class ContextReader:
                         clause.words) else ""
                     if word == "my" and self.someone(following):
                         return Who.SOMEONE  # "my son"
-                    if word == "my" and position and clause.words[position - 1] in _PLACING \
-                            and following not in self._body_words:
-                        continue  # "a kid in my class fainted": a place, not the subject
                     return Who.PATIENT
         return None
 
@@ -286,10 +276,6 @@ class ContextReader:
         return word in self._others or (word.endswith("s") and word[:-1] in self._others)
 
     def _who(self, clauses: Sequence[Clause], mention: Mention) -> Who:
-        clause = clauses[mention.clause]
-        if self._said(clause, self._treated_me) and not any(
-                self.someone(word) for word in clause.words):
-            return Who.PATIENT  # "the shoulder you did the needles on is throbbing"
         subject = self.subject_of(clauses, mention.clause, mention.positions[0] + 1)
         # "my wife says I blacked out": the words inside the sign count too.
         for position in mention.positions:
