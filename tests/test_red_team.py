@@ -35,12 +35,25 @@ STILL_MISSED = {
     # silenced real signs: "scared me with ... stories and now struggling to breathe").
     "the lads will have a stroke when they hear I've gone for acupuncture 😂",
     "my wife will have a heart attack when she hears how much I spent",
-    "Did a shift full of chest pains and strokes last night, knackered, can I move "
-    "Thursday's appointment",
     "a kid in my class fainted in assembly today",
     "Girl in my class had a seizure in assembly, scary stuff. Anyway can I book for Tuesday",
     "didnt faint, didnt feel sick, nothing. was expecting way worse tbh",
     "could have been worse, the back is a bit sore but fine",
+    "My umbrella collapsed in the wind on the way to you, sorry I was soaked!",
+    "the buggy collapsed in the car park, can I bring my toddler to my session?",
+    "my sister in Canada had a stroke in March, is acupuncture good for stroke recovery?",
+    "pulse is really fat and pounding since the session",  # "fat" is a word, no typo
+    "it hart when i breath in since the needles in my back",  # "hart" is a word too
+    "chest hart so bad going down my arm",
+    "Mum (she lives in Cork) collapsed last week, she's in hospital now, can I move my "
+    "appointment to next month?",
+    "Nearly had a stroke when I said yes to the price lol, worth it though",
+    "Back in March I fainted at the dentist, is acupuncture still ok for me?",
+    "Work at the meatworks, bloke collapsed on the line today, scary. Anyway can I book "
+    "Thursday?",
+    "my umbrella collapsed in the wind on the way to you, sorry I was late and soaked!",
+    "Dad had a heart attack in march, he's doing well now, can acupuncture help his "
+    "recovery?",
 }
 
 

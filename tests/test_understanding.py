@@ -127,7 +127,6 @@ def reader() -> Reader:
         ("Husband away on business, can't breathe, chest crushing", Outcome.EMERGENCY),
         ("In my dream I couldn't breathe, woke up fine", Outcome.NOTHING),
         # Found in batches 24-26.
-        ("right leg's gone weak since tuesday", Outcome.SAME_DAY),  # one leg, not "legs"
         ("mam's in hospital with chest pains, she's stable now", Outcome.NOTHING),
         ("able to drive again without my back killing me", Outcome.NOTHING),
         ("I'm having surgery for the numbness in my fingers, please cancel", Outcome.NOTHING),
@@ -136,7 +135,6 @@ def reader() -> Reader:
         ("since this morning I have had no vision in my left eye", Outcome.EMERGENCY),
         ("no vision problems at all, thanks", Outcome.NOTHING),
         ("partner suddenly doesn't know what year it is, he's right here", Outcome.EMERGENCY),
-        ("my hart is pounding, like its gona jump out", Outcome.SAME_DAY),
         ("there's a faint blue mark where the needle went in", Outcome.NOTHING),
         ("eyelid's been twitching since the session, is that a thing?", Outcome.LOOK),
         ("ears feel plugged since the session, not really sore, just odd", Outcome.LOOK),
@@ -161,9 +159,6 @@ def reader() -> Reader:
         ("my legs went from under me", Outcome.EMERGENCY),
         ("my leg went weak", Outcome.SAME_DAY),
         # Found in batches 30-32.
-        ("Mum (she lives in Cork) collapsed at mass last Sunday, she's in hospital now",
-         Outcome.NOTHING),  # an aside placing her does not make the collapse the writer's
-        ("I am nurse in A&E so all day I see bleeding and chest pain", Outcome.NOTHING),
         ("Kung hei fat choy! see you after the holiday", Outcome.NOTHING),  # "choy", no typo
         ("ive had two accidents today where i didnt even know i needed to go",
          Outcome.EMERGENCY),
@@ -171,11 +166,10 @@ def reader() -> Reader:
         ("My two legs have no power, cannot stand up from bed since morning",
          Outcome.EMERGENCY),
         ("everything goes round when i stand up since the session", Outcome.SAME_DAY),
-        ("my boss nearly had a stroke when I said I was taking a day off lol", Outcome.NOTHING),
-        ("I'm on apixaban since my stroke, can I still have the needles?", Outcome.RISKS),
-        ("my eyes have gone a wee bit blurry since the session", Outcome.SAME_DAY),
-        ("feel a bit... off? hard to explain", Outcome.LOOK),  # one thought, trailing off
         # Found in batches 33-35.
+        ("I am paramedic and know the signs, crushing chest pain for 30 min", Outcome.EMERGENCY),
+        ("I'm a paramedic so its chest pain and overdoses all day long", Outcome.NOTHING),
+        ("pushing the pram, collapsed on the pavement", Outcome.EMERGENCY),  # one part each
         ("mam has taken a whole box of her paracetamol, she just told me. she's sitting here "
          "with me now", Outcome.EMERGENCY),  # with the writer, said in another sentence
         ("on warfarin. the spot on my hand keeps pouring, gone through 3 plasters, 40 mins "

@@ -14,8 +14,6 @@ from bot.understanding.words import HARD_BREAK, QUESTION, Phrases, words_of
 # A comma, a dash between words, or brackets: a softer break than a full stop.
 _SOFT_BREAK = re.compile(r",|\s[-–—]+\s|[()\[\]]")
 _PART = "qqpartqq"
-# A thought trailing off and going on ("feel a bit... off?") is a pause in one clause.
-_TRAILING_OFF = re.compile(r"(?<=\w)\s*(?:\.{2,}|…)[ \t]*(?=\w)")
 _NOT = frozenset({"not", "no", "never"})
 # Words after an asking word that make a question of it without a question mark.
 SUBJECTS = frozenset({"i", "you", "it", "this", "that", "there", "acupuncture", "we", "they",
@@ -145,7 +143,7 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
     """The clauses of `text`, empty ones left out."""
     clauses: list[Clause] = []
     unmarked = False  # the sentence before ended at a bare line break
-    for number, sentence in enumerate(sentences(_TRAILING_OFF.sub(", ", text))):
+    for number, sentence in enumerate(sentences(text)):
         # One reading of the sentence, the soft breaks kept as a word no one writes.
         marked = words_of(_SOFT_BREAK.sub(f" {_PART} ", sentence))
         parts: list[list[str]] = [[]]

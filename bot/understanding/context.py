@@ -328,14 +328,8 @@ class ContextReader:
         if part.start == 0 or any(self.someone(word) for word in clause.words[part.start:first]):
             return False
         earlier = range(0, part.start)
-        away = [position for position in found(clause, self._place_away) if position in earlier]
-        if not away:
-            return False
-        placed = clause.part_of(away[0])
-        # "Mum (she lives in Cork) collapsed": someone named before the aside that places
-        # them is the subject of what follows it.
-        return any(self.someone(clause.words[position]) for position in placed) and not any(
-            self.someone(clause.words[position]) for position in range(0, placed.start))
+        return any(position in earlier for position in found(clause, self._place_away)) and any(
+            self.someone(clause.words[position]) for position in earlier)
 
     def _away_at(self, clause: Clause) -> list[int]:
         """Where words placing someone away start: "back in Lagos" (not "his eyes went back

@@ -20,7 +20,17 @@ _COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "f
                      "multiple", "loads", "lots"})
 # Words of the job list that say when, not what: a shift worker's own sign is theirs.
 _WORK_HOURS = frozenset({"shift", "shifts", "on shift", "off shift", "night shift", "on nights",
-                         "nightshift", "nightshifts", "on call"})
+                         "on call"})
+# Beside a role, what makes signs the work's cases (`_cases`), and what makes one an
+# episode of the writer's own.
+_CASES = frozenset({"calls", "call", "cases", "patients", "jobs", "admissions"})
+_ALL_THE_TIME = frozenset({"all day", "all night", "all shift", "every day", "every shift",
+                           "all week", "day long"})
+_DURATION = frozenset({"min", "mins", "minute", "minutes", "hour", "hours", "hrs"})
+# Words of a job's phrase that name a role, not the work: "i am a nurse", "work in icu".
+_ROLE_WORDS = frozenset({"nurse", "paramedic", "doctor", "carer", "midwife", "aider",
+                         "lifeguard", "worker", "phlebotomist", "responder", "work", "here",
+                         "crew"})
 # "I" followed by these speaks of the writer: "I've taken", "I want", "I'm having".
 _I = frozenset({"i", "im", "ive"})
 OWN_VERBS = frozenset({"am", "have", "had", "has", "want", "wanna", "feel", "felt", "took",
@@ -28,9 +38,6 @@ OWN_VERBS = frozenset({"am", "have", "had", "has", "want", "wanna", "feel", "fel
                         "need", "cannot", "having", "been", "got", "get"})
 # "I'm a nurse": a role, not something the writer has.
 _A_ROLE = frozenset({("am", "a"), ("am", "an")})
-# ... and "I am nurse", as many write it.
-_ROLES = frozenset((role,) for role in ("nurse", "doctor", "paramedic", "carer", "midwife",
-                                         "medic", "surgeon", "physio", "firefighter"))
 # "will I", "would I": what might happen, not what is.
 _FUTURE = frozenset({"will", "would", "could", "might", "may", "can", "should", "if"})
 # Questions only someone who has the sign asks.
@@ -47,7 +54,8 @@ _OWN_QUESTIONS = ("normal to have", "normal to feel", "normal to get", "normal t
 # "is it normal for your lips to swell": a question about it, not about treating it.
 _NORMAL = frozenset({"normal", "ok", "okay", "common", "usual", "safe", "alright"})
 # Words that take the joke back: what follows is meant.
-_EARNEST = ("seriously", "not joking", "no joke", "not kidding", "for real", "genuinely")
+_EARNEST = ("seriously", "not joking", "no joke", "not joke", "not kidding", "for real",
+            "genuinely")
 # Laughter typed out (laughing emoji are read as "haha").
 LAUGHS = frozenset({"haha", "hahaha", "hehe", "lol", "lmao", "lmfao", "rofl"})
 # Care already planned for it, just before a same-day sign: "I'm having surgery for the
@@ -101,7 +109,10 @@ class SentenceKinds:
         self._earnest = Phrases(_EARNEST)
         self._own_questions = Phrases(_OWN_QUESTIONS)
         self._job = Phrases(words.job)
-        self._job_not_hours = Phrases([text for text in words.job if text not in _WORK_HOURS])
+        # What speaks of the work itself (cases, the ward, CPR), not only of a role or hours:
+        # "I am paramedic and know the signs, crushing chest pain" is the writer's own.
+        self._job_context = Phrases([text for text in words.job if text not in _WORK_HOURS
+                                     and _ROLE_WORDS.isdisjoint(text.split())])
         self._asking = Phrases(words.asking)
         self._general = Phrases(words.general)
         self._supposing = Phrases(words.supposing)
@@ -119,10 +130,10 @@ class SentenceKinds:
             return figure
         sentence = [other for other in clauses if other.sentence == clause.sentence]
         at_work = any(said(other, self._job) for other in sentence)
-        # A role ("I'm a nurse") speaks of work; the hours alone ("lightheaded all shift")
-        # only of someone else's sign.
-        if ((at_work and (any(said(other, self._job_not_hours) for other in sentence)
-                          or not patients_own))
+        # The work itself ("three chest pains on the ward") speaks of work; a role or the
+        # hours alone ("I'm a nurse", "lightheaded all shift") only of someone else's sign.
+        if ((at_work and (any(said(other, self._job_context) for other in sentence)
+                          or not patients_own or self._cases(clause, mention)))
                 or (self._counted(clause, mention)
                     and any(said(other, self._job) for other in clauses))) \
                 and not self.said_of_self(clause, mention):
@@ -134,6 +145,31 @@ class SentenceKinds:
         if self._supposed(clause, mention) or self._beside_a_general_question(clauses, mention):
             return Kind.RISK_QUESTION
         return Kind.REPORT
+
+    @staticmethod
+    def _cases(clause: Clause, mention: Mention) -> bool:
+        """Beside a role, signs said as the work's cases, not as an episode now: "chest
+        pains and overdoses", "chest pain calls all day" (not "crushing chest pain for 30
+        min", nor anything said to be happening now)."""
+        words = clause.words
+        last = mention.positions[-1]
+        if _said_now(words) or any(
+                word == "for" and not _DURATION.isdisjoint(words[index + 1:index + 4])
+                for index, word in enumerate(words)):
+            return False  # "crushing chest pain for 30 min"
+        first = mention.positions[0]
+        following = words[last + 1] if last + 1 < len(words) else ""
+
+        def plural(word: str) -> bool:
+            return word.endswith("s") and not word.endswith("ss")
+
+        # A list of plural cases: "chest pains and overdoses", "nosebleeds and chest pains"
+        # (not "I'm a nurse and been having chest pains": one sign, the writer's own).
+        listed = plural(words[last]) and (
+            (following == "and" and last + 2 < len(words) and plural(words[last + 2]))
+            or (first >= 2 and words[first - 1] == "and" and plural(words[first - 2])))
+        return listed or following in _CASES or any(
+            " ".join(words[index:index + 2]) in _ALL_THE_TIME for index in range(len(words)))
 
     @staticmethod
     def _counted(clause: Clause, mention: Mention) -> bool:
@@ -177,8 +213,6 @@ class SentenceKinds:
         first = mention.positions[0]
         return any(words[position] in _I and words[position + 1] in OWN_VERBS
                    and tuple(words[position + 1:position + 3]) not in _A_ROLE
-                   and not (words[position + 1] == "am"
-                            and tuple(words[position + 2:position + 3]) in _ROLES)
                    for position in range(clause.part_of(first).start, first))
 
     def _own_before(self, clause: Clause, mention: Mention) -> bool:

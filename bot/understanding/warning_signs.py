@@ -354,8 +354,10 @@ class WarningSigns:
             for words in filed.get(clause.words[start], ()):
                 width = len(words)
                 if tuple(clause.words[start:start + width]) == words and any(
-                        start <= position < start + width for position in match.positions):
-                    return True
+                        start <= position < start + width for position in match.positions
+                ) and not any(start < part < start + width for part in clause.part_starts):
+                    return True  # within one part: "pushing the pram, collapsed" is no
+                    #              "pram collapsed"
         return False
 
     def _negated(self, clause: Clause, match: Match) -> bool:
