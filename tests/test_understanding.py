@@ -166,6 +166,12 @@ def reader() -> Reader:
         ("My two legs have no power, cannot stand up from bed since morning",
          Outcome.EMERGENCY),
         ("everything goes round when i stand up since the session", Outcome.SAME_DAY),
+        # Found in batches 36-38.
+        ("chest pain when i am walking", Outcome.EMERGENCY),  # no habit: it happens now
+        ("i get short of breath when i am climbing stairs now", Outcome.EMERGENCY),
+        ("Sorry I pressed the wrong button there", Outcome.NOTHING),
+        ("I am writing for my father. After yesterday's session he says the room is turning "
+         "round when he stands up", Outcome.SAME_DAY),
         # Found in batches 33-35.
         ("I am paramedic and know the signs, crushing chest pain for 30 min", Outcome.EMERGENCY),
         ("I'm a paramedic so its chest pain and overdoses all day long", Outcome.NOTHING),
