@@ -21,45 +21,20 @@ ACCEPTED = {
     "S": {Outcome.EMERGENCY, Outcome.CONFIRM, Outcome.SAME_DAY},
     "N": {Outcome.NOTHING, Outcome.RISKS, Outcome.HISTORY},
 }
-# Still wrong: a sign split over a list's lines, one spreading "within minutes", "went
-# down hard" read as having passed, a face question answered in the next sentence, a
-# history list with years read as now, and everyday messages alarmed.
+# Still wrong, listed in still_missed.tsv: signs split over a list's lines or spread
+# "within minutes", someone else's emergency beside a question about risk ("is this
+# dangerous? my son is coughing up blood"), and everyday messages alarmed once the rules
+# that quieted them were undone for silencing real signs.
 STILL_MISSED = {
-    "does acupuncture cause your face to droop?? mine has gone droopy on the left",
-    "Since the session:\n- the needle spot on my back\n- hot, red and weeping",
-    "the swelling went within minutes from my lips to my tongue and throat",
-    "the numbness went within an hour from my bum right down both legs",
-    "my legs went within seconds of standing up and i went down hard",
-    "had a collapsed lung 2015 and a clot 2019, is acupuncture ok?",
-    # Everyday messages alarmed again once the rules that quieted them were undone (they
-    # silenced real signs: "scared me with ... stories and now struggling to breathe").
-    "the lads will have a stroke when they hear I've gone for acupuncture 😂",
-    "my wife will have a heart attack when she hears how much I spent",
-    "a kid in my class fainted in assembly today",
-    "Girl in my class had a seizure in assembly, scary stuff. Anyway can I book for Tuesday",
-    "didnt faint, didnt feel sick, nothing. was expecting way worse tbh",
-    "could have been worse, the back is a bit sore but fine",
-    "My umbrella collapsed in the wind on the way to you, sorry I was soaked!",
-    "the buggy collapsed in the car park, can I bring my toddler to my session?",
-    "my sister in Canada had a stroke in March, is acupuncture good for stroke recovery?",
-    "pulse is really fat and pounding since the session",  # "fat" is a word, no typo
-    "it hart when i breath in since the needles in my back",  # "hart" is a word too
-    "chest hart so bad going down my arm",
-    "Mum (she lives in Cork) collapsed last week, she's in hospital now, can I move my "
-    "appointment to next month?",
-    "Nearly had a stroke when I said yes to the price lol, worth it though",
-    "Back in March I fainted at the dentist, is acupuncture still ok for me?",
-    "Work at the meatworks, bloke collapsed on the line today, scary. Anyway can I book "
-    "Thursday?",
-    "my umbrella collapsed in the wind on the way to you, sorry I was late and soaked!",
-    "Dad had a heart attack in march, he's doing well now, can acupuncture help his "
-    "recovery?",
+    line.split("\t", 2)[2].replace("\\n", "\n")
+    for line in (RED_TEAM / "still_missed.tsv").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
 }
 
 
 def cases() -> list[ParameterSet]:
     found = []
-    for path in sorted(RED_TEAM.glob("*.txt")):
+    for path in sorted(RED_TEAM.glob("*.txt")):  # still_missed.tsv is not a set
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue

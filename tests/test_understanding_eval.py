@@ -32,7 +32,7 @@ AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 
 # The tricky shares were lower before two red teams showed that rules written to quiet
 # them also silenced real signs; those rules were undone (docs/design.md).
 AT_MOST = {"tricky everyday messages alarmed": 0.04,
-           "tricky everyday messages answered as an emergency": 0.022,
+           "tricky everyday messages answered as an emergency": 0.025,
            "ordinary everyday messages alarmed": 0.0,
            "warnings answered with an FAQ topic": 0.01}
 

@@ -76,6 +76,7 @@ class Reading:
 _OBJECTS = frozenset({"me", "myself"})
 # Words saying a small amount keeps coming: not slight after all.
 _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "will not stop",
+               "came back", "come back",
                "not stopped", "not stopping", "coming back", "starts again", "start again",
                "bigger", "growing", "grown", "spreading", "every day", "every morning")
 # Said in any later clause, these say it has passed: "she's fine now".
@@ -167,6 +168,8 @@ _HAVING = frozenset({"his", "her", "their", "had", "has", "having", "got", "gets
 _RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "next to me",
                "beside me", "what do i do", "please help", "help me", "help us", "upstairs",
                "downstairs", "in the next room", "in the other room")
+# Before words of the past, these deny them: "never once", "no history of", "not long ago".
+_DENYING = frozenset({"never", "no", "not"})
 # Said anywhere in the message of someone, these place them with the writer now.
 _WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are with me",
             "here beside me", "here next to me", "at home with me")
@@ -404,7 +407,7 @@ class ContextReader:
         part = clause.part_of(first)
         flaring = said(clause, self._flaring)
         for position in found(clause, self._history):
-            if "never" in words[max(0, position - 2):position] or (
+            if not _DENYING.isdisjoint(words[max(0, position - 2):position]) or (
                     position and words[position - 1] == "than"):
                 continue  # "never once in my life", "worse than last time"
             if flaring or any(first > now > position and now in part

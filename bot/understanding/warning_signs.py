@@ -64,6 +64,8 @@ _ALTERNATIVES = frozenset({"or", "nor"})
 _RESOLUTIONS = -1
 # After a negation, these turn to what is there: "not sore just dizzy".
 _TURNS = frozenset({"just", "but", "only", "instead", "rather"})
+# "passed" followed by these passed something, not the sign.
+_PASSED_SOMETHING = frozenset({"urine", "water", "wind", "blood", "a", "out", "away", "on"})
 # Stemmed like "eased" but saying nothing passed: "7/10 easy", "could easily cry".
 _NOT_EASING = frozenset({"easy", "easily"})
 # "gone" followed by anything else names what something became: "gone numb".
@@ -438,6 +440,10 @@ class WarningSigns:
                 if last in _STOPPING and ((after and after[0] in _STOPPED_SOMETHING)
                                           or before in _NOT_THE_SIGN_STOPPING):
                     continue  # "had to stop the car", "the bus stop", "it stopped me sleeping"
+                if last == "passed" and after and after[0] in _PASSED_SOMETHING:
+                    continue  # "has passed urine"
+                if last in _STOPPING and position >= 2 and clause.words[position - 2] == "make":
+                    continue  # "please make it stop" asks for it to stop
                 return True
         return False
 
