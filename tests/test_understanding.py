@@ -11,12 +11,13 @@ import pytest
 
 from bot.runtime.app import readers
 from bot.texts.content import ContentError, load_content
-from bot.understanding.context import Amount, Reading, When, Who
+from bot.understanding.context import Amount, Reading, When
 from bot.understanding.policy import Facts, Outcome, decide
 from bot.understanding.screen import Reader
 from bot.understanding.second_opinion import SecondOpinion
 from bot.understanding.sentence_kinds import Kind
 from bot.understanding.sign_parts import Sign, Tier
+from bot.understanding.subjects import Who
 from bot.understanding.vocabulary import Vocabulary
 from bot.understanding.warning_signs import Mention, WarningSigns
 from tests.support.factories import copy_content
@@ -130,6 +131,11 @@ def reader() -> Reader:
         ("mam's in hospital with chest pains, she's stable now", Outcome.NOTHING),
         ("able to drive again without my back killing me", Outcome.NOTHING),
         ("I'm having surgery for the numbness in my fingers, please cancel", Outcome.NOTHING),
+        ("I'm on the waiting list for the numbness in my hand, can I still come",
+         Outcome.NOTHING),  # a phrase of three words, then small words, then the sign
+        ("I'm having surgery for my knee and the numbness in my fingers is new",
+         Outcome.SAME_DAY),
+        ("no more dizziness since yesterday, feeling great", Outcome.NOTHING),
         ("just boaked and there's blood in it", Outcome.EMERGENCY),
         ("been throwing up for the last hour and now theres blood in it", Outcome.EMERGENCY),
         ("since this morning I have had no vision in my left eye", Outcome.EMERGENCY),

@@ -1,9 +1,9 @@
 """The second step of the reader: for each sign the matcher found, whose it is, when, what
 the sentence does with it, and how much of it there is.
 
-- who: the patient, someone with them now ("my wife can't breathe"), someone not here
-  ("my sister felt dizzy once", "dad is in hospital"), or someone else and not clear
-  which;
+- who (`subjects.py`): the patient, someone with them now ("my wife can't breathe"),
+  someone not here ("my sister felt dizzy once", "dad is in hospital"), or someone else
+  and not clear which;
 - when: now or since the session, or history ("years ago", "when I was 19", "used to",
   "I always faint at blood tests");
 - what kind of sentence (`sentence_kinds.py`): a report, a question about risk in
@@ -27,16 +27,9 @@ from enum import StrEnum
 from bot.understanding.clauses import Clause, found, found_within, said
 from bot.understanding.sentence_kinds import Kind, SentenceKinds
 from bot.understanding.sign_parts import RESOLUTION_REACH
+from bot.understanding.subjects import AFTER, Subjects, Who
 from bot.understanding.warning_signs import Mention, WarningSigns
-from bot.understanding.words import Phrases, stem
-
-
-class Who(StrEnum):
-    PATIENT = "patient"
-    WITH_THEM = "someone with them now"
-    ELSEWHERE = "someone not with them"
-    IN_CARE = "someone already in care"
-    SOMEONE = "someone else, unclear where"
+from bot.understanding.words import Phrases
 
 
 class When(StrEnum):
@@ -72,8 +65,6 @@ class Reading:
     asked_of_own: bool = False
 
 
-# "asking me what year it is": the patient as the object, not the subject.
-_OBJECTS = frozenset({"me", "myself"})
 # Words saying a small amount keeps coming: not slight after all.
 _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "will not stop",
                "came back", "come back",
@@ -133,8 +124,6 @@ _HABIT_REACH = 5
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # "for 40 minutes", "45 mins": bleeding this long is heavy.
 _MINUTES_HEAVY = 15
-# Present words that say little of where someone is: "won't see a doctor".
-_WEAK_PRESENT = frozenset({"will", "can", "is", "help", "starting", "started", "keep", "keeps"})
 # "at 11" is a time of day; "at 19", an age.
 _CLOCK_HOURS = 12
 # After a number, these make it a time of day, not an age.
@@ -144,39 +133,9 @@ _MODIFIER_REACH = 4
 # After "going down", these say where a pain goes, not that it is easing.
 _TOWARDS = frozenset({"my", "the", "to", "into", "his", "her", "your", "left", "right", "both",
                       "one", "arm", "leg", "back", "neck", "jaw", "from"})
-# A session named this close after someone ("her first session") or after "after" ties
-# their sign to the clinic.
-_TIE_REACH = 6
-# "mum, who I look after, ...": the "I" of a relative clause is not the subject.
-_RELATIVE = frozenset({"who", "whom", "that", "which"})
-# After "back in", these are no place: "his eyes went back in his head".
-_NOT_A_PLACE = frozenset({"his", "her", "my", "their", "your", "the", "bed", "a"})
-# "our" names the subject of a sign at most this many words after it.
-_OUR_REACH = 5
-# A subject carries into this many sentences after its own.
-_SUBJECT_REACH = 1
-_AFTER = frozenset({"after", "since", "following", "from", "during"})
 _THEIR = frozenset({"his", "her", "their"})
-# Words naming one session, not acupuncture in general ("after the needles").
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-         "yesterday", "today")
-_THIS_ONE = frozenset({"the", "his", "her", "their", "my", "your", "this", "that", "first",
-                       "last", *_DAYS, *(day + "s" for day in _DAYS)})
-# Someone else's session, said as theirs: "he had the electro", "her first treatment".
-_HAVING = frozenset({"his", "her", "their", "had", "has", "having", "got", "gets", "get"})
-# Someone's sign said to be happening where the writer is, whatever else the sentence says.
-_RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "next to me",
-               "beside me", "what do i do", "please help", "help me", "help us", "upstairs",
-               "downstairs", "in the next room", "in the other room")
 # Before words of the past, these deny them: "never once", "no history of", "not long ago".
 _DENYING = frozenset({"never", "no", "not"})
-# Said anywhere in the message of someone, these place them with the writer now.
-_WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are with me",
-            "here beside me", "here next to me", "at home with me")
-# Words that tie someone else's sign to a session here (a carer writing for the patient).
-_SESSION = frozenset(stem(word) for word in (
-    "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
-    "electro", "moxa", "practitioner", "appointment"))
 
 
 class ContextReader:
@@ -185,46 +144,37 @@ class ContextReader:
     def __init__(self, signs: WarningSigns) -> None:
         words = signs.vocabulary
         self._signs = signs
-        self._others = Phrases(words.others).single
-        self._self = Phrases(words.self).single
-        self._present = Phrases(words.present)
         self._history = Phrases([*words.history, *words.habitual])
         self._past = Phrases(words.history)
         self._flaring = Phrases(_FLARING)
-        self._in_care = Phrases(words.in_care)
-        self._away = Phrases([*words.elsewhere, *words.recent_past])
-        self._right_here = Phrases(_RIGHT_HERE)
-        self._with_me = Phrases(_WITH_ME)
         self._heavy = Phrases(words.heavy)
         self._slight = Phrases(words.slight)
         self._hedges = Phrases(words.hedges)
         self._persisting = Phrases(_PERSISTING)
-        self._carer = Phrases(words.carer)
         self._not_over = Phrases(_NOT_OVER)
         self._recent = Phrases([*words.present, *_RECENT])
         self._fine_now = Phrases(_FINE_NOW)
         self._now_again = Phrases(_NOW_AGAIN)
         self._ages = Phrases(_AGES)
-        self._place_away = Phrases(words.elsewhere)
         self._wished = Phrases(_WISHED)
         self._started = Phrases(_STARTED)
         self._little = Phrases(_LITTLE_AMOUNT)
-        self._lately = Phrases([*words.present, "yesterday", "last night"])
         self._new_subject = Phrases(words.new_subject).single
         self._thinner_phrases = Phrases(signs.vocabulary.concepts.get("thinner", ()))
         self._conditions = Phrases(words.conditions)
-        self._kinds = SentenceKinds(signs, self.someone)
+        self.subjects = Subjects(signs)
+        self._kinds = SentenceKinds(signs, self.subjects.someone)
 
     def read(self, clauses: Sequence[Clause], mentions: Sequence[Mention]) -> list[Reading]:
         taken: dict[int, set[int]] = {}
         for mention in mentions:
             taken.setdefault(mention.clause, set()).update(mention.positions)
         on_thinners = any(self._on_thinners(clause) for clause in clauses)
-        for_a_patient = self._after_a_session(clauses)
+        for_a_patient = self.subjects.after_a_session(clauses)
         readings = []
         for mention in mentions:
             clause = clauses[mention.clause]
-            who = self._who(clauses, mention)
+            who = self.subjects.who(clauses, mention)
             readings.append(Reading(
                 mention=mention, who=who, when=self._when(clauses, mention),
                 kind=self._kinds.kind(clauses, mention, who == Who.PATIENT),
@@ -240,125 +190,6 @@ class ContextReader:
                     max(0, position - 2), position + 1)) for position in mention.positions)))
         return readings
 
-
-    # Who.
-
-    def subject_of(self, clauses: Sequence[Clause], index: int, before: int,
-                   this_clause_only: bool = False) -> Who | None:
-        """Whose words these are, from the nearest subject before position `before` in
-        clause `index` (then in the clauses before it, as far as the sentence before,
-        unless `this_clause_only`): the patient, someone else, or nobody named."""
-        for number in range(index, index - 1 if this_clause_only else -1, -1):
-            clause = clauses[number]
-            if clause.sentence < clauses[index].sentence - _SUBJECT_REACH:
-                break  # a subject sentences back is another story
-            end = before if number == index else len(clause.words)
-            for position in range(end - 1, -1, -1):
-                word = clause.words[position]
-                if self.someone(word) and not self._likeness(clause.words, position):
-                    return Who.SOMEONE
-                if word == "our" and number == index and before - position <= _OUR_REACH:
-                    return Who.SOMEONE  # "our centre half collapsed"
-                if word in self._self and word not in _OBJECTS and not (
-                        position and clause.words[position - 1] in _RELATIVE):
-                    following = clause.words[position + 1] if position + 1 < len(
-                        clause.words) else ""
-                    if word == "my" and self.someone(following):
-                        return Who.SOMEONE  # "my son"
-                    return Who.PATIENT
-        return None
-
-    @staticmethod
-    def _likeness(words: Sequence[str], position: int) -> bool:
-        """"sick as a dog", "sleeping like a baby": a comparison, not a person."""
-        return position >= 2 and words[position - 1] in {"a", "an"} \
-            and words[position - 2] in {"as", "like"}
-
-    def someone(self, word: str) -> bool:
-        """A word for someone else: "wife", "wifes" (wife's), "he"."""
-        return word in self._others or (word.endswith("s") and word[:-1] in self._others)
-
-    def _who(self, clauses: Sequence[Clause], mention: Mention) -> Who:
-        subject = self.subject_of(clauses, mention.clause, mention.positions[0] + 1)
-        # "my wife says I blacked out": the words inside the sign count too.
-        for position in mention.positions:
-            word = clauses[mention.clause].words[position]
-            if word in self._self:
-                subject = Who.PATIENT
-        if subject == Who.SOMEONE and self._someone_away_elsewhere(clauses[mention.clause],
-                                                                  mention):
-            subject = None  # "Husband away on business, can't breathe": the writer's own
-        if mention.sign.others_only:
-            words = clauses[mention.clause].words
-            after = words[mention.positions[0]:mention.positions[-1] + 3]
-            if subject is None or any(self.someone(word) for word in after):
-                subject = Who.SOMEONE  # "not answering me", "I can't wake her"
-        if subject is None or subject == Who.PATIENT:
-            return Who.PATIENT
-        clause = clauses[mention.clause]
-        sentence = [other for other in clauses if other.sentence == clause.sentence]
-        if any(self._said(other, self._right_here) or other.words[0] == "help"
-               for other in sentence):
-            return Who.WITH_THEM  # "on the floor right now", "HELP my son ...", whatever else
-        if any(self._said(other, self._in_care) for other in sentence):
-            return Who.IN_CARE  # in hospital, taken in, at the vet's
-        if any(self._said(other, self._with_me) and any(self.someone(word) for word in other.words)
-               for other in clauses):
-            return Who.WITH_THEM  # "... she just told me. She's sitting here with me now."
-        placed = self._placed(clause, mention)
-        if placed is not None:
-            return placed  # "had her session last week and now she can't breathe"
-        if any(self._away_from_a_session(other) for other in sentence):
-            return Who.ELSEWHERE  # "my son had chest pains at football, turned out ..."
-        if any(self._said(other, self._present) for other in sentence):
-            return Who.WITH_THEM
-        return Who.SOMEONE
-
-    def _away_from_a_session(self, clause: Clause) -> bool:
-        """Words of another time or place, in a part of the clause that does not name a
-        session ("she isn't breathing, she had acupuncture last week" dates the session,
-        not the sign)."""
-        words = clause.words
-        return any(not any(stem(words[index]) in _SESSION for index in clause.part_of(position))
-                   for position in self._away_at(clause))
-
-    def _someone_away_elsewhere(self, clause: Clause, mention: Mention) -> bool:
-        """Someone named in an earlier part of the clause, with a word placing them away,
-        and nobody named in the sign's own part: "husband away on business, can't
-        breathe"."""
-        first = mention.positions[0]
-        part = clause.part_of(first)
-        if part.start == 0 or any(self.someone(word) for word in clause.words[part.start:first]):
-            return False
-        earlier = range(0, part.start)
-        return any(position in earlier for position in found(clause, self._place_away)) and any(
-            self.someone(clause.words[position]) for position in earlier)
-
-    def _away_at(self, clause: Clause) -> list[int]:
-        """Where words placing someone away start: "back in Lagos" (not "his eyes went back
-        in his head")."""
-        words = clause.words
-        return [position for position in found(clause, self._away)
-                if not (words[position] == "back" and position + 2 < len(words)
-                        and words[position + 2] in _NOT_A_PLACE)]
-
-    def _placed(self, clause: Clause, mention: Mention) -> Who | None:
-        """Where and when someone else's sign is, from the words of time or place in its
-        own part of the clause, the nearest winning: "last week" or "back home" away, "now"
-        with them."""
-        first, last = mention.positions[0], mention.positions[-1]
-        part = clause.part_of(first)
-
-        def distance(position: int) -> int:
-            return first - position if position < first else max(0, position - last)
-
-        here = [distance(position) for position in found(clause, self._present)
-                if position in part and clause.words[position] not in _WEAK_PRESENT]
-        away = [distance(position) for position in self._away_at(clause)
-                if position in part]
-        if here and (not away or min(here) < min(away)):
-            return Who.WITH_THEM
-        return Who.ELSEWHERE if away else None
 
     # When.
 
@@ -424,7 +255,7 @@ class ContextReader:
         not "since his chest pain started 20 mins ago")."""
         words = clause.words
         first = mention.positions[0]
-        return first >= 2 and words[first - 2] in _AFTER and words[first - 1] in _THEIR \
+        return first >= 2 and words[first - 2] in AFTER and words[first - 1] in _THEIR \
             and not self._said(clause, self._started)
 
     @staticmethod
@@ -525,7 +356,7 @@ class ContextReader:
 
     def _someone_new(self, clause: Clause, position: int) -> bool:
         """Someone named before `position` ("the baby is fine"): what follows is theirs."""
-        return any(self.someone(word) and word not in _PRONOUNS
+        return any(self.subjects.someone(word) and word not in _PRONOUNS
                    for word in clause.words[:position])
 
     @staticmethod
@@ -548,23 +379,3 @@ class ContextReader:
     @staticmethod
     def _said(clause: Clause, phrases: Phrases) -> bool:
         return said(clause, phrases)
-
-    def _after_a_session(self, clauses: Sequence[Clause]) -> bool:
-        """Someone's session here is named ("my son had his first session today", "right
-        after the needles came out"), or the writer says they write for them ("my mum
-        asked me to write"): the writer speaks for a patient."""
-        if any(self._said(clause, self._carer) for clause in clauses):
-            return True
-        for index, clause in enumerate(clauses):
-            for position, word in enumerate(clause.words):
-                if stem(word) not in _SESSION:
-                    continue
-                before = clause.words[max(0, position - _TIE_REACH):position]
-                named = position > 0 and clause.words[position - 1] in _THIS_ONE
-                if any(other in _AFTER for other in before) and (
-                        named or self._said(clause, self._lately)):
-                    return True  # "right after the needles came out" (not "after acupuncture once")
-                if any(other in _HAVING for other in before) and self.subject_of(
-                        clauses, index, position, this_clause_only=True) == Who.SOMEONE:
-                    return True  # "my son had his first session today"
-        return False

@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from bot.understanding.context import Amount, Reading, When, Who
+from bot.understanding.context import Amount, Reading, When
 from bot.understanding.sentence_kinds import Kind
 from bot.understanding.sign_parts import Tier
+from bot.understanding.subjects import Who
 
 
 class Outcome(IntEnum):

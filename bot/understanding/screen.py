@@ -20,11 +20,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.understanding.clauses import Clause, found, opens_a_question, said
-from bot.understanding.context import ContextReader, Reading, Who
+from bot.understanding.context import ContextReader, Reading
 from bot.understanding.faq_search import FaqMatcher, Match
+from bot.understanding.negation import TURNS
 from bot.understanding.policy import Decision, Facts, Outcome, decide
 from bot.understanding.second_opinion import SecondOpinion
 from bot.understanding.sentence_kinds import LAUGHS
+from bot.understanding.subjects import Who
 from bot.understanding.warning_signs import Mention, WarningSigns
 from bot.understanding.words import REAL_WORDS, Phrases
 
@@ -46,9 +48,6 @@ _ASKED = frozenset({"i", "it", "this", "that", "there", "acupuncture", "you", "w
 # The weather is not how one feels: "hot weather today".
 _WEATHER = ("weather", "hot day", "cold day", "sunny", "raining", "heatwave", "freezing out",
             "cold out", "hot out")
-# After a negation, these turn to what is there: "not sore, just odd", "not pain but
-# pressure".
-_TURNS = frozenset({"just", "but", "only", "more", "rather", "instead"})
 # Words after a condition's name that describe it ("immune system is a bit low").
 _CONDITION_REACH = 7
 # A clause opening with these speaks of the writer, "I" left out: "feel a bit weird".
@@ -244,7 +243,7 @@ class Reader:
         unnegated_feelings = set(feelings).intersection(unnegated)
         return [words[position] for position in sorted(unnegated_feelings)
                 if position < end and position not in signs_at | conditions
-                and self.context.subject_of(clauses, index, position) != Who.SOMEONE]
+                and self.context.subjects.subject_of(clauses, index, position) != Who.SOMEONE]
 
     def _asks_within(self, words: Sequence[str]) -> bool:
         """A question without its mark: "is it safe for me", "can I still come"."""
@@ -266,7 +265,7 @@ class Reader:
         negated = False
         parts = set(clause.part_starts)
         for position, word in enumerate(clause.words):
-            if position in parts or (negated and word in _TURNS):
+            if position in parts or (negated and word in TURNS):
                 negated = False  # "not really sore, just odd"
             if not negated:
                 positions.append(position)

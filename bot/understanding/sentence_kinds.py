@@ -308,9 +308,16 @@ class SentenceKinds:
         part = clause.part_of(first)
         if _said_now(clause.words):
             return False
-        return any(part.start <= position and first - position <= 4
-                   and all(clause.filler[between] for between in range(position + 2, first))
-                   for position in found(clause, self._planned_care) if position < first)
+        words = clause.words
+        for position in found(clause, self._planned_care):
+            if not part.start <= position < first:
+                continue
+            # The phrase ends at its "for" or "on"; only small words follow it to the sign.
+            end = next((index for index in range(position + 1, first)
+                        if words[index] in {"for", "on"}), None)
+            if end is not None and all(clause.filler[index] for index in range(end + 1, first)):
+                return True
+        return False
 
     def _treated(self, clause: Clause, mention: Mention) -> bool:
         """Asking about treating it: "can it reduce inflammation?" (but "help, I can't
