@@ -201,6 +201,20 @@ def reader() -> Reader:
         ("a tiny dot of blood when the needle came out", Outcome.NOTHING),
         ("not on any blood thinners but the spot keeps bleeding", Outcome.SAME_DAY),
         ("my chest feels a bit tight", Outcome.CONFIRM),  # hedged: asked with one tap
+        # Everyday words no sign may hide behind (batches 42-44).
+        ("I've taken my pills this morning", Outcome.NOTHING),
+        ("how many pills can I take with it", Outcome.NOTHING),
+        ("I take my life in my hands driving here lol", Outcome.NOTHING),
+        ("I've swallowed them all", Outcome.EMERGENCY),
+        ("Bleeding marvellous what you did", Outcome.NOTHING),
+        ("about to collapse into bed", Outcome.NOTHING),
+        ("I was suicidal back in college, fine now", Outcome.HISTORY),
+        ("I don't take any blood thinners but the spot keeps bleeding", Outcome.SAME_DAY),
+        # Someone with them now, not an emergency: the team looks, unless it is only why
+        # the writer cancels.
+        ("my husband is with me and he keeps feeling dizzy", Outcome.LOOK),
+        ("can I cancel Friday, my daughter has a fever", Outcome.NOTHING),
+        ("my youngest has a fever", Outcome.NOTHING),
         # Asking whether it is safe for them.
         ("I have epilepsy, my seizures are controlled. Is acupuncture safe for me?",
          Outcome.RISKS),
@@ -252,7 +266,13 @@ def _reading(tier: Tier = Tier.EMERGENCY, *, who: Who = Who.PATIENT, when: When 
         (_reading(who=Who.WITH_THEM), Facts(), Outcome.EMERGENCY),
         (_reading(who=Who.SOMEONE), Facts(), Outcome.CONFIRM),
         (_reading(who=Who.ELSEWHERE), Facts(), Outcome.NOTHING),
-        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM), Facts(), Outcome.NOTHING),
+        # Someone with them now: passed to the team to look at, unless the writer only
+        # says why they cancel, or it has passed.
+        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM), Facts(), Outcome.LOOK),
+        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM), Facts(about_a_booking=True),
+         Outcome.NOTHING),
+        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM, passed=True), Facts(), Outcome.NOTHING),
+        (_reading(Tier.SAME_DAY, who=Who.SOMEONE), Facts(), Outcome.NOTHING),
         (_reading(Tier.SAME_DAY, who=Who.WITH_THEM, after_a_session=True), Facts(),
          Outcome.SAME_DAY),
         (_reading(when=When.HISTORY), Facts(), Outcome.HISTORY),

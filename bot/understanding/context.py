@@ -74,18 +74,21 @@ _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "w
 _FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "all good now",
              "recovered now", "fully recovered", "back to normal now")
 # Before words saying it passed, these say it only might: "thought it would go away".
-_HOPED = frozenset({"thought", "hoped", "hoping", "hope", "expected", "expecting", "would",
-                    "will", "should", "might", "may", "wait", "waiting", "if", "whether",
-                    "usually", "normally", "always", "often"})
+_HOPED = frozenset({"thought", "think", "thinking", "hoped", "hoping", "hope", "expected",
+                    "expecting", "would", "will", "should", "might", "may", "wait", "waiting",
+                    "if", "whether", "usually", "normally", "always", "often"})
 # Words between a denial and a thinner's name: "not on any blood thinners".
 _THINNER_FILLER = frozenset({"any", "a", "the", "my", "blood"})
 _DENIALS = frozenset({"no", "off", "never", "without", "stopped", "not"})
+# After a denial, these keep it on the thinner: "not on", "don't take", "never used".
+_TAKING = frozenset({"on", "take", "taking", "use", "using", "used"})
 # Amounts that keep bleeding on a thinner from counting as heavy: "just little dribbles".
 _LITTLE_AMOUNT = ("not loads", "not much", "not a lot", "dribbles", "dribble", "few drops",
                   "a drop", "a bit", "tiny bit", "a dot", "small amount", "spots of")
 # A sign said to have begun lately: "since his chest pain started 20 mins ago".
 _STARTED = ("ago", "started", "began", "came on", "now", "right now", "today", "tonight",
-            "this morning", "this afternoon", "this evening", "just")
+            "this morning", "this afternoon", "this evening", "just now", "just started",
+            "just came on", "just happened")
 _PRONOUNS = frozenset({"he", "she", "they", "him", "her", "them", "his", "their"})
 # After words saying it passed, these say it has not.
 _NOT_OVER = ("still", "not right", "worse", "not gone", "again", "back again", "it is back",
@@ -221,7 +224,7 @@ class ContextReader:
             before = [word for word in words[max(0, position - 4):position]
                       if word not in _THINNER_FILLER]
             denied = bool(before) and (
-                before[-1] in _DENIALS or (before[-1] == "on" and len(before) > 1
+                before[-1] in _DENIALS or (before[-1] in _TAKING and len(before) > 1
                                            and before[-2] in self._signs.negations)
                 or (before[-1] == "taking" and len(before) > 1 and before[-2] == "stopped"))
             if not denied:

@@ -52,6 +52,7 @@ class Facts:
     own_body_now: bool = False  # ... or speaks of it at all (pain included)
     asks_if_safe_for_them: bool = False  # "is it safe for me, given X?"
     faq_answers: bool = False  # the FAQ found a topic
+    about_a_booking: bool = False  # the writer's own booking: cancel, late, bring my son
     # The second opinion's (second_opinion.py), when it is confident of a warning sign
     # the rules did not find: EMERGENCY or SAME_DAY.
     second_opinion: Outcome | None = None
@@ -146,9 +147,12 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
     emergency = tier == Tier.EMERGENCY
     if reading.who != Who.PATIENT and not reading.after_a_session:
         # Someone else's: an emergency in front of the patient is one; anything less is
-        # not the clinic's to triage.
+        # not the clinic's to triage, but someone with them now ("mum is with me, she
+        # went grey and nearly fainted") is passed to the team to look at, unless the
+        # writer only tells why they cancel or are late.
         if not emergency:
-            return Outcome.NOTHING
+            return Outcome.LOOK if reading.who == Who.WITH_THEM and not reading.passed \
+                and not facts.about_a_booking else Outcome.NOTHING
         return Outcome.EMERGENCY if reading.who == Who.WITH_THEM else Outcome.CONFIRM
     if emergency and reading.hedged and not sign.crisis:
         return Outcome.CONFIRM

@@ -104,6 +104,7 @@ class Reader:
                                "if i feel", "if i have", "if i look", "if something", "if anything",
                                *_WEATHER])
         self._condition_words = Phrases(words.conditions)
+        self._bookings = Phrases(words.bookings)
         body = words.concepts.get("body", ())
         # "tummy's a bit off" reads as "tummys": the possessive's "s" kept.
         self._body = frozenset((*body, *(f"{part}s" for part in body)))
@@ -209,7 +210,8 @@ class Reader:
             unusual_feeling_now=unusual, own_body_now=own_body,
             asks_if_safe_for_them=any(self._said(words, self._conditions) for words in every)
             and any(self._said(words, self._suitability) for words in asking),
-            faq_answers=True)
+            faq_answers=True,
+            about_a_booking=any(self._said(words, self._bookings) for words in every))
 
     def _own_feelings_now(self, clauses: Sequence[Clause], index: int, signs_at: set[int]
                           ) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 WORD_LISTS = ("negations", "resolved", "filler", "clause_breaks", "new_subject", "asking",
               "general", "supposing", "worrying", "personal", "treating", "others", "self",
               "present", "history", "recent_past", "elsewhere", "habitual", "in_care", "carer",
-              "figures", "job", "heavy", "slight", "hedges", "conditions",
+              "bookings", "figures", "job", "heavy", "slight", "hedges", "conditions",
               "suitability", "feelings", "positive", "expected", "common")
 
 
@@ -43,6 +43,7 @@ class Vocabulary:
     habitual: tuple[str, ...] = ()
     in_care: tuple[str, ...] = ()
     carer: tuple[str, ...] = ()
+    bookings: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
     job: tuple[str, ...] = ()
     heavy: tuple[str, ...] = ()
