@@ -208,7 +208,12 @@ def reader() -> Reader:
         ("I've swallowed them all", Outcome.EMERGENCY),
         ("Bleeding marvellous what you did", Outcome.NOTHING),
         ("about to collapse into bed", Outcome.NOTHING),
-        ("I was suicidal back in college, fine now", Outcome.HISTORY),
+        ("I had suicidal thoughts years ago, fine now", Outcome.HISTORY),
+        ("im back in uni halls and i cant breathe, my lips are swelling", Outcome.EMERGENCY),
+        ("didnt take my warfarin this morning but the spot wont stop bleeding",
+         Outcome.EMERGENCY),  # on a thinner all the same
+        ("was at swimming and my husband is slurring his words", Outcome.CONFIRM),
+        ("was at the bee hives and came up in hives all over my chest", Outcome.SAME_DAY),
         ("I don't take any blood thinners but the spot keeps bleeding", Outcome.SAME_DAY),
         # Someone with them now, not an emergency: the team looks, unless it is only why
         # the writer cancels.

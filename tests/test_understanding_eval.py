@@ -31,9 +31,12 @@ AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 
             "other languages: passed to the team with the emergency line": 1.0}
 # The tricky shares were lower before red teams showed that rules written to quiet them
 # also silenced real signs; those rules were undone (docs/design.md). Batches 39-41 were
-# read and moved here without tuning on them.
-AT_MOST = {"tricky everyday messages alarmed": 0.045,
-           "tricky everyday messages answered as an emergency": 0.025,
+# read and moved here without tuning on them; the quieting rules tuned on 42-44 were
+# mostly undone after a sixth red team (2.8% as an emergency, was 2.5%), and someone with
+# the writer now with a same-day sign is passed to the team to look at (4.8% alarmed in
+# all, was 4.5%).
+AT_MOST = {"tricky everyday messages alarmed": 0.048,
+           "tricky everyday messages answered as an emergency": 0.028,
            "ordinary everyday messages alarmed": 0.0,
            "warnings answered with an FAQ topic": 0.01}
 

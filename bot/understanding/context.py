@@ -80,8 +80,9 @@ _HOPED = frozenset({"thought", "think", "thinking", "hoped", "hoping", "hope", "
 # Words between a denial and a thinner's name: "not on any blood thinners".
 _THINNER_FILLER = frozenset({"any", "a", "the", "my", "blood"})
 _DENIALS = frozenset({"no", "off", "never", "without", "stopped", "not"})
-# After a denial, these keep it on the thinner: "not on", "don't take", "never used".
-_TAKING = frozenset({"on", "take", "taking", "use", "using", "used"})
+# After a denial, these with "any" keep it off the thinner: "don't take any" (but "didn't
+# take my warfarin this morning" says they are on it).
+_TAKING = frozenset({"take", "taking", "use", "using"})
 # Amounts that keep bleeding on a thinner from counting as heavy: "just little dribbles".
 _LITTLE_AMOUNT = ("not loads", "not much", "not a lot", "dribbles", "dribble", "few drops",
                   "a drop", "a bit", "tiny bit", "a dot", "small amount", "spots of")
@@ -224,8 +225,10 @@ class ContextReader:
             before = [word for word in words[max(0, position - 4):position]
                       if word not in _THINNER_FILLER]
             denied = bool(before) and (
-                before[-1] in _DENIALS or (before[-1] in _TAKING and len(before) > 1
+                before[-1] in _DENIALS or (before[-1] == "on" and len(before) > 1
                                            and before[-2] in self._signs.negations)
+                or (before[-1] in _TAKING and len(before) > 1 and "any" in words[
+                    max(0, position - 3):position] and before[-2] in self._signs.negations)
                 or (before[-1] == "taking" and len(before) > 1 and before[-2] == "stopped"))
             if not denied:
                 return True

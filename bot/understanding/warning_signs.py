@@ -50,6 +50,9 @@ from bot.understanding.words import Phrases, stem, words_of
 _LONGEST_EXCEPTION = 8
 # A compound's parts are words of at least this many letters ("light" + "headed").
 _COMPOUND_PART = 3
+# After an excepted match, a sign's words are looked for again this many times elsewhere
+# in the clause.
+_EXCEPTED_RETRIES = 3
 
 @dataclass(frozen=True)
 class Mention:
@@ -313,8 +316,22 @@ class WarningSigns:
             if match is None:
                 continue
             clause.sign_words = True
-            if self._fits(phrasing.sign, sentence, everywhere) and not (
-                    self._excepted(clause, match) or self._negation.negated(clause, match)):
+            if not self._fits(phrasing.sign, sentence, everywhere):
+                continue
+            excluded: set[int] = set()
+            for _ in range(_EXCEPTED_RETRIES):
+                if match is None or not self._excepted(clause, match):
+                    break
+                # An exception covers its own words only: "bee hives ... come up in hives
+                # all over" is read again without the first "hives".
+                excluded.update(match.positions)
+                left = {key: [place for place in where[key] if place not in excluded]
+                        for key in phrasing.keys}
+                match = tightest(phrasing, left, counted, clause, self.negations, spans) \
+                    if all(left.values()) else None
+            else:
+                match = None
+            if match is not None and not self._negation.negated(clause, match):
                 found.append(match)
         return drop_contained(found, counted, clause)
 
