@@ -74,10 +74,11 @@ bench-broadcast: $(VENV)/.installed
 	$(PY) -m bench.broadcast
 
 # About a minute: one chat sends 200 messages at once while 20 others ask, by polling
-# and by webhook.
+# and by webhook; then 16 patients report warning signs in the same second.
 bench-flood: $(VENV)/.installed
 	$(PY) -m bench.flood
 	$(PY) -m bench.flood --webhook
+	$(PY) -m bench.flood --alerts
 
 # About 4 minutes (8 with PostgreSQL): ten kill -9s at a busy moment; in doubt per kill.
 bench-chaos: $(VENV)/.installed

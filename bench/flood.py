@@ -3,6 +3,7 @@
 20 other patients each ask a question a second for 15 seconds.
 
     .venv/bin/python -m bench.flood [--flood 200] [--others 20] [--seconds 15] [--webhook]
+    .venv/bin/python -m bench.flood --alerts [--others 16]
 
 It prints the other patients' wait from asking to the reply reaching the stand-in (p50,
 p99, worst; target: p99 under 1 s), how many replies the flooder got, and when the
@@ -11,6 +12,11 @@ CHAT_BACKLOG and says so once; bot/runtime/concurrency.py). Before the fix, 60 m
 delayed another patient's /risks by 41 s and 150 by 131 s. With `--webhook` the bot
 runs in webhook mode and the stand-in delivers each chat's updates one at a time, as
 Telegram does.
+
+With `--alerts`, 16 patients (`--others`) report a warning sign in the same second
+instead: it prints their wait for the safety reply (target: every one within 1 s), when
+the last of their alerts reached the staff group (target: within 15 s), how many
+messages carried them, and the 429s the stand-in answered (target: none).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import time
 
 from bench.harness import fresh_database, measure, quiet_environment, start
 from bot.stand_in import Chat, TelegramStub, User, until_polling
-from tests.support.bots import free_port
+from tests.support.bots import STAFF_CHAT_ID, free_port
 
 LATEST = "can it help my back pain?"  # the only one the back-pain topic answers
 
@@ -81,15 +87,62 @@ async def _flood(telegram: TelegramStub, flood: int, others: int, seconds: float
             f"{latest.sent_at - started:.1f} s")
 
 
+async def run_alerts(patients: int) -> str:
+    telegram = TelegramStub()
+    telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
+    await telegram.start()
+    async with fresh_database() as (url, _):
+        env = quiet_environment(telegram, url) | {"STAFF_CHAT_ID": str(STAFF_CHAT_ID)}
+        process, logs = await start(env, "bot", "run")
+        return await measure(process, logs, telegram, _alerts(telegram, patients))
+
+
+async def _alerts(telegram: TelegramStub, count: int) -> str:
+    await until_polling(telegram, within=60)
+    patients = [Chat(telegram, User(31_000_000 + n, f"Pat{n}")) for n in range(count)]
+    for chat in patients:
+        await chat.ask("/start", timeout=60)
+    refused_before = telegram.too_many_requests
+    posted_before = len(telegram.messages_to(STAFF_CHAT_ID))
+
+    def staff_text() -> str:
+        return "\n".join(message.plain for message in telegram.messages_to(STAFF_CHAT_ID))
+
+    async def report(number: int, chat: Chat) -> float:
+        asked = time.monotonic()
+        await chat.say(f"my chest is tight and I can't breathe (number {number})")
+        reply = await chat.next_message(timeout=60)
+        return reply.sent_at - asked
+
+    started = time.monotonic()
+    waits = sorted(await asyncio.gather(*(report(n, chat) for n, chat in enumerate(patients))))
+    await telegram.wait_for(lambda: all(f"(number {n})" in staff_text() for n in range(count)),
+                            timeout=120, what="every alert in the staff chat")
+    all_told = time.monotonic() - started
+    messages = len(telegram.messages_to(STAFF_CHAT_ID)) - posted_before
+    return (f"alerts: {count} patients report a warning sign in the same second: their "
+            f"safety reply after p50 {statistics.median(waits) * 1000:.0f} ms, worst "
+            f"{waits[-1] * 1000:.0f} ms (target < 1000 ms); all {count} alerts in the staff "
+            f"group after {all_told:.1f} s (target < 15 s), in {messages} messages; "
+            f"{telegram.too_many_requests - refused_before} × 429 (target 0)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.flood", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flood", type=int, default=200)
-    parser.add_argument("--others", type=int, default=20)
+    parser.add_argument("--others", type=int, default=None,
+                        help="other patients (20), or with --alerts those reporting (16)")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--webhook", action="store_true", help="in webhook mode")
+    parser.add_argument("--alerts", action="store_true",
+                        help="warning signs from many patients at once instead")
     options = parser.parse_args()
-    print(asyncio.run(run(options.flood, options.others, options.seconds, options.webhook)))
+    if options.alerts:
+        print(asyncio.run(run_alerts(options.others or 16)))
+        return
+    print(asyncio.run(run(options.flood, options.others or 20, options.seconds,
+                          options.webhook)))
 
 
 if __name__ == "__main__":

@@ -113,6 +113,16 @@ async def alert_with_patient(session: AsyncSession, alert_id: int
     return (row[0], row[1]) if row else None
 
 
+async def alerts_in_message(session: AsyncSession, chat_id: int, message_id: int
+                            ) -> list[tuple[SafetyAlert, Patient]]:
+    """The alerts one staff chat message shows, oldest first."""
+    rows = await session.execute(
+        select(SafetyAlert, Patient).join(Patient, Patient.id == SafetyAlert.patient_id)
+        .where(SafetyAlert.staff_chat_id == chat_id, SafetyAlert.staff_message_id == message_id)
+        .order_by(SafetyAlert.id))
+    return [(alert, patient) for alert, patient in rows.all()]
+
+
 async def alerts_not_told(session: AsyncSession, since: datetime) -> list[int]:
     """Alerts since `since` whose latest words the staff chat has not seen."""
     return list(await session.scalars(

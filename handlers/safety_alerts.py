@@ -1,17 +1,21 @@
-"""The staff side of the safety net: each alert's message in the staff chat, posted once and
-edited as the alert grows, with the patient's photos and recordings forwarded under it.
+"""The staff side of the safety net: alerts in the staff chat, posted once and edited as
+they grow, with the patient's photos and recordings forwarded under them.
 
-The patient's update never waits for this: `keep_staff_told` runs in the background, since
-a group gets about 20 messages a minute, and a burst of messages from one patient becomes
-one more edit, not one each. If the staff chat cannot be told, the patient is asked to
-contact the clinic themselves. An alert a crash cut off before it reached the staff chat is
-posted at the next start (`retell_staff`).
+The patient's update never waits for this: `keep_staff_told` marks the alert and one
+background task brings the staff chat up to date a round at a time. A group gets about
+one message a second and 20 a minute, so alerts that come together go together: one
+message lists them all (as many as fit), and while the latest such message is fresh,
+newer alerts join it by an edit instead of a message each. A burst of messages from one
+patient becomes one more edit. If the staff chat cannot be told, the patient is asked to
+contact the clinic themselves. An alert a crash cut off before it reached the staff chat
+is posted at the next start (`retell_staff`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -27,6 +31,7 @@ from bot.understanding.policy import Outcome
 from db.models import Appointment, Patient, SafetyAlert
 from db.safety import (
     alert_with_patient,
+    alerts_in_message,
     alerts_not_told,
     quotes_of,
     record_forwarded,
@@ -41,6 +46,14 @@ logger = logging.getLogger(__name__)
 MAX_QUOTED_CHARS = 2500
 # At start, alerts from this far back that never reached the staff chat are posted.
 RETELL_WITHIN = timedelta(days=1)
+# Between rounds: the staff chat's pace, so what comes meanwhile goes in one message.
+ROUND_PAUSE = 1.0
+# The latest message of alerts takes newer ones by an edit while one of its alerts had news
+# this recently (staff have just been notified of it); after that, new alerts notify anew.
+FRESH_FOR = timedelta(seconds=5)
+# Telegram's limit on a message's text, and what stands between two alerts in one.
+MESSAGE_LIMIT = 4096
+BETWEEN_ALERTS = "\n\n"
 
 _TIER_TEXTS = {Outcome.EMERGENCY: Text.SAFETY_TIER_EMERGENCY,
                Outcome.CONFIRM: Text.SAFETY_TIER_CONFIRM,
@@ -50,33 +63,32 @@ _TIER_TEXTS = {Outcome.EMERGENCY: Text.SAFETY_TIER_EMERGENCY,
 
 def keep_staff_told(application: ClinicApp, alert_id: int) -> None:
     """Bring the staff chat's message for this alert up to date, in the background."""
-    wanted = application.bot_data.staff_alerts_wanted
-    if alert_id in wanted:
-        wanted[alert_id] = True  # the task running for it goes round once more
-        return
-    wanted[alert_id] = False
+    data = application.bot_data
+    data.staff_alerts_wanted[alert_id] = True
+    if data.staff_alerts_task is not None and not data.staff_alerts_task.done():
+        return  # its next round takes this one
     # Not application.create_task: PTB's stop would wait for it, and a stop must not wait
-    # minutes for the staff group's turn. A stop gives these a short grace, and what they
-    # did not finish is posted at the next start (`retell_staff`).
-    task = asyncio.get_running_loop().create_task(
-        _tell_staff_until_current(application, alert_id), name=f"safety-alert:{alert_id}")
-    tasks = application.bot_data.background_tasks
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
+    # for the staff group's turn. A stop gives it a short grace, and what it did not
+    # finish is posted at the next start (`retell_staff`).
+    task = asyncio.get_running_loop().create_task(_tell_staff_in_rounds(application),
+                                                  name="safety-alerts")
+    data.staff_alerts_task = task
+    data.background_tasks.add(task)
+    task.add_done_callback(data.background_tasks.discard)
 
 
-async def _tell_staff_until_current(application: ClinicApp, alert_id: int) -> None:
+async def _tell_staff_in_rounds(application: ClinicApp) -> None:
     wanted = application.bot_data.staff_alerts_wanted
-    try:
-        while True:
-            wanted[alert_id] = False
-            told = await _tell_staff(application, alert_id)
-            if told is False or not wanted[alert_id]:
-                break
-    except Exception:
-        logger.exception("Telling the staff chat about safety alert %d failed", alert_id)
-    finally:
-        del wanted[alert_id]
+    while wanted:
+        alert_ids = list(wanted)
+        wanted.clear()
+        try:
+            await _tell_staff(application, alert_ids)
+        except Exception:
+            logger.exception("Telling the staff chat about safety alerts %s failed",
+                             alert_ids)
+        if wanted:
+            await asyncio.sleep(ROUND_PAUSE)
 
 
 async def retell_staff(context: ClinicContext) -> None:
@@ -92,57 +104,125 @@ async def retell_staff(context: ClinicContext) -> None:
                        len(untold))
 
 
-async def _tell_staff(application: ClinicApp, alert_id: int) -> bool | None:
-    """Post the alert to the staff chat, or edit the one already there, as it now stands,
-    then forward what the bot cannot read; whether it went (None: the alert is gone,
-    deleted with /forget)."""
+@dataclass
+class _Shown:
+    """One alert as the staff chat is to see it."""
+
+    alert: SafetyAlert
+    patient: Patient
+    text: str = ""
+
+
+@dataclass
+class _Round:
+    """What one round brings up to date: messages already in the staff chat, each with
+    every alert it shows, and alerts to post."""
+
+    messages: dict[int, list[_Shown]] = field(default_factory=dict)
+    new: list[_Shown] = field(default_factory=list)
+
+
+async def _tell_staff(application: ClinicApp, alert_ids: list[int]) -> None:
+    """Edit the staff chat's messages that show these alerts, and post the rest, as many
+    to a message as fit; then forward what the bot cannot read."""
     data = application.bot_data
     chat_id = data.settings.staff_chat_id
-    assert chat_id is not None
-    async with data.database.transaction() as session:
-        found = await alert_with_patient(session, alert_id)
-        if found is None:
-            return None
-        alert, patient = found
-        last, upcoming = await visits_around(session, patient.id, data.clock.now())
-    text = staff_alert(data, alert, patient, last, upcoming)
-    if alert.staff_message_id is not None and alert.staff_chat_id == chat_id:
+    if chat_id is None:
+        return
+    work = await _gather(data, chat_id, alert_ids)
+    told: list[_Shown] = []
+    for message_id, shown in work.messages.items():
+        kept, moved = _fitting(shown)
+        work.new.extend(moved)
+        if not kept:
+            continue  # every alert it showed was deleted with /forget
         try:
-            await application.bot.edit_message_text(text, chat_id=chat_id,
-                                                    message_id=alert.staff_message_id)
+            await application.bot.edit_message_text(_joined(kept), chat_id=chat_id,
+                                                    message_id=message_id)
         except BadRequest as error:
             if "not modified" not in str(error).lower():
-                # Gone or too old to edit: a new message carries the whole alert.
-                return await _post_anew(application, alert, patient, text)
+                work.new.extend(kept)  # gone or too old to edit: posted anew
+                continue
         except TelegramError as error:
-            logger.error("Could not update safety alert %d: %s", alert.id, error)
-            return False
-        async with data.database.transaction() as session:
-            await record_staff_told(session, alert.id, alert.last_at, chat_id,
-                                    alert.staff_message_id)
-        await _forward_media(application, alert, patient)
-        return True
-    return await _post_anew(application, alert, patient, text)
+            logger.error("Could not update the safety alerts of staff message %d: %s",
+                         message_id, error)
+            continue
+        await _record(data, chat_id, message_id, kept)
+        told.extend(kept)
+    while work.new:
+        batch, work.new = _fitting(work.new)
+        try:
+            sent: Message = await application.bot.send_message(chat_id, _joined(batch))
+        except TelegramError as error:
+            logger.error("Could not post %d safety alerts to the staff chat: %s",
+                         len(batch), error)
+            for item in batch:
+                if item.patient.chat_id is not None:
+                    await _ask_patient_to_call(application, item.patient.chat_id)
+            continue
+        data.staff_alerts_latest = sent.message_id
+        await _record(data, chat_id, sent.message_id, batch)
+        logger.info("Safety alerts %s told to the staff chat",
+                    ", ".join(str(item.alert.id) for item in batch))
+        told.extend(batch)
+    for item in told:
+        await _forward_media(application, item.alert, item.patient)
 
 
-async def _post_anew(application: ClinicApp, alert: SafetyAlert, patient: Patient,
-                     text: str) -> bool:
-    data = application.bot_data
-    chat_id = data.settings.staff_chat_id
-    assert chat_id is not None
-    try:
-        sent: Message = await application.bot.send_message(chat_id, text)
-    except TelegramError as error:
-        logger.error("Could not post safety alert %d to the staff chat: %s", alert.id, error)
-        if patient.chat_id is not None:
-            await _ask_patient_to_call(application, patient.chat_id)
-        return False
+async def _gather(data: BotData, chat_id: int, alert_ids: list[int]) -> _Round:
+    """The round's alerts and the messages they are in, rendered as they now stand; new
+    alerts join the latest message while it is fresh."""
+    work = _Round()
+    now = data.clock.now()
     async with data.database.transaction() as session:
-        await record_staff_told(session, alert.id, alert.last_at, sent.chat_id,
-                                sent.message_id)
-    logger.info("Safety alert %d told to the staff chat", alert.id)
-    await _forward_media(application, alert, patient)
-    return True
+        for alert_id in alert_ids:
+            found = await alert_with_patient(session, alert_id)
+            if found is None:
+                continue  # deleted with /forget
+            alert, patient = found
+            if alert.staff_chat_id == chat_id and alert.staff_message_id is not None:
+                work.messages.setdefault(alert.staff_message_id, [])
+            else:
+                work.new.append(_Shown(alert, patient))
+        latest = data.staff_alerts_latest
+        if work.new and latest is not None:
+            work.messages.setdefault(latest, [])
+        for message_id in work.messages:
+            work.messages[message_id] = [
+                _Shown(alert, patient)
+                for alert, patient in await alerts_in_message(session, chat_id, message_id)]
+        if latest in work.messages and work.new:
+            if any(item.alert.last_at >= now - FRESH_FOR for item in work.messages[latest]):
+                work.messages[latest].extend(work.new)
+                work.new = []
+            elif not any(item.alert.id in alert_ids for item in work.messages[latest]):
+                del work.messages[latest]  # stale: left as it is
+        for shown in [*work.new, *(item for items in work.messages.values() for item in items)]:
+            last, upcoming = await visits_around(session, shown.patient.id, now)
+            shown.text = staff_alert(data, shown.alert, shown.patient, last, upcoming)
+    return work
+
+
+def _fitting(shown: list[_Shown]) -> tuple[list[_Shown], list[_Shown]]:
+    """The first alerts that fit one message together (at least one), and the rest."""
+    size = 0
+    for count, item in enumerate(shown):
+        size += len(item.text) + (len(BETWEEN_ALERTS) if count else 0)
+        if size > MESSAGE_LIMIT and count:
+            return shown[:count], shown[count:]
+    return shown, []
+
+
+def _joined(shown: list[_Shown]) -> str:
+    return BETWEEN_ALERTS.join(item.text for item in shown)
+
+
+async def _record(data: BotData, chat_id: int, message_id: int, shown: list[_Shown]
+                  ) -> None:
+    async with data.database.transaction() as session:
+        for item in shown:
+            await record_staff_told(session, item.alert.id, item.alert.last_at, chat_id,
+                                    message_id)
 
 
 async def _forward_media(application: ClinicApp, alert: SafetyAlert, patient: Patient

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.sending.chat_pace import PRIVATE_BURST
+from bot.sending.chat_pace import GROUP_PER_MINUTE, PRIVATE_BURST, ChatBucket
 from bot.sending.rate_limit import ClinicRateLimiter, Priority
 
 
@@ -177,12 +177,13 @@ async def test_a_burst_of_one_paces_replies_as_well() -> None:
     assert min(gaps) >= 1 / 30 - 1e-6
 
 
-async def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
+@pytest.mark.parametrize("chat_id", [42, -100123], ids=["private", "group"])
+async def test_a_chat_gets_a_short_burst_then_one_a_second(chat_id: int) -> None:
     limiter = ClinicRateLimiter(overall_per_second=30)
     await limiter.initialize()
     recorder = Recorder()
     try:
-        await asyncio.gather(*(send(limiter, recorder, f"m{n}", 42)
+        await asyncio.gather(*(send(limiter, recorder, f"m{n}", chat_id)
                                for n in range(PRIVATE_BURST + 2)))
     finally:
         await limiter.shutdown()
@@ -194,7 +195,7 @@ async def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
     assert starts[PRIVATE_BURST + 1] - starts[PRIVATE_BURST] >= 0.9
 
 
-async def test_a_429_pauses_everyone_then_retries_the_message(
+async def test_a_429_for_one_chat_holds_that_chat_alone_then_retries_the_message(
     limiter: ClinicRateLimiter,
 ) -> None:
     recorder = Recorder()
@@ -203,13 +204,44 @@ async def test_a_429_pauses_everyone_then_retries_the_message(
     await asyncio.sleep(0.05)
     other = send(limiter, recorder, "other", 2)
 
-    assert await first == {"ok": "first"}
     assert await other == {"ok": "other"}
+    assert await first == {"ok": "first"}
     times = {name: at for at, name in recorder.started}  # the last start of each
     refused_at = recorder.started[0][0]
-    assert times["other"] - refused_at >= 0.95  # held by the pause, though another chat
-    assert times["first"] - refused_at >= 0.95
+    assert times["other"] - refused_at < 0.9  # another chat goes on
+    assert times["first"] - refused_at >= 0.95  # the refused chat waited its retry_after
     assert [name for _, name in recorder.started].count("first") == 2
+
+
+async def test_429s_for_several_chats_at_once_pause_everyone() -> None:
+    limiter = ClinicRateLimiter(overall_per_second=30)
+    await limiter.initialize()
+    recorder = Recorder()
+    for name in ("a", "b", "c"):
+        recorder.refusals[name] = 1
+    all_refused = asyncio.Event()
+    answer = recorder.call
+
+    async def call(name: str) -> dict[str, Any]:
+        try:
+            return await answer(name)
+        finally:
+            if not any(recorder.refusals.values()):
+                all_refused.set()
+
+    recorder.call = call  # type: ignore[method-assign]
+    try:
+        refused = [send(limiter, recorder, name, chat)
+                   for chat, name in enumerate(("a", "b", "c"), start=1)]
+        await asyncio.wait_for(all_refused.wait(), 5)
+        other = send(limiter, recorder, "other", 9)
+        await asyncio.gather(*refused, other)
+    finally:
+        await limiter.shutdown()
+
+    times = {name: at for at, name in recorder.started}
+    refused_at = recorder.started[0][0]
+    assert times["other"] - refused_at >= 0.95  # the overall rate: everyone waits
 
 
 async def test_a_429_past_the_retries_reaches_the_caller() -> None:
@@ -285,3 +317,36 @@ def test_the_pauses_after_a_5xx_double_from_half_a_second_up_to_four() -> None:
     pauses = [limiter.pause_after_failure(attempt) for attempt in range(limiter.max_retries)]
 
     assert pauses == [0.5, 1.0, 2.0, 4.0, 4.0]
+
+
+def test_a_group_goes_one_a_second_and_twenty_a_minute() -> None:
+    """The group's pace on a clock the test holds: a burst, one a second, and never more
+    than 20 in any minute (Telegram's two limits for groups)."""
+    bucket = ChatBucket(is_group=True, burst=PRIVATE_BURST)
+    start = now = bucket.updated
+    offsets = []
+    for _ in range(GROUP_PER_MINUTE + 5):
+        now += bucket.wait_needed(now)
+        assert bucket.wait_needed(now) == 0
+        bucket.take(now)
+        offsets.append(now - start)
+    assert offsets[PRIVATE_BURST - 1] == 0.0
+    for first, at in enumerate(offsets):  # a bucket: never more than a burst ahead
+        for seconds in (1, 5, 10):
+            within = [other for other in offsets[first:] if other - at < seconds - 1e-6]
+            assert len(within) <= PRIVATE_BURST + seconds - 1
+    assert offsets[PRIVATE_BURST] >= 1.0 - 1e-6
+    for first, at in enumerate(offsets):
+        in_a_minute = [other for other in offsets[first:] if other - at < 60.0 - 1e-6]
+        assert len(in_a_minute) <= GROUP_PER_MINUTE
+    assert offsets[GROUP_PER_MINUTE] >= 60.0
+
+
+def test_a_held_chat_waits_out_its_retry_after_and_loses_its_burst() -> None:
+    bucket = ChatBucket(is_group=False, burst=PRIVATE_BURST)
+    now = bucket.updated
+    bucket.hold(now + 5.0)
+    assert bucket.wait_needed(now) == pytest.approx(5.0)
+    assert bucket.wait_needed(now + 5.0) == 0
+    bucket.take(now + 5.0)
+    assert bucket.wait_needed(now + 5.0) > 0.5  # one a second after the hold, no burst

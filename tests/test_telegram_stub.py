@@ -9,6 +9,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from bot.sending.rate_limit import seconds_of
 from bot.stand_in import TOKEN, FloodLimits, TelegramStub, User
 
 
@@ -49,6 +50,26 @@ async def test_more_than_30_messages_a_second_overall_get_429(
 
     assert sum(isinstance(result, RetryAfter) for result in results) == 1
     assert len(telegram.sent) == 30
+
+
+async def test_a_group_gets_one_a_second_and_20_a_minute(
+    telegram: TelegramStub, bot: Bot
+) -> None:
+    group_id = -100777
+    telegram.add_chat({"id": group_id, "type": "supergroup", "title": "Staff"})
+    for _ in range(FloodLimits().per_chat_burst):
+        await bot.send_message(group_id, "alert")
+    with pytest.raises(RetryAfter):  # one a second, groups included
+        await bot.send_message(group_id, "one too many")
+
+    telegram.flood.limits.per_chat_per_second = 1000.0  # the minute alone
+    await asyncio.sleep(0.01)
+    for _ in range(FloodLimits().group_per_minute - FloodLimits().per_chat_burst):
+        await bot.send_message(group_id, "alert")
+    with pytest.raises(RetryAfter) as limited:
+        await bot.send_message(group_id, "21st in a minute")
+    assert 55 <= seconds_of(limited.value.retry_after) <= 60
+    assert telegram.too_many_requests == 2
 
 
 async def test_blocked_unknown_too_long_and_broken_messages_are_refused(

@@ -40,9 +40,12 @@ class BotData:
         # Typed questions, written in shared transactions when they come in bursts.
         self.questions: GroupCommit[TypedQuestion, KeptQuestion] = GroupCommit(
             self.database, record_questions, key=lambda question: question.profile.user_id)
-        # Safety alerts whose staff message a background task is bringing up to date, and
-        # whether another round is wanted (handlers/safety.py).
+        # Safety alerts whose staff message is to be brought up to date, the task doing it
+        # a round at a time, and the latest message of alerts it posted: while fresh, newer
+        # alerts join it (handlers/safety_alerts.py).
         self.staff_alerts_wanted: dict[int, bool] = {}
+        self.staff_alerts_task: asyncio.Task[None] | None = None
+        self.staff_alerts_latest: int | None = None
         # Other work that outlives an update (the staff chat's safety alerts, an import
         # from the staff chat): given a short grace at a stop, then cancelled.
         self.background_tasks: set[asyncio.Task[None]] = set()

@@ -1,6 +1,7 @@
-"""Each chat's own pace, as Telegram keeps it: about one message a second in a private
-chat after a short burst (a token bucket), and 20 a minute in a group (a sliding minute).
-The rate limiter (`bot/sending/rate_limit.py`) waits here before a chat's every send."""
+"""Each chat's own pace, as Telegram keeps it: about one message a second in any chat,
+groups included, after a short burst (a token bucket), and in a group also 20 a minute (a
+sliding minute). A 429 for one chat holds that chat alone for its `retry_after`. The rate
+limiter (`bot/sending/rate_limit.py`) waits here before a chat's every send."""
 
 from __future__ import annotations
 
@@ -10,18 +11,20 @@ from collections import deque
 
 # A little slack on every window, for clocks and rounding.
 WINDOW_MARGIN = 0.01
-PRIVATE_PER_SECOND = 1.0
-# A private chat's bucket: messages to one patient at once, then one a second
-# (RATE_LIMIT_CHAT_BURST).
+PER_CHAT_PER_SECOND = 1.0
+# A chat's bucket: messages to one chat at once, then one a second (RATE_LIMIT_CHAT_BURST).
 PRIVATE_BURST = 3
 GROUP_PER_MINUTE = 20
+# Sums of floats a hair short of a whole token are a whole token.
+_ROUNDING = 1e-9
 # Chats remembered at once; beyond this, idle ones are forgotten (a 10k broadcast).
 MAX_TRACKED_CHATS = 5000
 
 
 class ChatBucket:
-    """One chat's allowance: a token bucket for private chats, a sliding minute for groups.
-    `lock` keeps one request of the chat at a time, so its messages keep their order."""
+    """One chat's allowance: a token bucket (one a second after a burst), and for groups a
+    sliding minute as well; and a hold after a 429 for this chat. `lock` keeps one request
+    of the chat at a time, so its messages keep their order."""
 
     def __init__(self, is_group: bool, burst: int) -> None:
         self.is_group = is_group
@@ -31,17 +34,22 @@ class ChatBucket:
         self.recent: deque[float] = deque()
         self.lock = asyncio.Lock()
         self.last_used = self.updated
+        self.held_until = 0.0
 
     def wait_needed(self, now: float) -> float:
+        if now > self.updated:  # (a hold sets `updated` ahead)
+            self.tokens = min(self.burst,
+                              self.tokens + (now - self.updated) * PER_CHAT_PER_SECOND)
+            self.updated = now
+        wait = max(0.0, self.held_until - now)
+        if self.tokens < 1.0 - _ROUNDING:
+            wait = max(wait, (1.0 - self.tokens) / PER_CHAT_PER_SECOND)
         if self.is_group:
-            while self.recent and now - self.recent[0] >= 60.0 + WINDOW_MARGIN:
+            while self.recent and now - self.recent[0] >= 60.0 + WINDOW_MARGIN - _ROUNDING:
                 self.recent.popleft()
-            if len(self.recent) < GROUP_PER_MINUTE:
-                return 0.0
-            return 60.0 + WINDOW_MARGIN - (now - self.recent[0])
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * PRIVATE_PER_SECOND)
-        self.updated = now
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / PRIVATE_PER_SECOND
+            if len(self.recent) >= GROUP_PER_MINUTE:
+                wait = max(wait, 60.0 + WINDOW_MARGIN - (now - self.recent[0]))
+        return wait
 
     async def until_allowed(self) -> None:
         while True:
@@ -52,10 +60,17 @@ class ChatBucket:
 
     def take(self, now: float) -> None:
         self.last_used = now
+        self.tokens -= 1.0
         if self.is_group:
             self.recent.append(now)
-        else:
-            self.tokens -= 1.0
+
+    def hold(self, until: float) -> None:
+        """Telegram answered 429 for this chat: nothing more to it before `until`, and the
+        burst spent, so what follows goes one a second."""
+        self.held_until = max(self.held_until, until)
+        self.tokens = min(self.tokens, 1.0)
+        self.updated = max(self.updated, self.held_until)
+        self.last_used = max(self.last_used, self.held_until)
 
 
 class ChatPaces:
@@ -82,3 +97,7 @@ class ChatPaces:
         now = time.monotonic()
         self._chats = {chat: bucket for chat, bucket in self._chats.items()
                        if bucket.lock.locked() or now - bucket.last_used < 60.0 + WINDOW_MARGIN}
+
+    def known(self, chat_id: object) -> ChatBucket | None:
+        """The chat's bucket if it has one (after a send, so always for a 429)."""
+        return self._chats.get(chat_id) if isinstance(chat_id, int | str) else None

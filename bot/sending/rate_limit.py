@@ -23,11 +23,13 @@ requests in no particular order, so a broadcast would hold up a patient's reply.
   process killed mid-broadcast leaves few copies whose fate is unknown;
 - overall slots go by priority (`Priority`, passed as `rate_limit_args`), then by arrival,
   so a reply overtakes a queue of broadcast messages;
-- a 429 pauses all sending for its `retry_after`, then the request is tried again (up to
-  `max_retries` times); a 5xx or a connection that failed or broke before an answer is
-  tried again after a pause (0.5 s, doubling up to 4 s), but not a request whose answer
-  timed out, which Telegram has (bot/sending/delivery.py). Everything else Telegram answers is
-  the caller's.
+- a 429 holds its own chat for its `retry_after` (others go on: a busy staff group must
+  not hold up patients' replies), then the request is tried again (up to `max_retries`
+  times); only when 429s come for several chats within a second, which is the bot's
+  overall rate and not one chat's, does all sending pause; a 5xx or a connection that
+  failed or broke before an answer is tried again after a pause (0.5 s, doubling up to
+  4 s), but not a request whose answer timed out, which Telegram has
+  (bot/sending/delivery.py). Everything else Telegram answers is the caller's.
 
 Requests that send nothing (answering a button, editing, setting commands) pass through.
 """
@@ -72,6 +74,9 @@ NETWORK_RETRY_PAUSE = 0.5
 NETWORK_RETRY_PAUSE_MOST = 4.0
 # Round trips remembered for the shortest-recent estimate.
 ROUND_TRIPS_KEPT = 64
+# 429s for this many chats within a second say the overall rate was passed: all sending
+# pauses. Fewer hold only their own chats.
+OVERALL_429_CHATS = 3
 
 
 class Priority(IntEnum):
@@ -133,6 +138,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         self._order = itertools.count()
         self._paces = ChatPaces(chat_burst)
         self._paused_until = 0.0
+        self._recent_429s: deque[tuple[float, object]] = deque()
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
 
@@ -201,11 +207,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             except RetryAfter as error:
                 if attempt == self.max_retries:
                     raise
-                delay = seconds_of(error.retry_after)
-                logger.warning("Telegram asked to wait %.1f s (429); pausing all sending",
-                               delay)
-                self._paused_until = max(self._paused_until, time.monotonic() + delay)
-                self._wake.set()
+                self._after_429(chat_id, seconds_of(error.retry_after))
             except NetworkError as error:  # 5xx, a refused or broken connection, a timeout
                 if isinstance(error, BadRequest) or attempt == self.max_retries \
                         or may_have_arrived(error):
@@ -245,6 +247,24 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                     self._release(answered=False)  # the slot this call took, unused
                 raise
             bucket.take(time.monotonic())
+
+    def _after_429(self, chat_id: object, delay: float) -> None:
+        """Hold the chat a 429 was for; pause everything when the 429s say the overall
+        rate was passed (several chats at once, or a request naming no chat)."""
+        now = time.monotonic()
+        self._recent_429s.append((now, chat_id))
+        while self._recent_429s and now - self._recent_429s[0][0] > 1.0:
+            self._recent_429s.popleft()
+        chats = {chat for _, chat in self._recent_429s}
+        bucket = self._paces.known(chat_id)
+        if bucket is not None and len(chats) < OVERALL_429_CHATS:
+            logger.warning("Telegram asked to wait %.1f s (429) for one chat; holding it",
+                           delay)
+            bucket.hold(now + delay)
+            return
+        logger.warning("Telegram asked to wait %.1f s (429); pausing all sending", delay)
+        self._paused_until = max(self._paused_until, now + delay)
+        self._wake.set()
 
     def pause_after_failure(self, attempt: int) -> float:
         """The pause before retry `attempt + 1` after a 5xx or a broken connection."""

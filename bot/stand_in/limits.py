@@ -1,8 +1,9 @@
 """Telegram's flood limits as the stand-in enforces them.
 
-About 30 messages a second overall (a sliding one-second window) and about one a second
-per chat, with a short burst allowed as Telegram does (a token bucket). Going over
-earns a 429 with a whole-second retry_after, as Telegram sends.
+About 30 messages a second overall (a sliding one-second window), about one a second
+per chat, groups included, with a short burst allowed as Telegram does (a token bucket),
+and 20 a minute in a group (a sliding minute). Going over earns a 429 with a whole-second
+retry_after, as Telegram sends.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class FloodLimits:
     overall_per_second: int = 30
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
+    group_per_minute: int = 20
 
 
 @dataclass
@@ -34,6 +36,7 @@ class FloodControl:
     limits: FloodLimits = field(default_factory=FloodLimits)
     _recent: deque[float] = field(default_factory=deque)
     _chats: dict[int, _Bucket] = field(default_factory=dict)
+    _groups: dict[int, deque[float]] = field(default_factory=dict)
 
     def take(self, chat_id: int) -> None:
         """Count one message to `chat_id`, or refuse it with 429 as Telegram would."""
@@ -59,6 +62,13 @@ class FloodControl:
         bucket.updated = now
         if bucket.tokens < 1.0:
             return max(1, math.ceil((1.0 - bucket.tokens) / rate))
+        if chat_id < 0:
+            minute = self._groups.setdefault(chat_id, deque())
+            while minute and now - minute[0] >= 60.0:
+                minute.popleft()
+            if len(minute) >= self.limits.group_per_minute:
+                return max(1, math.ceil(60.0 - (now - minute[0])))
+            minute.append(now)
         bucket.tokens -= 1.0
         self._recent.append(now)
         return None
