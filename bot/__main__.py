@@ -18,8 +18,9 @@ from bot.runtime.config import (
     load_settings,
     redact_url,
 )
-from bot.runtime.logs import configure_logging, redact
+from bot.runtime.logs import configure_logging
 from bot.runtime.polling_guard import AnotherPoller
+from bot.runtime.redaction import redact
 from bot.runtime.startup import database_problem, telegram_problem
 from bot.texts.content import Content, ContentError, load_content
 from db.migrate import upgrade_database
@@ -164,15 +165,21 @@ def _secrets(settings: Settings) -> list[str]:
 
 
 def _check(settings: Settings, content: Content) -> int:
-    """Settings and content, then the database and the Bot API, each reported."""
-    print(f"Settings and content are fine ({len(content.topics)} FAQ topics).")
+    """Settings and content, then the database and the Bot API, each reported (what the
+    Bot API or a proxy in front of it answered is redacted like a log line)."""
+    secrets = _secrets(settings)
+
+    def say(line: str) -> None:
+        print(redact(line, secrets))
+
+    say(f"Settings and content are fine ({len(content.topics)} FAQ topics).")
     database, telegram, staff = asyncio.run(_reach(settings))
-    print(f"Database: {database or 'reachable (' + redact_url(settings.database_url) + ')'}")
-    print(f"Bot API: {telegram or 'reachable, token accepted'}")
+    say(f"Database: {database or 'reachable (' + redact_url(settings.database_url) + ')'}")
+    say(f"Bot API: {telegram or 'reachable, token accepted'}")
     if not telegram:
-        print("Staff: " + (" ".join(staff) if staff else
-                           f"{len(settings.staff_user_ids)} staff ids; the staff chat can "
-                           "be posted in"))
+        say("Staff: " + (" ".join(staff) if staff else
+                         f"{len(settings.staff_user_ids)} staff ids; the staff chat can "
+                         "be posted in"))
     return 2 if database or telegram else 0
 
 
@@ -260,5 +267,19 @@ def _run(settings: Settings, content: Content) -> int:
     return 0
 
 
+def guarded_main(argv: list[str] | None = None) -> int:
+    """`main`, with a last line of defence: an error nobody foresaw is printed with its
+    traceback (it is a bug to report), the secrets in the environment blanked."""
+    try:
+        return main(argv)
+    except Exception:
+        import traceback
+
+        secrets = [os.environ.get(name, "") for name in (
+            "TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "DATABASE_URL")]
+        print(redact(traceback.format_exc(), secrets), file=sys.stderr)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(guarded_main())

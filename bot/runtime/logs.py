@@ -1,9 +1,10 @@
 """Logging that names ids, never a token, a password or a patient's words.
 
 Every line written, tracebacks included, has the secrets it was given (the bot token, the
-webhook secret, passwords) and any password in a URL blanked out. Below DEBUG, an error
-that only says Telegram could not be reached, or refused the token, is one line without
-its library traceback; the command line explains it (`bot/__main__.py`).
+webhook secret, passwords) blanked in every form, and any password in a URL
+(`bot/runtime/redaction.py`). Below DEBUG, an error that only says Telegram could not be
+reached, or refused the token, is one line without its library traceback; the command
+line explains it (`bot/__main__.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.runtime.config import redact_url
+from bot.runtime.redaction import Redactor
 
 # These libraries log request URLs (which contain the token) or whole updates (which
 # contain patients' messages) below WARNING/INFO; they never get to.
@@ -22,24 +23,16 @@ _QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": log
           "apscheduler": logging.WARNING, "aiosqlite": logging.INFO}
 
 
-def redact(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return redact_url(text)
-
-
 class RedactingFormatter(logging.Formatter):
     """A last line of defence: the whole line as written, traceback and all, without
     the secrets."""
 
     def __init__(self, fmt: str, secrets: list[str]) -> None:
         super().__init__(fmt)
-        self._secrets = sorted((secret for secret in secrets if secret), key=len,
-                               reverse=True)
+        self._redact = Redactor(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record), self._secrets)
+        return self._redact(super().format(record))
 
 
 class OneLineForUnreachableTelegram(logging.Filter):
