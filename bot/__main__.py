@@ -24,6 +24,7 @@ from bot.runtime.redaction import redact
 from bot.runtime.startup import database_problem, telegram_problem
 from bot.texts.content import Content, ContentError, load_content
 from db.migrate import upgrade_database
+from db.private_files import keep_files_private, readable_by_others, sqlite_path
 
 logger = logging.getLogger("bot")
 
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--content", type=Path, default=os.environ.get("CONTENT_DIR") or None,
                       help="a folder with your own copy of content/ (or CONTENT_DIR)")
     arguments = parser.parse_args(argv)
+    keep_files_private()  # the database, its journal, backups: 0600 whatever the umask
 
     if arguments.command == "demo":
         return _demo(arguments)
@@ -180,7 +182,28 @@ def _check(settings: Settings, content: Content) -> int:
         say("Staff: " + (" ".join(staff) if staff else
                          f"{len(settings.staff_user_ids)} staff ids; the staff chat can "
                          "be posted in"))
+    for warning in _readable_files(settings):
+        say(warning)
     return 2 if database or telegram else 0
+
+
+def _readable_files(settings: Settings) -> list[str]:
+    """Warnings for the secrets and patient data other users of this machine can read."""
+    found = []
+    database = sqlite_path(settings.database_url)
+    folder = database.parent if database else None
+    if folder is not None and folder.resolve() == Path.cwd().resolve():
+        folder = None  # the bot's own folder: the file's mode is what keeps it private
+    for path, what in ((Path(".env"), "holds the bot token"),
+                       (database, "holds patients' data"), (folder, "holds the database")):
+        if path is None:
+            continue
+        mode = readable_by_others(path)
+        if mode is not None:
+            wanted = "700" if path.is_dir() else "600"
+            found.append(f"Warning: {path} {what} and other users on this machine can "
+                         f"open it (mode {mode}). Run: chmod {wanted} {path}")
+    return found
 
 
 async def _reach(settings: Settings) -> tuple[str | None, str | None, list[str]]:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from db.private_files import make_private, private_folder
+
 PREFIX = "clinic-"
 
 
@@ -35,7 +37,7 @@ class Backup:
 
 def back_up(database_url: str, folder: Path, keep: int, now: datetime) -> Backup:
     url = make_url(database_url)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     stamp = f"{now:%Y-%m-%d-%H%M%S}"
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
@@ -50,6 +52,7 @@ def back_up(database_url: str, folder: Path, keep: int, now: datetime) -> Backup
         target = folder / f"{PREFIX}{stamp}.dump"
         _pg_dump(url.set(drivername="postgresql"), target)
         suffix = ".dump"
+    make_private(target)  # patients' data, whatever the umask
     return Backup(target, _prune(folder, suffix, keep))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -16,12 +15,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.private_files import private_folder, sqlite_path
+
 
 def prepare_sqlite_path(database_url: str) -> None:
-    """Create the folder an SQLite file lives in, so a fresh clone just runs."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    """Create the folder an SQLite file lives in (0700), so a fresh clone just runs."""
+    path = sqlite_path(database_url)
+    if path is not None:
+        private_folder(path.parent)
 
 
 def create_engine(database_url: str) -> AsyncEngine:
