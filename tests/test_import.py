@@ -194,3 +194,43 @@ async def test_the_command_explains_an_unusable_file(
     assert missing[0] == 2 and "Nothing was imported" in missing[2] and "no such file" in missing[2]
     assert "Traceback" not in missing[2]
     assert fine[0] == 0 and "1 added" in fine[1]
+
+
+def test_a_quote_that_never_closes_is_refused_naming_its_line(settings: ClinicSettings) -> None:
+    """It swallowed the rest of the file: 2 rows added, 1 "not imported", 1,997 neither."""
+    rows = [f"{days_ahead(2)},30,,Pat {n},,+4477009{n:05}\n" for n in range(2000)]
+    rows[2] = f'{days_ahead(2)},30,"Dr Chen,Pat,,+447700911111\n'  # line 4: opens, never closes
+
+    with pytest.raises(ImportFileError, match=r"line 4: a quote mark .* never closes"):
+        parse_csv(HEADER + "".join(rows), settings)
+
+
+def test_a_stray_quote_that_closes_is_still_read(settings: ClinicSettings) -> None:
+    text = (HEADER + f'{days_ahead(2)},30,"Dr" Chen,Ann,,+447700900123\n'
+            + f"{days_ahead(2)},30,,Bob,,+447700900124\n")
+
+    parsed = parse_csv(text, settings)
+
+    assert [row.line for row in parsed.rows] == [2, 3]
+
+
+async def test_the_report_accounts_for_every_row_and_identical_rows_are_booked_once(
+    settings: ClinicSettings, tmp_path: Path
+) -> None:
+    await upgrade_database_async(settings.database_url)
+    same = f"{days_ahead(2)},45,Dr Chen,Ann Lee,,+447700900123\n"
+    csv_file = tmp_path / "day.csv"
+    csv_file.write_text(HEADER + same + same + "\n" + same
+                        + f"{days_ahead(3)},30,,Bob,,+447700900124\n"
+                        + "soon,30,,Cy,,+447700900125\n")
+
+    report = await import_file(csv_file, settings)
+    appointments, _, _ = await database_rows(settings)
+
+    assert len(appointments) == 2  # Ann once, Bob
+    assert report.added == 2 and report.duplicates == [(3, 2), (5, 2)]
+    assert report.read == 5 and report.accounted == report.read and report.blank == 1
+    summary = report.summary()
+    assert summary.startswith("5 rows read: 2 added,")
+    assert "1 row not imported; 2 rows the same as an earlier row, booked once; " \
+           "1 empty line passed over." in summary

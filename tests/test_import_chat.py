@@ -54,10 +54,11 @@ async def test_staff_send_the_export_see_what_it_would_do_and_import_it(clinic: 
     late = await staff.forge(import_button, preview.message_id)  # a double tap
 
     assert "Appointments export.csv: 2 rows read" in previewed
+    assert "2 rows read: 2 would be added" in previewed  # the count and the report agree
     assert "2 would be added" in previewed and "Read as Windows-1252" in previewed
     assert "Columns ignored: Email" in previewed
     assert before == (0, 0)  # the preview changed nothing
-    assert "2 added" in done.plain and "2 new patients waiting" in done.plain
+    assert "2 rows read: 2 added" in done.plain and "2 new patients waiting" in done.plain
     assert done.buttons() == []
     assert await counts(clinic) == (2, 2)
     assert "imported or cancelled already" in late["text"]
@@ -112,3 +113,18 @@ async def test_the_staff_chat_takes_a_file_too(clinic: Clinic) -> None:
                                    what="the import's report")
 
     assert await counts(clinic) == (2, 2)
+
+
+async def test_a_file_with_a_quote_that_never_closes_is_refused_before_the_preview(
+    clinic: Clinic,
+) -> None:
+    staff = clinic.staff_member()
+    lines = export(clinic).decode("cp1252").splitlines(keepends=True)
+    broken = lines[0] + lines[1].replace(";", ';"', 1) + "".join(lines[2:])
+
+    await staff.send_file(broken.encode("cp1252"), "export.csv", "text/csv")
+    answer = await staff.next_message()
+
+    assert "line 2: a quote mark" in answer.plain and "never closes" in answer.plain
+    assert answer.buttons() == []
+    assert await counts(clinic) == (0, 0)

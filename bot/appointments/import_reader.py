@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import re
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ MAX_FIELD = 1000  # characters: no appointment field is longer
 NAME_CHARS = 128
 REF_CHARS = 150
 YEARS_AHEAD = 5  # a booking further ahead is a typo (2062 for 2026)
+# Lines with a stray quote (`"a"b`) the check for a quote that never closes reads past.
+_PASSED_OVER = 50
 
 
 class ImportFileError(Exception):
@@ -57,6 +60,14 @@ class ParsedFile:
     problems: list[tuple[int, str]]
     encoding: str  # as people call it: "UTF-8", "Windows-1252", ...
     ignored_columns: list[str]
+    # Rows that repeat an earlier row word for word: (line, the earlier row's line).
+    duplicates: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    blank: int = 0  # empty lines passed over
+
+    @property
+    def read(self) -> int:
+        """The rows read after the header: each is imported, refused or a duplicate."""
+        return len(self.rows) + len(self.problems) + len(self.duplicates)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -151,22 +162,55 @@ def parse_csv(text: str, settings: ClinicSettings, encoding: str = "UTF-8") -> P
             "telegram_user_id or phone column (found: "
             f"{', '.join(name.strip() for name in header if name.strip()) or 'nothing'}); "
             f"other names for them can be added to {COLUMNS_FILE}")
+    unclosed = _unclosed_quote(text, delimiter)
+    if unclosed is not None:
+        raise ImportFileError(
+            f"line {unclosed}: a quote mark (\") opens a field there and never closes, so "
+            "everything after it would be read as one field. Close or remove that quote "
+            "and send the file again; nothing was imported")
     parsed = ParsedFile([], [], encoding, ignored)
+    seen: dict[tuple[str, ...], int] = {}
     line = reader.line_num
     for values in reader:
         line, start = reader.line_num, line + 1
         if not any(value.strip() for value in values):
+            parsed.blank += 1
             continue
         record: dict[str, str] = {}
-        for field, value in zip(fields, values, strict=False):
-            if field is not None and not record.get(field):
-                record[field] = value.strip()
+        for name, value in zip(fields, values, strict=False):
+            if name is not None and not record.get(name):
+                record[name] = value.strip()
+        same = tuple(value.strip() for value in values)
+        if same in seen:
+            parsed.duplicates.append((start, seen[same]))
+            continue
+        seen[same] = start
         row = _parse_row(start, record, settings)
         if isinstance(row, str):
             parsed.problems.append((start, row))
         else:
             parsed.rows.append(row)
     return parsed
+
+
+def _unclosed_quote(text: str, delimiter: str) -> int | None:
+    """The line where a quoted field opens that the file never closes, if one does. Read
+    strictly; a line strictness refuses for another reason (`"a"b`, which the import
+    reads leniently) is passed over, at most `_PASSED_OVER` of them."""
+    lines = list(io.StringIO(text, newline=""))
+    first = 0  # index of the line the strict reading starts from
+    for _ in range(_PASSED_OVER):
+        reader = csv.reader(iter(lines[first:]), delimiter=delimiter, strict=True)
+        start = first + 1  # the line (1-based) the row being read began on
+        try:
+            for _ in reader:
+                start = first + reader.line_num + 1
+            return None
+        except csv.Error as error:
+            if "unexpected end of data" in str(error):
+                return start
+            first += reader.line_num  # past the line it refused
+    return None
 
 
 def _parse_row(line: int, record: dict[str, str], settings: ClinicSettings

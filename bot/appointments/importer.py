@@ -36,6 +36,7 @@ from bot.appointments.import_reader import (
     NAME_CHARS,
     ImportFileError,
     ImportRow,
+    ParsedFile,
     decode,
     parse_csv,
     read_bytes,
@@ -72,6 +73,23 @@ class ImportReport:
     encoding: str = "UTF-8"
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # Rows that repeat an earlier row word for word, (line, earlier line): booked once.
+    duplicates: list[tuple[int, int]] = field(default_factory=list)
+    read: int | None = None  # rows read after the header, when the report is a file's
+    blank: int = 0  # empty lines passed over
+
+    @classmethod
+    def of(cls, parsed: ParsedFile, *, dry_run: bool = False) -> ImportReport:
+        """The report for a file as read, before any row went in."""
+        return cls(problems=list(parsed.problems), encoding=parsed.encoding,
+                   ignored_columns=parsed.ignored_columns, dry_run=dry_run,
+                   duplicates=list(parsed.duplicates), read=parsed.read, blank=parsed.blank)
+
+    @property
+    def accounted(self) -> int:
+        """Rows the report says what became of: every row read, once."""
+        return (self.added + self.moved + self.updated + self.unchanged + self.kept_cancelled
+                + len(self.problems) + len(self.duplicates))
 
     def summary(self, most_problems: int | None = None, line_chars: int | None = None
                 ) -> str:
@@ -81,12 +99,17 @@ class ImportReport:
         lines = []
         if self.dry_run:
             lines.append("Dry run: nothing was changed.")
+        read = "" if self.read is None else f"{_plural(self.read, 'row')} read: "
         lines.append(
-            f"{self.added} {would}added, {self.moved} {would}moved, {self.updated} "
+            f"{read}{self.added} {would}added, {self.moved} {would}moved, {self.updated} "
             f"{would}updated, {self.unchanged} unchanged, {self.kept_cancelled} left "
             f"cancelled; {_plural(self.new_patients, 'new patient')} "
             f"{'would wait' if self.dry_run else 'waiting'} to link Telegram; "
-            f"{_plural(len(self.problems), 'row')} not imported.")
+            f"{_plural(len(self.problems), 'row')} not imported"
+            + (f"; {_plural(len(self.duplicates), 'row')} the same as an earlier row, "
+               "booked once" if self.duplicates else "")
+            + (f"; {_plural(self.blank, 'empty line')} passed over" if self.blank else "")
+            + ".")
         lines.append(f"Read as {self.encoding}." + (
             f" Columns ignored: {', '.join(self.ignored_columns)}."
             if self.ignored_columns else ""))
@@ -320,8 +343,7 @@ async def import_file(path: Path, settings: ClinicSettings, *, dry_run: bool = F
                       progress: Progress | None = None) -> ImportReport:
     text, encoding = decode(read_bytes(path))
     parsed = parse_csv(text, settings, encoding)
-    report = ImportReport(problems=parsed.problems, encoding=encoding,
-                          ignored_columns=parsed.ignored_columns, dry_run=dry_run)
+    report = ImportReport.of(parsed, dry_run=dry_run)
     database = Database(settings.database_url)
     try:
         return await import_rows(database, settings, parsed.rows, utcnow(), report=report,

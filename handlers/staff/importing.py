@@ -84,12 +84,11 @@ async def received_file(update: Update, context: ClinicContext) -> None:
         return
     now = context.clock.now()
     report = await import_rows(context.database, context.settings, parsed.rows, now,
-                               report=_report_for(parsed, dry_run=True))
+                               report=ImportReport.of(parsed, dry_run=True))
     async with context.database.transaction() as session:
         await imports.forget_before(session, now - FORGET_AFTER)
         import_id = await imports.keep(session, user.id, name, text, parsed.encoding, now)
-    logger.info("Import file %d previewed: %d rows", import_id,
-                len(parsed.rows) + len(parsed.problems))
+    logger.info("Import file %d previewed: %d rows", import_id, parsed.read)
     keyboard = InlineKeyboardMarkup([[
         InlineKeyboardButton(content.button(Button.IMPORT_IT),
                              callback_data=callbacks.data(callbacks.IMPORT_GO, import_id)),
@@ -97,13 +96,8 @@ async def received_file(update: Update, context: ClinicContext) -> None:
                              callback_data=callbacks.data(callbacks.IMPORT_STOP, import_id)),
     ]])
     await reply(update, content.text(Text.IMPORT_PREVIEW, file=name,
-                                     rows=len(parsed.rows) + len(parsed.problems),
+                                     rows=parsed.read,
                                      report=_report_text(report)), keyboard)
-
-
-def _report_for(parsed: ParsedFile, *, dry_run: bool) -> ImportReport:
-    return ImportReport(problems=list(parsed.problems), encoding=parsed.encoding,
-                        ignored_columns=parsed.ignored_columns, dry_run=dry_run)
 
 
 async def tapped(update: Update, context: ClinicContext) -> None:
@@ -144,7 +138,7 @@ async def _run(data: BotData, context: ClinicContext, message: Message, import_i
     """The import, the control message showing its count and then its report."""
     content = data.content
     parsed = await asyncio.to_thread(parse_csv, contents, data.settings, encoding)
-    total = len(parsed.rows) + len(parsed.problems)
+    total = parsed.read
     shown = 0.0
     done = 0
 
@@ -158,7 +152,7 @@ async def _run(data: BotData, context: ClinicContext, message: Message, import_i
 
     try:
         report = await import_rows(data.database, data.settings, parsed.rows,
-                                   data.clock.now(), report=_report_for(parsed, dry_run=False),
+                                   data.clock.now(), report=ImportReport.of(parsed),
                                    progress=progress)
     except asyncio.CancelledError:  # the bot is stopping
         await _edit(message, content.text(Text.IMPORT_FAILED, file=file_name, done=done,
