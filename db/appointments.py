@@ -37,6 +37,26 @@ async def patient_by_reference(session: AsyncSession, reference: str) -> Patient
                                 .limit(1))
 
 
+async def patients_by_name(session: AsyncSession, name: str) -> list[Patient]:
+    """Patients whose full name is `name`, or, for one word, whose first name is (case and
+    spacing aside); the most recently seen first."""
+    words = name.casefold().split()
+    if not words:
+        return []
+    candidates = await session.scalars(
+        select(Patient).where(func.lower(Patient.first_name).like(f"{words[0][:1]}%"))
+        .order_by(Patient.last_seen_at.desc(), Patient.id.desc()))
+
+    def full(patient: Patient) -> list[str]:
+        return " ".join(filter(None, (patient.first_name, patient.last_name))).casefold().split()
+
+    everyone = list(candidates)
+    exact = [patient for patient in everyone if full(patient) == words]
+    if exact or len(words) > 1:
+        return exact
+    return [patient for patient in everyone if full(patient)[:1] == words]
+
+
 async def patient_by_phone(session: AsyncSession, phone: str) -> Patient | None:
     return await session.scalar(select(Patient).where(Patient.phone == phone))
 

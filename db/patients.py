@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dialect import insert_for
@@ -89,6 +89,21 @@ def _upsert(session: AsyncSession, table: Any) -> Any:
 
 
 _UPSERTS: dict[tuple[str, Any], Any] = {}
+
+
+async def refresh_profile(session: AsyncSession, user_id: int, first_name: str,
+                          last_name: str | None, username: str | None) -> None:
+    """A known patient's name and username as Telegram gives them now (nothing for a user
+    with no record); the username is taken off any other record that still has it."""
+    await session.execute(
+        update(Patient).where(Patient.telegram_user_id == user_id)
+        .values(first_name=first_name[:128], last_name=last_name[:128] if last_name else None,
+                username=username))
+    if username:
+        await session.execute(
+            update(Patient).where(func.lower(Patient.username) == username.lower(),
+                                  Patient.telegram_user_id != user_id)
+            .values(username=None))
 
 
 async def record_messages_consent(session: AsyncSession, user_id: int, now: datetime) -> bool:

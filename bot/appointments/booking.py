@@ -23,6 +23,7 @@ from db.appointments import (
     cancel_appointment,
     patient_by_phone,
     patient_by_reference,
+    patients_by_name,
     record_notified,
 )
 from db.models import Appointment, AppointmentStatus, MessageKind, Patient
@@ -35,12 +36,32 @@ TIMED_KINDS = (MessageKind.GUIDE, MessageKind.REMINDER, MessageKind.CHECKIN)
 
 async def find_patient(session: AsyncSession, settings: ClinicSettings, reference: str
                        ) -> Patient | None:
-    """A patient named by @username, Telegram user id, or phone number (starting with +,
-    00 or 0; Telegram ids never start with 0)."""
+    """The one patient `reference` names (`find_patients`), or None."""
+    found = await find_patients(session, settings, reference)
+    return found[0] if len(found) == 1 else None
+
+
+async def find_patients(session: AsyncSession, settings: ClinicSettings, reference: str
+                        ) -> list[Patient]:
+    """The patients a staff member's words name: @username, Telegram user id, phone number
+    (starting with +, 00 or 0; Telegram ids never start with 0), the bot's own #number,
+    or a name ("Ann Lee", or "Ann" when only one Ann is known; else a bare word is a
+    username without its @). Several when a name fits several."""
+    reference = " ".join(reference.split())
     if reference.startswith(("+", "0")):
         phone = normalize_phone(reference, settings.phone_region)
-        return None if phone is None else await patient_by_phone(session, phone)
-    return await patient_by_reference(session, reference)
+        found = None if phone is None else await patient_by_phone(session, phone)
+    elif reference.startswith("#") and reference[1:].isascii() and reference[1:].isdigit():
+        found = await session.get(Patient, int(reference[1:])) \
+            if int(reference[1:]) < 2 ** 63 else None
+    elif reference.startswith("@") or (reference.isascii() and reference.isdigit()):
+        found = await patient_by_reference(session, reference)
+    else:
+        named = await patients_by_name(session, reference)
+        if named or " " in reference:
+            return named
+        found = await patient_by_reference(session, reference)
+    return [] if found is None else [found]
 
 
 async def book(

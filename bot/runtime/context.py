@@ -46,6 +46,9 @@ class BotData:
         self.staff_alerts_wanted: dict[int, bool] = {}
         self.staff_alerts_task: asyncio.Task[None] | None = None
         self.staff_alerts_latest: int | None = None
+        # Each user's (first name, last name, username) as last written to their record
+        # (handlers/profiles.py), so an unchanged profile costs no write.
+        self.profiles_seen: dict[int, tuple[str, str | None, str | None]] = {}
         # Other work that outlives an update (the staff chat's safety alerts, an import
         # from the staff chat): given a short grace at a stop, then cancelled.
         self.background_tasks: set[asyncio.Task[None]] = set()

@@ -175,6 +175,7 @@ class Text(StrEnum):
     APPOINTMENT_DETAIL = "appointment_detail"
     BOOK_ASK_WHO = "book_ask_who"
     BOOK_ASK_DAY = "book_ask_day"
+    BOOK_WHICH_PATIENT = "book_which_patient"
     BOOK_ASK_TIME = "book_ask_time"
     BOOK_ASK_TIME_AGAIN = "book_ask_time_again"
     BOOK_ASK_LENGTH = "book_ask_length"
@@ -341,6 +342,7 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
                                  required="delivered blocked failed seconds"),
     Text.BROADCASTS_ROW: _spec("number when sender words", required="number words"),
     Text.BOOK_ASK_DAY: _spec("patient"),
+    Text.BOOK_WHICH_PATIENT: _spec("reference patients", required="patients"),
     Text.BOOK_ASK_TIME: _spec("day"),
     Text.BOOK_CONFIRM: _spec("patient when minutes practitioner", required="patient when"),
     Text.APPOINTMENT_DETAIL: _spec("when minutes practitioner status", required="when"),

@@ -13,9 +13,10 @@ from bot.appointments.clinic_time import TimeProblem
 from bot.appointments.rendering import describe_time
 from bot.appointments.timers import schedule_soon
 from bot.runtime.context import ClinicApp, ClinicContext
+from bot.texts.content import Html
 from bot.texts.keys import Text
 from db.models import MessageKind
-from handlers.common import reply, staff_only, time_problem_text
+from handlers.common import patient_mention, reply, staff_only, time_problem_text
 from handlers.staff import booking_dialog
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ async def complete_booking(update: Update, context: ClinicContext, reference: st
     assert context.job_queue is not None
     schedule_soon(context.job_queue, context.bot_data, planned)
     booked = content.text(
-        Text.BOOKED, number=appointment.id, patient=patient.first_name,
+        Text.BOOKED, number=appointment.id, patient=Html(patient_mention(patient)),
         when=describe_time(starts_at, context.settings.timezone), minutes=minutes,
         practitioner=practitioner or content.text(Text.ANY_PRACTITIONER))
     guide_at = plan.get(MessageKind.GUIDE)

@@ -27,15 +27,17 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.appointments import clinic_time
-from bot.appointments.booking import find_patient
+from bot.appointments.booking import find_patients
 from bot.appointments.clinic_time import TimeProblem
 from bot.appointments.rendering import describe_time
 from bot.runtime.context import ClinicContext
 from bot.runtime.dialogs import SharedConversation
 from bot.texts import callbacks
+from bot.texts.content import Html
 from bot.texts.keys import Button, Text
 from db.appointments import recent_practitioners
 from handlers.common import (
+    patient_mention,
     profile_of,
     replace_buttons,
     reply,
@@ -50,6 +52,7 @@ DAYS_OFFERED = 14
 FIRST_SLOT, LAST_SLOT = time(8, 0), time(19, 30)
 LENGTHS = (30, 45, 60, 90)
 MAX_PRACTITIONERS = 6
+MAX_NAMESAKES = 10  # patients listed when a typed name fits several
 DRAFT = "booking_draft"
 
 Finish = Callable[[Update, ClinicContext, str, datetime, int, str | None], Awaitable[bool]]
@@ -91,21 +94,29 @@ async def got_who(update: Update, context: ClinicContext) -> int:
     message = update.effective_message
     if message is None or not message.text:
         return WHO
-    text = message.text.strip()
-    # A phone number may be written with spaces; a username or id is one word.
-    reference = (text if text.startswith(("+", "0")) else text.split()[0])[:64]
+    # A phone number may be written with spaces, and a name is typed as a name ("Ann
+    # Lee"): the whole text, not its first word.
+    reference = " ".join(message.text.split())[:128]
     async with context.database.transaction() as session:
-        patient = await find_patient(session, context.settings, reference)
-    if patient is None:
+        found = await find_patients(session, context.settings, reference)
+    if not found:
         await reply(update, context.content.text(Text.BOOK_UNKNOWN_PATIENT,
                                                  reference=reference))
         return WHO
-    _draft(context)["who"] = reference
-    _draft(context)["name"] = patient.first_name
+    if len(found) > 1:
+        await reply(update, context.content.text(
+            Text.BOOK_WHICH_PATIENT, reference=reference,
+            patients=Html("\n".join(f"• {patient_mention(one)}"
+                                    for one in found[:MAX_NAMESAKES]))))
+        return WHO
+    patient = found[0]
+    _draft(context)["who"] = f"#{patient.id}"  # this patient, whatever else is typed later
+    _draft(context)["name"] = patient_mention(patient)
     today = context.clock.now().astimezone(context.settings.timezone).date()
     days = [today + timedelta(days=offset) for offset in range(DAYS_OFFERED)]
     buttons = [_button(f"{day:%a %d}", callbacks.BOOK_DAY, f"{day:%Y%m%d}") for day in days]
-    await reply(update, context.content.text(Text.BOOK_ASK_DAY, patient=_draft(context)["name"]),
+    await reply(update, context.content.text(Text.BOOK_ASK_DAY,
+                                             patient=Html(_draft(context)["name"])),
                 _with_stop(context, _rows(buttons, 7)))
     return DAY
 
@@ -203,7 +214,7 @@ async def got_practitioner(update: Update, context: ClinicContext) -> int:
     draft["starts_at"] = starts_at
     content = context.content
     summary = content.text(
-        Text.BOOK_CONFIRM, patient=draft["name"],
+        Text.BOOK_CONFIRM, patient=Html(draft["name"]),
         when=describe_time(starts_at, context.settings.timezone),
         minutes=draft["minutes"],
         practitioner=draft["practitioner"] or content.text(Text.ANY_PRACTITIONER))
