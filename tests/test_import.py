@@ -5,6 +5,7 @@ patients are handled, and a running bot picks the import up."""
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -234,3 +235,29 @@ async def test_the_report_accounts_for_every_row_and_identical_rows_are_booked_o
     assert summary.startswith("5 rows read: 2 added,")
     assert "1 row not imported; 2 rows the same as an earlier row, booked once; " \
            "1 empty line passed over." in summary
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    (",".join(f"column{n}" for n in range(1_000_000)) + "\n1,2\n",
+     "the header row has 1,000,000 columns"),
+    ("x" * 19_000_000, "the header row: the line is 19,000,000 characters long"),
+    (HEADER + "1," * 5_000_000 + "\n", "the line is 10,000,001 characters long"),
+], ids=["a million columns", "one 19 MB line", "one 10 MB row"])
+def test_odd_files_are_refused_clearly_without_being_held_whole(
+    settings: ClinicSettings, text: str, said: str,
+) -> None:
+    """They gave "Sorry, something went wrong" and took the bot from 95 MB to 584 MB."""
+    tracemalloc.start()
+    try:
+        try:
+            parsed = parse_csv(text, settings)
+        except ImportFileError as error:
+            reason = str(error)
+        else:
+            reason = "; ".join(problem for _, problem in parsed.problems)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert said in reason
+    assert peak < 5_000_000  # a few lines at a time, never the file again

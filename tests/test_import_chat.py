@@ -128,3 +128,17 @@ async def test_a_file_with_a_quote_that_never_closes_is_refused_before_the_previ
     assert "line 2: a quote mark" in answer.plain and "never closes" in answer.plain
     assert answer.buttons() == []
     assert await counts(clinic) == (0, 0)
+
+
+async def test_an_odd_file_gets_a_clear_answer_and_nothing_waits(clinic: Clinic) -> None:
+    """A million columns: it was "Sorry, something went wrong", and the upload stayed
+    pending with no way to cancel it."""
+    staff = clinic.staff_member()
+    wide = (",".join(f"c{n}" for n in range(1_000_000)) + "\n").encode()
+
+    await staff.send_file(wide, "wide.csv", "text/csv")
+    answer = await staff.next_message()
+
+    assert "the header row has 1,000,000 columns" in answer.plain
+    assert "Sorry" not in answer.plain and answer.buttons() == []
+    assert await counts(clinic) == (0, 0)

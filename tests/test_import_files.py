@@ -139,7 +139,7 @@ async def test_every_bad_value_is_refused_by_its_line_and_the_rest_go_in(
     assert sorted(reasons) == [3, 4, 5, 6, 8, 10]
     assert "not a date in the next" in reasons[3]
     assert "duration_minutes '²5'" in reasons[4]
-    assert "200000 characters long" in reasons[5]
+    assert "the line is 200,035 characters long" in reasons[5]
     assert "not text" in reasons[6]
     assert "in the past" in reasons[8]
     assert "already on line 9" in reasons[10]

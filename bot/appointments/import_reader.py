@@ -11,8 +11,9 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
-import io
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -36,6 +37,10 @@ REF_CHARS = 150
 YEARS_AHEAD = 5  # a booking further ahead is a typo (2062 for 2026)
 # Lines with a stray quote (`"a"b`) the check for a quote that never closes reads past.
 _PASSED_OVER = 50
+# An appointment file has a few columns and short rows; past these it is something else,
+# refused before it is read into memory (a million columns, a 19 MB line).
+MAX_COLUMNS = 100
+MAX_LINE_CHARS = 10_000
 
 
 class ImportFileError(Exception):
@@ -83,7 +88,7 @@ def read_bytes(path: Path) -> bytes:
         raise ImportFileError(f"{path}: cannot be read ({error.strerror})") from None
 
 
-def decode(data: bytes) -> tuple[str, str]:
+def decode(data: bytes | bytearray) -> tuple[str, str]:
     """The text and the encoding it was in: UTF-8 (with or without the BOM Excel writes),
     UTF-16 (Excel's "Unicode text"), else Windows-1252 (a spreadsheet's default "CSV" on
     Windows in Western Europe and the Americas)."""
@@ -105,9 +110,9 @@ def decode(data: bytes) -> tuple[str, str]:
                    for ok, chunk in _cp1252_chunks(data)), "Windows-1252"
 
 
-def _cp1252_chunks(data: bytes) -> list[tuple[bool, bytes]]:
+def _cp1252_chunks(data: bytes | bytearray) -> list[tuple[bool, bytes | bytearray]]:
     undefined = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
-    chunks: list[tuple[bool, bytes]] = []
+    chunks: list[tuple[bool, bytes | bytearray]] = []
     start = 0
     for index, byte in enumerate(data):
         if byte in undefined:
@@ -143,11 +148,31 @@ def parse_csv(text: str, settings: ClinicSettings, encoding: str = "UTF-8") -> P
     # A NUL is no character of any field: it marks its row as damaged (and PostgreSQL
     # would refuse it), so it becomes U+FFFD, which the row check refuses.
     text = text.replace("\x00", "\ufffd")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    csv.field_size_limit(MAX_BYTES)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    end = text.find("\n")
+    end = len(text) if end < 0 else end
+
+    def in_header(mark: str) -> int:  # counted in place: the header may be 19 MB
+        return text.count(mark, 0, end)
+
+    delimiter = max(",;\t", key=in_header)
+    if in_header(delimiter) >= MAX_COLUMNS:
+        raise ImportFileError(
+            f"the header row has {in_header(delimiter) + 1:,} columns; an "
+            f"appointment file has a few (at most {MAX_COLUMNS}). Is this the clinic's "
+            "appointment export?")
+    csv.field_size_limit(MAX_LINE_CHARS)
+    unclosed = _unclosed_quote(text, delimiter)
+    if unclosed is not None:
+        raise ImportFileError(
+            f"line {unclosed}: a quote mark (\") opens a field there and never closes, so "
+            "everything after it would be read as one field. Close or remove that quote "
+            "and send the file again; nothing was imported")
+    too_long: dict[int, int] = {}
+    reader = csv.reader(_lines(text, too_long), delimiter=delimiter)
     header = next(reader, None)
+    if 1 in too_long:
+        raise ImportFileError(f"the header row: {_too_long(too_long[1])}. Is this the "
+                              "clinic's appointment export?")
     if header is None or not any(name.strip() for name in header):
         raise ImportFileError("the file is empty; it needs a header row")
     known = column_names(settings.content_dir)
@@ -162,19 +187,20 @@ def parse_csv(text: str, settings: ClinicSettings, encoding: str = "UTF-8") -> P
             "telegram_user_id or phone column (found: "
             f"{', '.join(name.strip() for name in header if name.strip()) or 'nothing'}); "
             f"other names for them can be added to {COLUMNS_FILE}")
-    unclosed = _unclosed_quote(text, delimiter)
-    if unclosed is not None:
-        raise ImportFileError(
-            f"line {unclosed}: a quote mark (\") opens a field there and never closes, so "
-            "everything after it would be read as one field. Close or remove that quote "
-            "and send the file again; nothing was imported")
     parsed = ParsedFile([], [], encoding, ignored)
     seen: dict[tuple[str, ...], int] = {}
     line = reader.line_num
-    for values in reader:
+    for values in _rows(reader):
         line, start = reader.line_num, line + 1
+        if start in too_long:
+            parsed.problems.append((start, _too_long(too_long[start])))
+            continue
         if not any(value.strip() for value in values):
             parsed.blank += 1
+            continue
+        if len(values) > MAX_COLUMNS:
+            parsed.problems.append((start, f"has {len(values):,} columns; the header has "
+                                           f"{len(header)}"))
             continue
         record: dict[str, str] = {}
         for name, value in zip(fields, values, strict=False):
@@ -193,21 +219,54 @@ def parse_csv(text: str, settings: ClinicSettings, encoding: str = "UTF-8") -> P
     return parsed
 
 
+def _lines(text: str, too_long: dict[int, int] | None = None) -> Iterator[str]:
+    """The file's lines, each with its end, one at a time (no copy of the whole text). A
+    line too long for an appointment row is read as an empty one, and its number and
+    length go in `too_long`."""
+    breaks = "\n" if "\n" in text[:65536] or "\r" not in text[:65536] else "\r"
+    start, number = 0, 1
+    while start < len(text):
+        end = text.find(breaks, start)
+        end = len(text) if end < 0 else end + 1
+        if end - start > MAX_LINE_CHARS:
+            if too_long is not None:
+                too_long[number] = end - start
+            yield "\n"
+        else:
+            yield text[start:end]
+        start, number = end, number + 1
+
+
+def _too_long(length: int) -> str:
+    return (f"the line is {length:,} characters long; an appointment row is at most "
+            f"{MAX_LINE_CHARS:,}")
+
+
+def _rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The CSV reader's rows; what it cannot read ends the file with a clear reason."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        line = getattr(reader, "line_num", 0)
+        raise ImportFileError(f"line {line}: cannot be read as CSV ({error})") from None
+
+
 def _unclosed_quote(text: str, delimiter: str) -> int | None:
     """The line where a quoted field opens that the file never closes, if one does. Read
     strictly; a line strictness refuses for another reason (`"a"b`, which the import
     reads leniently) is passed over, at most `_PASSED_OVER` of them."""
-    lines = list(io.StringIO(text, newline=""))
-    first = 0  # index of the line the strict reading starts from
+    first = 0  # lines before the one the strict reading starts from
     for _ in range(_PASSED_OVER):
-        reader = csv.reader(iter(lines[first:]), delimiter=delimiter, strict=True)
+        reader = csv.reader(itertools.islice(_lines(text), first, None),
+                            delimiter=delimiter, strict=True)
         start = first + 1  # the line (1-based) the row being read began on
         try:
             for _ in reader:
                 start = first + reader.line_num + 1
             return None
         except csv.Error as error:
-            if "unexpected end of data" in str(error):
+            # The end of the file, or MAX_LINE_CHARS, inside one quoted field.
+            if "unexpected end of data" in str(error) or "field limit" in str(error):
                 return start
             first += reader.line_num  # past the line it refused
     return None

@@ -46,8 +46,9 @@ PROBLEMS_SHOWN = 5
 PROBLEM_CHARS = 160
 
 
-def _read(data: bytes, settings: ClinicSettings) -> tuple[str, ParsedFile]:
+def _read(data: bytearray, settings: ClinicSettings) -> tuple[str, ParsedFile]:
     text, encoding = decode(data)
+    data.clear()  # the download's bytes, no longer needed while the text is read
     return text, parse_csv(text, settings, encoding)
 
 
@@ -72,7 +73,7 @@ async def received_file(update: Update, context: ClinicContext) -> None:
         return
     try:
         telegram_file = await context.bot.get_file(document.file_id)
-        data = bytes(await telegram_file.download_as_bytearray())
+        data = await telegram_file.download_as_bytearray()
         text, parsed = await asyncio.to_thread(_read, data, context.settings)
     except ImportFileError as error:
         await reply(update, content.text(Text.IMPORT_UNUSABLE, file=name, reason=str(error)))
