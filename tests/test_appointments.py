@@ -67,16 +67,20 @@ async def test_a_late_booking_gets_the_guide_at_once_and_a_too_late_one_none(
     bob = await consenting_patient(clinic, "Bob")
     staff = clinic.staff_member()
 
-    # Inside the guide's 24 h lead, outside the reminder's 2 h: the guide alone, at once.
+    # Inside the guide's 24 h lead, outside the reminder's 2 h: the guide alone, as soon
+    # as the "you are booked" notice that announces it has gone (CHANGE_NOTICE_DELAY).
     # (At exactly two hours both would be due, in no set order.)
     await staff.ask(f"/book @ann_p {clinic_time(clinic.now() + timedelta(hours=3))}")
-    guide = await ann.next_message()
     too_soon = await staff.ask(f"/book @bob_p {clinic_time(clinic.now() + timedelta(minutes=30))}")
-    reminder = await bob.next_message()  # at once: the session is within REMINDER_LEAD
+    clinic.clock.advance(timedelta(minutes=3, seconds=5))
+    guide = await ann.next_message_with("Getting ready for your session")
+    reminder = await bob.next_message_with("Reminder")
     await bob.no_reply(0.5)
 
-    assert "Getting ready for your session" in guide.plain
-    assert "too soon" in too_soon.plain and "Reminder" in reminder.plain
+    for chat, last in ((ann, guide), (bob, reminder)):  # the notice (and its calendar file)
+        sent = [message.plain for message in clinic.telegram.messages_to(chat.chat_id)]
+        assert "You are booked in" in sent[0] and sent[-1] == last.plain, sent
+    assert "too soon" in too_soon.plain
 
 
 async def test_a_guide_due_while_the_bot_was_down_is_sent_once_when_it_returns(

@@ -10,7 +10,7 @@ them to the running bot's next top-up.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,8 @@ from db.models import Appointment, AppointmentStatus, MessageKind, Patient
 from db.planned import plan_new, replan_message, skip_pending
 
 Planned = list[tuple[int, datetime]]
+# How long after the booked notice a late booking's guide (and then its reminder) goes.
+NOTICE_FIRST_BY = timedelta(seconds=2)
 # The messages a booking's time decides (the follow-up depends on an answer instead).
 TIMED_KINDS = (MessageKind.GUIDE, MessageKind.REMINDER, MessageKind.CHECKIN)
 
@@ -108,7 +110,8 @@ async def book_many(session: AsyncSession, settings: ClinicSettings,
     for one in bookings:
         assert one.import_key is not None
         appointment_id = ids[one.import_key]
-        plan = message_plan(settings, one.starts_at, one.minutes, now)
+        plan = after_the_notice(message_plan(settings, one.starts_at, one.minutes, now),
+                                notice_at, one.starts_at)
         messages += [(appointment_id, kind, due_at) for kind, due_at in plan.items()]
         messages.append((appointment_id, MessageKind.NOTICE, notice_at))
     await plan_new(session, messages)
@@ -153,10 +156,27 @@ async def cancel(
     return True, [] if notice is None else [(notice, due_at)]
 
 
+def after_the_notice(plan: dict[MessageKind, datetime], notice_at: datetime,
+                     starts_at: datetime) -> dict[MessageKind, datetime]:
+    """The guide and reminder of a late booking, which would be due at once, go a moment
+    after the "you are booked" notice that announces them (while the session has not
+    begun), so the patient reads them in the order they make sense."""
+    moved = dict(plan)
+    for step, kind in enumerate((MessageKind.GUIDE, MessageKind.REMINDER), start=1):
+        due_at = moved.get(kind)
+        later = notice_at + step * NOTICE_FIRST_BY
+        if due_at is not None and due_at < later < starts_at:
+            moved[kind] = later
+    return moved
+
+
 async def _plan(session: AsyncSession, settings: ClinicSettings, appointment: Appointment,
                 now: datetime) -> tuple[dict[MessageKind, datetime], Planned]:
     assert appointment.status == AppointmentStatus.BOOKED
-    plan = message_plan(settings, appointment.starts_at, appointment.duration_minutes, now)
+    notice_at = notice_due(settings, now)
+    plan = after_the_notice(
+        message_plan(settings, appointment.starts_at, appointment.duration_minutes, now),
+        notice_at, appointment.starts_at)
     planned: Planned = []
     for kind, due_at in plan.items():
         message_id = await replan_message(session, appointment.id, kind, due_at)
@@ -164,7 +184,6 @@ async def _plan(session: AsyncSession, settings: ClinicSettings, appointment: Ap
             planned.append((message_id, due_at))
     await skip_pending(session, appointment.id, set(TIMED_KINDS) - set(plan),
                        "no longer due after the appointment changed")
-    notice_at = notice_due(settings, now)
     notice = await replan_message(session, appointment.id, MessageKind.NOTICE, notice_at)
     if notice is not None:
         planned.append((notice, notice_at))
