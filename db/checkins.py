@@ -83,6 +83,14 @@ async def mark_escalated(session: AsyncSession, message_id: int, now: datetime) 
     return result.first() is not None
 
 
+async def record_checkin_alert(session: AsyncSession, message_id: int, chat_id: int,
+                               staff_message_id: int) -> None:
+    """Where the staff chat's alert for this check-in is, to edit it later."""
+    await session.execute(
+        update(CheckinAnswer).where(CheckinAnswer.planned_message_id == message_id)
+        .values(staff_chat_id=chat_id, staff_message_id=staff_message_id))
+
+
 async def unmark_escalated(session: AsyncSession, message_id: int) -> None:
     """The staff alert did not go out; let a later worrying answer try again."""
     await session.execute(

@@ -90,12 +90,15 @@ async def test_a_high_score_alerts_the_staff_at_once_and_only_once(
 
     await ann.tap(checkin, "8")
     alert = await staff.next_message()
+    first_said = alert.plain
     urgent = await ann.next_message()
     await ann.tap(checkin, "Worse")
     noted = await ann.next_message()
+    await clinic.telegram.wait_for(lambda: alert.edits == 1, what="the alert to be updated")
 
-    assert "Check-in needs attention" in alert.plain
-    assert "Ann" in alert.plain and "8/10" in alert.plain and "not said yet" in alert.plain
+    assert "Check-in needs attention" in first_said
+    assert "Ann" in first_said and "8/10" in first_said and "not said yet" in first_said
+    assert "8/10, 👎 Worse" in alert.plain and "not said yet" not in alert.plain
     assert "with Dr Chen" in alert.plain
     assert "will contact you soon" in urgent.plain
     assert "In an emergency (trouble breathing" in urgent.plain and "call 999" in urgent.plain

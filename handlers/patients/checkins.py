@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
 from bot.appointments.planning import CheckinOutcome, checkin_outcome, followup_due
@@ -26,11 +27,12 @@ from db.checkins import (
     checkin_of_user,
     mark_escalated,
     plan_followup,
+    record_checkin_alert,
     record_score,
     record_trend,
     unmark_escalated,
 )
-from db.models import Appointment, MessageKind, Patient, PlannedMessage, Trend
+from db.models import Appointment, CheckinAnswer, MessageKind, Patient, PlannedMessage, Trend
 from handlers.common import (
     patient_mention,
     profile_of,
@@ -108,6 +110,7 @@ async def _answer_trend(update: Update, context: ClinicContext, trend: Trend) ->
     outcome = checkin_outcome(context.settings, answer.score, trend,
                               followup=message.kind == MessageKind.FOLLOWUP)
     if answer.escalated_at is not None:
+        await _update_staff_alert(context, found, answer.score, trend, answer)
         await reply(update, content.text(Text.CHECKIN_NOTED))
     elif outcome == CheckinOutcome.ALERT:
         await _escalate(update, context, found, answer.score, trend)
@@ -134,28 +137,51 @@ async def _plan_followup(update: Update, context: ClinicContext, appointment: Ap
         Text.CHECKIN_MODERATE, when=describe_time(due_at, context.settings.timezone)))
 
 
+def _staff_alert(context: ClinicContext, found: CheckIn, score: int, trend: Trend | None
+                 ) -> str:
+    _, appointment, patient = found
+    content = context.content
+    return content.text(
+        Text.STAFF_CHECKIN_ALERT, patient=Html(patient_mention(patient)),
+        when=describe_time(appointment.starts_at, context.settings.timezone),
+        practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
+        score=score, trend=keyboards.trend_label(content, trend))
+
+
+async def _update_staff_alert(context: ClinicContext, found: CheckIn, score: int,
+                              trend: Trend, answer: CheckinAnswer) -> None:
+    """The staff chat's alert, which said "not said yet", now says better, same or
+    worse. A message gone or too old to edit is left; the patient's words are heard."""
+    if answer.staff_chat_id is None or answer.staff_message_id is None:
+        return
+    try:
+        await context.bot.edit_message_text(_staff_alert(context, found, score, trend),
+                                            chat_id=answer.staff_chat_id,
+                                            message_id=answer.staff_message_id)
+    except TelegramError as error:
+        logger.warning("Could not update check-in %d's staff alert: %s", found[0].id, error)
+
+
 async def _escalate(update: Update, context: ClinicContext, found: CheckIn, score: int,
                     trend: Trend | None) -> None:
     """Alert the staff chat once for this check-in, and tell the patient what happens."""
-    message, appointment, patient = found
+    message = found[0]
     content = context.content
     async with context.database.transaction() as session:
         first = await mark_escalated(session, message.id, context.clock.now())
     if not first:
         await reply(update, content.text(Text.CHECKIN_NOTED))
         return
-    alert = content.text(
-        Text.STAFF_CHECKIN_ALERT, patient=Html(patient_mention(patient)),
-        when=describe_time(appointment.starts_at, context.settings.timezone),
-        practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
-        score=score, trend=keyboards.trend_label(content, trend))
-    if await tell_staff(context, alert) is None:
+    told = await tell_staff(context, _staff_alert(context, found, score, trend))
+    if told is None:
         async with context.database.transaction() as session:
             await unmark_escalated(session, message.id)
         logger.error("Check-in %d needs attention but the staff chat was not told",
                      message.id)
         await reply(update, content.text(Text.CHECKIN_URGENT_CALL_US))
         return
+    async with context.database.transaction() as session:
+        await record_checkin_alert(session, message.id, told.chat_id, told.message_id)
     logger.warning("Check-in %d needs attention: staff chat alerted", message.id)
     await reply(update, content.text(Text.CHECKIN_URGENT))
 
