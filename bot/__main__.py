@@ -33,7 +33,10 @@ BOOTSTRAP_RETRIES = 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="The clinic's Telegram bot. Settings come from the environment and "
+                    ".env (docs/configuration.md); `run` is what a service runs.")
     parser.add_argument("--version", action="version", version=f"clinic-bot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     running = commands.add_parser(
@@ -41,7 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     running.add_argument("--webhook", action="store_true",
                          help="serve Telegram's webhook (the same as BOT_MODE=webhook)")
     commands.add_parser("migrate", help="create or upgrade the database schema")
-    commands.add_parser("check", help="check the settings and content files, then exit")
+    commands.add_parser(
+        "check", help="check the settings and content files, then exit",
+        description="Check the settings and content files, that the database answers, "
+                    "that Telegram accepts the token and that the staff chat and staff "
+                    "can be reached, and warn about files other users can read; exit "
+                    "code 0 when the bot can run, 2 when it cannot. Sends nothing.")
     importing = commands.add_parser(
         "import-appointments", help="add or update appointments from a CSV file; exit code "
         "0 if every row went in, 1 if some rows were refused, 2 if the file was unusable")
@@ -50,8 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("file", type=Path)
     backup = commands.add_parser(
         "backup", help="a consistent copy of the database while the bot runs, named by "
-        "date; keeps the newest BACKUP_KEEP")
-    backup.add_argument("folder", type=Path, nargs="?", default=Path("backups"))
+        "date; keeps the newest BACKUP_KEEP",
+        description="Make a consistent copy of the database while the bot runs: SQLite's "
+                    "online backup, or pg_dump for PostgreSQL. Named by date "
+                    "(clinic-YYYY-MM-DD-HHMMSS), private to this user (0600), and only "
+                    "the newest BACKUP_KEEP are kept. Restoring: docs/deployment.md.")
+    backup.add_argument("folder", type=Path, nargs="?", default=Path("backups"),
+                        help="where the copies go (default: ./backups)")
     demo = commands.add_parser(
         "demo", help="the whole bot in a browser, with no token: patients and staff side by "
         "side, and a clock to skip ahead")

@@ -205,3 +205,17 @@ async def test_a_postgresql_backup_is_a_dump_pg_restore_reads(
 
     assert made.path.suffix == ".dump"
     assert "TABLE DATA public patients" in listing
+
+
+@pytest.mark.parametrize(("command", "says"), [
+    ([], "The clinic's Telegram bot"),
+    (["check"], "that Telegram accepts the token"),
+    (["backup"], "where the copies go"),
+])
+def test_help_says_what_each_command_does(
+    command: list[str], says: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+
+    assert says in " ".join(capsys.readouterr().out.split())  # as wrapped to the terminal
