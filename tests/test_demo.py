@@ -5,9 +5,11 @@ test saves a screenshot of the page beside its test folder (`screenshots/`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -139,8 +141,17 @@ class Page:
         from selenium.webdriver.common.by import By
         from selenium.webdriver.common.keys import Keys
 
-        box = self.driver.find_element(By.XPATH, f"//section[@id='{side}-pane']//input")
-        box.send_keys(text + Keys.ENTER)
+        give_up = time.monotonic() + WAIT
+        while True:  # the page re-renders as the bot answers: find the box again
+            try:
+                box = self.driver.find_element(By.XPATH,
+                                               f"//section[@id='{side}-pane']//input")
+                box.send_keys(text + Keys.ENTER)
+                return
+            except Exception:
+                if time.monotonic() > give_up:
+                    raise
+                time.sleep(0.2)
 
     def skip_until(self, side: str, words: str) -> None:
         """Skip to the next planned message, and again, until `words` show in the pane
@@ -229,3 +240,49 @@ def test_consent_then_sharing_a_phone_and_reloading_edited_texts(
 
     page.until(lambda: "has problems" in page.driver.page_source, "the content's problems")
     assert "messages.yaml" in page.driver.page_source
+
+
+def test_staff_answer_a_handed_over_question_with_reply(demo: str, browser: object) -> None:
+    """The staff's main loop: a question the bot hands over, answered with Reply."""
+    page = Page(browser, demo)
+    page.choose("patient", "Cleo")
+    page.type("patient", "/start")
+    page.until_in("patient", "Hello Cleo")
+    page.type("patient", "Can I bring my dog?")
+    page.tap("patient", "Ask a person")
+    page.choose("staff", "Clinic staff")
+    page.until_in("staff", "Can I bring my dog?")
+    page.click("(//section[@id='staff-pane']//button[contains(., 'Reply')])[last()]")
+    page.until_in("staff", "Replying to a message")
+    page.type("staff", "Yes, well-behaved dogs are welcome in the garden room.")
+
+    page.until_in("patient", "well-behaved dogs are welcome")
+
+
+def _post(address: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(f"{address}/api/say", data=body, method="POST",
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
+def test_the_demo_answers_only_its_own_page(demo: str) -> None:
+    """Any page open in the same browser could post to "say" (a cross-site form), and any
+    Host header was answered (DNS rebinding)."""
+    with urllib.request.urlopen(f"{demo}/api/state", timeout=10) as answer:
+        chat = json.load(answer)["chats"][0]["id"]
+    said = json.dumps({"chat": chat, "text": "hello"}).encode()
+    own = {"Content-Type": "application/json", "Origin": demo}
+
+    assert _post(demo, said, {"Content-Type": "text/plain"}) == 415  # a cross-site form
+    assert _post(demo, said, {**own, "Origin": "https://evil.example"}) == 403
+    assert _post(demo, said, {**own, "Host": "evil.example"}) == 403
+    page = urllib.request.Request(demo + "/", headers={"Host": "rebound.example:80"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(page, timeout=10)
+    assert refused.value.code == 403
+    assert _post(demo, b"[1, 2]", own) == 400
+    assert _post(demo, said, own) == 200  # its own page

@@ -20,11 +20,13 @@ import sys
 import tempfile
 import time
 import webbrowser
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -123,10 +125,18 @@ class Demo:
                 "commands": [command["command"] for command in menu],
                 "messages": [entry for _, entry in sorted(shown, key=lambda pair: pair[0])]}
 
-    async def say(self, chat_id: int, text: str) -> None:
+    async def say(self, chat_id: int, text: str, reply_to: int | None = None) -> None:
+        """`text` from the chat's user; with `reply_to`, as Telegram's Reply to that bot
+        message (how staff answer a question the bot handed over)."""
         user, chat = self._chat(chat_id)
-        self.said.append(Said(chat_id, text))
-        await self.telegram.user_sends(user, text, chat=chat)
+        fields: dict[str, Any] = {}
+        if reply_to is not None:
+            if not any(message.message_id == reply_to
+                       for message in self.telegram.messages_to(chat_id)):
+                raise web.HTTPBadRequest(text="no such message")
+            fields["reply_to_message"] = {"message_id": reply_to, "chat": chat, "date": 0}
+        self.said.append(Said(chat_id, ("↩ " if reply_to is not None else "") + text))
+        await self.telegram.user_sends(user, text, chat=chat, **fields)
 
     async def tap(self, chat_id: int, message_id: int, data: str) -> None:
         user, _ = self._chat(chat_id)
@@ -179,6 +189,28 @@ class Demo:
         raise web.HTTPNotFound(text="no such file")
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def only_this_page(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The demo answers its own page only: a Host other than this machine (DNS
+    rebinding), a post from another site's page (its Origin), or a post that is not JSON
+    (a form, which a browser sends cross-site without asking) is refused."""
+    local = {"127.0.0.1", "localhost", "[::1]"}
+    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    if host not in local:
+        raise web.HTTPForbidden(text="the demo answers only at 127.0.0.1 or localhost")
+    if request.method == "POST":
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).hostname not in {"127.0.0.1", "localhost",
+                                                                     "::1"}:
+            raise web.HTTPForbidden(text="posts come from the demo's own page only")
+        if request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType(text="the demo takes JSON only")
+    return await handler(request)
+
+
 def web_app(demo: Demo) -> web.Application:
     page = resources.files("bot.demo").joinpath("page.html").read_text(encoding="utf-8")
 
@@ -189,11 +221,16 @@ def web_app(demo: Demo) -> web.Application:
         return web.json_response(await demo.state())
 
     async def action(request: web.Request) -> web.Response:
-        body = await request.json()
-        name = request.match_info["action"]
-        chat = int(body.get("chat", 0))
+        try:
+            body = await request.json()
+            name = request.match_info["action"]
+            chat = int(body.get("chat", 0))
+            reply_to = body.get("reply_to")
+            reply_to = None if reply_to is None else int(reply_to)
+        except (ValueError, TypeError, AttributeError):
+            raise web.HTTPBadRequest(text="expected a JSON object") from None
         if name == "say" and str(body.get("text", "")).strip():
-            await demo.say(chat, str(body["text"])[:4096])
+            await demo.say(chat, str(body["text"])[:4096], reply_to)
         elif name == "tap":
             await demo.tap(chat, int(body["message"]), str(body["data"]))
         elif name == "contact":
@@ -211,7 +248,7 @@ def web_app(demo: Demo) -> web.Application:
         return web.Response(body=contents, content_type="application/octet-stream",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    app = web.Application()
+    app = web.Application(middlewares=[only_this_page])
     app.router.add_get("/", index)
     app.router.add_get("/api/state", state)
     app.router.add_post("/api/{action}", action)
