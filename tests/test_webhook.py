@@ -123,7 +123,7 @@ async def test_webhook_mode_without_a_secret_explains_what_is_missing(
     assert "WEBHOOK_SECRET" in stderr.decode() and "Traceback" not in stderr.decode()
 
 
-NOT_UPDATES = {
+NOT_UPDATES: dict[str, str | bytes] = {
     "a list": "[1, 2]",
     "null": "null",
     "a message that is a string": '{"update_id": 5, "message": "x"}',
@@ -131,6 +131,7 @@ NOT_UPDATES = {
     "an update_id that is text": '{"update_id": "7"}',
     "deep nesting": '{"update_id": 8, "message": ' + "[" * 50_000 + "]" * 50_000 + "}",
     "not JSON": "update_id=9",
+    "not UTF-8": b'{"update_id": 10, "message": {"text": "\xff\xfe caf\xe9"}}',
 }
 
 

@@ -54,7 +54,11 @@ def make_web_app(application: ClinicApp, settings: Settings, inbox: Inbox
             logger.warning("Webhook call without the right secret from %s refused",
                            request.remote)
             return web.Response(status=403)
-        body = await request.text()
+        try:
+            body = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:  # Telegram sends UTF-8; anything else is no update
+            logger.warning("Webhook body refused: not UTF-8")
+            return web.Response(status=400)
         update = _update_in(body, application)
         if update is None:
             return web.Response(status=400)
