@@ -83,6 +83,7 @@ bench-flood: $(VENV)/.installed
 # About 4 minutes (8 with PostgreSQL): ten kill -9s at a busy moment; in doubt per kill.
 bench-chaos: $(VENV)/.installed
 	$(PY) -m bench.chaos $(if $(TEST_POSTGRES_URL),--postgres $(TEST_POSTGRES_URL))
+	$(PY) -m bench.chaos --webhook
 
 # About 4 minutes: 1,000, 10,000 and 100,000 rows (each twice), then 100,000 beside the
 # running bot while patients ask; with TEST_POSTGRES_URL set, on PostgreSQL too.

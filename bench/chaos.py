@@ -1,6 +1,7 @@
 """Chaos benchmark: how many messages are in doubt per kill -9 at a busy moment.
 
     .venv/bin/python -m bench.chaos [--kills 10] [--seed 5] [--postgres URL]
+    .venv/bin/python -m bench.chaos --webhook [--kills 10]
 
 The scenario of `tests/test_chaos.py`, with more kills: 60 patients each have a booking
 notice, a guide and a reminder due at once and a broadcast coming (240 messages queued
@@ -10,6 +11,11 @@ is in doubt (it may have arrived; it is not sent again); everything else must ar
 exactly once. It prints the in-doubt count per kill, how many of those had in fact
 arrived, and the losses and duplicates (both must be 0), on SQLite and, with
 `--postgres`, on a fresh database on that server too.
+
+With `--webhook`, the bot runs in webhook mode instead: each round 40 new patients ask at
+once, the process is killed while it answers and started again, and it prints how many
+patients got their answer twice per kill (target: at most 2) and that none went
+unanswered.
 """
 
 from __future__ import annotations
@@ -17,12 +23,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import tempfile
 from pathlib import Path
 
-from bot.stand_in import TelegramStub
+from bot.stand_in import Chat, TelegramStub, User
+from tests.support.bots import start_bot, stop_bot
 from tests.support.chaos import KILLS, SEED, run_chaos
 from tests.support.databases import POSTGRES_ENV, drop_templates, fresh_postgres_database
+from tests.test_webhook_crash import (
+    MOST_REPEATED,
+    PATIENTS,
+    QUESTION,
+    answers,
+    webhook_environment,
+)
 
 
 async def once(database: str, kills: int, seed: int) -> str:
@@ -41,15 +56,64 @@ async def once(database: str, kills: int, seed: int) -> str:
         await telegram.stop()
 
 
+async def webhook_rounds(kills: int) -> str:
+    """`tests/test_webhook_crash.py`, `kills` times over one database."""
+    telegram = TelegramStub()
+    await telegram.start()
+    repeated: list[int] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="clinic-bench-") as folder:
+            env = webhook_environment(telegram, f"sqlite+aiosqlite:///{folder}/clinic.db")
+            for kill in range(kills):
+                patients = [Chat(telegram, User(8_000_000 + kill * 100 + number, f"P{number}"))
+                            for number in range(PATIENTS)]
+                repeated.append(await _one_kill(telegram, env, Path(folder), patients))
+    finally:
+        await telegram.stop()
+    return (f"chaos (webhook): {kills} kills during a burst of {PATIENTS}: answered twice "
+            f"per kill {', '.join(map(str, repeated))} (most {max(repeated)}, target at "
+            f"most {MOST_REPEATED}); none unanswered")
+
+
+async def _one_kill(telegram: TelegramStub, env: dict[str, str], folder: Path,
+                    patients: list[Chat]) -> int:
+    """The patients ask at once; a kill -9 while the bot answers, a restart; how many
+    were answered twice."""
+    process = await start_bot(env, folder)
+    try:
+        await telegram.wait_for(lambda: telegram.webhook.active, timeout=60,
+                                what="the bot to set its webhook")
+        for patient in patients:
+            await patient.say(QUESTION)
+        await telegram.wait_for(lambda: sum(answers(telegram, p) > 0 for p in patients) >= 8,
+                                timeout=60, what="some answers before the kill")
+    finally:
+        await stop_bot(process, signal.SIGKILL)
+    telegram.webhook.url = ""  # a dead address, until the bot sets it again
+    process = await start_bot(env, folder)
+    try:
+        await telegram.wait_for(lambda: all(answers(telegram, p) for p in patients),
+                                timeout=120, what="every patient answered")
+    finally:
+        await stop_bot(process)
+    telegram.webhook.url = ""
+    return sum(answers(telegram, patient) > 1 for patient in patients)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.chaos", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=2 * KILLS)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--webhook", action="store_true",
+                        help="kill -9 during a webhook burst instead")
     parser.add_argument("--postgres", metavar="URL",
                         help="also on PostgreSQL, e.g. postgresql+asyncpg://postgres@"
                              "127.0.0.1:5432/postgres")
     options = parser.parse_args()
+    if options.webhook:
+        print(asyncio.run(webhook_rounds(options.kills)), flush=True)
+        return
     if options.postgres:
         os.environ[POSTGRES_ENV] = options.postgres  # so its databases are dropped after
     try:

@@ -5,7 +5,9 @@ after handling (as this bot once did) left a flooding chat's backlog at Telegram
 the reach of the bot's per-chat bound (`bot/runtime/concurrency.py`): the bot owed it a reply a
 second for minutes. So an update is answered as soon as it is kept in the database
 (`db/updates.py`, with its body), and handled afterwards through the same per-chat queue
-as in polling mode; the body is cleared once handled.
+as in polling mode; the body is cleared once handled, or as soon as its first reply is
+about to go out (`ANSWERING`): a kill -9 after the reply then repeats nothing, and only
+an update whose reply was on the wire at the kill is in doubt.
 
 Nothing is lost that way: an update kept by a process that dies before handling it is
 taken over by a live one, at its start and every `REPLAY_EVERY` (a gone process is one
@@ -28,6 +30,7 @@ from telegram import Update
 from bot.runtime.concurrency import chat_of
 from bot.runtime.context import BotData, ClinicApp, ClinicContext
 from bot.runtime.instances import alive_now, gone_holding, is_gone
+from bot.sending.delivery import ANSWERING
 from db.models import utcnow
 from db.updates import (
     Arrival,
@@ -85,6 +88,16 @@ class Inbox:
 
     async def _handle(self, update: Update) -> None:
         application = self.application
+        answered = False
+
+        async def answering() -> None:  # once, before its first reply goes on the wire
+            nonlocal answered
+            if not answered:
+                answered = True
+                async with self.data.database.transaction() as session:
+                    await mark_handled(session, update.update_id, utcnow())
+
+        ANSWERING.set(answering)
         try:
             # Through the per-chat queue and the concurrency cap, as in polling; handler
             # errors go to the error handler.
@@ -92,8 +105,10 @@ class Inbox:
         except Exception as error:  # never a loop of retries: it counts as handled
             logger.error("Update %d could not be handled: %s", update.update_id,
                          type(error).__name__)
-        async with self.data.database.transaction() as session:
-            await mark_handled(session, update.update_id, utcnow())
+        ANSWERING.set(None)
+        if not answered:
+            async with self.data.database.transaction() as session:
+                await mark_handled(session, update.update_id, utcnow())
 
     async def _in_turn(self, update: Update) -> None:
         """The update's turn in its chat has come here; with other processes behind the

@@ -52,7 +52,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.sending.chat_pace import PRIVATE_BURST, WINDOW_MARGIN, ChatPaces
-from bot.sending.delivery import may_have_arrived
+from bot.sending.delivery import ANSWERING, may_have_arrived
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +233,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                 await self._wait_for_slot(priority)
             if on_wire is not None:
                 await on_wire()
+            await _answering()
             return
         async with bucket.lock:  # one request per chat at a time keeps the order
             await bucket.until_allowed()
@@ -241,6 +242,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             try:
                 if on_wire is not None:
                     await on_wire()  # a failure here: nothing was sent
+                await _answering()
                 await bucket.until_allowed()  # the waits only added allowance
             except BaseException:
                 if not granted:
@@ -362,6 +364,18 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         self._in_flight += 1
         self._tokens -= 1.0
         waiter.set_result(None)
+
+
+async def _answering() -> None:
+    """The update being handled is recorded as answered (`delivery.ANSWERING`); a failure
+    to record it never holds up the reply, it only leaves the update to be retried."""
+    answering = ANSWERING.get()
+    if answering is None:
+        return
+    try:
+        await answering()
+    except Exception as error:
+        logger.warning("Could not record an update as answered: %s", type(error).__name__)
 
 
 def seconds_of(retry_after: object) -> float:
