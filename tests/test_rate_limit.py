@@ -350,3 +350,25 @@ def test_a_held_chat_waits_out_its_retry_after_and_loses_its_burst() -> None:
     assert bucket.wait_needed(now + 5.0) == 0
     bucket.take(now + 5.0)
     assert bucket.wait_needed(now + 5.0) > 0.5  # one a second after the hold, no burst
+
+
+async def test_tickets_never_hold_every_slot_while_their_chat_waits_for_one() -> None:
+    """A planned message's ticket holds an overall slot; a calendar file for the same chat,
+    sent without one, held the chat's turn while it waited for a slot. Once every slot
+    was a ticket waiting for that chat, nothing moved (the chaos test hung so)."""
+    limiter = ClinicRateLimiter(overall_per_second=2, burst=2)
+    await limiter.initialize()
+    recorder = Recorder()
+    try:
+        first, second = (await limiter.acquire(Priority.PLANNED),
+                         await limiter.acquire(Priority.PLANNED))  # every slot
+        unticketed = send(limiter, recorder, "calendar", 5, Priority.PLANNED)
+        await asyncio.sleep(0.05)  # it has the chat's turn and waits for a slot
+        ticketed = [asyncio.create_task(limiter.process_request(
+            recorder.call, (name,), {}, "sendMessage", {"chat_id": 5}, ticket))
+            for name, ticket in (("guide", first), ("reminder", second))]
+        await asyncio.wait_for(asyncio.gather(unticketed, *ticketed), 10)
+    finally:
+        await limiter.shutdown()
+
+    assert [name for _, name in recorder.started] == ["calendar", "guide", "reminder"]

@@ -35,6 +35,8 @@ class ChatBucket:
         self.lock = asyncio.Lock()
         self.last_used = self.updated
         self.held_until = 0.0
+        # Requests taking or waiting for this chat's turn (`ClinicRateLimiter._turn`).
+        self.queued = 0
 
     def wait_needed(self, now: float) -> float:
         if now > self.updated:  # (a hold sets `updated` ahead)
@@ -96,7 +98,7 @@ class ChatPaces:
         """A chat untouched for a minute has its full allowance back: no need to keep it."""
         now = time.monotonic()
         self._chats = {chat: bucket for chat, bucket in self._chats.items()
-                       if bucket.lock.locked() or now - bucket.last_used < 60.0 + WINDOW_MARGIN}
+                       if bucket.queued or now - bucket.last_used < 60.0 + WINDOW_MARGIN}
 
     def known(self, chat_id: object) -> ChatBucket | None:
         """The chat's bucket if it has one (after a send, so always for a 429)."""

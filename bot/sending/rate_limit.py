@@ -193,10 +193,12 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             priority = Priority.REPLY if rate_limit_args is None else rate_limit_args
         chat_id = data.get("chat_id")
         for attempt in range(self.max_retries + 1):
-            granted = ticket is not None  # a ticket holds its overall slot already
+            granted = False
             travel = 0.0
             try:
-                await self._turn(chat_id, granted, priority, on_wire)
+                # A ticket holds its overall slot already; after the turn the request
+                # holds one, and if the turn fails, none.
+                await self._turn(chat_id, ticket is not None, priority, on_wire)
                 granted = True
                 ticket, on_wire = None, None  # a retry waits like any other request
                 sent_at = time.monotonic()
@@ -219,36 +221,51 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                     self._release(travel=travel)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _turn(self, chat_id: object, granted: bool, priority: int,
+    async def _turn(self, chat_id: object, holding: bool, priority: int,
                     on_wire: Callable[[], Awaitable[None]] | None) -> None:
         """Every wait before a request, so that the moment the chat's allowance is spent
         is the moment the request leaves: the chat's turn and allowance, the overall slot
-        (unless a ticket holds one), the sender's on-the-wire note (a database write),
-        and only then the chat's token. Spent before the slow steps, a token would be
-        counted early, and the next message to the chat, sent on time by that count,
-        would reach Telegram too soon after this one (a 429 under load)."""
+        (unless `holding` one, a ticket's), the sender's on-the-wire note (a database
+        write), and only then the chat's token. Spent before the slow steps, a token would
+        be counted early, and the next message to the chat, sent on time by that count,
+        would reach Telegram too soon after this one (a 429 under load).
+
+        No overall slot is held while waiting for a chat's turn: the request ahead in that
+        chat may be waiting for a slot itself, and once every slot waited so, nothing
+        would move (a ticket's planned message behind a calendar file of the same chat did
+        that). A ticket whose chat is busy gives its slot back and waits like any other.
+        Returns holding one overall slot; raises holding none."""
         bucket = self._paces.bucket(chat_id)
-        if bucket is None:
-            if not granted:
-                await self._wait_for_slot(priority)
-            if on_wire is not None:
-                await on_wire()
-            await _answering()
-            return
-        async with bucket.lock:  # one request per chat at a time keeps the order
-            await bucket.until_allowed()
-            if not granted:
-                await self._wait_for_slot(priority)
-            try:
+        try:
+            if bucket is None:
+                if not holding:
+                    await self._wait_for_slot(priority)
+                    holding = True
                 if on_wire is not None:
-                    await on_wire()  # a failure here: nothing was sent
+                    await on_wire()
                 await _answering()
-                await bucket.until_allowed()  # the waits only added allowance
-            except BaseException:
-                if not granted:
-                    self._release(answered=False)  # the slot this call took, unused
-                raise
-            bucket.take(time.monotonic())
+                return
+            if holding and bucket.queued:
+                self._release(answered=False)
+                holding = False
+            bucket.queued += 1
+            try:
+                async with bucket.lock:  # one request per chat at a time keeps the order
+                    await bucket.until_allowed()
+                    if not holding:
+                        await self._wait_for_slot(priority)
+                        holding = True
+                    if on_wire is not None:
+                        await on_wire()  # a failure here: nothing was sent
+                    await _answering()
+                    await bucket.until_allowed()  # the waits only added allowance
+                    bucket.take(time.monotonic())
+            finally:
+                bucket.queued -= 1
+        except BaseException:
+            if holding:
+                self._release(answered=False)  # the slot it held, unused
+            raise
 
     def _after_429(self, chat_id: object, delay: float) -> None:
         """Hold the chat a 429 was for; pause everything when the 429s say the overall
