@@ -68,6 +68,9 @@ async def test_a_burst_to_the_staff_group_never_holds_up_a_patients_reply(
     asking = clinic.patient("Quinn")
 
     wait = await _timed_ask(asking, "how long is a session?")
+    await clinic.telegram.wait_for(  # the burst ends told, before the bot stops
+        lambda: all(f"({number})" in _staff_chat_text(clinic) for number in range(PATIENTS)),
+        timeout=STAFF_WITHIN * 2, what="every alert in the staff chat")
 
     assert wait < REPLY_WITHIN
     assert clinic.telegram.too_many_requests == 0

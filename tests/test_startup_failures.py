@@ -7,9 +7,11 @@ password in a URL) in anything printed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from sqlalchemy.engine import make_url
 
 from bot.stand_in import TOKEN, TelegramStub
@@ -105,3 +107,47 @@ async def test_at_debug_the_details_are_logged_still_without_secrets(
     assert code == 2
     assert "Traceback" in said and "Could not reach the Bot API" in said
     assert "api-Pa55" not in said and TOKEN.partition(":")[2] not in said
+
+
+@pytest.fixture
+async def web_page_server() -> AsyncIterator[str]:
+    """An address that answers everything with a web page: /404 a 404 page, /502 a proxy's
+    Bad Gateway page (the bot's requests go to {address}/{status}/bot<token>/...)."""
+    async def handle(request: web.Request) -> web.Response:
+        status = int(request.path.split("/")[1])
+        return web.Response(status=status, text=f"<html><body>{status}</body></html>",
+                            content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(("address", "cause"), [
+    ("http://{pages}/404", "answered HTTP 404 with text/html, not the Bot API's JSON"),
+    ("http://{pages}/502", "(a proxy in front of it could not reach it)"),
+    ("http://no-such-host.invalid", "the host name is not known (DNS)"),
+    ("https://{pages}/200", "TLS: the secure connection could not be made"),
+    ("http://127.0.0.1:9", "the connection was refused"),
+], ids=["a web page", "a proxy's 502", "DNS", "TLS", "refused"])
+async def test_an_unusable_bot_api_address_is_one_line_naming_the_cause(
+    telegram: TelegramStub, tmp_path: Path, web_page_server: str, address: str, cause: str,
+) -> None:
+    """They said "RuntimeError('This AiohttpRequest is not initialized!')", and a web page
+    gave a 13-line traceback and blamed the token."""
+    env = bot_environment(telegram, f"sqlite:///{tmp_path}/c.db") | {
+        "LOG_LEVEL": "INFO", "TELEGRAM_API_BASE_URL": address.format(pages=web_page_server)}
+
+    code, said = await outcome(env, tmp_path, "run")
+
+    assert_one_clear_line(code, said, cause)
+    assert "not initialized" not in said and "token" not in said.lower(), said
+    assert len(said.strip().splitlines()) <= 3, said

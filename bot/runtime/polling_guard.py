@@ -75,8 +75,12 @@ async def release_polling_lease(data: BotData, bot: Bot) -> None:
     holder = data.poller_holder
     if holder is None:
         return
-    async with data.database.transaction() as session:
-        await leases.release(session, lease_name(bot.id), holder)
+    try:
+        async with data.database.transaction() as session:
+            await leases.release(session, lease_name(bot.id), holder)
+    except Exception as error:  # a stop goes on: the lease runs out by itself
+        logger.warning("Could not release the polling lease at the stop (%s); the next "
+                       "poller starts once it runs out", type(error).__name__)
 
 
 def on_polling_error(error: TelegramError) -> None:

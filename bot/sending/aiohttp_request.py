@@ -85,7 +85,10 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
-            raise RuntimeError("This AiohttpRequest is not initialized!")
+            # PTB's start-up shuts the transport down between its retries: opened again
+            # here, so the retry meets the real cause, not "not initialized".
+            await self.initialize()
+        assert self._session is not None
         read = self._given(read_timeout, "read")
         connect = self._given(connect_timeout, "connect")
         pool = self._given(pool_timeout, "pool")
@@ -100,16 +103,18 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=body, headers=headers,
                                               timeout=timeout, proxy=proxy) as response:
-                return response.status, await response.read()
+                answer = await response.read()
+                if "/file/bot" not in url and not answer.lstrip().startswith(b"{"):
+                    raise NetworkError(_not_the_bot_api(response.status,
+                                                        response.content_type))
+                return response.status, answer
         except aiohttp.ConnectionTimeoutError as error:
             raise TimedOut("Could not connect to the Bot API in time; the request was "
                            "not sent") from error
         except (TimeoutError, aiohttp.SocketTimeoutError) as error:
             raise TimedOut() from AnswerTimedOut(str(error) or "no answer in time")
         except aiohttp.ClientError as error:
-            # Some aiohttp errors name the URL, and the URL holds the token.
-            said = _TOKEN_IN_URL.sub("/bot<token>/", str(error))
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {said}") from error
+            raise NetworkError(_cause(error)) from error
 
     async def _proxy_for(self, url: str) -> URL | None:
         """The proxy for this address, as aiohttp's `trust_env` would choose it (the
@@ -152,3 +157,31 @@ class AiohttpRequest(BaseRequest):
         for name, (file_name, content, mime_type) in files.items():
             form.add_field(name, content, filename=file_name, content_type=mime_type)
         return form, None
+
+
+def _not_the_bot_api(status: int, content_type: str) -> str:
+    """An answer that is not the Bot API's JSON: a web server or a proxy's error page."""
+    kind = content_type or "no content type"
+    gateway = " (a proxy in front of it could not reach it)" if status in (502, 503, 504) \
+        else ""
+    return (f"the address answered HTTP {status} with {kind}, not the Bot API's JSON"
+            f"{gateway}")
+
+
+def _cause(error: aiohttp.ClientError) -> str:
+    """What went wrong on the way, in words an operator acts on (and never the URL, which
+    holds the token)."""
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return "the host name is not known (DNS)"
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        return "TLS: its certificate was not accepted"
+    if isinstance(error, aiohttp.ClientSSLError):
+        return "TLS: the secure connection could not be made (is it HTTPS?)"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        if isinstance(error.os_error, ConnectionRefusedError):
+            return "the connection was refused (nothing listens there)"
+        return f"could not connect ({error.os_error.strerror or type(error.os_error).__name__})"
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection without an answer"
+    said = _TOKEN_IN_URL.sub("/bot<token>/", str(error))
+    return f"aiohttp.{type(error).__name__}: {said}"
