@@ -10,9 +10,14 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY content ./content
 COPY db ./db
-RUN pip install . && mkdir -p /app/data && chown clinicbot /app/data
+# The database and its backups live in folders the non-root user owns (0700).
+RUN pip install . && mkdir -p /app/data /app/backups \
+    && chown clinicbot /app/data /app/backups && chmod 700 /app/data /app/backups
 USER clinicbot
-VOLUME ["/app/data"]
+VOLUME ["/app/data", "/app/backups"]
 # The webhook server's port, when BOT_MODE=webhook.
 EXPOSE 8080
+# Healthy while the database answers and Telegram accepts the token (it sends nothing).
+HEALTHCHECK --interval=5m --timeout=60s --start-period=60s --retries=2 \
+    CMD ["python", "-m", "bot", "check"]
 CMD ["python", "-m", "bot", "run"]

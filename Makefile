@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run demo test test-under-load lint migrate check eval bench bench-understanding bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
+.PHONY: install run demo test test-under-load lint migrate check eval bench bench-understanding bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -13,6 +13,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# A server's install (docs/deployment.md): the bot and what it runs on, no test tools.
+install:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet .
 
 # A first run starts from the documented example; the bot then says what to fill in.
 .env:

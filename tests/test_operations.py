@@ -173,18 +173,62 @@ def test_the_systemd_unit_restarts_the_bot_and_verifies() -> None:
         assert complaints == []
 
 
-def test_the_compose_file_runs_the_bot_with_postgresql_in_webhook_mode() -> None:
+def test_the_compose_file_runs_polling_with_sqlite_or_webhook_with_postgresql() -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     dockerfile = (ROOT / "Dockerfile").read_text()
+    services = compose["services"]
 
-    bot = compose["services"]["bot"]
+    polling = services["bot-polling"]
+    assert polling["profiles"] == ["polling"]
+    assert polling["environment"]["BOT_MODE"] == "polling"
+    assert polling["environment"]["DATABASE_URL"].startswith("sqlite+aiosqlite:////app/data/")
+    assert "clinic-data:/app/data" in polling["volumes"]
+    bot = services["bot"]
+    assert bot["profiles"] == services["db"]["profiles"] == ["webhook"]
     assert bot["environment"]["BOT_MODE"] == "webhook"
     assert bot["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://")
     assert bot["depends_on"]["db"]["condition"] == "service_healthy"
-    assert compose["services"]["db"]["image"].startswith("postgres:")
+    assert services["db"]["image"].startswith("postgres:")
+    # No default password: compose refuses to start without one ("change-me" was it).
+    for value in (services["db"]["environment"]["POSTGRES_PASSWORD"],
+                  bot["environment"]["DATABASE_URL"]):
+        assert "${POSTGRES_PASSWORD:?" in value and "change-me" not in value
     for package in ("bot", "handlers", "content", "db"):
         assert f"COPY {package} ./{package}" in dockerfile
     assert "USER clinicbot" in dockerfile and 'CMD ["python", "-m", "bot", "run"]' in dockerfile
+    assert 'CMD ["python", "-m", "bot", "check"]' in dockerfile  # the HEALTHCHECK
+    assert "chown clinicbot /app/data /app/backups" in dockerfile  # writable by its user
+
+
+def test_the_backup_timer_runs_the_backup_nightly() -> None:
+    service = configparser.ConfigParser(strict=False, interpolation=None)
+    service.read(ROOT / "deploy" / "clinic-bot-backup.service")
+    timer = configparser.ConfigParser(strict=False, interpolation=None)
+    timer.read(ROOT / "deploy" / "clinic-bot-backup.timer")
+
+    assert service["Service"]["ExecStart"].endswith("-m bot backup /opt/clinic-bot/backups")
+    assert service["Service"]["Type"] == "oneshot" and service["Service"]["UMask"] == "0077"
+    assert timer["Timer"]["OnCalendar"] == "*-*-* 02:30:00"
+    assert timer["Install"]["WantedBy"] == "timers.target"
+    analyze = shutil.which("systemd-analyze")
+    if analyze is not None:
+        units = [str(ROOT / "deploy" / name)
+                 for name in ("clinic-bot-backup.service", "clinic-bot-backup.timer")]
+        done = subprocess.run([analyze, "verify", *units], capture_output=True, text=True,
+                              check=False)
+        complaints = [line for line in (done.stdout + done.stderr).splitlines()
+                      if line.strip() and "is not executable" not in line
+                      and "No such file" not in line]
+        assert complaints == []
+
+
+def test_the_server_install_has_no_test_tools() -> None:
+    """docs/deployment.md installs with `make install`: the bot, not pytest or ruff."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ninstall:\n", 1)[1].split("\n\n", 1)[0]
+
+    assert "pip install --quiet ." in recipe and "[dev]" not in recipe
+    assert "make install" in (ROOT / "docs" / "deployment.md").read_text()
 
 
 async def test_a_postgresql_backup_is_a_dump_pg_restore_reads(
