@@ -12,8 +12,9 @@ the design:
 3. questions: any other text in a private chat.
 4. fallback last: unknown commands, non-text messages, unknown buttons, and the error handler.
 
-In group -3, before everything, handlers/profiles.py refreshes the sender's name and
-@username on every update. One handler sits in group -1, before all of these: safety's
+In group -4, handlers/malformed.py passes over updates Telegram could not have sent (a
+message without its chat); in group -3, handlers/profiles.py refreshes the sender's name
+and @username on every update. One handler sits in group -1, before all of these: safety's
 screen for warning signs in anything a patient writes. It ends the update only when it
 answered it, so a message with a warning sign never reaches the FAQ matcher. Before it,
 in group -2, bot/runtime/dialogs.py loads a staff member's dialogs (the guided /book,
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from bot.runtime import dialogs
 from bot.runtime.context import ClinicApp
-from handlers import fallback, profiles, safety
+from handlers import fallback, malformed, profiles, safety
 from handlers.patients import (
     appointments,
     checkins,
@@ -40,7 +41,7 @@ from handlers.patients import (
 from handlers.staff import book, broadcast, importing, relay, stats, today
 
 REGISTRATION_ORDER = (
-    profiles, safety,
+    malformed, profiles, safety,
     start, faq, help, book, today, stats, importing, linking, appointments, broadcast, privacy,
     reminders, checkins, membership,
     relay,
