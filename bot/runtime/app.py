@@ -163,8 +163,19 @@ def transport(settings: Settings, *, connection_pool_size: int, read_timeout: fl
 
         return AiohttpRequest(connection_pool_size=connection_pool_size,
                               read_timeout=read_timeout, ssl_context=tls_context())
-    return HTTPXRequest(connection_pool_size=connection_pool_size, read_timeout=read_timeout,
-                        httpx_kwargs={"verify": tls_context()})
+    return ReopeningHTTPXRequest(connection_pool_size=connection_pool_size,
+                                 read_timeout=read_timeout,
+                                 httpx_kwargs={"verify": tls_context()})
+
+
+class ReopeningHTTPXRequest(HTTPXRequest):
+    """PTB's httpx transport, opened again when a request finds it closed: PTB's start-up
+    shuts it down between its retries, and the retry then said "not initialized" instead
+    of the real cause (no network, DNS, a refused connection)."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await self.initialize()  # a no-op while open
+        return await super().do_request(*args, **kwargs)
 
 
 @functools.cache
