@@ -124,7 +124,7 @@ async def test_either_transport_answers_a_patient(
         answer = await Chat(telegram, User(4242, "Ann")).ask("does it hurt?")
         chosen = type(application.bot.request).__name__
 
-    assert chosen == {"httpx": "HTTPXRequest", "aiohttp": "AiohttpRequest"}[transport]
+    assert chosen == {"httpx": "ReopeningHTTPXRequest", "aiohttp": "AiohttpRequest"}[transport]
     assert "pinch" in answer.plain or "tingl" in answer.plain
 
 
