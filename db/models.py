@@ -226,8 +226,7 @@ class CheckinAnswer(Base):
     answered_at: Mapped[datetime]
     # Set once the staff chat was told, so a worrying answer alerts them exactly once.
     escalated_at: Mapped[datetime | None]
-    # The staff chat's alert, edited when the patient answers better / same / worse.
-    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # its staff alert, edited
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 

@@ -20,6 +20,7 @@ from bot.runtime.redaction import REDACTED, redact
 from bot.stand_in import TelegramStub
 from tests.support.bots import bot_environment
 from tests.support.processes import python_module, spawn
+from tests.support.web_servers import serving
 
 pytestmark = pytest.mark.slow(seconds=4)
 
@@ -71,17 +72,8 @@ async def echoing_api(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     async def handle(incoming: web.Request) -> web.Response:
         return answer(incoming)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(handle) as address:
+        yield f"http://{address}"
 
 
 def assert_no_token(said: str) -> None:

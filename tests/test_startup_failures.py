@@ -18,6 +18,7 @@ from bot.stand_in import TOKEN, TelegramStub
 from tests.support.bots import TRANSPORT, bot_environment
 from tests.support.databases import postgres_server
 from tests.support.processes import python_module, spawn
+from tests.support.web_servers import serving
 
 pytestmark = pytest.mark.slow(seconds=4)
 
@@ -118,17 +119,8 @@ async def web_page_server() -> AsyncIterator[str]:
         return web.Response(status=status, text=f"<html><body>{status}</body></html>",
                             content_type="text/html")
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(handle) as address:
+        yield address
 
 
 @pytest.mark.parametrize(("address", "cause"), [

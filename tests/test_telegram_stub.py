@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.sending.rate_limit import seconds_of
+from bot.sending.delivery import seconds_of
 from bot.stand_in import TOKEN, FloodLimits, TelegramStub, User
 
 

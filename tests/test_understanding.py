@@ -1,5 +1,5 @@
 """The reader on its own (bot/understanding/): what a message calls for, rule by rule, as
-a patient's sentence can show it, the policy's table, and the content files that shape
+a patient's sentence can show it, and the content files that shape
 it. How well it reads messages nobody tuned it on is measured by `python -m tests.eval`;
 `tests/test_understanding_eval.py` holds it to the tuning set."""
 
@@ -11,15 +11,12 @@ import pytest
 
 from bot.runtime.app import readers
 from bot.texts.content import ContentError, load_content
-from bot.understanding.context import Amount, Reading, When
-from bot.understanding.policy import Facts, Outcome, decide
+from bot.understanding.policy import Outcome
 from bot.understanding.screen import Reader
 from bot.understanding.second_opinion import SecondOpinion
-from bot.understanding.sentence_kinds import Kind
 from bot.understanding.sign_parts import Sign, Tier
-from bot.understanding.subjects import Who
 from bot.understanding.vocabulary import Vocabulary
-from bot.understanding.warning_signs import Mention, WarningSigns
+from bot.understanding.warning_signs import WarningSigns
 from tests.support.factories import copy_content
 
 PADDING = ("Thank you again for Tuesday. The drive home was easy and the children were "
@@ -249,78 +246,6 @@ def test_thoughts_of_suicide_get_the_crisis_answer_whatever_the_wording(
                  "it would be better if I am not here"):
         decision = reader.read(text).decision
         assert decision.outcome == Outcome.EMERGENCY and decision.crisis, text
-
-
-def _reading(tier: Tier = Tier.EMERGENCY, *, who: Who = Who.PATIENT, when: When = When.NOW,
-             kind: Kind = Kind.REPORT, amount: Amount = Amount.USUAL, hedged: bool = False,
-             passed: bool = False, after_a_session: bool = False,
-             heavy: Tier | None = None, slight_is_nothing: bool = False) -> Reading:
-    sign = Sign("a sign", tier, ("x",), heavy=heavy, slight_is_nothing=slight_is_nothing)
-    return Reading(Mention(sign, 0, (0,)), who, when, kind, amount, hedged, passed,
-                   after_a_session, now=True)
-
-
-@pytest.mark.parametrize(
-    ("reading", "facts", "outcome"),
-    [
-        (_reading(), Facts(), Outcome.EMERGENCY),
-        (_reading(Tier.SAME_DAY), Facts(), Outcome.SAME_DAY),
-        (_reading(hedged=True), Facts(), Outcome.CONFIRM),
-        (_reading(passed=True), Facts(), Outcome.SAME_DAY),
-        (_reading(Tier.SAME_DAY, passed=True), Facts(), Outcome.NOTHING),
-        (_reading(who=Who.WITH_THEM), Facts(), Outcome.EMERGENCY),
-        (_reading(who=Who.SOMEONE), Facts(), Outcome.CONFIRM),
-        (_reading(who=Who.ELSEWHERE), Facts(), Outcome.NOTHING),
-        # Someone with them now: passed to the team to look at, unless the writer only
-        # says why they cancel, or it has passed.
-        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM), Facts(), Outcome.LOOK),
-        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM), Facts(about_a_booking=True),
-         Outcome.NOTHING),
-        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM, passed=True), Facts(), Outcome.NOTHING),
-        (_reading(Tier.SAME_DAY, who=Who.SOMEONE), Facts(), Outcome.NOTHING),
-        (_reading(Tier.SAME_DAY, who=Who.WITH_THEM, after_a_session=True), Facts(),
-         Outcome.SAME_DAY),
-        (_reading(when=When.HISTORY), Facts(), Outcome.HISTORY),
-        (_reading(when=When.HISTORY), Facts(asks_if_safe_for_them=True), Outcome.RISKS),
-        (_reading(kind=Kind.RISK_QUESTION), Facts(), Outcome.RISKS),
-        (_reading(kind=Kind.FIGURE), Facts(), Outcome.NOTHING),
-        (_reading(kind=Kind.JOB), Facts(), Outcome.NOTHING),
-        (_reading(Tier.SAME_DAY, amount=Amount.HEAVY, heavy=Tier.EMERGENCY), Facts(),
-         Outcome.EMERGENCY),
-        (_reading(Tier.SAME_DAY, amount=Amount.SLIGHT, slight_is_nothing=True), Facts(),
-         Outcome.NOTHING),
-    ],
-)
-def test_the_policy(reading: Reading, facts: Facts, outcome: Outcome) -> None:
-    assert decide([reading], facts).outcome == outcome
-
-
-@pytest.mark.parametrize(
-    ("facts", "outcome"),
-    [
-        (Facts(second_opinion=Outcome.EMERGENCY), Outcome.CONFIRM),
-        (Facts(second_opinion=Outcome.SAME_DAY), Outcome.SAME_DAY),
-        (Facts(second_opinion=Outcome.SAME_DAY, unusual_feeling_now=True), Outcome.LOOK),
-        (Facts(readable=False), Outcome.LOOK),
-        (Facts(unusual_feeling_now=True), Outcome.LOOK),
-        (Facts(own_body_now=True, faq_answers=False), Outcome.LOOK),
-        (Facts(own_body_now=True, faq_answers=True), Outcome.NOTHING),
-        (Facts(asks_if_safe_for_them=True), Outcome.RISKS),
-        (Facts(), Outcome.NOTHING),
-    ],
-)
-def test_the_policy_without_a_sign(facts: Facts, outcome: Outcome) -> None:
-    assert decide([], facts).outcome == outcome
-
-
-def test_the_second_opinion_never_overrules_the_rules() -> None:
-    """It speaks only where the rules found no sign: a sign read as someone else's, or
-    as history, stays so, and it never lowers a tier."""
-    opinion = Facts(second_opinion=Outcome.EMERGENCY)
-    assert decide([_reading(who=Who.ELSEWHERE)], opinion).outcome == Outcome.NOTHING
-    assert decide([_reading(when=When.HISTORY)], opinion).outcome == Outcome.HISTORY
-    assert decide([_reading()], Facts(second_opinion=Outcome.SAME_DAY)).outcome \
-        == Outcome.EMERGENCY
 
 
 def test_the_shipped_second_opinion_is_what_the_tuning_set_trains() -> None:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
-import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -21,6 +19,14 @@ from pathlib import Path
 import yaml
 
 from bot.appointments.clinic_time import TimeProblem, clinic_instant
+from bot.appointments.csv_lines import (
+    MAX_LINE_CHARS,
+    lines,
+    rows,
+    too_long_reason,
+    unclosed_quote,
+)
+from bot.appointments.csv_lines import ImportFileError as ImportFileError  # re-exported
 from bot.appointments.phones import normalize_phone
 from bot.runtime.config import ClinicSettings
 from bot.texts.content import packaged_content_dir
@@ -35,16 +41,9 @@ MAX_FIELD = 1000  # characters: no appointment field is longer
 NAME_CHARS = 128
 REF_CHARS = 150
 YEARS_AHEAD = 5  # a booking further ahead is a typo (2062 for 2026)
-# Lines with a stray quote (`"a"b`) the check for a quote that never closes reads past.
-_PASSED_OVER = 50
-# An appointment file has a few columns and short rows; past these it is something else,
-# refused before it is read into memory (a million columns, a 19 MB line).
+# An appointment file has a few columns; past this it is something else, refused before
+# it is read into memory (a million columns).
 MAX_COLUMNS = 100
-MAX_LINE_CHARS = 10_000
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (missing, unreadable, no usable header)."""
 
 
 @dataclass(frozen=True)
@@ -161,17 +160,17 @@ def parse_csv(text: str, settings: ClinicSettings, encoding: str = "UTF-8") -> P
             f"appointment file has a few (at most {MAX_COLUMNS}). Is this the clinic's "
             "appointment export?")
     csv.field_size_limit(MAX_LINE_CHARS)
-    unclosed = _unclosed_quote(text, delimiter)
+    unclosed = unclosed_quote(text, delimiter)
     if unclosed is not None:
         raise ImportFileError(
             f"line {unclosed}: a quote mark (\") opens a field there and never closes, so "
             "everything after it would be read as one field. Close or remove that quote "
             "and send the file again; nothing was imported")
     too_long: dict[int, int] = {}
-    reader = csv.reader(_lines(text, too_long), delimiter=delimiter)
+    reader = csv.reader(lines(text, too_long), delimiter=delimiter)
     header = next(reader, None)
     if 1 in too_long:
-        raise ImportFileError(f"the header row: {_too_long(too_long[1])}. Is this the "
+        raise ImportFileError(f"the header row: {too_long_reason(too_long[1])}. Is this the "
                               "clinic's appointment export?")
     if header is None or not any(name.strip() for name in header):
         raise ImportFileError("the file is empty; it needs a header row")
@@ -190,10 +189,10 @@ def parse_csv(text: str, settings: ClinicSettings, encoding: str = "UTF-8") -> P
     parsed = ParsedFile([], [], encoding, ignored)
     seen: dict[tuple[str, ...], int] = {}
     line = reader.line_num
-    for values in _rows(reader):
+    for values in rows(reader):
         line, start = reader.line_num, line + 1
         if start in too_long:
-            parsed.problems.append((start, _too_long(too_long[start])))
+            parsed.problems.append((start, too_long_reason(too_long[start])))
             continue
         if not any(value.strip() for value in values):
             parsed.blank += 1
@@ -217,59 +216,6 @@ def parse_csv(text: str, settings: ClinicSettings, encoding: str = "UTF-8") -> P
         else:
             parsed.rows.append(row)
     return parsed
-
-
-def _lines(text: str, too_long: dict[int, int] | None = None) -> Iterator[str]:
-    """The file's lines, each with its end, one at a time (no copy of the whole text). A
-    line too long for an appointment row is read as an empty one, and its number and
-    length go in `too_long`."""
-    breaks = "\n" if "\n" in text[:65536] or "\r" not in text[:65536] else "\r"
-    start, number = 0, 1
-    while start < len(text):
-        end = text.find(breaks, start)
-        end = len(text) if end < 0 else end + 1
-        if end - start > MAX_LINE_CHARS:
-            if too_long is not None:
-                too_long[number] = end - start
-            yield "\n"
-        else:
-            yield text[start:end]
-        start, number = end, number + 1
-
-
-def _too_long(length: int) -> str:
-    return (f"the line is {length:,} characters long; an appointment row is at most "
-            f"{MAX_LINE_CHARS:,}")
-
-
-def _rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
-    """The CSV reader's rows; what it cannot read ends the file with a clear reason."""
-    try:
-        yield from reader
-    except csv.Error as error:
-        line = getattr(reader, "line_num", 0)
-        raise ImportFileError(f"line {line}: cannot be read as CSV ({error})") from None
-
-
-def _unclosed_quote(text: str, delimiter: str) -> int | None:
-    """The line where a quoted field opens that the file never closes, if one does. Read
-    strictly; a line strictness refuses for another reason (`"a"b`, which the import
-    reads leniently) is passed over, at most `_PASSED_OVER` of them."""
-    first = 0  # lines before the one the strict reading starts from
-    for _ in range(_PASSED_OVER):
-        reader = csv.reader(itertools.islice(_lines(text), first, None),
-                            delimiter=delimiter, strict=True)
-        start = first + 1  # the line (1-based) the row being read began on
-        try:
-            for _ in reader:
-                start = first + reader.line_num + 1
-            return None
-        except csv.Error as error:
-            # The end of the file, or MAX_LINE_CHARS, inside one quoted field.
-            if "unexpected end of data" in str(error) or "field limit" in str(error):
-                return start
-            first += reader.line_num  # past the line it refused
-    return None
 
 
 def _parse_row(line: int, record: dict[str, str], settings: ClinicSettings

@@ -26,12 +26,11 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.runtime.context import ClinicContext
 from bot.runtime.instances import alive_now, gone_among, log_recovered
-from bot.sending.delivery import may_have_arrived
+from bot.sending.delivery import may_have_arrived, seconds_of
 from bot.sending.rate_limit import (
     OVERALL_PER_SECOND,
     Priority,
     Ticket,
-    seconds_of,
     slot_first,
     unused,
 )

@@ -1,4 +1,4 @@
-"""What a failed send means for sending it again.
+"""What a failed send means for sending it again, and what a sent one records.
 
 Telegram cannot be asked whether a message arrived, and has no idempotency key, so a send
 that fails without a clear answer is a guess. The guesses here:
@@ -17,11 +17,14 @@ way is rare: the timeout is far above Telegram's usual answer time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
 import httpx
 from telegram.error import TelegramError, TimedOut
+
+logger = logging.getLogger(__name__)
 
 # The update being handled, in webhook mode (`bot/runtime/inbox.py`): awaited by the rate
 # limiter just before each message goes out while handling it, the first time recording
@@ -41,3 +44,22 @@ def may_have_arrived(error: TelegramError) -> bool:
     """True when the request reached Telegram and only its answer is missing."""
     return isinstance(error, TimedOut) and isinstance(error.__cause__,
                                                       (httpx.ReadTimeout, AnswerTimedOut))
+
+
+async def record_answering() -> None:
+    """The update being handled is recorded as answered (`ANSWERING`); a failure
+    to record it never holds up the reply, it only leaves the update to be retried."""
+    answering = ANSWERING.get()
+    if answering is None:
+        return
+    try:
+        await answering()
+    except Exception as error:
+        logger.warning("Could not record an update as answered: %s", type(error).__name__)
+
+
+def seconds_of(retry_after: object) -> float:
+    """RetryAfter.retry_after, an int today and a timedelta in a later PTB, in seconds."""
+    if hasattr(retry_after, "total_seconds"):
+        return float(retry_after.total_seconds())
+    return float(retry_after)  # type: ignore[arg-type]

@@ -52,7 +52,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.sending.chat_pace import PRIVATE_BURST, WINDOW_MARGIN, ChatPaces
-from bot.sending.delivery import ANSWERING, may_have_arrived
+from bot.sending.delivery import may_have_arrived, record_answering, seconds_of
 
 logger = logging.getLogger(__name__)
 
@@ -243,7 +243,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                     holding = True
                 if on_wire is not None:
                     await on_wire()
-                await _answering()
+                await record_answering()
                 return
             if holding and bucket.queued:
                 self._release(answered=False)
@@ -257,7 +257,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
                         holding = True
                     if on_wire is not None:
                         await on_wire()  # a failure here: nothing was sent
-                    await _answering()
+                    await record_answering()
                     await bucket.until_allowed()  # the waits only added allowance
                     bucket.take(time.monotonic())
             finally:
@@ -381,22 +381,3 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         self._in_flight += 1
         self._tokens -= 1.0
         waiter.set_result(None)
-
-
-async def _answering() -> None:
-    """The update being handled is recorded as answered (`delivery.ANSWERING`); a failure
-    to record it never holds up the reply, it only leaves the update to be retried."""
-    answering = ANSWERING.get()
-    if answering is None:
-        return
-    try:
-        await answering()
-    except Exception as error:
-        logger.warning("Could not record an update as answered: %s", type(error).__name__)
-
-
-def seconds_of(retry_after: object) -> float:
-    """RetryAfter.retry_after, an int today and a timedelta in a later PTB, in seconds."""
-    if hasattr(retry_after, "total_seconds"):
-        return float(retry_after.total_seconds())
-    return float(retry_after)  # type: ignore[arg-type]
