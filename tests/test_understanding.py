@@ -212,6 +212,21 @@ def reader() -> Reader:
         ("was at swimming and my husband is slurring his words", Outcome.CONFIRM),
         ("was at the bee hives and came up in hives all over my chest", Outcome.SAME_DAY),
         ("I don't take any blood thinners but the spot keeps bleeding", Outcome.SAME_DAY),
+        # Batches 45-47: a negation is the next phrasing's, a short sentence points back,
+        # a job's cases, and signs said without the sign's usual word.
+        ("not short of breath at all, not dizzy, nothing weird", Outcome.NOTHING),
+        ("can not hardly breathe", Outcome.EMERGENCY),
+        ("I blacked out and spent 3 days in intensive care. That was 2018.",
+         Outcome.HISTORY),
+        ("I blacked out in the kitchen. That was 10 minutes ago.", Outcome.EMERGENCY),
+        ("can't get my breath and it's getting worse", Outcome.EMERGENCY),
+        ("Crushing pain in my chest. It was 2019 all over again.", Outcome.EMERGENCY),
+        ("had the baby last week and I'm soaking through a maternity pad every hour",
+         Outcome.EMERGENCY),
+        ("passed stool in the bed without knowing, back pain, legs heavy", Outcome.EMERGENCY),
+        ("so tired of waking up every morning, i keep hoping one night i just wont",
+         Outcome.EMERGENCY),
+        ("so tired of waking up every morning with a stiff back", Outcome.NOTHING),
         # Someone with them now, not an emergency: the team looks, unless it is only why
         # the writer cancels.
         ("my husband is with me and he keeps feeling dizzy", Outcome.LOOK),

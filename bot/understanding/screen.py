@@ -47,7 +47,7 @@ _KNOWN_AT_LEAST = 0.5
 _ASKED = frozenset({"i", "it", "this", "that", "there", "acupuncture", "you", "we"})
 # The weather is not how one feels: "hot weather today".
 _WEATHER = ("weather", "hot day", "cold day", "sunny", "raining", "heatwave", "freezing out",
-            "cold out", "hot out")
+            "cold out", "hot out", "cold snap")
 # Words after a condition's name that describe it ("immune system is a bit low").
 _CONDITION_REACH = 7
 # A clause opening with these speaks of the writer, "I" left out: "feel a bit weird".
@@ -55,7 +55,8 @@ _FEELING_VERBS = frozenset({"feel", "feeling", "felt", "feels", "been", "got", "
 # Pain, and the words the back-pain patients this clinic sees use for it every day: about
 # the patient's own body, but not unusual.
 _EVERYDAY_PAIN = frozenset({"pain", "painful", "hurt", "hurts", "hurting", "ache", "aching",
-                            "achy", "sore", "stiff", "stiffness", "tight", "tightness"})
+                            "achy", "sore", "stiff", "stiffness", "tight", "tightness",
+                            "tender", "bruised"})
 
 
 class Verdict:

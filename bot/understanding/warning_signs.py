@@ -50,6 +50,9 @@ from bot.understanding.words import Phrases, stem, words_of
 _LONGEST_EXCEPTION = 8
 # A compound's parts are words of at least this many letters ("light" + "headed").
 _COMPOUND_PART = 3
+# A phrasing opening with these says its sign whole, so a negation before it negates it:
+# "not short of breath", "not out of breath".
+_SAID_WHOLE = frozenset({"short", "out"})
 # After an excepted match, a sign's words are looked for again this many times elsewhere
 # in the clause.
 _EXCEPTED_RETRIES = 3
@@ -307,7 +310,7 @@ class WarningSigns:
             for key in keys:
                 where.setdefault(key, []).append(position)
         counted = counted_positions(clause)
-        found: list[Match] = []
+        unnegated: list[Match] = []
         filed = sorted({index for key in where for index in self._filed.get(key, ())})
         for phrasing in (self._phrasings[index] for index in filed):
             if not all(key in where for key in phrasing.keys):
@@ -331,9 +334,27 @@ class WarningSigns:
                     if all(left.values()) else None
             else:
                 match = None
-            if match is not None and not self._negation.negated(clause, match):
-                found.append(match)
+            if match is not None:
+                unnegated.append(match)
+        found = [match for match in unnegated
+                 if not self._negates_another(match, clause, unnegated)
+                 and not self._negation.negated(clause, match)]
         return drop_contained(found, counted, clause)
+
+    def _negates_another(self, match: Match, clause: Clause, matches: Sequence[Match]
+                         ) -> bool:
+        """A phrasing's own negation that is really another phrasing's, said right after
+        it, when that phrasing says the sign whole: "not short of breath" is no "not ...
+        breath" (can't breathe) but "short of breath" negated ("can not get my breath",
+        "can not hardly breathe" and "not know what year it is" stay)."""
+        if match.phrasing.keys[0] not in self.negations or len(match.phrasing.keys) < 2:
+            return False
+        start, end = match.positions[0], match.positions[-1]
+        following = next((position for position in range(start + 1, end + 1)
+                          if not clause.filler[position]), None)
+        return any(other.positions[0] == following and other.positions[-1] <= end
+                   and clause.words[following] in _SAID_WHOLE
+                   for other in matches if other is not match)
 
     def _excepted(self, clause: Clause, match: Match) -> bool:
         filed = self._exceptions[match.phrasing.sign]
