@@ -348,3 +348,20 @@ def test_no_and_on_stay_words_in_the_content_files() -> None:
 
     assert "no" in content.vocabulary.negations
     assert "on" in content.vocabulary.filler
+
+
+def test_words_met_after_the_memory_is_full_are_read_the_same(
+        reader: Reader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader remembers how it read words and word pairs, up to a bound; past it, it
+    forgets and begins again rather than stop remembering (a long-running bot meets new
+    words for ever)."""
+    monkeypatch.setattr("bot.understanding.warning_signs._REMEMBERED", 5)
+    signs = WarningSigns(reader.signs.signs, reader.signs.vocabulary)
+    fresh = Reader(signs, reader.matcher)
+    text = "my chest is tight and I can't breathe, the kettle and the garden and the dog"
+    first = fresh.read(text).outcome
+    for word in ("apple", "banana", "cherry", "damson", "elder", "fig", "grape"):
+        fresh.read(f"the {word} tart was lovely")
+    assert len(signs._seen) <= 5
+    assert "grape" in signs._seen  # still remembering, the older words forgotten
+    assert fresh.read(text + " again").outcome == first == Outcome.EMERGENCY

@@ -53,6 +53,9 @@ _COMPOUND_PART = 3
 # A phrasing opening with these says its sign whole, so a negation before it negates it:
 # "not short of breath", "not out of breath".
 _SAID_WHOLE = frozenset({"short", "out"})
+# Words and word pairs whose reading is remembered; past this many, forgotten and begun
+# again (a bot that only stopped remembering would read every new word slowly for ever).
+_REMEMBERED = 20_000
 # After an excepted match, a sign's words are looked for again this many times elsewhere
 # in the clause.
 _EXCEPTED_RETRIES = 3
@@ -210,8 +213,9 @@ class WarningSigns:
         for each in list(keys):
             keys |= self._concept_of.get(each, set())
         known = frozenset(keys)
-        if len(self._seen) < 20_000:
-            self._seen[word] = known
+        if len(self._seen) >= _REMEMBERED:
+            self._seen.clear()  # a long-running bot meets new words for ever
+        self._seen[word] = known
         return known
 
     # Reading a message.
@@ -236,8 +240,9 @@ class WarningSigns:
             if joined == "":
                 key = self._key(first + second)
                 joined = key if key in self._vocabulary else None
-                if len(compounds) < 20_000:
-                    compounds[pair] = joined
+                if len(compounds) >= _REMEMBERED:
+                    compounds.clear()
+                compounds[pair] = joined
             if joined is not None:
                 clause.keys[position - 1] = clause.keys[position - 1] | {joined}
 

@@ -55,6 +55,8 @@ _SPELLING = (
     (re.compile(r"(?<=\w{3})is(e|es|ed|ing)$"), r"iz\1"),  # agonising
     (re.compile(r"(?<=\w{3})yse(s|d)?$"), r"yze\1"),  # paralysed
 )
+# Whether any of them may apply: letters every one of them needs.
+_MAY_SPELL = re.compile(r"ae|oe|our|is|ys")
 # Everyday words the light stem would turn into a sign's word: "sorry" is not "sore".
 _WHOLE = frozenset({"sorry", "worry", "spine", "spines", "poorly", "fitted", "fitter", "sorrow",
                     "hurry", "carry", "marry", "ferry", "berry", "merry", "lorry", "furry"})
@@ -71,6 +73,8 @@ def fold(text: str) -> str:
 
 
 def _spell(word: str) -> str:
+    if not _MAY_SPELL.search(word):
+        return word  # most words: none of the spellings can apply
     for pattern, replacement in _SPELLING:
         word = pattern.sub(replacement, word)
     return word
