@@ -3,7 +3,6 @@ delay, one guide and reminder for two sessions on a day, quiet hours and DST."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -14,7 +13,7 @@ from bot.runtime.clock import ManualClock
 from bot.stand_in import BotMessage, Chat, TelegramStub
 from db.models import MessageKind
 from tests.support.bots import Clinic, SettingsFactory, clinic_with
-from tests.support.factories import LONDON, consenting_patient
+from tests.support.factories import LONDON, consenting_patient, until_every_one_left_the_queue
 
 # A Tuesday morning in London, far from midnight and from a DST change: "today" and
 # "in three days" mean the same on every run.
@@ -172,7 +171,7 @@ async def test_two_sessions_on_one_day_share_one_guide_and_one_reminder(
     clinic.clock.advance_to(first - timedelta(hours=2))  # the reminder's time
     await ann.next_message_with("Reminder")
     clinic.clock.advance_to(first)
-    await asyncio.sleep(0.3)  # room for a second guide or reminder to show itself
+    await until_every_one_left_the_queue(clinic, MessageKind.GUIDE, MessageKind.REMINDER)
     guides = [m for m in clinic.telegram.messages_to(ann.chat_id) if "Getting ready" in m.plain]
     reminders = [m for m in clinic.telegram.messages_to(ann.chat_id) if "Reminder" in m.plain]
 

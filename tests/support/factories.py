@@ -74,6 +74,19 @@ async def until_outcome(clinic: Clinic, kind: MessageKind) -> PlannedMessage:
             return found[0]
         await asyncio.sleep(0.05)
     raise AssertionError(f"the {kind} never left the queue")
+
+
+async def until_every_one_left_the_queue(clinic: Clinic, *kinds: MessageKind) -> None:
+    """Until every planned message of `kinds` has left the queue (sent, skipped, failed):
+    after that none of them can go out again, so what the stand-in holds is final."""
+    settings = clinic.application.bot_data.settings
+    for _ in range(200):
+        messages = [m for kind in kinds for m in await planned(settings, kind)]
+        if messages and all(m.status not in (MessageStatus.PENDING, MessageStatus.SENDING)
+                            for m in messages):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"a planned {' or '.join(kinds)} never left the queue")
 NEWS_PLAIN = "The clinic is closed on Friday & Saturday."
 
 
