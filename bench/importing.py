@@ -10,7 +10,11 @@ spread over the coming months), imported with `python -m bot import-appointments
 times include the command's start. With
 `--race N`, the real bot (`python -m bot run`, SQLite, Telegram's limits on) answers 20
 patients who each ask a question a second while N rows go in; it prints their reply
-times (target: p99 under 1 s).
+times (target: p99 under 1 s). With `--upload N`, a staff member sends a file of N rows
+(each with a 150-character notes column, as some exports have: 100,000 rows come to about
+20 MB, the most a bot may download) to the running bot through Telegram, sees the preview
+and taps Import; it prints the bot's memory idle, at its peak and after (target: within
+50 MB of idle, issue 27).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from bench.harness import fresh_database, measure, quiet_environment, start
 from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.migrate import upgrade_database_async
 from db.models import utcnow
+from tests.support.bots import STAFF_ID
 from tests.support.databases import POSTGRES_ENV, drop_templates, fresh_postgres_database
 
 ZONE = "Europe/London"
@@ -43,6 +48,58 @@ def write_file(path: Path, rows: int) -> None:
             at = start + timedelta(days=day % 300, minutes=(slot % 20) * 30)
             out.write(f"{at:%Y-%m-%d %H:%M},45,Dr {slot // 20},Patient {n},"
                       f"+4477{n:08}\n")
+
+
+def write_export(path: Path, rows: int) -> None:
+    """`write_file`'s rows with a notes column, the size of a real clinic's export."""
+    start = (utcnow() + timedelta(days=2)).replace(hour=8, minute=0, second=0, microsecond=0)
+    notes = "Prefers the window room; parking permit at the desk; " * 3
+    with path.open("w", encoding="utf-8") as out:
+        out.write("starts_at,duration_minutes,practitioner,name,phone,notes\n")
+        for n in range(rows):
+            day, slot = divmod(n, 200)
+            at = start + timedelta(days=day % 300, minutes=(slot % 20) * 30)
+            out.write(f"{at:%Y-%m-%d %H:%M},45,Dr {slot // 20},Patient {n},"
+                      f"+4477{n:08},\"{notes[:150]}\"\n")
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """A process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    fields = dict(line.split(":", 1) for line in
+                  Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+
+
+async def upload(rows: int) -> str:
+    telegram = TelegramStub()
+    await telegram.start()
+    async with fresh_database() as (url, folder):
+        csv_file = folder / "appointments.csv"
+        write_export(csv_file, rows)
+        process, logs = await start(quiet_environment(telegram, url), "bot", "run")
+        return await measure(process, logs, telegram,
+                             _upload(telegram, process.pid, csv_file))
+
+
+async def _upload(telegram: TelegramStub, pid: int, csv_file: Path) -> str:
+    await until_polling(telegram, within=60)
+    staff = Chat(telegram, User(STAFF_ID, "Sam"))
+    await staff.ask("/help", timeout=60)  # the first update's work done, as when idle
+    await asyncio.sleep(2)
+    idle, _ = memory_mb(pid)
+    contents = await asyncio.to_thread(csv_file.read_bytes)
+    await staff.send_file(contents, "appointments.csv")
+    preview = await staff.next_message(timeout=300)
+    after_preview, _ = memory_mb(pid)
+    await staff.tap(preview, "Import")
+    await telegram.wait_for(lambda: "imported." in preview.plain or "stopped" in preview.plain,
+                            timeout=600, what="the import's report")
+    after, peak = memory_mb(pid)
+    return (f"upload through Telegram (SQLite): {len(contents) / 2**20:.1f} MB, "
+            f"{preview.plain.splitlines()[0][:60]!r}; the bot's memory idle {idle:.0f} MB, "
+            f"after the preview {after_preview:.0f} MB, peak {peak:.0f} MB "
+            f"({peak - idle:+.0f} MB over idle; target +50 MB), after the import "
+            f"{after:.0f} MB")
 
 
 def environment(url: str) -> dict[str, str]:
@@ -137,6 +194,9 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL")
     parser.add_argument("--race", type=int, default=0, metavar="ROWS",
                         help="also import ROWS while the bot answers patients")
+    parser.add_argument("--upload", type=int, default=0, metavar="ROWS",
+                        help="also send ROWS to the running bot as a staff file, "
+                             "measuring its memory")
     options = parser.parse_args()
     if options.postgres:
         os.environ[POSTGRES_ENV] = options.postgres  # so its databases are dropped after
@@ -146,6 +206,8 @@ def main() -> None:
                 print(asyncio.run(speed(rows, server)), flush=True)
         if options.race:
             print(asyncio.run(race(options.race)), flush=True)
+        if options.upload:
+            print(asyncio.run(upload(options.upload)), flush=True)
     finally:
         drop_templates()
 
