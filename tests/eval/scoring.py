@@ -63,6 +63,10 @@ def figures(replies: Sequence[Reply]) -> list[Figure]:
                at_most=0.10),
         _share("tricky everyday messages answered as an emergency", tricky,
                lambda r: r.kind in {"emergency", "confirm"}, at_most=0.0),
+        # ... of which told to call the emergency number outright (the rest were asked
+        # with one tap whether it is happening now).
+        _share("  of them told to call the emergency number", tricky,
+               lambda r: r.kind == "emergency"),
         _share("general questions about risk reaching the risks topic",
                [reply for reply in tricky if reply.case.why == "risk_question"],
                lambda r: r.kind == "topic:risks"),
