@@ -122,6 +122,11 @@ _WISHED = ("want", "wanna", "wants", "going to", "gonna", "thinking of", "thinki
 # A sentence this short pointing back ("That was 2018.") speaks of the one before.
 _SHORT_AFTERWORD = 5
 # ... unless it likens or goes on: "It was 2019 all over again", "like this last time".
+_YEARS_AGO = frozenset({"years ago", "decades ago"})
+# ... and only when the sentence before says nothing of now and likens it to nothing.
+_STILL_NOW = frozenset({"now", "still", "will", "can", "keep", "keeps", "like", "same", "as",
+                        "again", "currently", "right", "today", "tonight", "just", "since",
+                        "is", "are", "am", "not"})
 _NOT_DATING = frozenset({"again", "like", "same", "last", "still", "now", "only", "just",
                          "today", "tonight", "minutes", "mins", "hour", "hours"})
 _POINTING_BACK = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("which", "was"),
@@ -215,7 +220,7 @@ class ContextReader:
         after = clauses[mention.clause + 1] if mention.clause + 1 < len(clauses) else None
         if after is not None and tuple(after.words[:2]) in _POINTING_BACK and (
                 (after.sentence == clause.sentence and self._said(after, self._past))
-                or self._dated_afterword(after)):
+                or (self._dated_afterword(after) and self._told_as_over(clauses, clause))):
             # "... couldn't breathe, but that was a long time ago"; "... blacked out. That
             # was 2018."
             return When.HISTORY
@@ -225,13 +230,23 @@ class ContextReader:
             return When.HISTORY
         return When.NOW
 
-    def _dated_afterword(self, clause: Clause) -> bool:
+    @staticmethod
+    def _dated_afterword(clause: Clause) -> bool:
         """A short sentence that only dates the one before in years: "That was 2018.",
         "It was years ago." (not "It was 2019 all over again", "It was at 20 past 7", "That
-        was the same last time")."""
+        was the same last time", "It was a while ago")."""
         words = clause.words
         return len(words) <= _SHORT_AFTERWORD and _NOT_DATING.isdisjoint(words) and (
-            any(_YEAR.fullmatch(word) for word in words) or self._said(clause, self._past))
+            any(_YEAR.fullmatch(word) for word in words)
+            or any(" ".join(words[at:at + 2]) in _YEARS_AGO for at in range(len(words))))
+
+    @staticmethod
+    def _told_as_over(clauses: Sequence[Clause], clause: Clause) -> bool:
+        """The sign's sentence says nothing of now and likens it to nothing: "blacked out
+        and spent 3 days in intensive care" (not "crushing chest pain like my heart
+        attack", "collapsed and won't wake")."""
+        return all(_STILL_NOW.isdisjoint(other.words) for other in clauses
+                   if other.sentence == clause.sentence)
 
     def _on_thinners(self, clause: Clause) -> bool:
         """A blood thinner named, not denied: "not on any blood thinners", "no thinners",
