@@ -92,7 +92,9 @@ async def _upload(telegram: TelegramStub, pid: int, csv_file: Path) -> str:
     preview = await staff.next_message(timeout=300)
     after_preview, _ = memory_mb(pid)
     await staff.tap(preview, "Import")
-    await telegram.wait_for(lambda: "imported." in preview.plain or "stopped" in preview.plain,
+    # The preview's own text says "... rows not imported": the report begins with ✅ (done)
+    # or ⚠️ (stopped).
+    await telegram.wait_for(lambda: preview.plain.startswith(("✅", "⚠️")),
                             timeout=600, what="the import's report")
     after, peak = memory_mb(pid)
     return (f"upload through Telegram (SQLite): {len(contents) / 2**20:.1f} MB, "
