@@ -166,7 +166,8 @@ async def test_what_fell_due_while_the_bot_was_down_goes_out_at_start(
     telegram.add_chat(ann.private_chat())
     starts = clock.now() + timedelta(days=2)
     await book_patients({"DATABASE_URL": settings.database_url}, [(ann, starts)])
-    clock.advance_to(starts - timedelta(seconds=58))  # the guide fell due, with the bot down
+    # The guide fell due with the bot down; the reminder (three seconds later) not yet.
+    clock.advance_to(starts - timedelta(seconds=GUIDE_LEAD - 2))
     async with running_bot(settings, clock):
         guide = await Chat(telegram, ann).next_message_with("Getting ready")
     assert "Getting ready for your session" in guide.plain
