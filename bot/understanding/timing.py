@@ -1,0 +1,176 @@
+"""When a sign happened, for the reader's second step (`context.py`): now or since the
+session, or history ("years ago", "when I was 19", "used to", "I always faint at blood
+tests", "... blacked out. That was 2018.").
+
+Each is a small rule over the words of the clause or sentence, with the word lists in
+`content/reading.yaml`; thoughts of suicide are history only when nothing in them is
+wished or planned now. Pure and synchronous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.understanding.clauses import Clause, found, said
+from bot.understanding.subjects import AFTER
+from bot.understanding.vocabulary import Vocabulary
+from bot.understanding.warning_signs import Mention
+from bot.understanding.words import Phrases
+
+# A sign said to have begun lately: "since his chest pain started 20 mins ago".
+_STARTED = ("ago", "started", "began", "came on", "now", "right now", "today", "tonight",
+            "this morning", "this afternoon", "this evening", "just now", "just started",
+            "just came on", "just happened")
+# A habit or standing condition said with these is happening now: "I'm asthmatic and the
+# wheeze is getting worse".
+_FLARING = ("right now", "getting worse", "worse and worse", "not working",
+            "not helping", "not touching", "tonight", "this morning",
+            "this afternoon", "this evening", "since yesterday", "since last night",
+            "at the moment", "minutes ago", "an hour ago", "since the session",
+            "since my session", "since the needles", "after the session", "after my session",
+            "after the needles", "will not stop", "not stopping")
+# Times of life: thoughts of suicide said with them are history.
+_AGES = ("in my twenties", "in my thirties", "in my teens", "in my forties", "in my fifties",
+         "as a teenager", "at school", "at uni", "at university", "long behind me")
+# Between words of the past and a sign, these put the sign now: "years ago ... and now".
+_NOW_AGAIN = ("now", "today", "tonight", "this time", "this morning", "again", "but now")
+# Said with thoughts of suicide, these make them now, whatever the past: "I want to".
+_WISHED = ("want", "wanna", "wants", "going to", "gonna", "thinking of", "thinking about",
+           "feel like", "planning", "plan to", "tonight", "right now", "today", "any more",
+           "anymore", "can not go on", "i am going", "i will")
+# A clause opening with these speaks of the one before: "but that was years ago".
+_POINTING_BACK = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("which", "was"),
+                            ("that", "is"), ("all", "that")})
+# A sentence this short pointing back, with a year or "years ago" in it, dates the one
+# before: "That was 2018."...
+_SHORT_AFTERWORD = 5
+_YEARS_AGO = frozenset({"years ago", "decades ago"})
+# ... unless it likens or goes on: "It was 2019 all over again", "like this last time"...
+_NOT_DATING = frozenset({"again", "like", "same", "last", "still", "now", "only", "just",
+                         "today", "tonight", "minutes", "mins", "hour", "hours"})
+# ... and only when the sentence before says nothing of now and likens it to nothing.
+_STILL_NOW = frozenset({"now", "still", "will", "can", "keep", "keeps", "like", "same", "as",
+                        "again", "currently", "right", "today", "tonight", "just", "since",
+                        "is", "are", "am", "not"})
+# A habit word (or an age: "in my twenties") counts for a sign this many words either
+# side of it; a word of the past, anywhere in the clause.
+_HABIT_REACH = 5
+# "in 1998", "back in 2015": a year named is history.
+_YEAR = re.compile(r"^(19|20)\d\d$")
+# "at 11" is a time of day; "at 19", an age.
+_CLOCK_HOURS = 12
+# After a number, these make it a time of day, not an age.
+_CLOCK = frozenset({"am", "pm", "oclock", "o", "clock", "ish", "tonight", "today", "tomorrow"})
+_THEIR = frozenset({"his", "her", "their"})
+# Before words of the past, these deny them: "never once", "no history of", "not long ago".
+_DENYING = frozenset({"never", "no", "not"})
+
+
+class Timing:
+    """Reads when each found sign happened. Built once, beside the matcher."""
+
+    def __init__(self, words: Vocabulary) -> None:
+        self._history = Phrases([*words.history, *words.habitual])
+        self._past = Phrases(words.history)
+        self._flaring = Phrases(_FLARING)
+        self._now_again = Phrases(_NOW_AGAIN)
+        self._ages = Phrases(_AGES)
+        self._wished = Phrases(_WISHED)
+        self._started = Phrases(_STARTED)
+
+    def is_history(self, clauses: Sequence[Clause], mention: Mention) -> bool:
+        """Whether the sign is of the past, not of now or since the session."""
+        clause = clauses[mention.clause]
+        if mention.sign.crisis:
+            # Thoughts of suicide are history only when the whole clause is of the past
+            # ("back in my 20s I was suicidal for a while") and nothing in it is wished or
+            # planned now ("my mum died last year and now I want to die too").
+            past = self._said(clause, self._past) or self._said(clause, self._ages) \
+                or self._names_a_year(clause)
+            return past and not self._said(clause, self._wished)
+        after = clauses[mention.clause + 1] if mention.clause + 1 < len(clauses) else None
+        if after is not None and tuple(after.words[:2]) in _POINTING_BACK and (
+                (after.sentence == clause.sentence and self._said(after, self._past))
+                or (self._dated_afterword(after) and self._told_as_over(clauses, clause))):
+            # "... couldn't breathe, but that was a long time ago"; "... blacked out. That
+            # was 2018."
+            return True
+        return (self._said(clause, self._history) and self._history_said(clause, mention)) \
+            or (self._names_a_year(clause) and not self._said(clause, self._flaring)) \
+            or self._long_past(clause, mention)
+
+    @staticmethod
+    def _dated_afterword(clause: Clause) -> bool:
+        """A short sentence that only dates the one before in years: "That was 2018.",
+        "It was years ago." (not "It was 2019 all over again", "It was at 20 past 7", "That
+        was the same last time", "It was a while ago")."""
+        words = clause.words
+        return len(words) <= _SHORT_AFTERWORD and _NOT_DATING.isdisjoint(words) and (
+            any(_YEAR.fullmatch(word) for word in words)
+            or any(" ".join(words[at:at + 2]) in _YEARS_AGO for at in range(len(words))))
+
+    @staticmethod
+    def _told_as_over(clauses: Sequence[Clause], clause: Clause) -> bool:
+        """The sign's sentence says nothing of now and likens it to nothing: "blacked out
+        and spent 3 days in intensive care" (not "crushing chest pain like my heart
+        attack", "collapsed and won't wake")."""
+        return all(_STILL_NOW.isdisjoint(other.words) for other in clauses
+                   if other.sentence == clause.sentence)
+
+    def _history_said(self, clause: Clause, mention: Mention) -> bool:
+        """Words of the past in the clause ("years ago I had a blood clot"), or of a habit
+        beside the sign ("I'm asthmatic", "he gets short of breath"), not denied ("never
+        once in my life" says it is new), and not when the clause says it is happening now
+        ("the wheeze is getting worse", "after the session I can't breathe")."""
+        words = clause.words
+        first, last = mention.positions[0], mention.positions[-1]
+        part = clause.part_of(first)
+        flaring = said(clause, self._flaring)
+        for position in found(clause, self._history):
+            if not _DENYING.isdisjoint(words[max(0, position - 2):position]) or (
+                    position and words[position - 1] == "than"):
+                continue  # "never once in my life", "worse than last time"
+            if flaring or any(first > now > position and now in part
+                              for now in found(clause, self._now_again)):
+                return False  # "had a stroke years ago and now my face is drooping again"
+            if self._past.at(words, position):
+                return True  # "back in the 80s I was rushed in with a collapsed lung"
+            if position in part and first - _HABIT_REACH <= position <= last + _HABIT_REACH:
+                return True
+        return False
+
+    def _long_past(self, clause: Clause, mention: Mention) -> bool:
+        """The sign named as someone's past event: "in a wheelchair since his stroke" (but
+        not "since his chest pain started 20 mins ago")."""
+        words = clause.words
+        first = mention.positions[0]
+        return first >= 2 and words[first - 2] in AFTER and words[first - 1] in _THEIR \
+            and not self._said(clause, self._started)
+
+    @staticmethod
+    def _names_a_year(clause: Clause) -> bool:
+        """"in 1998", "back in 2015", or an age: "at 19" (but "at 11" is a time)."""
+        words = clause.words
+        if not any(word[0].isdigit() for word in words):
+            return False
+        for position, word in enumerate(words):
+            before = words[position - 1] if position else ""
+            after = words[position + 1] if position + 1 < len(words) else ""
+            if _YEAR.match(word) and before in {"in", "back", "of", "around", "circa", "was"}:
+                return True
+            if word.isdigit() and 5 <= int(word) <= 99 and before == "was" and position >= 2 \
+                    and words[position - 2] in {"i", "he", "she", "mi"}:
+                return True  # "when I was 19"
+            if len(word) == 2 and word.isdigit() and before == "in" and position >= 2 \
+                    and words[position - 2] == "back":
+                return True  # "back in 98"
+            if word.isdigit() and 5 <= int(word) <= 99 and before == "at" \
+                    and int(word) > _CLOCK_HOURS \
+                    and (not after.isdigit() or _YEAR.match(after)) and after not in _CLOCK:
+                return True
+        return False
+
+    @staticmethod
+    def _said(clause: Clause, phrases: Phrases) -> bool:
+        return said(clause, phrases)
