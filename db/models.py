@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -354,18 +355,30 @@ class ImportStatus(StrEnum):
 
 
 class PendingImport(Base):
-    """An appointment file a staff member sent, between its preview and the Import tap;
-    its contents (patients' names and phones) are emptied once it is done or cancelled."""
+    """An appointment file a staff member sent, between its preview and the Import tap; its
+    contents (patients' names and phones) are in `PendingImportPart`, deleted once it is
+    done or cancelled."""
 
     __tablename__ = "pending_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_user_id: Mapped[int] = mapped_column(BigInteger)
     file_name: Mapped[str] = mapped_column(String(200))
-    contents: Mapped[str] = mapped_column(Text)
     encoding: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+
+
+class PendingImportPart(Base):
+    """A pending import's file, as sent, a megabyte a part: stored and read back a part at a
+    time, so a 20 MB export is never held whole."""
+
+    __tablename__ = "pending_import_parts"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("pending_imports.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Marker(Base):

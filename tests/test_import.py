@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.__main__ import main
-from bot.appointments.import_reader import ImportFileError, decode, parse_csv
+from bot.appointments.file_text import decode
+from bot.appointments.import_reader import ImportFileError, parse_csv
 from bot.appointments.importer import import_file
 from bot.runtime.clock import ManualClock
 from bot.runtime.config import ClinicSettings

@@ -3,6 +3,8 @@
 due, quiet hours, and what a check-in answer leads to), the timers that send them
 (`timers`), composing each message (`rendering`), clinic wall-clock times
 (`clinic_time`), phone numbers (`phones`), calendar files (`calendar_file`) and the CSV
-import (`import_reader`, `importer`).
+import (a file's bytes as text, `file_text`; its lines, `csv_lines`; its rows,
+`import_reader`; into the schedule, `importer`; what became of each row,
+`import_report`).
 
 It imports `bot.runtime`, `bot.sending`, `bot.texts` and `db`; never `handlers`."""

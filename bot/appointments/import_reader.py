@@ -8,20 +8,23 @@ database (`bot/appointments/importer.py` does).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import dataclasses
 import re
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from hashlib import blake2b
 from pathlib import Path
 
 import yaml
 
 from bot.appointments.clinic_time import TimeProblem, clinic_instant
 from bot.appointments.csv_lines import (
+    DELIMITERS,
     MAX_LINE_CHARS,
-    lines,
+    Lines,
     rows,
     too_long_reason,
     unclosed_quote,
@@ -41,6 +44,8 @@ MAX_FIELD = 1000  # characters: no appointment field is longer
 NAME_CHARS = 128
 REF_CHARS = 150
 YEARS_AHEAD = 5  # a booking further ahead is a typo (2062 for 2026)
+# A damaged byte (U+FFFD, a NUL read as one) or a control character other than a tab.
+_NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\ufffd]")
 # An appointment file has a few columns; past this it is something else, refused before
 # it is read into memory (a million columns).
 MAX_COLUMNS = 100
@@ -58,8 +63,32 @@ class ImportRow:
     booking_ref: str | None
 
 
+@dataclass(frozen=True)
+class Refused:
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """A row the same word for word as an earlier one (`first`): booked once."""
+
+    line: int
+    first: int
+
+
+@dataclass(frozen=True)
+class Blank:
+    line: int
+
+
+Read = ImportRow | Refused | Repeated | Blank  # what each line after the header is
+
+
 @dataclass
 class ParsedFile:
+    """A file held in memory, read whole (`parse_csv`)."""
+
     rows: list[ImportRow]
     problems: list[tuple[int, str]]
     encoding: str  # as people call it: "UTF-8", "Windows-1252", ...
@@ -72,53 +101,6 @@ class ParsedFile:
     def read(self) -> int:
         """The rows read after the header: each is imported, refused or a duplicate."""
         return len(self.rows) + len(self.problems) + len(self.duplicates)
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ImportFileError(f"{path} is larger than {MAX_BYTES // 2**20} MB")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ImportFileError(f"{path} is a folder, not a file") from None
-    except OSError as error:
-        raise ImportFileError(f"{path}: cannot be read ({error.strerror})") from None
-
-
-def decode(data: bytes | bytearray) -> tuple[str, str]:
-    """The text and the encoding it was in: UTF-8 (with or without the BOM Excel writes),
-    UTF-16 (Excel's "Unicode text"), else Windows-1252 (a spreadsheet's default "CSV" on
-    Windows in Western Europe and the Americas)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "UTF-8 with BOM"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace"), "UTF-16"
-    sample = data[:4000]
-    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
-        return data.decode("utf-16-le", errors="replace"), "UTF-16"
-    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
-        return data.decode("utf-16-be", errors="replace"), "UTF-16"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    # The five bytes Windows-1252 leaves undefined are read as Latin-1 would.
-    return "".join(chunk.decode("cp1252", errors="strict") if ok else chunk.decode("latin-1")
-                   for ok, chunk in _cp1252_chunks(data)), "Windows-1252"
-
-
-def _cp1252_chunks(data: bytes | bytearray) -> list[tuple[bool, bytes | bytearray]]:
-    undefined = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
-    chunks: list[tuple[bool, bytes | bytearray]] = []
-    start = 0
-    for index, byte in enumerate(data):
-        if byte in undefined:
-            chunks += [(True, data[start:index]), (False, data[index:index + 1])]
-            start = index + 1
-    chunks.append((True, data[start:]))
-    return chunks
 
 
 def _key(name: str) -> str:
@@ -142,79 +124,150 @@ def column_names(content_dir: Path | None) -> dict[str, str]:
     return names
 
 
+def digest(text: str) -> int:
+    """64 bits of BLAKE2b: two different rows of one file share one by chance about once
+    in 10^9 files of 100,000 rows."""
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def same_runs(digests: array[int]) -> Iterator[list[int]]:
+    """The positions of digests that occur more than once, a run for each digest, each
+    run in order (sorting a copy of the positions, not a dict of every digest)."""
+    order = sorted(range(len(digests)), key=digests.__getitem__)
+    run: list[int] = []
+    for position in order:
+        if run and digests[run[0]] != digests[position]:
+            if len(run) > 1:
+                yield run
+            run = []
+        run.append(position)
+    if len(run) > 1:
+        yield run
+
+
+class Fingerprints:
+    """Each row's digest and line, in two arrays."""
+
+    def __init__(self) -> None:
+        self.digests = array("Q")
+        self.lines = array("I")
+
+    def add(self, row_digest: int, line: int) -> None:
+        self.digests.append(row_digest)
+        self.lines.append(line)
+
+    def repeats(self) -> dict[int, int]:
+        """Line: the earlier line it repeats."""
+        return {self.lines[position]: self.lines[run[0]]
+                for run in same_runs(self.digests) for position in run[1:]}
+
+
+class AppointmentFile:
+    """An appointment file, its header understood and checked for a quote that never
+    closes (`ImportFileError` if the file as a whole cannot be imported), then read a row
+    at a time as often as needed: `text` gives the file's text from its start, in pieces,
+    each time it is called."""
+
+    def __init__(self, text: Callable[[], Iterable[str]], encoding: str,
+                 settings: ClinicSettings) -> None:
+        self._text = text
+        self._settings = settings
+        self.encoding = encoding
+        csv.field_size_limit(MAX_LINE_CHARS)
+        lines = Lines(text())
+        first = next(iter(lines), None)
+        self._delimiter = max(DELIMITERS, key=lambda mark: lines.header_marks[mark])
+        columns = lines.header_marks[self._delimiter] + 1
+        if columns > MAX_COLUMNS:
+            raise ImportFileError(
+                f"the header row has {columns:,} columns; an appointment file has a few (at "
+                f"most {MAX_COLUMNS}). Is this the clinic's appointment export?")
+        unclosed = unclosed_quote(text, self._delimiter)
+        if unclosed is not None:
+            raise ImportFileError(
+                f"line {unclosed}: a quote mark (\") opens a field there and never closes, "
+                "so everything after it would be read as one field. Close or remove that "
+                "quote and send the file again; nothing was imported")
+        if 1 in lines.too_long:
+            raise ImportFileError(f"the header row: {too_long_reason(lines.too_long[1])}. Is "
+                                  "this the clinic's appointment export?")
+        header = next(csv.reader([first or ""], delimiter=self._delimiter), None)
+        if header is None or not any(name.strip() for name in header):
+            raise ImportFileError("the file is empty; it needs a header row")
+        self._header = header
+        known = column_names(settings.content_dir)
+        self._fields = [known.get(_key(name)) for name in header]
+        self.ignored_columns = [name.strip() for name, field
+                                in zip(header, self._fields, strict=True)
+                                if field is None and name.strip()]
+        found = {field for field in self._fields if field}
+        if not ({"starts_at"} <= found or {"date", "time"} <= found) or not (
+                {"telegram_user_id", "phone"} & found):
+            raise ImportFileError(
+                "the header row needs a start (starts_at, or date and time) and a "
+                "telegram_user_id or phone column (found: "
+                f"{', '.join(name.strip() for name in header if name.strip()) or 'nothing'}"
+                f"); other names for them can be added to {COLUMNS_FILE}")
+
+    def rows(self, repeats: dict[int, int] | None = None,
+             fingerprints: Fingerprints | None = None) -> Iterator[Read]:
+        """Each line after the header, read: a row, or why not. A row the same as an
+        earlier one is known by a 64-bit digest of its values: found as the file is read
+        (a dict of them), or, for a big file, by a first reading that only notes each
+        row's digest (`fingerprints`, 12 bytes a row) and a second that is given what
+        they showed (`repeats`: line, the line it repeats)."""
+        lines = Lines(self._text())
+        reader = csv.reader(lines, delimiter=self._delimiter)
+        next(reader, None)  # the header, read in __init__
+        seen: dict[int, int] = {}
+        line = reader.line_num
+        for values in rows(reader):
+            line, start = reader.line_num, line + 1
+            if start in lines.too_long:
+                yield Refused(start, too_long_reason(lines.too_long.pop(start)))
+                continue
+            if not any(value.strip() for value in values):
+                yield Blank(start)
+                continue
+            if len(values) > MAX_COLUMNS:
+                yield Refused(start, f"has {len(values):,} columns; the header has "
+                                     f"{len(self._header)}")
+                continue
+            if repeats is not None:
+                if start in repeats:
+                    yield Repeated(start, repeats[start])
+                    continue
+            else:
+                same = digest("\x1f".join(value.strip() for value in values))
+                if fingerprints is not None:
+                    fingerprints.add(same, start)
+                elif same in seen:
+                    yield Repeated(start, seen[same])
+                    continue
+                else:
+                    seen[same] = start
+            record: dict[str, str] = {}
+            for name, value in zip(self._fields, values, strict=False):
+                if name is not None and not record.get(name):
+                    record[name] = value.strip()
+            row = _parse_row(start, record, self._settings)
+            yield Refused(start, row) if isinstance(row, str) else row
+
+
 def parse_csv(text: str, settings: ClinicSettings, encoding: str = "UTF-8") -> ParsedFile:
-    """The rows that make sense, and (line, reason) for those that do not."""
-    # A NUL is no character of any field: it marks its row as damaged (and PostgreSQL
-    # would refuse it), so it becomes U+FFFD, which the row check refuses.
-    text = text.replace("\x00", "\ufffd")
-    end = text.find("\n")
-    end = len(text) if end < 0 else end
-
-    def in_header(mark: str) -> int:  # counted in place: the header may be 19 MB
-        return text.count(mark, 0, end)
-
-    delimiter = max(",;\t", key=in_header)
-    if in_header(delimiter) >= MAX_COLUMNS:
-        raise ImportFileError(
-            f"the header row has {in_header(delimiter) + 1:,} columns; an "
-            f"appointment file has a few (at most {MAX_COLUMNS}). Is this the clinic's "
-            "appointment export?")
-    csv.field_size_limit(MAX_LINE_CHARS)
-    unclosed = unclosed_quote(text, delimiter)
-    if unclosed is not None:
-        raise ImportFileError(
-            f"line {unclosed}: a quote mark (\") opens a field there and never closes, so "
-            "everything after it would be read as one field. Close or remove that quote "
-            "and send the file again; nothing was imported")
-    too_long: dict[int, int] = {}
-    reader = csv.reader(lines(text, too_long), delimiter=delimiter)
-    header = next(reader, None)
-    if 1 in too_long:
-        raise ImportFileError(f"the header row: {too_long_reason(too_long[1])}. Is this the "
-                              "clinic's appointment export?")
-    if header is None or not any(name.strip() for name in header):
-        raise ImportFileError("the file is empty; it needs a header row")
-    known = column_names(settings.content_dir)
-    fields = [known.get(_key(name)) for name in header]
-    ignored = [name.strip() for name, field in zip(header, fields, strict=True)
-               if field is None and name.strip()]
-    found = {field for field in fields if field}
-    if not ({"starts_at"} <= found or {"date", "time"} <= found) or not (
-            {"telegram_user_id", "phone"} & found):
-        raise ImportFileError(
-            "the header row needs a start (starts_at, or date and time) and a "
-            "telegram_user_id or phone column (found: "
-            f"{', '.join(name.strip() for name in header if name.strip()) or 'nothing'}); "
-            f"other names for them can be added to {COLUMNS_FILE}")
-    parsed = ParsedFile([], [], encoding, ignored)
-    seen: dict[tuple[str, ...], int] = {}
-    line = reader.line_num
-    for values in rows(reader):
-        line, start = reader.line_num, line + 1
-        if start in too_long:
-            parsed.problems.append((start, too_long_reason(too_long[start])))
-            continue
-        if not any(value.strip() for value in values):
+    """A file held in memory as text, read whole: the rows that make sense, and (line,
+    reason) for those that do not."""
+    file = AppointmentFile(lambda: [text.replace("\x00", "\ufffd")], encoding, settings)
+    parsed = ParsedFile([], [], encoding, file.ignored_columns)
+    for read in file.rows():
+        if isinstance(read, Refused):
+            parsed.problems.append((read.line, read.reason))
+        elif isinstance(read, Repeated):
+            parsed.duplicates.append((read.line, read.first))
+        elif isinstance(read, Blank):
             parsed.blank += 1
-            continue
-        if len(values) > MAX_COLUMNS:
-            parsed.problems.append((start, f"has {len(values):,} columns; the header has "
-                                           f"{len(header)}"))
-            continue
-        record: dict[str, str] = {}
-        for name, value in zip(fields, values, strict=False):
-            if name is not None and not record.get(name):
-                record[name] = value.strip()
-        same = tuple(value.strip() for value in values)
-        if same in seen:
-            parsed.duplicates.append((start, seen[same]))
-            continue
-        seen[same] = start
-        row = _parse_row(start, record, settings)
-        if isinstance(row, str):
-            parsed.problems.append((start, row))
         else:
-            parsed.rows.append(row)
+            parsed.rows.append(read)
     return parsed
 
 
@@ -223,7 +276,7 @@ def _parse_row(line: int, record: dict[str, str], settings: ClinicSettings
     for field, value in record.items():
         if len(value) > MAX_FIELD:
             return f"{field} is {len(value)} characters long; no appointment field is"
-        if "\ufffd" in value or any(ord(char) < 32 and char != "\t" for char in value):
+        if _NOT_TEXT.search(value):
             return f"{field} holds characters that are not text (a damaged file?)"
     starts_at = _start(record, settings)
     if isinstance(starts_at, str):

@@ -24,103 +24,48 @@ a running bot plans the new messages within seconds (`bot/appointments/timers.py
 from __future__ import annotations
 
 import asyncio
+from array import array
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.appointments import booking
+from bot.appointments.file_text import FileText
 from bot.appointments.import_reader import (
+    MAX_BYTES,
     NAME_CHARS,
+    AppointmentFile,
+    Blank,
+    Fingerprints,
     ImportFileError,
     ImportRow,
-    ParsedFile,
-    decode,
-    parse_csv,
-    read_bytes,
+    Read,
+    Refused,
+    Repeated,
+    digest,
+    same_runs,
 )
+from bot.appointments.import_report import ImportReport
 from bot.runtime.config import ClinicSettings
 from db.appointments import appointments_by_import_key, mark_schedule_changed
 from db.models import Appointment, AppointmentStatus, Patient, utcnow
 from db.patients import add_patients, patients_by_phone, patients_by_telegram_id
 from db.session import Database
 
-__all__ = ["BATCH_ROWS", "ImportFileError", "ImportReport", "import_file", "import_rows"]
+__all__ = ["BATCH_ROWS", "ImportFileError", "ImportReport", "import_appointments",
+           "import_file"]
 
-BATCH_ROWS = 500
+BATCH_ROWS = 1000
 # On SQLite, a pause between batches: a bot waiting for the one write lock sleeps in steps
 # of up to 100 ms (its busy_timeout) and would otherwise wake to find the next batch
 # holding it, again and again, until it gave up ("database is locked").
 SQLITE_PAUSE = 0.1
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
-
-
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    moved: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    kept_cancelled: int = 0
-    new_patients: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)
-    encoding: str = "UTF-8"
-    ignored_columns: list[str] = field(default_factory=list)
-    dry_run: bool = False
-    # Rows that repeat an earlier row word for word, (line, earlier line): booked once.
-    duplicates: list[tuple[int, int]] = field(default_factory=list)
-    read: int | None = None  # rows read after the header, when the report is a file's
-    blank: int = 0  # empty lines passed over
-
-    @classmethod
-    def of(cls, parsed: ParsedFile, *, dry_run: bool = False) -> ImportReport:
-        """The report for a file as read, before any row went in."""
-        return cls(problems=list(parsed.problems), encoding=parsed.encoding,
-                   ignored_columns=parsed.ignored_columns, dry_run=dry_run,
-                   duplicates=list(parsed.duplicates), read=parsed.read, blank=parsed.blank)
-
-    @property
-    def accounted(self) -> int:
-        """Rows the report says what became of: every row read, once."""
-        return (self.added + self.moved + self.updated + self.unchanged + self.kept_cancelled
-                + len(self.problems) + len(self.duplicates))
-
-    def summary(self, most_problems: int | None = None, line_chars: int | None = None
-                ) -> str:
-        """The report; in a chat, the first `most_problems` refused lines, each cut to
-        `line_chars`, so it fits a message."""
-        would = "would be " if self.dry_run else ""
-        lines = []
-        if self.dry_run:
-            lines.append("Dry run: nothing was changed.")
-        read = "" if self.read is None else f"{_plural(self.read, 'row')} read: "
-        lines.append(
-            f"{read}{self.added} {would}added, {self.moved} {would}moved, {self.updated} "
-            f"{would}updated, {self.unchanged} unchanged, {self.kept_cancelled} left "
-            f"cancelled; {_plural(self.new_patients, 'new patient')} "
-            f"{'would wait' if self.dry_run else 'waiting'} to link Telegram; "
-            f"{_plural(len(self.problems), 'row')} not imported"
-            + (f"; {_plural(len(self.duplicates), 'row')} the same as an earlier row, "
-               "booked once" if self.duplicates else "")
-            + (f"; {_plural(self.blank, 'empty line')} passed over" if self.blank else "")
-            + ".")
-        lines.append(f"Read as {self.encoding}." + (
-            f" Columns ignored: {', '.join(self.ignored_columns)}."
-            if self.ignored_columns else ""))
-        shown = sorted(self.problems)[:most_problems]
-        for line, reason in shown:
-            said = f"line {line}: {reason}"
-            cut = line_chars is not None and len(said) > line_chars
-            lines.append(said[:line_chars] + "…" if cut else said)
-        if len(shown) < len(self.problems):
-            lines.append(f"... and {_plural(len(self.problems) - len(shown), 'more row')}")
-        return "\n".join(lines)
 
 
 @dataclass
@@ -148,57 +93,137 @@ def _base_key(row: ImportRow, settings: ClinicSettings) -> str:
     return f"auto:{who}:{row.starts_at.astimezone(settings.timezone).date()}:{practitioner}"
 
 
-def _groups(rows: list[ImportRow], settings: ClinicSettings,
-            report: ImportReport) -> list[_Group]:
-    groups: dict[str, _Group] = {}
+@dataclass
+class _FirstReading:
+    read: int = 0  # rows read after the header
+    # The keys (by their digest) that more than one row names, and how many do.
+    sizes: dict[int, int] = field(default_factory=dict)
+    repeats: dict[int, int] = field(default_factory=dict)  # line: the line it repeats
+
+
+def _first_reading(file: AppointmentFile, settings: ClinicSettings) -> _FirstReading:
+    """The file read once to count: the second reading then knows which rows repeat
+    earlier ones, and when a key has all its rows. Each row leaves three numbers in arrays
+    (its digest, its key's, its line), about 20 bytes, however big the file."""
+    first = _FirstReading()
+    fingerprints = Fingerprints()
+    keys, lines = array("Q"), array("I")
+    for row in file.rows(fingerprints=fingerprints):
+        if isinstance(row, ImportRow):
+            keys.append(digest(_base_key(row, settings)))
+            lines.append(row.line)
+        first.read += not isinstance(row, Blank)
+    first.repeats = fingerprints.repeats()
+    del fingerprints
+    if first.repeats:  # a repeated row is booked once: its key counts it once
+        keys = array("Q", (key for key, line in zip(keys, lines, strict=True)
+                           if line not in first.repeats))
+    first.sizes = {keys[run[0]]: len(run) for run in same_runs(keys)}
+    return first
+
+
+@dataclass
+class _Batch:
+    groups: list[_Group] = field(default_factory=list)
+    rows: int = 0
+    # Lines that are not rows to import, for the report: a refused line, with why; a
+    # repeated one, with the line it repeats; an empty one.
+    noted: list[Refused | Repeated | Blank] = field(default_factory=list)
+
+    def full(self) -> bool:
+        return self.rows + len(self.noted) >= BATCH_ROWS
+
+    def into(self, report: ImportReport) -> None:
+        for line in self.noted:
+            if isinstance(line, Refused):
+                report.refuse(line.line, line.reason)
+            elif isinstance(line, Repeated):
+                report.repeated(line.line, line.first)
+            else:
+                report.blank += 1
+
+
+def _batches(rows: Iterator[Read], settings: ClinicSettings,
+             sizes: dict[int, int]) -> Iterator[_Batch]:
+    """The rows in batches of about BATCH_ROWS, each key's rows together however far apart
+    they are in the file: a key's group goes into a batch once its last row is read
+    (`sizes`: a key not in it has one; two keys that share a digest wait for each other,
+    at worst to the end). It runs on a worker thread and touches nothing but its own
+    batch: what a batch notes goes into the report on the loop."""
+    waiting: dict[str, _Group] = {}
+    batch = _Batch()
     for row in rows:
-        base = _base_key(row, settings)
-        group = groups.setdefault(base, _Group(base, []))
-        if base.startswith("ref:") and group.rows:
-            report.problems.append((row.line, f"booking_ref {row.booking_ref!r} is already "
-                                              f"on line {group.rows[0].line}"))
-            continue
-        group.rows.append(row)
-    return list(groups.values())
-
-
-def _batches(groups: list[_Group]) -> Iterator[list[_Group]]:
-    batch: list[_Group] = []
-    size = 0
-    for group in groups:
-        batch.append(group)
-        size += len(group.rows)
-        if size >= BATCH_ROWS:
+        if not isinstance(row, ImportRow):
+            batch.noted.append(row)
+        else:
+            base = _base_key(row, settings)
+            group = waiting.setdefault(base, _Group(base, []))
+            if base.startswith("ref:") and group.rows:
+                batch.noted.append(Refused(row.line, f"booking_ref {row.booking_ref!r} is "
+                                                     f"already on line {group.rows[0].line}"))
+            else:
+                group.rows.append(row)
+            key = digest(base)
+            left = sizes.pop(key, 1) - 1
+            if left > 0:
+                sizes[key] = left
+            else:
+                batch.groups.append(waiting.pop(base))
+                batch.rows += len(group.rows)
+        if batch.full():
             yield batch
-            batch, size = [], 0
-    if batch:
+            batch = _Batch()
+    batch.groups.extend(waiting.values())
+    if batch.groups or batch.noted:
         yield batch
+
+
+async def _stop_reading(coming: asyncio.Future[_Batch | None]) -> None:
+    """Waits for the batch being read (a thread cannot be stopped half-way through)."""
+    with suppress(Exception):
+        await asyncio.shield(coming)
 
 
 class _RollBack(Exception):
     """Ends a dry run's batch: its transaction is rolled back."""
 
 
-async def import_rows(database: Database, settings: ClinicSettings, rows: list[ImportRow],
-                      now: datetime, *, report: ImportReport | None = None,
-                      progress: Progress | None = None) -> ImportReport:
-    report = report or ImportReport()
-    groups = _groups(rows, settings, report)
-    done = 0
-    created: set[str] = set()  # new patients' phones (a dry run's batches forget them)
-    for batch in _batches(groups):
-        try:
-            async with database.transaction() as session:
-                await _import_batch(session, settings, batch, now, report, created)
-                if report.dry_run:
-                    raise _RollBack
-        except _RollBack:
-            pass
-        done += sum(len(group.rows) for group in batch)
-        if progress is not None:
-            await progress(done, len(rows))
-        if database.engine.dialect.name == "sqlite":
-            await asyncio.sleep(SQLITE_PAUSE)
+async def import_appointments(database: Database, settings: ClinicSettings,
+                              file: AppointmentFile, now: datetime, *,
+                              dry_run: bool = False, progress: Progress | None = None
+                              ) -> ImportReport:
+    """The file's rows into the schedule (or, with `dry_run`, what they would do). The
+    file is read twice, a row at a time, on a worker thread: once to count each key's
+    rows, once to import them a batch at a time, the next batch read while one goes in;
+    the loop is free between batches."""
+    report = ImportReport(encoding=file.encoding, ignored_columns=file.ignored_columns,
+                          dry_run=dry_run)
+    first = await asyncio.to_thread(_first_reading, file, settings)
+    report.read = read = first.read
+    batches = _batches(file.rows(first.repeats), settings, first.sizes)
+    # A dry run's new patients' phones: its batches are rolled back, so the next batch
+    # would count them again (a real run's next batch finds them in the database).
+    created: set[str] = set()
+    # The next batch is read on a worker thread while this one goes in.
+    coming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+    try:
+        while (batch := await coming) is not None:
+            coming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+            batch.into(report)
+            try:
+                async with database.transaction() as session:
+                    await _import_batch(session, settings, batch.groups, now, report, created)
+                    if report.dry_run:
+                        raise _RollBack
+            except _RollBack:
+                pass
+            if progress is not None:
+                await progress(report.accounted, read)
+            if database.engine.dialect.name == "sqlite":
+                await asyncio.sleep(SQLITE_PAUSE)
+    except BaseException:
+        await _stop_reading(coming)
+        raise
     if not report.dry_run and (report.added or report.moved or report.updated):
         async with database.transaction() as session:
             await mark_schedule_changed(session, utcnow())
@@ -239,17 +264,17 @@ async def _import_batch(session: AsyncSession, settings: ClinicSettings,
         for row, key, appointment in _match(group, existing):
             patient = _patient(row, patients)
             if isinstance(patient, str):
-                report.problems.append((row.line, patient))
+                report.refuse(row.line, patient)
             elif appointment is None:
                 if row.starts_at <= now:
-                    report.problems.append((row.line, "starts in the past"))
+                    report.refuse(row.line, "starts in the past")
                 else:
                     bookings.append((row, patient, key))
             else:
                 problem = await _change(session, settings, row, patient, appointment, now,
                                         report)
                 if problem is not None:
-                    report.problems.append((row.line, problem))
+                    report.refuse(row.line, problem)
     new_patients = {patient.phone: patient for _, patient, _ in bookings
                     if isinstance(patient, _NewPatient)}
     ids = await add_patients(session, [(one.first_name, one.phone)
@@ -257,7 +282,8 @@ async def _import_batch(session: AsyncSession, settings: ClinicSettings,
     for phone, patient in new_patients.items():
         patient.id = ids[phone]
     report.new_patients += len(new_patients.keys() - created)
-    created.update(new_patients)
+    if report.dry_run:
+        created.update(new_patients)
     await booking.book_many(session, settings, [
         booking.NewBooking(patient_id=_id(patient), starts_at=row.starts_at,
                            minutes=row.minutes, practitioner=row.practitioner,
@@ -341,12 +367,27 @@ async def _change(session: AsyncSession, settings: ClinicSettings, row: ImportRo
 
 async def import_file(path: Path, settings: ClinicSettings, *, dry_run: bool = False,
                       progress: Progress | None = None) -> ImportReport:
-    text, encoding = decode(read_bytes(path))
-    parsed = parse_csv(text, settings, encoding)
-    report = ImportReport.of(parsed, dry_run=dry_run)
+    binary = _open(path)
     database = Database(settings.database_url)
     try:
-        return await import_rows(database, settings, parsed.rows, utcnow(), report=report,
-                                 progress=progress)
+        text = await asyncio.to_thread(FileText, binary)
+        file = await asyncio.to_thread(AppointmentFile, text.pieces, text.encoding.name,
+                                       settings)
+        return await import_appointments(database, settings, file, utcnow(),
+                                         dry_run=dry_run, progress=progress)
     finally:
+        binary.close()
         await database.dispose()
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ImportFileError(f"{path} is larger than {MAX_BYTES // 2**20} MB")
+        return path.open("rb")
+    except FileNotFoundError:
+        raise ImportFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImportFileError(f"{path} is a folder, not a file") from None
+    except OSError as error:
+        raise ImportFileError(f"{path}: cannot be read ({error.strerror})") from None

@@ -25,7 +25,7 @@ import json
 import re
 import ssl
 from contextlib import suppress
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -40,6 +40,7 @@ from bot.sending.delivery import AnswerTimedOut
 USER_AGENT = BaseRequest.USER_AGENT
 JSON_HEADERS = {"Content-Type": "application/json"}
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s]+/")
+_DOWNLOAD_CHUNK = 1 << 16
 
 
 class AiohttpRequest(BaseRequest):
@@ -115,6 +116,33 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut() from AnswerTimedOut(str(error) or "no answer in time")
         except aiohttp.ClientError as error:
             raise NetworkError(_cause(error)) from error
+
+    async def download(self, url: str, out: BinaryIO, *, most_bytes: int) -> int:
+        """The file at `url` (the Bot API's file address) written to `out` as it arrives, so
+        a 20 MB file is never held whole; the bytes written. More than `most_bytes` is
+        refused (a `NetworkError` saying "too big")."""
+        if self._session is None or self._session.closed:
+            await self.initialize()
+        assert self._session is not None
+        read, connect = self._timeouts["read"], self._timeouts["connect"]
+        timeout = aiohttp.ClientTimeout(sock_connect=connect, sock_read=read)
+        written = 0
+        try:
+            async with self._session.get(url, timeout=timeout,
+                                         proxy=await self._proxy_for(url)) as response:
+                if response.status != 200:
+                    raise NetworkError(f"the file could not be downloaded: HTTP "
+                                       f"{response.status}")
+                async for chunk in response.content.iter_chunked(_DOWNLOAD_CHUNK):
+                    written += len(chunk)
+                    if written > most_bytes:
+                        raise NetworkError(f"the file is too big (over {most_bytes} bytes)")
+                    out.write(chunk)
+        except (TimeoutError, aiohttp.SocketTimeoutError) as error:
+            raise TimedOut("The file did not arrive in time") from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(_cause(error)) from error
+        return written
 
     async def _proxy_for(self, url: str) -> URL | None:
         """The proxy for this address, as aiohttp's `trust_env` would choose it (the

@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import tempfile
 import time
 from datetime import timedelta
-from pathlib import PurePath
+from pathlib import Path, PurePath
+from typing import BinaryIO
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import File, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram._utils.files import is_local_file
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.appointments.import_reader import MAX_BYTES, ImportFileError, ParsedFile, decode, parse_csv
-from bot.appointments.importer import ImportReport, import_rows
+from bot.appointments.file_text import CHUNK_BYTES, FileText
+from bot.appointments.import_reader import MAX_BYTES, AppointmentFile, ImportFileError
+from bot.appointments.import_report import ImportReport
+from bot.appointments.importer import import_appointments
 from bot.runtime.config import ClinicSettings
 from bot.runtime.context import BotData, ClinicApp, ClinicContext
 from bot.texts import callbacks
@@ -44,12 +50,33 @@ FORGET_AFTER = timedelta(days=1)
 PROGRESS_EVERY = 2.0  # seconds between edits of the live count
 PROBLEMS_SHOWN = 5
 PROBLEM_CHARS = 160
+PART_BYTES = 1 << 20  # the file is stored in parts of this size
 
 
-def _read(data: bytearray, settings: ClinicSettings) -> tuple[str, ParsedFile]:
-    text, encoding = decode(data)
-    data.clear()  # the download's bytes, no longer needed while the text is read
-    return text, parse_csv(text, settings, encoding)
+def _read(binary: BinaryIO, settings: ClinicSettings) -> AppointmentFile:
+    text = FileText(binary)
+    return AppointmentFile(text.pieces, text.encoding.name, settings)
+
+
+def _copy(path: Path, out: BinaryIO) -> None:
+    with path.open("rb") as source:
+        shutil.copyfileobj(source, out, CHUNK_BYTES)
+
+
+async def _download(context: ClinicContext, telegram_file: File, out: BinaryIO) -> None:
+    """The file into `out` as it arrives: from disk when the Bot API server is local, else
+    streamed by the bot's own transport (PTB's httpx fallback holds it whole)."""
+    path = telegram_file.file_path
+    if path and is_local_file(path):
+        await asyncio.to_thread(_copy, Path(path), out)
+        return
+    # The bot's own transport (bot/sending/aiohttp_request.py) streams; looked up by name,
+    # so this module does not load aiohttp when the httpx transport is chosen.
+    streamed = getattr(context.bot.request, "download", None)
+    if path and streamed is not None:
+        await streamed(path, out, most_bytes=MAX_BYTES)
+    else:
+        await telegram_file.download_to_memory(out)
 
 
 def _report_text(report: ImportReport) -> str:
@@ -71,33 +98,38 @@ async def received_file(update: Update, context: ClinicContext) -> None:
             document.mime_type or "") not in TEXT_TYPES:
         await reply(update, content.text(Text.IMPORT_WRONG_TYPE))
         return
-    try:
-        telegram_file = await context.bot.get_file(document.file_id)
-        data = await telegram_file.download_as_bytearray()
-        text, parsed = await asyncio.to_thread(_read, data, context.settings)
-    except ImportFileError as error:
-        await reply(update, content.text(Text.IMPORT_UNUSABLE, file=name, reason=str(error)))
-        return
-    except TelegramError as error:
-        logger.warning("A staff member's file could not be downloaded: %s", error)
-        await reply(update, content.text(Text.IMPORT_TOO_BIG, megabytes=MAX_BYTES // 2**20)
-                    if "too big" in str(error) else content.text(Text.SOMETHING_WENT_WRONG))
-        return
-    now = context.clock.now()
-    report = await import_rows(context.database, context.settings, parsed.rows, now,
-                               report=ImportReport.of(parsed, dry_run=True))
-    async with context.database.transaction() as session:
-        await imports.forget_before(session, now - FORGET_AFTER)
-        import_id = await imports.keep(session, user.id, name, text, parsed.encoding, now)
-    logger.info("Import file %d previewed: %d rows", import_id, parsed.read)
+    with tempfile.TemporaryFile() as binary:
+        try:
+            telegram_file = await context.bot.get_file(document.file_id)
+            await _download(context, telegram_file, binary)
+            file = await asyncio.to_thread(_read, binary, context.settings)
+        except ImportFileError as error:
+            await reply(update, content.text(Text.IMPORT_UNUSABLE, file=name, reason=str(error)))
+            return
+        except TelegramError as error:
+            logger.warning("A staff member's file could not be downloaded: %s", error)
+            await reply(update, content.text(Text.IMPORT_TOO_BIG, megabytes=MAX_BYTES // 2**20)
+                        if "too big" in str(error) else content.text(Text.SOMETHING_WENT_WRONG))
+            return
+        now = context.clock.now()
+        report = await import_appointments(context.database, context.settings, file, now,
+                                           dry_run=True)
+        async with context.database.transaction() as session:
+            await imports.forget_before(session, now - FORGET_AFTER)
+            import_id = await imports.keep(session, user.id, name, file.encoding, now)
+            binary.seek(0)
+            number = 0
+            while data := binary.read(PART_BYTES):
+                await imports.add_part(session, import_id, number, data)
+                number += 1
+    logger.info("Import file %d previewed: %d rows", import_id, report.read or 0)
     keyboard = InlineKeyboardMarkup([[
         InlineKeyboardButton(content.button(Button.IMPORT_IT),
                              callback_data=callbacks.data(callbacks.IMPORT_GO, import_id)),
         InlineKeyboardButton(content.button(Button.CANCEL_IMPORT),
                              callback_data=callbacks.data(callbacks.IMPORT_STOP, import_id)),
     ]])
-    await reply(update, content.text(Text.IMPORT_PREVIEW, file=name,
-                                     rows=parsed.read,
+    await reply(update, content.text(Text.IMPORT_PREVIEW, file=name, rows=report.read or 0,
                                      report=_report_text(report)), keyboard)
 
 
@@ -129,32 +161,34 @@ async def tapped(update: Update, context: ClinicContext) -> None:
     assert isinstance(query.message, Message)
     data = context.bot_data
     task = asyncio.create_task(_run(data, context, query.message, pending.id,
-                                    pending.file_name, pending.contents, pending.encoding))
+                                    pending.file_name))
     data.background_tasks.add(task)
     task.add_done_callback(data.background_tasks.discard)
 
 
 async def _run(data: BotData, context: ClinicContext, message: Message, import_id: int,
-               file_name: str, contents: str, encoding: str) -> None:
+               file_name: str) -> None:
     """The import, the control message showing its count and then its report."""
     content = data.content
-    parsed = await asyncio.to_thread(parse_csv, contents, data.settings, encoding)
-    total = parsed.read
     shown = 0.0
-    done = 0
+    done = total = 0
 
-    async def progress(rows_done: int, _: int) -> None:
-        nonlocal shown, done
-        done = rows_done
+    async def progress(rows_done: int, rows: int) -> None:
+        nonlocal shown, done, total
+        done, total = rows_done, rows
         if time.monotonic() - shown >= PROGRESS_EVERY:
             shown = time.monotonic()
             await _edit(message, content.text(Text.IMPORT_RUNNING, file=file_name,
-                                              done=rows_done, total=total))
+                                              done=rows_done, total=rows))
 
     try:
-        report = await import_rows(data.database, data.settings, parsed.rows,
-                                   data.clock.now(), report=ImportReport.of(parsed),
-                                   progress=progress)
+        with tempfile.TemporaryFile() as binary:
+            async with data.database.transaction() as session:
+                for number in range(await imports.part_count(session, import_id)):
+                    binary.write(await imports.part(session, import_id, number))
+            file = await asyncio.to_thread(_read, binary, data.settings)
+            report = await import_appointments(data.database, data.settings, file,
+                                               data.clock.now(), progress=progress)
     except asyncio.CancelledError:  # the bot is stopping
         await _edit(message, content.text(Text.IMPORT_FAILED, file=file_name, done=done,
                                           total=total))
@@ -167,7 +201,7 @@ async def _run(data: BotData, context: ClinicContext, message: Message, import_i
         status = ImportStatus.CANCELLED
     else:
         logger.info("Import file %d done: %d added, %d moved, %d refused", import_id,
-                    report.added, report.moved, len(report.problems))
+                    report.added, report.moved, report.problem_count)
         await _edit(message, content.text(Text.IMPORT_DONE, file=file_name,
                                           report=_report_text(report)))
         status = ImportStatus.DONE
