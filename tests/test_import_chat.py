@@ -130,6 +130,21 @@ async def test_a_file_with_a_quote_that_never_closes_is_refused_before_the_previ
     assert await counts(clinic) == (0, 0)
 
 
+async def test_a_line_the_csv_reader_cannot_read_is_named_not_sorry(clinic: Clinic) -> None:
+    """A bare carriage return inside a row: the rows are read after the header is checked,
+    and the reader's complaint must still reach the staff member as the file's."""
+    staff = clinic.staff_member()
+    lines = export(clinic).decode("cp1252").splitlines(keepends=True)
+    broken = lines[0] + lines[1].replace(";", ";x\r", 1) + "".join(lines[2:])
+
+    await staff.send_file(broken.encode("cp1252"), "export.csv", "text/csv")
+    answer = await staff.next_message()
+
+    assert "export.csv cannot be imported: line 2: cannot be read as CSV" in answer.plain
+    assert "Sorry" not in answer.plain and answer.buttons() == []
+    assert await counts(clinic) == (0, 0)
+
+
 async def test_an_odd_file_gets_a_clear_answer_and_nothing_waits(clinic: Clinic) -> None:
     """A million columns: it was "Sorry, something went wrong", and the upload stayed
     pending with no way to cancel it."""

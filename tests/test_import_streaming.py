@@ -131,6 +131,35 @@ async def test_one_patients_rows_far_apart_in_the_file_stay_two_sessions(
     assert (again.added, again.moved, again.unchanged) == (0, 0, BATCH_ROWS + 10 + 3)
 
 
+async def test_a_new_patients_first_row_names_them_wherever_their_keys_end(
+    settings: ClinicSettings, tmp_path: Path
+) -> None:
+    """Keys go in in the order of their first rows: the day-5 key ends after the day-6 row,
+    whose row has no name, yet Ann's record is made from her first row."""
+    await upgrade_database_async(settings.database_url)
+    csv_file = tmp_path / "ann.csv"
+    csv_file.write_text(HEADER
+                        + f"{at(5, 9)},45,Dr Lee,Ann Lee,+447700900123,,\n"
+                        + f"{at(6, 9)},45,Dr Lee,,+447700900123,,\n"
+                        + f"{at(5, 15)},45,Dr Lee,Ann Lee,+447700900123,,\n")
+
+    report = await import_file(csv_file, settings)
+
+    assert (report.added, report.new_patients, report.problems) == (3, 1, [])
+
+
+async def test_a_header_name_with_a_line_break_in_its_quotes_is_one_name(
+    settings: ClinicSettings, tmp_path: Path
+) -> None:
+    await upgrade_database_async(settings.database_url)
+    csv_file = tmp_path / "wrapped.csv"
+    csv_file.write_text(f'"Starts\nat",phone,name\n{at(5)},+447700900123,Ann\n')
+
+    report = await import_file(csv_file, settings)
+
+    assert (report.added, report.problems) == (1, [])
+
+
 def test_the_codecs_a_file_may_start_with_are_told_apart() -> None:
     for bom, name in ((codecs.BOM_UTF8, "UTF-8 with BOM"), (codecs.BOM_UTF16_LE, "UTF-16")):
         assert FileText(io.BytesIO(bom + "a,b\n".encode(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -175,7 +176,8 @@ class AppointmentFile:
         self.encoding = encoding
         csv.field_size_limit(MAX_LINE_CHARS)
         lines = Lines(text())
-        first = next(iter(lines), None)
+        after_first = iter(lines)
+        first = next(after_first, None)
         self._delimiter = max(DELIMITERS, key=lambda mark: lines.header_marks[mark])
         columns = lines.header_marks[self._delimiter] + 1
         if columns > MAX_COLUMNS:
@@ -191,7 +193,9 @@ class AppointmentFile:
         if 1 in lines.too_long:
             raise ImportFileError(f"the header row: {too_long_reason(lines.too_long[1])}. Is "
                                   "this the clinic's appointment export?")
-        header = next(csv.reader([first or ""], delimiter=self._delimiter), None)
+        # A record: a quoted header name may hold a line break.
+        header = next(rows(csv.reader(itertools.chain([first or ""], after_first),
+                                      delimiter=self._delimiter)), None)
         if header is None or not any(name.strip() for name in header):
             raise ImportFileError("the file is empty; it needs a header row")
         self._header = header

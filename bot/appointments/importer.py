@@ -30,7 +30,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +66,8 @@ BATCH_ROWS = 1000
 # holding it, again and again, until it gave up ("database is locked").
 SQLITE_PAUSE = 0.1
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
+# Rows of finished keys held back while an earlier key waits for its last row.
+_HELD_ROWS = 5 * BATCH_ROWS
 
 
 @dataclass
@@ -146,12 +148,26 @@ class _Batch:
 def _batches(rows: Iterator[Read], settings: ClinicSettings,
              sizes: dict[int, int]) -> Iterator[_Batch]:
     """The rows in batches of about BATCH_ROWS, each key's rows together however far apart
-    they are in the file: a key's group goes into a batch once its last row is read
-    (`sizes`: a key not in it has one; two keys that share a digest wait for each other,
-    at worst to the end). It runs on a worker thread and touches nothing but its own
-    batch: what a batch notes goes into the report on the loop."""
-    waiting: dict[str, _Group] = {}
+    they are in the file, and the keys in the order of their first rows (the first row of
+    a phone makes its new patient, with that row's name): a key goes into a batch once
+    its last row is read and every key begun before it has gone (`sizes`: a key not in
+    it has one row; two keys that share a digest wait for each other). Keys held up by
+    an earlier one are let go out of order past `_HELD_ROWS`, so memory stays bounded
+    whatever the file. It runs on a worker thread and touches nothing but its own batch:
+    what a batch notes goes into the report on the loop."""
+    waiting: dict[str, _Group] = {}  # by their first row
+    complete: set[str] = set()
+    held = 0  # rows in `waiting`
     batch = _Batch()
+
+    def let_go(group: _Group) -> None:
+        nonlocal held
+        del waiting[group.base]
+        complete.discard(group.base)
+        held -= len(group.rows)
+        batch.groups.append(group)
+        batch.rows += len(group.rows)
+
     for row in rows:
         if not isinstance(row, ImportRow):
             batch.noted.append(row)
@@ -163,23 +179,30 @@ def _batches(rows: Iterator[Read], settings: ClinicSettings,
                                                      f"already on line {group.rows[0].line}"))
             else:
                 group.rows.append(row)
+                held += 1
             key = digest(base)
             left = sizes.pop(key, 1) - 1
             if left > 0:
                 sizes[key] = left
             else:
-                batch.groups.append(waiting.pop(base))
-                batch.rows += len(group.rows)
+                complete.add(base)
+            while waiting and next(iter(waiting)) in complete:
+                let_go(next(iter(waiting.values())))
+            if held > _HELD_ROWS:
+                for done in [waiting[base] for base in complete]:
+                    let_go(done)
         if batch.full():
             yield batch
             batch = _Batch()
-    batch.groups.extend(waiting.values())
+    for group in list(waiting.values()):
+        let_go(group)
     if batch.groups or batch.noted:
         yield batch
 
 
-async def _stop_reading(coming: asyncio.Future[_Batch | None]) -> None:
-    """Waits for the batch being read (a thread cannot be stopped half-way through)."""
+async def _stop_reading(coming: asyncio.Future[Any]) -> None:
+    """Waits for what is being read (a thread cannot be stopped half-way through, and the
+    file it reads is about to be closed)."""
     with suppress(Exception):
         await asyncio.shield(coming)
 
@@ -198,7 +221,12 @@ async def import_appointments(database: Database, settings: ClinicSettings,
     the loop is free between batches."""
     report = ImportReport(encoding=file.encoding, ignored_columns=file.ignored_columns,
                           dry_run=dry_run)
-    first = await asyncio.to_thread(_first_reading, file, settings)
+    reading = asyncio.ensure_future(asyncio.to_thread(_first_reading, file, settings))
+    try:
+        first = await reading
+    except BaseException:
+        await _stop_reading(reading)
+        raise
     report.read = read = first.read
     batches = _batches(file.rows(first.repeats), settings, first.sizes)
     # A dry run's new patients' phones: its batches are rolled back, so the next batch

@@ -103,6 +103,9 @@ async def received_file(update: Update, context: ClinicContext) -> None:
             telegram_file = await context.bot.get_file(document.file_id)
             await _download(context, telegram_file, binary)
             file = await asyncio.to_thread(_read, binary, context.settings)
+            now = context.clock.now()
+            report = await import_appointments(context.database, context.settings, file,
+                                               now, dry_run=True)
         except ImportFileError as error:
             await reply(update, content.text(Text.IMPORT_UNUSABLE, file=name, reason=str(error)))
             return
@@ -111,9 +114,6 @@ async def received_file(update: Update, context: ClinicContext) -> None:
             await reply(update, content.text(Text.IMPORT_TOO_BIG, megabytes=MAX_BYTES // 2**20)
                         if "too big" in str(error) else content.text(Text.SOMETHING_WENT_WRONG))
             return
-        now = context.clock.now()
-        report = await import_appointments(context.database, context.settings, file, now,
-                                           dry_run=True)
         async with context.database.transaction() as session:
             await imports.forget_before(session, now - FORGET_AFTER)
             import_id = await imports.keep(session, user.id, name, file.encoding, now)
