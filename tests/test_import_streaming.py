@@ -15,6 +15,7 @@ import pytest
 
 from bot.appointments.csv_lines import MAX_LINE_CHARS, Lines
 from bot.appointments.file_text import CHUNK_BYTES, FileText
+from bot.appointments.import_reader import MAX_ROWS, ImportFileError, parse_csv
 from bot.appointments.importer import BATCH_ROWS, import_file
 from bot.runtime.config import ClinicSettings
 from db.migrate import upgrade_database_async
@@ -158,6 +159,15 @@ async def test_a_header_name_with_a_line_break_in_its_quotes_is_one_name(
     report = await import_file(csv_file, settings)
 
     assert (report.added, report.problems) == (1, [])
+
+
+def test_a_file_of_more_rows_than_any_export_is_refused(settings: ClinicSettings) -> None:
+    """A 20 MB file of two-character lines is ten million rows: counting them would take
+    hundreds of megabytes; past MAX_ROWS the file is refused, having held none of them."""
+    text = "starts_at,phone\n" + "x\n" * (MAX_ROWS + 1)
+
+    with pytest.raises(ImportFileError, match="more than 200,000 rows"):
+        parse_csv(text, settings)
 
 
 def test_the_codecs_a_file_may_start_with_are_told_apart() -> None:

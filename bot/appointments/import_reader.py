@@ -13,6 +13,7 @@ import dataclasses
 import itertools
 import re
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -50,6 +51,10 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\ufffd]")
 # An appointment file has a few columns; past this it is something else, refused before
 # it is read into memory (a million columns).
 MAX_COLUMNS = 100
+# Rows (lines that are not empty) a file may have: far more than a clinic's export (20 MB
+# of an export's rows is about 100,000), few enough that counting them stays within a few
+# tens of megabytes (a 20 MB file of two-character lines would be ten million).
+MAX_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,23 @@ def same_runs(digests: array[int]) -> Iterator[list[int]]:
         yield run
 
 
+class Repeats:
+    """Lines that repeat an earlier line, each with that line, in line order: 8 bytes a
+    repeat, found by halving."""
+
+    def __init__(self) -> None:
+        self.lines = array("I")
+        self.firsts = array("I")
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def of(self, line: int) -> int | None:
+        """The earlier line `line` repeats, if it repeats one."""
+        at = bisect_left(self.lines, line)
+        return self.firsts[at] if at < len(self.lines) and self.lines[at] == line else None
+
+
 class Fingerprints:
     """Each row's digest and line, in two arrays."""
 
@@ -157,10 +179,17 @@ class Fingerprints:
         self.digests.append(row_digest)
         self.lines.append(line)
 
-    def repeats(self) -> dict[int, int]:
-        """Line: the earlier line it repeats."""
-        return {self.lines[position]: self.lines[run[0]]
-                for run in same_runs(self.digests) for position in run[1:]}
+    def repeats(self) -> Repeats:
+        first_of = array("I", bytes(4 * len(self.lines)))  # by position; 0: not a repeat
+        for run in same_runs(self.digests):
+            for position in run[1:]:
+                first_of[position] = self.lines[run[0]]
+        found = Repeats()
+        for position, first in enumerate(first_of):
+            if first:
+                found.lines.append(self.lines[position])
+                found.firsts.append(first)
+        return found
 
 
 class AppointmentFile:
@@ -213,17 +242,18 @@ class AppointmentFile:
                 f"{', '.join(name.strip() for name in header if name.strip()) or 'nothing'}"
                 f"); other names for them can be added to {COLUMNS_FILE}")
 
-    def rows(self, repeats: dict[int, int] | None = None,
+    def rows(self, repeats: Repeats | None = None,
              fingerprints: Fingerprints | None = None) -> Iterator[Read]:
         """Each line after the header, read: a row, or why not. A row the same as an
         earlier one is known by a 64-bit digest of its values: found as the file is read
         (a dict of them), or, for a big file, by a first reading that only notes each
         row's digest (`fingerprints`, 12 bytes a row) and a second that is given what
-        they showed (`repeats`: line, the line it repeats)."""
+        they showed (`repeats`). More than MAX_ROWS rows refuse the file."""
         lines = Lines(self._text())
         reader = csv.reader(lines, delimiter=self._delimiter)
         next(reader, None)  # the header, read in __init__
         seen: dict[int, int] = {}
+        counted = 0
         line = reader.line_num
         for values in rows(reader):
             line, start = reader.line_num, line + 1
@@ -233,13 +263,20 @@ class AppointmentFile:
             if not any(value.strip() for value in values):
                 yield Blank(start)
                 continue
+            counted += 1
+            if counted > MAX_ROWS:
+                raise ImportFileError(
+                    f"the file has more than {MAX_ROWS:,} rows; a clinic's appointment "
+                    "export has fewer. Send the coming months' appointments, or split the "
+                    "file; nothing was imported")
             if len(values) > MAX_COLUMNS:
                 yield Refused(start, f"has {len(values):,} columns; the header has "
                                      f"{len(self._header)}")
                 continue
             if repeats is not None:
-                if start in repeats:
-                    yield Repeated(start, repeats[start])
+                first = repeats.of(start)
+                if first is not None:
+                    yield Repeated(start, first)
                     continue
             else:
                 same = digest("\x1f".join(value.strip() for value in values))

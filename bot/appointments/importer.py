@@ -47,6 +47,7 @@ from bot.appointments.import_reader import (
     Read,
     Refused,
     Repeated,
+    Repeats,
     digest,
     same_runs,
 )
@@ -100,7 +101,7 @@ class _FirstReading:
     read: int = 0  # rows read after the header
     # The keys (by their digest) that more than one row names, and how many do.
     sizes: dict[int, int] = field(default_factory=dict)
-    repeats: dict[int, int] = field(default_factory=dict)  # line: the line it repeats
+    repeats: Repeats = field(default_factory=Repeats)
 
 
 def _first_reading(file: AppointmentFile, settings: ClinicSettings) -> _FirstReading:
@@ -119,7 +120,7 @@ def _first_reading(file: AppointmentFile, settings: ClinicSettings) -> _FirstRea
     del fingerprints
     if first.repeats:  # a repeated row is booked once: its key counts it once
         keys = array("Q", (key for key, line in zip(keys, lines, strict=True)
-                           if line not in first.repeats))
+                           if first.repeats.of(line) is None))
     first.sizes = {keys[run[0]]: len(run) for run in same_runs(keys)}
     return first
 
