@@ -94,7 +94,7 @@ bench-chaos: $(VENV)/.installed
 # About 4 minutes: 1,000, 10,000 and 100,000 rows (each twice), then 100,000 beside the
 # running bot while patients ask; with TEST_POSTGRES_URL set, on PostgreSQL too.
 bench-import: $(VENV)/.installed
-	$(PY) -m bench.importing --race 100000 --upload 100000 $(if $(TEST_POSTGRES_URL),--postgres $(TEST_POSTGRES_URL))
+	$(PY) -m bench.importing --race 100000 --upload 100000 --upload-plain 199999 $(if $(TEST_POSTGRES_URL),--postgres $(TEST_POSTGRES_URL))
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

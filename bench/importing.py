@@ -14,7 +14,8 @@ times (target: p99 under 1 s). With `--upload N`, a staff member sends a file of
 (each with a 150-character notes column, as some exports have: 100,000 rows come to about
 20 MB, the most a bot may download) to the running bot through Telegram, sees the preview
 and taps Import; it prints the bot's memory idle, at its peak and after (target: within
-50 MB of idle, issue 27).
+50 MB of idle, issue 27). `--upload-plain N` does the same with short rows and no notes
+(199,999 of them, 14 MB, the most rows a file may have).
 """
 
 from __future__ import annotations
@@ -64,12 +65,12 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
-async def upload(rows: int) -> str:
+async def upload(rows: int, notes: str = EXPORT_NOTES) -> str:
     telegram = TelegramStub()
     await telegram.start()
     async with fresh_database() as (url, folder):
         csv_file = folder / "appointments.csv"
-        write_file(csv_file, rows, EXPORT_NOTES)
+        write_file(csv_file, rows, notes)
         process, logs = await start(quiet_environment(telegram, url), "bot", "run")
         return await measure(process, logs, telegram,
                              _upload(telegram, process.pid, csv_file))
@@ -190,6 +191,9 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL")
     parser.add_argument("--race", type=int, default=0, metavar="ROWS",
                         help="also import ROWS while the bot answers patients")
+    parser.add_argument("--upload-plain", type=int, default=0, metavar="ROWS",
+                        help="the same with short rows, no notes (199999: the most rows "
+                             "a file may have)")
     parser.add_argument("--upload", type=int, default=0, metavar="ROWS",
                         help="also send ROWS to the running bot as a staff file, "
                              "measuring its memory")
@@ -204,6 +208,8 @@ def main() -> None:
             print(asyncio.run(race(options.race)), flush=True)
         if options.upload:
             print(asyncio.run(upload(options.upload)), flush=True)
+        if options.upload_plain:
+            print(asyncio.run(upload(options.upload_plain, notes="")), flush=True)
     finally:
         drop_templates()
 

@@ -138,15 +138,20 @@ def digest(text: str) -> int:
 
 def same_runs(digests: array[int]) -> Iterator[list[int]]:
     """The positions of digests that occur more than once, a run for each digest, each
-    run in order (sorting a copy of the positions, not a dict of every digest)."""
-    order = sorted(range(len(digests)), key=digests.__getitem__)
+    run in order. Each digest and its position are sorted as one number (about 48 bytes a
+    row for the sort's moment), not kept in a dict of every digest."""
+    shift = max(len(digests), 1).bit_length()
     run: list[int] = []
-    for position in order:
-        if run and digests[run[0]] != digests[position]:
+    last = -1
+    for packed in sorted((value << shift) | position
+                         for position, value in enumerate(digests)):
+        value, position = packed >> shift, packed & ((1 << shift) - 1)
+        if run and value != last:
             if len(run) > 1:
                 yield run
             run = []
         run.append(position)
+        last = value
     if len(run) > 1:
         yield run
 
