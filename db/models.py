@@ -2,52 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     ForeignKey,
     Index,
-    LargeBinary,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from db.base import Base as Base
+from db.base import UTCDateTime as UTCDateTime
+from db.base import utcnow as utcnow
 
-class UTCDateTime(TypeDecorator[datetime]):
-    """Refuses naive datetimes on the way in and hands back aware UTC ones on the way out,
-    also on SQLite, which keeps no time zone."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; use an aware one")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
+# Tables in modules of their own, named here too so `Base.metadata` has every table.
+from db.import_models import ImportStatus as ImportStatus
+from db.import_models import PendingImport as PendingImport
+from db.import_models import PendingImportPart as PendingImportPart
 
 
 class Patient(Base):
@@ -347,40 +323,6 @@ class ReceivedUpdate(Base):
     payload: Mapped[str | None] = mapped_column(Text)
 
 
-class ImportStatus(StrEnum):
-    READY = "ready"  # previewed; waiting for Import or Cancel
-    RUNNING = "running"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-class PendingImport(Base):
-    """An appointment file a staff member sent, between its preview and the Import tap; its
-    contents (patients' names and phones) are in `PendingImportPart`, deleted once it is
-    done or cancelled."""
-
-    __tablename__ = "pending_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    staff_user_id: Mapped[int] = mapped_column(BigInteger)
-    file_name: Mapped[str] = mapped_column(String(200))
-    encoding: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime]
-
-
-class PendingImportPart(Base):
-    """A pending import's file, as sent, a megabyte a part: stored and read back a part at a
-    time, so a 20 MB export is never held whole."""
-
-    __tablename__ = "pending_import_parts"
-
-    import_id: Mapped[int] = mapped_column(
-        ForeignKey("pending_imports.id", ondelete="CASCADE"), primary_key=True)
-    number: Mapped[int] = mapped_column(primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-
-
 class Marker(Base):
     """When something one process does for others last happened (an import changing the
     schedule, which running bots then plan at once)."""
@@ -411,3 +353,4 @@ class DialogState(Base):
     state: Mapped[int]
     data: Mapped[str] = mapped_column(Text)  # the dialog's draft, as JSON
     expires_at: Mapped[datetime]
+

@@ -24,10 +24,9 @@ a running bot plans the new messages within seconds (`bot/appointments/timers.py
 from __future__ import annotations
 
 import asyncio
-from array import array
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -36,20 +35,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.appointments import booking
 from bot.appointments.file_text import FileText
+from bot.appointments.import_batches import BATCH_ROWS, Group, batches_of, first_reading
 from bot.appointments.import_reader import (
     MAX_BYTES,
-    NAME_CHARS,
     AppointmentFile,
-    Blank,
-    Fingerprints,
     ImportFileError,
     ImportRow,
-    Read,
-    Refused,
-    Repeated,
-    Repeats,
-    digest,
-    same_runs,
 )
 from bot.appointments.import_report import ImportReport
 from bot.runtime.config import ClinicSettings
@@ -61,144 +52,11 @@ from db.session import Database
 __all__ = ["BATCH_ROWS", "ImportFileError", "ImportReport", "import_appointments",
            "import_file"]
 
-BATCH_ROWS = 1000
 # On SQLite, a pause between batches: a bot waiting for the one write lock sleeps in steps
 # of up to 100 ms (its busy_timeout) and would otherwise wake to find the next batch
 # holding it, again and again, until it gave up ("database is locked").
 SQLITE_PAUSE = 0.1
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
-# Rows of finished keys held back while an earlier key waits for its last row.
-_HELD_ROWS = 5 * BATCH_ROWS
-
-
-@dataclass
-class _Group:
-    """The rows that name one appointment key: one booking_ref, or one patient, day and
-    practitioner."""
-
-    base: str
-    rows: list[ImportRow]
-
-    def candidate_keys(self) -> list[str]:
-        """The keys its appointments may have: the base, then base#2, base#3, ..."""
-        if self.base.startswith("ref:"):
-            return [self.base]
-        return [self.base] + [f"{self.base}#{n}" for n in range(2, len(self.rows) + 10)]
-
-
-def _base_key(row: ImportRow, settings: ClinicSettings) -> str:
-    # Keyed on what the file says, not on the patient record, which changes when the
-    # patient links Telegram and their record is merged.
-    if row.booking_ref:
-        return f"ref:{row.booking_ref}"
-    who = row.phone or f"tg{row.telegram_user_id}"
-    practitioner = (row.practitioner or "").casefold()[:NAME_CHARS]
-    return f"auto:{who}:{row.starts_at.astimezone(settings.timezone).date()}:{practitioner}"
-
-
-@dataclass
-class _FirstReading:
-    read: int = 0  # rows read after the header
-    # The keys (by their digest) that more than one row names, and how many do.
-    sizes: dict[int, int] = field(default_factory=dict)
-    repeats: Repeats = field(default_factory=Repeats)
-
-
-def _first_reading(file: AppointmentFile, settings: ClinicSettings) -> _FirstReading:
-    """The file read once to count: the second reading then knows which rows repeat
-    earlier ones, and when a key has all its rows. Each row leaves three numbers in arrays
-    (its digest, its key's, its line), about 20 bytes, however big the file."""
-    first = _FirstReading()
-    fingerprints = Fingerprints()
-    keys, lines = array("Q"), array("I")
-    for row in file.rows(fingerprints=fingerprints):
-        if isinstance(row, ImportRow):
-            keys.append(digest(_base_key(row, settings)))
-            lines.append(row.line)
-        first.read += not isinstance(row, Blank)
-    first.repeats = fingerprints.repeats()
-    del fingerprints
-    if first.repeats:  # a repeated row is booked once: its key counts it once
-        keys = array("Q", (key for key, line in zip(keys, lines, strict=True)
-                           if first.repeats.of(line) is None))
-    first.sizes = {keys[run[0]]: len(run) for run in same_runs(keys)}
-    return first
-
-
-@dataclass
-class _Batch:
-    groups: list[_Group] = field(default_factory=list)
-    rows: int = 0
-    # Lines that are not rows to import, for the report: a refused line, with why; a
-    # repeated one, with the line it repeats; an empty one.
-    noted: list[Refused | Repeated | Blank] = field(default_factory=list)
-
-    def full(self) -> bool:
-        return self.rows + len(self.noted) >= BATCH_ROWS
-
-    def into(self, report: ImportReport) -> None:
-        for line in self.noted:
-            if isinstance(line, Refused):
-                report.refuse(line.line, line.reason)
-            elif isinstance(line, Repeated):
-                report.repeated(line.line, line.first)
-            else:
-                report.blank += 1
-
-
-def _batches(rows: Iterator[Read], settings: ClinicSettings,
-             sizes: dict[int, int]) -> Iterator[_Batch]:
-    """The rows in batches of about BATCH_ROWS, each key's rows together however far apart
-    they are in the file, and the keys in the order of their first rows (the first row of
-    a phone makes its new patient, with that row's name): a key goes into a batch once
-    its last row is read and every key begun before it has gone (`sizes`: a key not in
-    it has one row; two keys that share a digest wait for each other). Keys held up by
-    an earlier one are let go out of order past `_HELD_ROWS`, so memory stays bounded
-    whatever the file. It runs on a worker thread and touches nothing but its own batch:
-    what a batch notes goes into the report on the loop."""
-    waiting: dict[str, _Group] = {}  # by their first row
-    complete: set[str] = set()
-    held = 0  # rows in `waiting`
-    batch = _Batch()
-
-    def let_go(group: _Group) -> None:
-        nonlocal held
-        del waiting[group.base]
-        complete.discard(group.base)
-        held -= len(group.rows)
-        batch.groups.append(group)
-        batch.rows += len(group.rows)
-
-    for row in rows:
-        if not isinstance(row, ImportRow):
-            batch.noted.append(row)
-        else:
-            base = _base_key(row, settings)
-            group = waiting.setdefault(base, _Group(base, []))
-            if base.startswith("ref:") and group.rows:
-                batch.noted.append(Refused(row.line, f"booking_ref {row.booking_ref!r} is "
-                                                     f"already on line {group.rows[0].line}"))
-            else:
-                group.rows.append(row)
-                held += 1
-            key = digest(base)
-            left = sizes.pop(key, 1) - 1
-            if left > 0:
-                sizes[key] = left
-            else:
-                complete.add(base)
-            while waiting and next(iter(waiting)) in complete:
-                let_go(next(iter(waiting.values())))
-            if held > _HELD_ROWS:
-                for done in [waiting[base] for base in complete]:
-                    let_go(done)
-        if batch.full():
-            yield batch
-            batch = _Batch()
-    for group in list(waiting.values()):
-        let_go(group)
-    if batch.groups or batch.noted:
-        yield batch
 
 
 async def _stop_reading(coming: asyncio.Future[Any]) -> None:
@@ -222,14 +80,14 @@ async def import_appointments(database: Database, settings: ClinicSettings,
     the loop is free between batches."""
     report = ImportReport(encoding=file.encoding, ignored_columns=file.ignored_columns,
                           dry_run=dry_run)
-    reading = asyncio.ensure_future(asyncio.to_thread(_first_reading, file, settings))
+    reading = asyncio.ensure_future(asyncio.to_thread(first_reading, file, settings))
     try:
         first = await reading
     except BaseException:
         await _stop_reading(reading)
         raise
     report.read = read = first.read
-    batches = _batches(file.rows(first.repeats), settings, first.sizes)
+    batches = batches_of(file.rows(first.repeats), settings, first.sizes)
     # A dry run's new patients' phones: its batches are rolled back, so the next batch
     # would count them again (a real run's next batch finds them in the database).
     created: set[int] = set()  # by hash(phone): a third smaller than the phones
@@ -279,7 +137,7 @@ class _Patients:
 
 
 async def _import_batch(session: AsyncSession, settings: ClinicSettings,
-                        batch: list[_Group], now: datetime, report: ImportReport,
+                        batch: list[Group], now: datetime, report: ImportReport,
                         created: set[int]) -> None:
     rows = [row for group in batch for row in group.rows]
     patients = _Patients(
@@ -321,7 +179,7 @@ async def _import_batch(session: AsyncSession, settings: ClinicSettings,
     report.added += len(bookings)
 
 
-def _match(group: _Group, existing: dict[str, Appointment]
+def _match(group: Group, existing: dict[str, Appointment]
            ) -> list[tuple[ImportRow, str, Appointment | None]]:
     """Each row of the group with its key and the appointment it names (None: new). An
     appointment at the row's very time first; the rest paired in time order; rows left
