@@ -19,8 +19,8 @@ from typing import Any
 from telegram.ext import AIORateLimiter
 
 import bot.appointments.timers
-import bot.runtime.app
-import bot.runtime.instances
+import bot.assembly.app
+import bot.assembly.instances
 from bot.__main__ import main
 
 
@@ -32,7 +32,7 @@ if __name__ == "__main__":
     options = sys.argv[1:]
     if "--ptb-limiter" in options:
         # build_application looks the limiter up by name when it builds the bot.
-        setattr(bot.runtime.app, "ClinicRateLimiter", _stock_limiter)  # noqa: B010
+        setattr(bot.assembly.app, "ClinicRateLimiter", _stock_limiter)  # noqa: B010
     if "--naive-scheduler" in options:
         # Every pending message, however far ahead, gets its job at the first top-up;
         # later bookings get theirs at once (schedule_soon, within an endless horizon).
@@ -40,6 +40,6 @@ if __name__ == "__main__":
         os.environ["SCHEDULER_HORIZON"] = "36500d"
         os.environ["SCHEDULER_TOPUP_INTERVAL"] = "1d"
     if "--no-ceiling" in options:
-        # At start each process takes its share of this (bot/runtime/instances.py join).
-        setattr(bot.runtime.instances, "OVERALL_PER_SECOND", 100_000)  # noqa: B010
+        # At start each process takes its share of this (bot/assembly/instances.py join).
+        setattr(bot.assembly.instances, "OVERALL_PER_SECOND", 100_000)  # noqa: B010
     sys.exit(main(["run"]))

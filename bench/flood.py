@@ -8,7 +8,7 @@
 It prints the other patients' wait from asking to the reply reaching the stand-in (p50,
 p99, worst; target: p99 under 1 s), how many replies the flooder got, and when the
 flooder's latest message was answered (the bot passes over the oldest of a backlog past
-CHAT_BACKLOG and says so once; bot/runtime/concurrency.py). Before the fix, 60 messages at once
+CHAT_BACKLOG and says so once; bot/assembly/concurrency.py). Before the fix, 60 messages at once
 delayed another patient's /risks by 41 s and 150 by 131 s. With `--webhook` the bot
 runs in webhook mode and the stand-in delivers each chat's updates one at a time, as
 Telegram does.

@@ -37,7 +37,7 @@ from sqlalchemy import insert
 from bench.broadcast import LATENCY, memory_mb
 from bench.harness import measure
 from bot.appointments.planning import message_plan
-from bot.runtime.config import ClinicSettings
+from bot.core.settings import ClinicSettings
 from bot.stand_in import TelegramStub, until_polling
 from db.migrate import upgrade_database_async
 from db.models import (

@@ -20,7 +20,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from bot.runtime.app import readers
+from bot.assembly.app import readers
 from bot.texts.content import load_content
 from tests.eval.batches import load
 

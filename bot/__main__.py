@@ -10,7 +10,11 @@ import os
 import sys
 from pathlib import Path
 
-from bot.runtime.config import (
+from bot.assembly.polling_guard import AnotherPoller
+from bot.assembly.startup import database_problem, telegram_problem
+from bot.core.logs import configure_logging
+from bot.core.redaction import redact
+from bot.core.settings import (
     Settings,
     SettingsError,
     load_clinic_settings,
@@ -18,10 +22,6 @@ from bot.runtime.config import (
     load_settings,
     redact_url,
 )
-from bot.runtime.logs import configure_logging
-from bot.runtime.polling_guard import AnotherPoller
-from bot.runtime.redaction import redact
-from bot.runtime.startup import database_problem, telegram_problem
 from bot.texts.content import Content, ContentError, load_content
 from db.migrate import upgrade_database
 from db.private_files import keep_files_private, readable_by_others, sqlite_path
@@ -225,7 +225,7 @@ async def _reach(settings: Settings) -> tuple[str | None, str | None, list[str]]
     from telegram import Bot
     from telegram.error import TelegramError
 
-    from bot.runtime.staff_setup import staff_setup_problems
+    from bot.assembly.staff_setup import staff_setup_problems
     from db.session import Database
 
     database_error: str | None = None
@@ -281,12 +281,12 @@ def _load(**overrides: object) -> tuple[Settings, Content]:
 def _run(settings: Settings, content: Content) -> int:
     # The application (PTB's ext, every handler) only when the bot runs: `migrate`,
     # `check` and the import start faster without it.
-    from bot.runtime.app import ALLOWED_UPDATES, build_application
+    from bot.assembly.app import ALLOWED_UPDATES, build_application
 
     try:
         application = build_application(settings, content)  # makes an SQLite file's folder
         if settings.bot_mode == "webhook":
-            from bot.runtime.webhook import serve  # aiohttp's server: only in webhook mode
+            from bot.assembly.webhook import serve  # aiohttp's server: only in webhook mode
 
             asyncio.run(serve(application, settings))
         else:

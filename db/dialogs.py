@@ -1,4 +1,4 @@
-"""Staff dialogs' state (bot/runtime/dialogs.py): one row per dialog and person, until it
+"""Staff dialogs' state (bot/services/dialogs.py): one row per dialog and person, until it
 expires."""
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_immediate(connection: Any) -> None:
     """Take the write lock when a transaction begins. Updates from different chats run at
-    once (bot/runtime/concurrency.py): a transaction that read first and then wrote could find
+    once (bot/assembly/concurrency.py): a transaction that read first and then wrote could find
     another had written in between, and SQLite fails that at once ("database is locked")
     instead of waiting. Taking the lock up front makes it wait its turn (busy_timeout)."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")

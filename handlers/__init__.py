@@ -17,14 +17,14 @@ message without its chat); in group -3, handlers/profiles.py refreshes the sende
 and @username on every update. One handler sits in group -1, before all of these: safety's
 screen for warning signs in anything a patient writes. It ends the update only when it
 answered it, so a message with a warning sign never reaches the FAQ matcher. Before it,
-in group -2, bot/runtime/dialogs.py loads a staff member's dialogs (the guided /book,
+in group -2, bot/services/dialogs.py loads a staff member's dialogs (the guided /book,
 /broadcast then the text) from the database, where every bot process can see them.
 """
 
 from __future__ import annotations
 
-from bot.runtime import dialogs
-from bot.runtime.context import ClinicApp
+from bot.services import dialogs
+from bot.services.context import ClinicApp
 from handlers import fallback, malformed, profiles, safety
 from handlers.patients import (
     appointments,

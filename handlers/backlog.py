@@ -1,6 +1,6 @@
 """One chat's flood (a stuck phone, a script, a patient pasting line by line): which
 waiting updates the bot may pass over once the chat's backlog is full, and what it tells
-the patient. The queueing itself is `bot/runtime/concurrency.py`.
+the patient. The queueing itself is `bot/assembly/concurrency.py`.
 
 Only a patient's typed messages (or media) in their private chat are ever passed over:
 never a warning sign (the safety net hears every one), a command (/stop, /forget mean
@@ -15,8 +15,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.runtime.context import BotData, ClinicApp
 from bot.sending.rate_limit import Priority
+from bot.services.context import BotData, ClinicApp
 from bot.texts.keys import Text
 
 logger = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
 from bot.appointments.clinic_time import TimeProblem
-from bot.runtime.context import ClinicContext
 from bot.sending.replies import send_text
+from bot.services.context import ClinicContext
 from bot.texts import callbacks
 from bot.texts.keys import Text
 from bot.texts.telegram_html import escape

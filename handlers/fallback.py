@@ -10,12 +10,11 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.runtime.context import ClinicApp, ClinicContext
-from bot.runtime.polling_guard import on_polling_error
 from bot.sending.delivery import may_have_arrived
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts.keys import Text
 from bot.texts.telegram_html import plain_text
 from handlers.common import reply
@@ -45,6 +44,18 @@ async def stale_button(update: Update, context: ClinicContext) -> None:
         return
     # A callback answer has no parse mode, and Telegram caps it at 200 characters.
     await query.answer(plain_text(context.content.text(Text.BUTTON_EXPIRED))[:200])
+
+
+def on_polling_error(error: TelegramError) -> None:
+    """getUpdates failed: a 409 means another poller (maybe on another database) or a
+    webhook took over; say so plainly instead of PTB's generic retry noise
+    (bot/assembly/polling_guard.py keeps one poller per database)."""
+    if isinstance(error, Conflict):
+        logger.error("Telegram says another process is getting this bot's updates (%s). "
+                     "Run one poller per bot token, or use BOT_MODE=webhook for several.",
+                     error.message)
+    else:
+        logger.warning("Getting updates failed, retrying: %s", error)
 
 
 async def report_error(update: object, context: ClinicContext) -> None:

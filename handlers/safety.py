@@ -31,7 +31,7 @@ from typing import cast
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
 from bot.texts.keys import Text
 from bot.understanding.policy import Decision, Outcome

@@ -23,7 +23,7 @@ from telegram import Message
 from telegram.error import BadRequest, TelegramError
 
 from bot.appointments.rendering import describe_time
-from bot.runtime.context import BotData, ClinicApp, ClinicContext
+from bot.services.context import BotData, ClinicApp, ClinicContext
 from bot.texts.content import Html
 from bot.texts.keys import Text
 from bot.texts.telegram_html import escape

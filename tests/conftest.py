@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.runtime.clock import ManualClock
-from bot.runtime.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.settings import Settings
 from bot.stand_in import TOKEN, FloodLimits, TelegramStub
 from tests.support.bots import (
     CLINIC_CONTACT,

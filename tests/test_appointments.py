@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from bot.appointments.planning import message_plan
-from bot.runtime.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.stand_in import TelegramStub
 from db.models import MessageKind, MessageStatus, utcnow
 from db.patients import TelegramProfile, register_patient

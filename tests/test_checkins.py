@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bot.appointments.planning import CheckinOutcome, checkin_outcome
 from bot.appointments.timers import reason_to_skip
-from bot.runtime.clock import ManualClock
-from bot.runtime.config import ClinicSettings
+from bot.core.clock import ManualClock
+from bot.core.settings import ClinicSettings
 from bot.sending.rate_limit import MAX_RETRIES
 from bot.stand_in import ApiError, TelegramStub
 from db.models import (

@@ -1,4 +1,4 @@
-"""bot/runtime/concurrency.py: different chats' updates at the same time, one chat's in order."""
+"""bot/assembly/concurrency.py: different chats' updates at the same time, one chat's in order."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update
 
-from bot.runtime.concurrency import PerChatUpdates
+from bot.assembly.concurrency import PerChatUpdates
 
 
 def update_in(chat_id: int, update_id: int) -> Update:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime.config import (
+from bot.core.settings import (
     EXAMPLE_CLINIC_CONTACT,
     EXAMPLE_CLINIC_NAME,
     Settings,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.texts.content import Topic, load_content
+from bot.texts.content import load_content
 from bot.understanding.faq_search import FaqMatcher, normalize, stem
+from bot.understanding.topics import Topic
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from aiohttp import ClientSession, encode_basic_auth, web
 
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
-from bot.runtime.app import transport as app_transport
-from bot.runtime.clock import ManualClock
+from bot.assembly.app import transport as app_transport
+from bot.core.clock import ManualClock
 from bot.stand_in import Chat, TelegramStub, User, until_polling
 from bot.stand_in.faults import KINDS, FaultPlan
 from db.appointments import patient_by_reference

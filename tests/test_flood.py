@@ -5,7 +5,7 @@ warning sign is still heard, and the flooder's backlog stays bounded.
 
 In polling mode the bot gets the flood in two batches of 100; in webhook mode Telegram
 (and the stand-in) sends one chat's updates one at a time, each once the one before was
-answered, and the bot answers each as soon as it is kept (`bot/runtime/inbox.py`), so the flood
+answered, and the bot answers each as soon as it is kept (`bot/assembly/inbox.py`), so the flood
 comes to the bot just as fast. Either way the bot holds the backlog itself: past
 `CHAT_BACKLOG` it passes over the oldest, says so once, and answers the latest.
 
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime.concurrency import PerChatUpdates
-from bot.runtime.context import ClinicApp
+from bot.assembly.concurrency import PerChatUpdates
+from bot.services.context import ClinicApp
 from bot.stand_in import Chat, TelegramStub, User
 from tests.support.bots import STAFF_CHAT_ID, SettingsFactory, running_bot, serving_webhook
 from tests.support.databases import fresh_sqlite_database

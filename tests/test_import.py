@@ -16,8 +16,8 @@ from bot.__main__ import main
 from bot.appointments.file_text import decode
 from bot.appointments.import_reader import ImportFileError, parse_csv
 from bot.appointments.importer import import_file
-from bot.runtime.clock import ManualClock
-from bot.runtime.config import ClinicSettings
+from bot.core.clock import ManualClock
+from bot.core.settings import ClinicSettings
 from bot.stand_in import TelegramStub
 from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage, utcnow

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.appointments.import_reader import MAX_BYTES
-from bot.runtime.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.stand_in import TelegramStub
 from db.models import Appointment, Patient
 from db.session import Database

@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from bot.appointments.import_reader import parse_csv
 from bot.appointments.importer import import_file
 from bot.appointments.timers import job_name
-from bot.runtime.clock import ManualClock
-from bot.runtime.config import ClinicSettings
+from bot.core.clock import ManualClock
+from bot.core.settings import ClinicSettings
 from bot.stand_in import BotMessage, TelegramStub
 from db.migrate import upgrade_database_async
 from db.models import Appointment, MessageKind, Patient, PlannedMessage, utcnow

@@ -17,7 +17,7 @@ from bot.appointments.csv_lines import MAX_LINE_CHARS, Lines
 from bot.appointments.file_text import CHUNK_BYTES, FileText
 from bot.appointments.import_reader import MAX_ROWS, ImportFileError, parse_csv
 from bot.appointments.importer import BATCH_ROWS, import_file
-from bot.runtime.config import ClinicSettings
+from bot.core.settings import ClinicSettings
 from db.migrate import upgrade_database_async
 from db.models import utcnow
 from tests.support.factories import LONDON

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from _pytest.mark import ParameterSet
 
-from bot.runtime.app import readers
+from bot.assembly.app import readers
 from bot.texts.content import load_content
 from bot.understanding.policy import Outcome
 from bot.understanding.screen import Reader

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.appointments import booking
-from bot.runtime.clock import ManualClock
-from bot.runtime.config import ClinicSettings
+from bot.core.clock import ManualClock
+from bot.core.settings import ClinicSettings
 from bot.stand_in import Chat, TelegramStub, User, until_polling
 from db.migrate import upgrade_database_async
 from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow

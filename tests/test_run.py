@@ -103,7 +103,7 @@ def test_the_bot_loads_only_what_its_settings_use(tmp_path: Path) -> None:
     (the default) or webhook mode, Alembic with a migration to run,
     matplotlib with the first chart, the PostgreSQL dialect and driver with PostgreSQL."""
     loaded = run([sys.executable, "-c",
-                  "import sys, bot.__main__, bot.runtime.app; print(' '.join(sys.modules))"],
+                  "import sys, bot.__main__, bot.assembly.app; print(' '.join(sys.modules))"],
                  env={"PATH": "/usr/bin:/bin"}, cwd=Path(__file__).parents[1]).stdout.split()
 
     heavy = {"aiohttp", "alembic", "matplotlib", "asyncpg", "sqlalchemy.dialects.postgresql"}

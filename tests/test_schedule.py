@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.appointments.planning import message_plan, out_of_quiet_hours
-from bot.runtime.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.stand_in import BotMessage, Chat, TelegramStub
 from db.models import MessageKind
 from tests.support.bots import Clinic, SettingsFactory, clinic_with

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from aiohttp import web
 
-from bot.runtime.redaction import REDACTED, redact
+from bot.core.redaction import REDACTED, redact
 from bot.stand_in import TelegramStub
 from tests.support.bots import bot_environment
 from tests.support.processes import python_module, spawn

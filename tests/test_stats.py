@@ -11,7 +11,7 @@ import pytest
 from matplotlib.image import imread
 
 from bot.appointments.weekly_report import DIGEST_JOB, week_starts
-from bot.runtime.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.stand_in import TelegramStub
 from bot.texts.chart import DPI, HEIGHT, WIDTH, weekly_chart
 from db.models import (

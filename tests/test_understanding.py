@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime.app import readers
+from bot.assembly.app import readers
 from bot.texts.content import ContentError, load_content
 from bot.understanding.policy import Outcome
 from bot.understanding.screen import Reader

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.runtime.app import readers
+from bot.assembly.app import readers
 from bot.texts.content import load_content
 from tests.eval.batches import Case, load
 from tests.eval.direct import direct_replies

@@ -1,6 +1,6 @@
 """Webhook mode behind the stand-in, which delivers updates by POST as Telegram does: once
 as the operator runs it (`python -m bot run --webhook`), and otherwise with the same
-server (`bot.runtime.webhook.serve`) in the test's own process."""
+server (`bot.assembly.webhook.serve`) in the test's own process."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.appointments.phones import normalize_phone
 from bot.appointments.planning import message_plan, notice_due
-from bot.runtime.config import ClinicSettings
+from bot.core.settings import ClinicSettings
 from db.appointments import (
     book_appointment,
     book_appointments,

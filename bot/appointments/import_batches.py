@@ -21,7 +21,7 @@ from bot.appointments.import_reader import (
 )
 from bot.appointments.import_report import ImportReport
 from bot.appointments.row_digests import Fingerprints, Repeats, digest, same_runs
-from bot.runtime.config import ClinicSettings
+from bot.core.settings import ClinicSettings
 
 BATCH_ROWS = 1000
 # Rows of finished keys held back while an earlier key waits for its last row.

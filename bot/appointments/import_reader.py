@@ -31,7 +31,7 @@ from bot.appointments.csv_lines import (
 from bot.appointments.csv_lines import ImportFileError as ImportFileError  # re-exported
 from bot.appointments.phones import normalize_phone
 from bot.appointments.row_digests import Fingerprints, Repeats, digest
-from bot.runtime.config import ClinicSettings
+from bot.core.settings import ClinicSettings
 from bot.texts.content import packaged_content_dir
 
 COLUMNS_FILE = "import_columns.yaml"

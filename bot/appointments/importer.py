@@ -43,7 +43,7 @@ from bot.appointments.import_reader import (
     ImportRow,
 )
 from bot.appointments.import_report import ImportReport
-from bot.runtime.config import ClinicSettings
+from bot.core.settings import ClinicSettings
 from db.appointments import appointments_by_import_key, mark_schedule_changed
 from db.models import Appointment, AppointmentStatus, Patient, utcnow
 from db.patients import add_patients, patients_by_phone, patients_by_telegram_id

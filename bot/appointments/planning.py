@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
-from bot.runtime.config import ClinicSettings
+from bot.core.settings import ClinicSettings
 from db.models import MessageKind, Trend
 
 # A guide sent closer to the session than this is no help; a later booking gets none.

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from bot.appointments.calendar_file import appointment_ics, file_name
-from bot.runtime.config import ClinicSettings
+from bot.core.settings import ClinicSettings
 from bot.texts import keyboards
 from bot.texts.content import Content
 from bot.texts.keys import Text

@@ -21,11 +21,11 @@ from telegram.ext import JobQueue
 
 from bot.appointments.planning import CHECKIN_LATEST
 from bot.appointments.rendering import Outgoing, compose
-from bot.runtime.clock import Clock, ManualClock
-from bot.runtime.context import BotData, ClinicContext
-from bot.runtime.instances import gone_holding, log_recovered
+from bot.core.clock import Clock, ManualClock
 from bot.sending.delivery import may_have_arrived
 from bot.sending.rate_limit import Priority, Ticket, slot_first, unused
+from bot.services.context import BotData, ClinicContext
+from bot.services.peers import gone_holding, log_recovered
 from db.appointments import record_notified, schedule_changed_at
 from db.models import (
     CHECKIN_KINDS,
@@ -61,7 +61,7 @@ UNCONFIRMED = "Telegram did not answer in time; taken as sent"
 # APScheduler drops a run that starts over a second late (its misfire_grace_time): a timer
 # behind a busy moment would wait for the next top-up, a lease renewal or heartbeat would
 # be skipped. Every job of the bot runs late instead, and missed repeats run once
-# (`configure_jobs`, from bot/runtime/app.py).
+# (`configure_jobs`, from bot/assembly/app.py).
 LATE_RUNS_GO_AHEAD: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 
 
@@ -94,7 +94,7 @@ def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
                             name=WATCH_IMPORTS_JOB, data=_Seen(since=utcnow()))
     if isinstance(data.clock, ManualClock):
         # A jump of the test's or demo's clock: look for what fell due at once, as the
-        # start does, rather than at the next interval (bot/runtime/clock.py).
+        # start does, rather than at the next interval (bot/core/clock.py).
         data.clock.drive(job_queue.scheduler,
                          lambda: job_queue.run_once(top_up, when=0, name=TOP_UP_JOB))
 

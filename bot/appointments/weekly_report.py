@@ -15,8 +15,8 @@ from datetime import datetime, time, timedelta
 
 from telegram.error import TelegramError
 
-from bot.runtime.config import Settings
-from bot.runtime.context import BotData, ClinicContext
+from bot.core.settings import Settings
+from bot.services.context import BotData, ClinicContext
 from bot.texts.chart import weekly_chart
 from bot.texts.keys import Text
 from db.markers import claim_once

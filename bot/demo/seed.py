@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.appointments import booking
-from bot.runtime.config import Settings
+from bot.core.settings import Settings
 from bot.stand_in import TOKEN, TelegramStub, User
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database

@@ -30,11 +30,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.assembly.app import build_application, polling, publish_commands, readers
+from bot.assembly.startup import stop_signal
+from bot.core.clock import ManualClock
 from bot.demo.seed import PATIENTS, STAFF, STAFF_GROUP, STAFF_GROUP_ID, demo_settings, seed
-from bot.runtime.app import build_application, polling, publish_commands, readers
-from bot.runtime.clock import ManualClock
-from bot.runtime.context import ClinicApp
-from bot.runtime.startup import stop_signal
+from bot.services.context import ClinicApp
 from bot.stand_in import Chat, FloodLimits, TelegramStub, User
 from bot.texts.content import ContentError, load_content
 from db.migrate import upgrade_database_async

@@ -24,8 +24,6 @@ from datetime import timedelta
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.runtime.context import ClinicContext
-from bot.runtime.instances import alive_now, gone_among, log_recovered
 from bot.sending.delivery import may_have_arrived, seconds_of
 from bot.sending.rate_limit import (
     OVERALL_PER_SECOND,
@@ -34,6 +32,8 @@ from bot.sending.rate_limit import (
     slot_first,
     unused,
 )
+from bot.services.context import ClinicContext
+from bot.services.peers import alive_now, gone_among, log_recovered
 from bot.texts.content import Content
 from bot.texts.keys import Text
 from db import broadcasts

@@ -26,7 +26,7 @@ from telegram.error import TelegramError, TimedOut
 
 logger = logging.getLogger(__name__)
 
-# The update being handled, in webhook mode (`bot/runtime/inbox.py`): awaited by the rate
+# The update being handled, in webhook mode (`bot/assembly/inbox.py`): awaited by the rate
 # limiter just before each message goes out while handling it, the first time recording
 # the update as answered. A crash after the reply then leaves Telegram's retry of the
 # update nothing to answer again; only an update whose reply was on the wire is in doubt,

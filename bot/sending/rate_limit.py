@@ -340,7 +340,7 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
         while self._answered and now - self._answered[0] >= window:
             self._answered.popleft()
         busy = self._in_flight + len(self._answered)
-        rate = self.overall_per_second  # 0 holds everything (bot/runtime/instances.py)
+        rate = self.overall_per_second  # 0 holds everything (bot/assembly/instances.py)
         size = float(min(self.burst, max(rate, 1)))  # a share of 5/s bursts 5 at most
         if rate > 0:
             self._tokens = min(size, self._tokens + (now - self._refilled) * rate)

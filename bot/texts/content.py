@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from bot.texts.keys import (
 from bot.texts.telegram_html import escape, html_problem
 from bot.understanding.reading_file import READING_FILE, parse_reading, string_list
 from bot.understanding.sign_parts import Sign
+from bot.understanding.topics import LeftToStaff, Topic
 from bot.understanding.vocabulary import Vocabulary
 from bot.understanding.warning_signs_file import RED_FLAGS_FILE, parse_red_flags
 
@@ -52,25 +52,6 @@ class Html(str):
     """Markup the code built itself; placed into a text as it is, not escaped."""
 
     __slots__ = ()
-
-
-@dataclass(frozen=True)
-class Topic:
-    id: str
-    title: str
-    questions: tuple[str, ...]
-    keywords: tuple[str, ...]
-    related: tuple[str, ...]
-    answer: str
-
-
-@dataclass(frozen=True)
-class LeftToStaff:
-    """Something patients ask that the FAQ does not answer (prices, opening hours), so a
-    question about it goes to a person rather than to the nearest topic."""
-
-    name: str
-    keywords: tuple[str, ...]
 
 
 def packaged_content_dir() -> Path:

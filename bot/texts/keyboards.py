@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.texts import callbacks
-from bot.texts.content import Content, Topic
+from bot.texts.content import Content
 from bot.texts.keys import Button, Text
+from bot.understanding.topics import Topic
 from db.models import Trend
 
 

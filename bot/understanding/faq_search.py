@@ -27,7 +27,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
-from bot.texts.content import LeftToStaff, Topic
+from bot.understanding.topics import LeftToStaff, Topic
 
 KEYWORD_WEIGHT = 3.0
 QUESTION_WEIGHT = 2.0

@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.appointments.rendering import calendar_for, describe_time
 from bot.appointments.timers import send_calendar
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
 from bot.texts.keys import Button, Text
 from db.appointments import upcoming_of_user

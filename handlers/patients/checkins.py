@@ -18,7 +18,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.appointments.planning import CheckinOutcome, checkin_outcome, followup_due
 from bot.appointments.rendering import describe_time
 from bot.appointments.timers import schedule_soon
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
 from bot.texts.content import Html
 from bot.texts.keys import Text

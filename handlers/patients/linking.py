@@ -11,7 +11,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.appointments.phones import normalize_phone, telegram_contact_phone
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts.keys import Text
 from db.appointments import patient_by_phone
 from db.linking import Linked, create_invite, link_phone, upcoming_count

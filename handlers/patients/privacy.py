@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot.appointments.rendering import describe_time
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
 from bot.texts.keys import Button, Text
 from db import privacy

@@ -15,7 +15,7 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
 from bot.texts.content import RISKS_TOPIC, Html
 from bot.texts.keys import Text

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.appointments import booking
 from bot.appointments.rendering import describe_time, describe_visit, same_day_visit
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
 from bot.texts.content import Html
 from bot.texts.keys import Text

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
 from bot.texts.keys import Text
 from db.linking import Linked, redeem_invite, upcoming_count

@@ -12,7 +12,7 @@ from bot.appointments import booking, clinic_time
 from bot.appointments.clinic_time import TimeProblem
 from bot.appointments.rendering import describe_time
 from bot.appointments.timers import schedule_soon
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts.content import Html
 from bot.texts.keys import Text
 from db.models import MessageKind

@@ -4,7 +4,7 @@ Who (typed: @username, Telegram id or phone) -> day (the next two weeks) -> time
 half hour of the working day, or typed) -> length -> practitioner (recent ones, or
 typed) -> a summary to confirm. Every step has a Stop button; a dialog left alone ends
 after DIALOG_TIMEOUT. The draft lives in the staff member's user_data, and with the
-dialog's step in the database (bot/runtime/dialogs.py), so any bot process can take the next
+dialog's step in the database (bot/services/dialogs.py), so any bot process can take the next
 step; the booking itself is the same as the typed /book.
 """
 
@@ -30,8 +30,8 @@ from bot.appointments import clinic_time
 from bot.appointments.booking import find_patients
 from bot.appointments.clinic_time import TimeProblem
 from bot.appointments.rendering import describe_time
-from bot.runtime.context import ClinicContext
-from bot.runtime.dialogs import SharedConversation
+from bot.services.context import ClinicContext
+from bot.services.dialogs import SharedConversation
 from bot.texts import callbacks
 from bot.texts.content import Html
 from bot.texts.keys import Button, Text

@@ -27,9 +27,9 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.appointments.rendering import describe_time
-from bot.runtime.context import ClinicApp, ClinicContext
-from bot.runtime.dialogs import SharedConversation
 from bot.sending.broadcast_runner import launch, progress_text, report_text
+from bot.services.context import ClinicApp, ClinicContext
+from bot.services.dialogs import SharedConversation
 from bot.texts import callbacks
 from bot.texts.content import Html
 from bot.texts.keys import Button, Text

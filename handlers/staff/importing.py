@@ -31,8 +31,8 @@ from bot.appointments.file_text import CHUNK_BYTES, FileText
 from bot.appointments.import_reader import MAX_BYTES, AppointmentFile, ImportFileError
 from bot.appointments.import_report import ImportReport
 from bot.appointments.importer import import_appointments
-from bot.runtime.config import ClinicSettings
-from bot.runtime.context import BotData, ClinicApp, ClinicContext
+from bot.core.settings import ClinicSettings
+from bot.services.context import BotData, ClinicApp, ClinicContext
 from bot.texts import callbacks
 from bot.texts.keys import Button, Text
 from bot.texts.telegram_html import plain_text

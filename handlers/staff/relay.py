@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from bot.texts.keys import Text
 from db.patients import set_unreachable
 from db.questions import mark_staff_replied, question_for_staff_message, unanswered_questions

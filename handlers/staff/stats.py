@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.appointments.weekly_report import weekly_report
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from handlers.common import reply, staff_only
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.runtime.app import readers
+from bot.assembly.app import readers
 from bot.texts.content import load_content
 from tests.eval.batches import load
 from tests.eval.direct import direct_replies

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.runtime.config import Settings
+from bot.core.settings import Settings
 from bot.stand_in import TOKEN, Chat, FloodLimits, TelegramStub, User
 from bot.texts.content import Content
 from bot.texts.keys import TEXT_SPECS, Text

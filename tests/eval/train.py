@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.runtime.app import readers
+from bot.assembly.app import readers
 from bot.texts.content import load_content
 from bot.understanding.second_opinion import CLASSES, SecondOpinion, features
 from tests.eval.batches import Case, load

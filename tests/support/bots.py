@@ -17,12 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.runtime.app import build_application, polling
-from bot.runtime.clock import Clock, ManualClock
-from bot.runtime.config import Settings
-from bot.runtime.context import ClinicApp
-from bot.runtime.webhook import serve
+from bot.assembly.app import build_application, polling
+from bot.assembly.webhook import serve
+from bot.core.clock import Clock, ManualClock
+from bot.core.settings import Settings
 from bot.sending.rate_limit import ClinicRateLimiter
+from bot.services.context import ClinicApp
 from bot.stand_in import TOKEN, Chat, TelegramStub, User
 from bot.texts.content import Content, load_content
 from tests.support.processes import python_module, spawn
@@ -68,7 +68,7 @@ WEBHOOK_SECRET = "s3cret_Token-for-tests"
 @asynccontextmanager
 async def serving_webhook(telegram: TelegramStub, make_settings: SettingsFactory,
                           **overrides: Any) -> AsyncIterator[tuple[ClinicApp, str]]:
-    """The bot in webhook mode, its server (`bot.runtime.webhook.serve`) in this process, once
+    """The bot in webhook mode, its server (`bot.assembly.webhook.serve`) in this process, once
     the stand-in has its address; the application and that address."""
     port = free_port()
     settings = make_settings(

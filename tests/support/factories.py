@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from bot.appointments import booking
 from bot.appointments.timers import schedule_soon
-from bot.runtime.clock import ManualClock
-from bot.runtime.config import ClinicSettings, Settings
+from bot.core.clock import ManualClock
+from bot.core.settings import ClinicSettings, Settings
 from bot.stand_in import BotMessage, Chat, TelegramStub, User
 from bot.texts.content import packaged_content_dir
 from db.appointments import patient_by_reference

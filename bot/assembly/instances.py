@@ -1,4 +1,5 @@
-"""Bot processes sharing one database: who is alive, and their share of Telegram's limit.
+"""Bot processes sharing one database: this one joining, its heartbeat, and its share of
+Telegram's limit.
 
 Each process has an id (host, process id, a random part) and holds the lease
 `instance:<id>` (db/leases.py), renewed every `HEARTBEAT`. From the live leases it knows
@@ -6,53 +7,27 @@ how many processes send, and gives its rate limiter that share of the overall 30
 messages a second, so together they stay under it. The others learn of a new process
 only at their next heartbeat, so a process that finds others alive when it starts sends
 nothing for `SETTLE` (a heartbeat and a half) while they make room; alone, it starts at
-once. Another process's broadcast copies
-left mid-send count as interrupted only once that process is gone: its lease has run
-out, or it ran on this machine and its process no longer exists.
+once. Which processes are alive, and what a gone one left, is `bot/services/peers.py`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.runtime.context import BotData, ClinicContext
 from bot.sending.rate_limit import OVERALL_PER_SECOND, ClinicRateLimiter
+from bot.services.context import BotData, ClinicContext
+from bot.services.peers import PREFIX, alive_now
 from db import leases
 from db.models import utcnow
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "instance:"
 LEASE_FOR = timedelta(seconds=15)
 HEARTBEAT = timedelta(seconds=2)
 HEARTBEAT_JOB = "instances:heartbeat"
 SETTLE = HEARTBEAT * 1.5
-
-
-def process_gone(instance: str) -> bool:
-    """True when the instance ran on this machine and its process no longer exists."""
-    host, _, rest = instance.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname()[:32] or not pid.isdigit():
-        return False  # elsewhere: wait for its lease to run out
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, another user's
-    return False
-
-
-def is_gone(instance: str | None, alive: set[str]) -> bool:
-    return instance is None or instance not in alive or process_gone(instance)
 
 
 async def join(data: BotData, limiter: object) -> None:
@@ -100,34 +75,3 @@ async def leave(data: BotData) -> None:
         await leases.release(session, PREFIX + data.instance_id, data.instance_id)
 
 
-async def alive_now(data: BotData) -> set[str]:
-    """Processes holding a live lease, less those on this machine known to be dead."""
-    async with data.database.transaction() as session:
-        alive = await leases.alive(session, PREFIX, utcnow())
-    return {instance for instance in alive if not process_gone(instance)}
-
-
-async def gone_holding(data: BotData,
-                       holders: Callable[[AsyncSession], Awaitable[set[str | None]]]
-                       ) -> set[str | None]:
-    """Of the processes holding something (`holders` reads which from the database), those
-    that are gone; never this one."""
-    async with data.database.transaction() as session:
-        held = await holders(session)
-    held.discard(data.instance_id)
-    return gone_among(held, await alive_now(data)) if held else set()
-
-
-def gone_among(held: set[str | None], alive: set[str]) -> set[str | None]:
-    """Of the processes holding claims, those that are gone."""
-    return {instance for instance in held if is_gone(instance, alive)}
-
-
-def log_recovered(what: str, resent: int, in_doubt: int) -> None:
-    """What taking back a gone process's claims did (the rule: db/planned.py)."""
-    if resent:
-        logger.info("%d %s held by a process that is gone never reached Telegram; "
-                    "sending them now", resent, what)
-    if in_doubt:
-        logger.warning("%d %s were on their way to Telegram in a process that is gone; "
-                       "not resent (they may have arrived)", in_doubt, what)

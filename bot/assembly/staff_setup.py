@@ -9,7 +9,7 @@ import logging
 from telegram import Bot, ChatMember, ChatMemberRestricted
 from telegram.error import TelegramError
 
-from bot.runtime.config import Settings
+from bot.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from bot.runtime.config import redact_url
+from bot.core.settings import redact_url
 
 REDACTED = "[redacted]"
 # A bot token: the bot's id, a colon (or its URL encoding) and 30 or more letters.

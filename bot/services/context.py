@@ -11,8 +11,8 @@ from typing import Any, TypeAlias
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from telegram.request import BaseRequest
 
-from bot.runtime.clock import Clock
-from bot.runtime.config import Settings
+from bot.core.clock import Clock
+from bot.core.settings import Settings
 from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.screen import Reader
@@ -23,14 +23,14 @@ from db.session import Database
 
 class BotData:
     """Shared by all handlers, complete from the moment the application is built
-    (`bot/runtime/app.py`); the database connects on first use, in post_init, and is
+    (`bot/assembly/app.py`); the database connects on first use, in post_init, and is
     closed in post_shutdown."""
 
     def __init__(self, settings: Settings, content: Content, clock: Clock,
                  reader: Reader) -> None:
         self.settings = settings
         self.content = content
-        # The clinic's "now" (bot/runtime/clock.py): the system clock, or a test's or the
+        # The clinic's "now" (bot/core/clock.py): the system clock, or a test's or the
         # demo's.
         self.clock = clock
         # What patients' messages mean: warning signs, the FAQ, the safety net
@@ -57,17 +57,17 @@ class BotData:
         self.stopping = asyncio.Event()
         # This process among those sharing the database, whether it has announced itself,
         # and how many are alive, it included, as of its last heartbeat
-        # (bot/runtime/instances.py).
+        # (bot/assembly/instances.py).
         self.instance_id = new_instance_id()
         self.joined = False
         self.processes_alive = 1
         # Until then (time.monotonic()), this process sends nothing: the others have not
-        # yet made room for it under Telegram's limit (bot/runtime/instances.py).
+        # yet made room for it under Telegram's limit (bot/assembly/instances.py).
         self.holding_until = 0.0
         # Who holds the polling lease, in polling mode, once taken
-        # (bot/runtime/polling_guard.py).
+        # (bot/assembly/polling_guard.py).
         self.poller_holder: str | None = None
-        # The HTTP clients the bot speaks to the Bot API with (bot/runtime/app.py): closed
+        # The HTTP clients the bot speaks to the Bot API with (bot/assembly/app.py): closed
         # by hand when start-up fails, which PTB leaves open.
         self.transports: list[BaseRequest] = []
 

@@ -198,10 +198,10 @@ class Settings(ClinicSettings):
     # short burst in a private chat).
     rate_limit_chat_burst: int = Field(default=3, ge=1, le=10)
     # Updates handled at once (different chats; one chat's stay in order,
-    # bot/runtime/concurrency.py).
+    # bot/assembly/concurrency.py).
     concurrent_updates: int = Field(default=16, ge=1, le=256)
     # Updates one chat may have waiting; past it the oldest typed messages are passed over
-    # and the patient is told once (bot/runtime/concurrency.py).
+    # and the patient is told once (bot/assembly/concurrency.py).
     chat_backlog: int = Field(default=8, ge=1, le=1000)
     # The weekly picture for the staff chat: a day and clinic time like "mon 08:30";
     # empty for none.

@@ -67,7 +67,7 @@ class PerChatUpdates(BaseUpdateProcessor):
         self.slots = asyncio.Semaphore(max_concurrent_updates)
         self.concurrent = max_concurrent_updates
         self.backlog = backlog
-        # Set by the application (bot/runtime/app.py): which updates a full backlog may pass over,
+        # Set by the application (bot/assembly/app.py): which updates a full backlog may pass over,
         # and what tells a patient that it did.
         self.may_skip: Callable[[object], bool] = _never
         self.on_overflow: Callable[[object], Awaitable[None]] = _nothing

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.runtime.config import redact_url
+from bot.core.settings import redact_url
 
 _UNREACHABLE = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT,
                 errno.ECONNRESET}

@@ -5,7 +5,7 @@ An aiohttp server listens on WEBHOOK_LISTEN:WEBHOOK_PORT and serves:
 - `POST WEBHOOK_PATH`: an update. A request without the right
   `X-Telegram-Bot-Api-Secret-Token` header gets 403 and is ignored; a body that is not an
   update gets 400. An update is kept in the database and answered 200 at once, then
-  handled (`bot/runtime/inbox.py`): a chat's flood comes to the bot, whose per-chat bound
+  handled (`bot/assembly/inbox.py`): a chat's flood comes to the bot, whose per-chat bound
   applies, instead of waiting at Telegram; one Telegram sends again, or that reaches two
   instances, is handled once; one whose process dies is handled by another, or at the
   next start.
@@ -27,11 +27,11 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 
-from bot.runtime.app import ALLOWED_UPDATES
-from bot.runtime.config import Settings
-from bot.runtime.context import BotData, ClinicApp
-from bot.runtime.inbox import REPLAY_EVERY, REPLAY_JOB, Inbox, replay
-from bot.runtime.startup import stop_signal
+from bot.assembly.app import ALLOWED_UPDATES
+from bot.assembly.inbox import REPLAY_EVERY, REPLAY_JOB, Inbox, replay
+from bot.assembly.startup import stop_signal
+from bot.core.settings import Settings
+from bot.services.context import BotData, ClinicApp
 from db.models import utcnow
 from db.updates import forget_before
 

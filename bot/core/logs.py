@@ -2,7 +2,7 @@
 
 Every line written, tracebacks included, has the secrets it was given (the bot token, the
 webhook secret, passwords) blanked in every form, and any password in a URL
-(`bot/runtime/redaction.py`). Below DEBUG, an error that only says Telegram could not be
+(`bot/core/redaction.py`). Below DEBUG, an error that only says Telegram could not be
 reached, or refused the token, is one line without its library traceback; the command
 line explains it (`bot/__main__.py`).
 """
@@ -13,7 +13,7 @@ import logging
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.runtime.redaction import Redactor
+from bot.core.redaction import Redactor
 
 # These libraries log request URLs (which contain the token) or whole updates (which
 # contain patients' messages) below WARNING/INFO; they never get to.

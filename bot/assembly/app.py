@@ -19,21 +19,21 @@ from telegram.request import BaseRequest, HTTPXRequest
 import handlers
 from bot.appointments.timers import configure_jobs, start_scheduling
 from bot.appointments.weekly_report import DIGEST_JOB, DIGEST_LOOK_EVERY, send_digest
-from bot.runtime import instances
-from bot.runtime.clock import Clock, ManualClock
-from bot.runtime.concurrency import PerChatUpdates
-from bot.runtime.config import Settings
-from bot.runtime.context import BotData, ClinicApp, ClinicContext
-from bot.runtime.polling_guard import (
+from bot.assembly import instances
+from bot.assembly.concurrency import PerChatUpdates
+from bot.assembly.polling_guard import (
     RENEW_EVERY,
     RENEW_JOB,
     release_polling_lease,
     renew_polling_lease,
     take_polling_lease,
 )
-from bot.runtime.staff_setup import warn_about_staff_setup
+from bot.assembly.staff_setup import warn_about_staff_setup
+from bot.core.clock import Clock, ManualClock
+from bot.core.settings import Settings
 from bot.sending.broadcast_runner import watch
 from bot.sending.rate_limit import ClinicRateLimiter
+from bot.services.context import BotData, ClinicApp, ClinicContext
 from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.screen import Reader
@@ -59,7 +59,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 def build_application(settings: Settings, content: Content, clock: Clock | None = None,
                       rate_limiter: ClinicRateLimiter | None = None) -> ClinicApp:
     """The bot, configured and with every handler registered; nothing is opened yet.
-    `clock`: the clinic's time (bot/runtime/clock.py); the system clock unless a test or the demo
+    `clock`: the clinic's time (bot/core/clock.py); the system clock unless a test or the demo
     brings its own. `rate_limiter`: Telegram's limits as production keeps them unless a
     test brings one set otherwise."""
     data = BotData(settings, content, clock or Clock(), readers(content))

@@ -18,7 +18,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ConversationHandler, TypeHandler
 
-from bot.runtime.context import ClinicApp, ClinicContext
+from bot.services.context import ClinicApp, ClinicContext
 from db import dialogs
 from db.models import utcnow
 

@@ -7,7 +7,7 @@ polling bot holds a lease in the database (`db/leases.py`) while it runs, renewe
 crashed poller's lease runs out after `LEASE_FOR`; on the same machine a restart sees at
 once that the holder's process is gone and takes over (a supervisor restarting a killed
 bot is not refused). A poller on another database with the same token is caught by
-Telegram's 409 instead (see `on_polling_error`).
+Telegram's 409 instead (see `on_polling_error` in handlers/fallback.py).
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import logging
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import Conflict, TelegramError
 
-from bot.runtime.context import BotData, ClinicContext, new_instance_id
-from bot.runtime.instances import process_gone
+from bot.services.context import BotData, ClinicContext, new_instance_id
+from bot.services.peers import process_gone
 from db import leases
 from db.models import utcnow
 
@@ -81,14 +80,3 @@ async def release_polling_lease(data: BotData, bot: Bot) -> None:
     except Exception as error:  # a stop goes on: the lease runs out by itself
         logger.warning("Could not release the polling lease at the stop (%s); the next "
                        "poller starts once it runs out", type(error).__name__)
-
-
-def on_polling_error(error: TelegramError) -> None:
-    """getUpdates failed: a 409 means another poller (maybe on another database) or a
-    webhook took over; say so plainly instead of PTB's generic retry noise."""
-    if isinstance(error, Conflict):
-        logger.error("Telegram says another process is getting this bot's updates (%s). "
-                     "Run one poller per bot token, or use BOT_MODE=webhook for several.",
-                     error.message)
-    else:
-        logger.warning("Getting updates failed, retrying: %s", error)

@@ -2,7 +2,7 @@
 
 Telegram sends a chat's next update only once the previous one is answered. Answering
 after handling (as this bot once did) left a flooding chat's backlog at Telegram, out of
-the reach of the bot's per-chat bound (`bot/runtime/concurrency.py`): the bot owed it a reply a
+the reach of the bot's per-chat bound (`bot/assembly/concurrency.py`): the bot owed it a reply a
 second for minutes. So an update is answered as soon as it is kept in the database
 (`db/updates.py`, with its body), and handled afterwards through the same per-chat queue
 as in polling mode; the body is cleared once handled, or as soon as its first reply is
@@ -11,7 +11,7 @@ an update whose reply was on the wire at the kill is in doubt.
 
 Nothing is lost that way: an update kept by a process that dies before handling it is
 taken over by a live one, at its start and every `REPLAY_EVERY` (a gone process is one
-whose lease ran out or whose pid is dead, `bot/runtime/instances.py`), or when Telegram sends it
+whose lease ran out or whose pid is dead, `bot/assembly/instances.py`), or when Telegram sends it
 again. One cut off by a stop after `DRAIN_FOR` is handled at the next start. Behind one
 webhook, two processes keep a chat's order: an update waits (at most `WAIT_FOR_EARLIER`)
 while another process still has an earlier one of the same chat in hand.
@@ -27,10 +27,10 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot.runtime.concurrency import chat_of
-from bot.runtime.context import BotData, ClinicApp, ClinicContext
-from bot.runtime.instances import alive_now, gone_holding, is_gone
+from bot.assembly.concurrency import chat_of
 from bot.sending.delivery import ANSWERING
+from bot.services.context import BotData, ClinicApp, ClinicContext
+from bot.services.peers import alive_now, gone_holding, is_gone
 from db.models import utcnow
 from db.updates import (
     Arrival,

@@ -1,0 +1,8 @@
+"""The assembly: building the PTB Application and opening its resources (`app`), start-up
+failures and the stop signal (`startup`), polling and webhook mode (`polling_guard`,
+`webhook`, `inbox`), the per-chat update queue (`concurrency`), this process's share of
+Telegram's limit among its peers (`instances`), and the staff set-up check
+(`staff_setup`).
+
+It is the top floor: it may import every other part of `bot`, `handlers` and `db`, and only
+`bot/__main__.py` and the demo import it."""
