@@ -31,6 +31,7 @@ from db.migrate import upgrade_database_async
 from db.models import Patient, utcnow
 from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment
+from tests.support.quiet import until_processes_quiet
 
 TEXT = "The clinic is closed on Friday for a staff training day. See you next week!"
 FIRST_PATIENT = 10_000_000
@@ -110,13 +111,13 @@ async def run_once(limiter: str, patients: int) -> Result:
             env=env | {"PYTHONPATH": str(Path.cwd())}, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE)
         logs = asyncio.create_task(drained(process))
-        work = _broadcast(telegram, process.pid, limiter, users)
+        work = _broadcast(telegram, process.pid, limiter, users, url)
         return await measure(process, logs, telegram, work)
 
 
 
-async def _broadcast(telegram: TelegramStub, pid: int, limiter: str, users: list[User]
-                     ) -> Result:
+async def _broadcast(telegram: TelegramStub, pid: int, limiter: str, users: list[User],
+                     url: str) -> Result:
     await until_polling(telegram, within=60)
     staff = Chat(telegram, User(STAFF_ID, "Sam"))
     await staff.ask(f"/broadcast {TEXT}", timeout=30)
@@ -141,7 +142,7 @@ async def _broadcast(telegram: TelegramStub, pid: int, limiter: str, users: list
             break
         await asyncio.sleep(0.05)
     report_shown = time.monotonic() - started
-    await asyncio.sleep(2)  # time for a late duplicate to show itself
+    await until_processes_quiet(telegram, url)  # a late duplicate would be sent by now
     copies = Counter(m.chat_id for m in telegram.sent if m.chat_id in patients
                      and m.plain == TEXT)
     return Result(

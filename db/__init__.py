@@ -1,1 +1,3 @@
-"""The data layer: models, sessions, named queries and migrations."""
+"""The data layer: models, sessions, named queries and migrations.
+
+Imports: none (never the bot or `handlers`)."""

@@ -159,11 +159,14 @@ async def claim_next(session: AsyncSession, broadcast_id: int, now: datetime,
     return (row[0], row[1], row[2]) if row else None
 
 
-async def has_pending(session: AsyncSession, broadcast_id: int) -> bool:
+async def any_recipient(session: AsyncSession, broadcast_id: int, status: RecipientStatus
+                        ) -> bool:
+    """Whether any copy of this broadcast, from any instance, has this status: PENDING
+    (still to send) or SENDING (on its way)."""
     found = await session.scalar(
         select(BroadcastRecipient.id)
         .where(BroadcastRecipient.broadcast_id == broadcast_id,
-               BroadcastRecipient.status == RecipientStatus.PENDING)
+               BroadcastRecipient.status == status)
         .limit(1))
     return found is not None
 
@@ -232,16 +235,6 @@ async def recover_claimed_by(session: AsyncSession, instances: set[str | None]
         .values(status=RecipientStatus.FAILED, error=INTERRUPTED)
         .returning(BroadcastRecipient.id))
     return len(resent.all()), len(in_doubt.all())
-
-
-async def in_flight(session: AsyncSession, broadcast_id: int) -> bool:
-    """Copies of this broadcast on their way, from any instance."""
-    found = await session.scalar(
-        select(BroadcastRecipient.id)
-        .where(BroadcastRecipient.broadcast_id == broadcast_id,
-               BroadcastRecipient.status == RecipientStatus.SENDING)
-        .limit(1))
-    return found is not None
 
 
 INTERRUPTED = "interrupted by a restart; may have arrived"

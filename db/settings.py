@@ -13,7 +13,9 @@ class DatabaseSettings(BaseSettings):
     """Just where the database is: enough for `python -m bot migrate`, which needs no token."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        # Read once at start-up; nothing changes a setting while the bot runs.
+        frozen=True,
     )
 
     database_url: str = DEFAULT_DATABASE_URL

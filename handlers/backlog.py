@@ -35,7 +35,7 @@ def may_pass_over(data: BotData, update: object) -> bool:
     text = message.text or message.caption or ""
     if text.startswith("/"):
         return False
-    return not text or not data.reader.read(text).outcome.alerts_staff
+    return not text or not data.services.reader.read(text).outcome.alerts_staff
 
 
 async def tell_too_many(application: ClinicApp, update: object) -> None:
@@ -45,7 +45,7 @@ async def tell_too_many(application: ClinicApp, update: object) -> None:
     try:
         await application.bot.send_message(
             update.effective_chat.id,
-            application.bot_data.content.text(Text.TOO_MANY_AT_ONCE),
+            application.bot_data.services.content.text(Text.TOO_MANY_AT_ONCE),
             rate_limit_args=Priority.REPLY)
     except TelegramError as error:
         logger.warning("Could not tell a patient their messages were passed over: %s",

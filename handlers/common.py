@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -29,24 +26,6 @@ from db.models import Appointment, AppointmentStatus, Patient
 from db.patients import TelegramProfile
 
 logger = logging.getLogger(__name__)
-
-
-StaffCallback = Callable[[Update, ClinicContext], Coroutine[Any, Any, None]]
-
-
-def staff_only(callback: StaffCallback) -> StaffCallback:
-    """Run `callback` for staff (STAFF_USER_IDS) only. Anyone else gets exactly the
-    unknown-command answer (silence in groups), so they learn nothing."""
-
-    @functools.wraps(callback)
-    async def guarded(update: Update, context: ClinicContext) -> None:
-        user = update.effective_user
-        if context.settings.is_staff(user.id if user else None):
-            await callback(update, context)
-        elif profile_of(update) is not None:
-            await reply(update, context.content.text(Text.UNKNOWN_COMMAND))
-
-    return guarded
 
 
 def profile_of(update: Update) -> TelegramProfile | None:

@@ -17,12 +17,20 @@ from db.patients import refresh_profile
 PROFILES_REMEMBERED = 10_000
 
 
+class ProfilesSeen:
+    """Each user's (first name, last name, username) as last written to their record, so
+    an unchanged profile costs no write."""
+
+    def __init__(self) -> None:
+        self.names: dict[int, tuple[str, str | None, str | None]] = {}
+
+
 async def refresh(update: Update, context: ClinicContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
     seen = (user.first_name, user.last_name, user.username)
-    remembered = context.bot_data.profiles_seen
+    remembered = context.bot_data.feature(ProfilesSeen).names
     if remembered.get(user.id) == seen:
         return
     async with context.database.transaction() as session:

@@ -61,24 +61,35 @@ _TIER_TEXTS = {Outcome.EMERGENCY: Text.SAFETY_TIER_EMERGENCY,
                Outcome.LOOK: Text.SAFETY_TIER_LOOK}
 
 
+class StaffTold:
+    """This feature's state in the bot's data: alerts whose staff message is to be brought
+    up to date, the task doing it a round at a time, and the latest message of alerts it
+    posted (while fresh, newer alerts join it)."""
+
+    def __init__(self) -> None:
+        self.wanted: dict[int, bool] = {}
+        self.task: asyncio.Task[None] | None = None
+        self.latest: int | None = None
+
+
 def keep_staff_told(application: ClinicApp, alert_id: int) -> None:
     """Bring the staff chat's message for this alert up to date, in the background."""
     data = application.bot_data
-    data.staff_alerts_wanted[alert_id] = True
-    if data.staff_alerts_task is not None and not data.staff_alerts_task.done():
+    told = data.feature(StaffTold)
+    told.wanted[alert_id] = True
+    if told.task is not None and not told.task.done():
         return  # its next round takes this one
     # Not application.create_task: PTB's stop would wait for it, and a stop must not wait
     # for the staff group's turn. A stop gives it a short grace, and what it did not
     # finish is posted at the next start (`retell_staff`).
     task = asyncio.get_running_loop().create_task(_tell_staff_in_rounds(application),
                                                   name="safety-alerts")
-    data.staff_alerts_task = task
-    data.background_tasks.add(task)
-    task.add_done_callback(data.background_tasks.discard)
+    told.task = task
+    data.running.keep(task)
 
 
 async def _tell_staff_in_rounds(application: ClinicApp) -> None:
-    wanted = application.bot_data.staff_alerts_wanted
+    wanted = application.bot_data.feature(StaffTold).wanted
     while wanted:
         alert_ids = list(wanted)
         wanted.clear()
@@ -160,7 +171,7 @@ async def _tell_staff(application: ClinicApp, alert_ids: list[int]) -> None:
                 if item.patient.chat_id is not None:
                     await _ask_patient_to_call(application, item.patient.chat_id)
             continue
-        data.staff_alerts_latest = sent.message_id
+        data.feature(StaffTold).latest = sent.message_id
         await _record(data, chat_id, sent.message_id, batch)
         logger.info("Safety alerts %s told to the staff chat",
                     ", ".join(str(item.alert.id) for item in batch))
@@ -173,8 +184,8 @@ async def _gather(data: BotData, chat_id: int, alert_ids: list[int]) -> _Round:
     """The round's alerts and the messages they are in, rendered as they now stand; new
     alerts join the latest message while it is fresh."""
     work = _Round()
-    now = data.clock.now()
-    async with data.database.transaction() as session:
+    now = data.services.clock.now()
+    async with data.services.database.transaction() as session:
         for alert_id in alert_ids:
             found = await alert_with_patient(session, alert_id)
             if found is None:
@@ -184,7 +195,7 @@ async def _gather(data: BotData, chat_id: int, alert_ids: list[int]) -> _Round:
                 work.messages.setdefault(alert.staff_message_id, [])
             else:
                 work.new.append(_Shown(alert, patient))
-        latest = data.staff_alerts_latest
+        latest = data.feature(StaffTold).latest
         if work.new and latest is not None:
             work.messages.setdefault(latest, [])
         for message_id in work.messages:
@@ -219,7 +230,7 @@ def _joined(shown: list[_Shown]) -> str:
 
 async def _record(data: BotData, chat_id: int, message_id: int, shown: list[_Shown]
                   ) -> None:
-    async with data.database.transaction() as session:
+    async with data.services.database.transaction() as session:
         for item in shown:
             await record_staff_told(session, item.alert.id, item.alert.last_at, chat_id,
                                     message_id)
@@ -242,14 +253,14 @@ async def _forward_media(application: ClinicApp, alert: SafetyAlert, patient: Pa
             continue
         done.append(item.message_id)
     if done:
-        async with application.bot_data.database.transaction() as session:
+        async with application.bot_data.services.database.transaction() as session:
             await record_forwarded(session, alert.id, done)
 
 
 async def _ask_patient_to_call(application: ClinicApp, chat_id: int) -> None:
     try:
         await application.bot.send_message(
-            chat_id, application.bot_data.content.text(Text.SAFETY_STAFF_NOT_TOLD))
+            chat_id, application.bot_data.services.content.text(Text.SAFETY_STAFF_NOT_TOLD))
     except TelegramError as error:
         logger.error("Could not tell a patient to call the clinic themselves: %s", error)
 
@@ -258,7 +269,7 @@ def staff_alert(data: BotData, alert: SafetyAlert, patient: Patient,
                 last: Appointment | None, upcoming: Appointment | None) -> str:
     """The staff chat's alert: who, how urgent, their words, their sessions, what they
     were told."""
-    content = data.content
+    content = data.services.content
     tier = Outcome[alert.tier]
     return content.text(
         Text.STAFF_SAFETY_ALERT,
@@ -293,7 +304,7 @@ def _quoted(data: BotData, alert: SafetyAlert) -> str:
         at = datetime.fromisoformat(item.at).astimezone(zone)
         said = f"“{escape(item.text)}”" if item.text else ""
         if item.media:
-            kind = data.content.text(Text.SAFETY_MEDIA_KIND, kind=item.media)
+            kind = data.services.content.text(Text.SAFETY_MEDIA_KIND, kind=item.media)
             said = f"{escape(kind)} {said}".strip()
         line = f"{at:%H:%M} {said}"
         if len(line) > room:
@@ -305,7 +316,7 @@ def _quoted(data: BotData, alert: SafetyAlert) -> str:
 
 
 def _visit(data: BotData, appointment: Appointment | None) -> str:
-    content = data.content
+    content = data.services.content
     if appointment is None:
         return content.text(Text.SAFETY_NO_VISIT)
     return content.text(Text.SAFETY_VISIT,

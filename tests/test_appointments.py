@@ -41,11 +41,11 @@ async def test_the_guide_arrives_at_its_lead_time_once_with_the_seed_facts(
     clinic.clock.advance(timedelta(minutes=3))  # CHANGE_NOTICE_DELAY
     notice, calendar = await ann.next_message(), await ann.next_message()
     clinic.clock.advance_to(starts - timedelta(hours=24, minutes=1))
-    await ann.no_reply(0.3)
+    await ann.no_reply()
     clinic.clock.advance(timedelta(minutes=1))
     guide = await ann.next_message()
     clinic.clock.advance(timedelta(hours=21, minutes=59))  # up to just before the reminder
-    await ann.no_reply(0.3)
+    await ann.no_reply()
 
     assert "Booked #1, Ann" in booked.plain and "45 minutes, with Dr Chen" in booked.plain
     assert "You are booked in" in notice.plain and calendar.document is not None
@@ -78,7 +78,7 @@ async def test_a_late_booking_gets_the_guide_at_once_and_a_too_late_one_none(
     clinic.clock.advance(timedelta(seconds=5))  # then what they announce
     guide = await ann.next_message_with("Getting ready for your session")
     reminder = await bob.next_message_with("Reminder")
-    await bob.no_reply(0.5)
+    await bob.no_reply()
 
     for chat, last in ((ann, guide), (bob, reminder)):  # the notice (and its calendar file)
         sent = [message.plain for message in clinic.telegram.messages_to(chat.chat_id)]
@@ -100,7 +100,7 @@ async def test_a_guide_due_while_the_bot_was_down_is_sent_once_when_it_returns(
         # The booking notice (and its calendar file) fell due too.
         arrived = [await ann.next_message() for _ in range(3)]
     async with running_bot(settings, clock):  # and a third start sends nothing again
-        await ann.no_reply(0.5)
+        await ann.no_reply()
 
     assert sum("Getting ready" in message.plain for message in arrived) == 1
     [message] = await planned(settings, MessageKind.GUIDE)
@@ -124,7 +124,7 @@ async def test_a_guide_that_no_longer_makes_sense_is_skipped_and_logged(
             await Clinic(telegram, app).telegram.wait_for(
                 lambda: "the session has already started" in caplog.text,
                 what="the guide to be skipped")
-            await ann.no_reply(0.3)
+            await ann.no_reply()
 
     [message] = await planned(settings, MessageKind.GUIDE)
     assert message.status == MessageStatus.SKIPPED
@@ -141,7 +141,7 @@ async def test_no_guide_without_consent(clinic: Clinic) -> None:
 
     clinic.clock.advance_to(starts - timedelta(hours=24))
     guide = await until_outcome(clinic, MessageKind.GUIDE)
-    await ann.no_reply(0.3)
+    await ann.no_reply()
 
     assert guide.status == MessageStatus.SKIPPED
     assert guide.outcome == "patient has not agreed to messages"
@@ -187,7 +187,7 @@ async def test_a_username_two_records_share_names_the_one_seen_last(clinic: Clin
     """Telegram usernames move: Ann gave up @ann_lee, Bea took it, and Ann's record (who
     has not written since) still says @ann_lee. The staff mean Bea."""
     now = clinic.now()
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         for user_id, name, seen in ((61, "Ann", now - timedelta(days=30)), (62, "Bea", now),
                                     (63, "Cy", now - timedelta(days=60))):
             await register_patient(session, TelegramProfile(

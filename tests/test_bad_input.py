@@ -40,7 +40,7 @@ async def test_non_text_messages_get_a_short_answer_with_the_emergency_line(
 
     assert said in answer.plain and "If something is wrong and it is urgent, call 999" \
         in answer.plain
-    await clinic.staff_chat().no_reply(0.3)  # no alert for a sticker
+    await clinic.staff_chat().no_reply()  # no alert for a sticker
 
 
 async def test_a_very_long_text_is_not_matched_but_answered_kindly(clinic: Clinic) -> None:
@@ -109,7 +109,7 @@ async def test_forged_callback_data_is_answered_without_harm(clinic: Clinic, dat
         await ann.stub.wait_for(lambda: "no longer in the list" in menu.plain)
     if data in ("consent:1", "faqmenu:1", "x" * 64, "🙂"):
         assert answered["text"] == "That button no longer works. Try /faq or /help."
-    await ann.no_reply(0.3)
+    await ann.no_reply()
     assert (await ann.ask("/risks")).plain.startswith("Is it safe?")
 
 
@@ -137,7 +137,7 @@ async def test_a_failing_handler_gives_a_polite_message_and_logs_no_patient_text
     async def broken(question: object) -> None:
         raise RuntimeError("question store exploded")
 
-    monkeypatch.setattr(clinic.application.bot_data.questions, "submit", broken)
+    monkeypatch.setattr(clinic.application.bot_data.services.questions, "submit", broken)
     ann = clinic.patient()
 
     with caplog.at_level(logging.INFO):
@@ -157,7 +157,7 @@ async def test_a_message_the_reader_fails_on_goes_to_the_team_with_the_emergency
     def broken(text: str) -> None:
         raise RuntimeError("reader exploded")
 
-    monkeypatch.setattr(clinic.application.bot_data.reader.signs, "clauses", broken)
+    monkeypatch.setattr(clinic.application.bot_data.services.reader.signs, "clauses", broken)
     ann = clinic.patient()
     staff = clinic.staff_chat()
 

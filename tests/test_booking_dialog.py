@@ -64,7 +64,7 @@ async def test_a_typed_time_and_practitioner_work_and_stop_ends_the_dialog(
     assert "14:15, 60 minutes, with Dr Okafor" in summary_text
     assert "Booking stopped; nothing was booked" in summary.plain
     assert "Who is it for?" in after.plain
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
 
 

@@ -7,7 +7,6 @@ path /book and the CSV import take) with a start in the past, since /book refuse
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -53,7 +52,7 @@ async def checking_clinic(telegram: TelegramStub, make_settings: SettingsFactory
 
 
 async def answer(clinic: Clinic) -> CheckinAnswer:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         found: CheckinAnswer | None = await session.scalar(select(CheckinAnswer))
     assert found is not None
     return found
@@ -78,7 +77,7 @@ async def test_mild_soreness_is_met_with_reassurance_and_no_alert(
     await clinic.telegram.wait_for(lambda: checkin.buttons() == [], what="buttons removed")
     stored = await answer(clinic)
     assert (stored.score, stored.trend, stored.escalated_at) == (2, Trend.BETTER, None)
-    await clinic.staff_chat().no_reply(0.3)
+    await clinic.staff_chat().no_reply()
 
 
 async def test_a_high_score_alerts_the_staff_at_once_and_only_once(
@@ -103,7 +102,7 @@ async def test_a_high_score_alerts_the_staff_at_once_and_only_once(
     assert "will contact you soon" in urgent.plain
     assert "In an emergency (trouble breathing" in urgent.plain and "call 999" in urgent.plain
     assert "noted" in noted.plain
-    await staff.no_reply(0.5)
+    await staff.no_reply()
     stored = await answer(clinic)
     assert stored.score == 8 and stored.trend == Trend.WORSE
     assert stored.escalated_at is not None
@@ -136,7 +135,7 @@ async def test_moderate_soreness_gets_one_follow_up_check_in_later(
     await ann.tap(checkin, "Same")
     promise = await ann.next_message()
     clinic.clock.advance(timedelta(hours=47, minutes=59))
-    await ann.no_reply(0.3)
+    await ann.no_reply()
     clinic.clock.advance(timedelta(minutes=1))  # FOLLOWUP_DELAY: 48 hours
     followup = await ann.next_message()
     assert "Checking in again" in followup.plain
@@ -147,8 +146,8 @@ async def test_moderate_soreness_gets_one_follow_up_check_in_later(
     assert "We will check on you again" in promise.plain
     assert "has not eased" in advice.plain
     clinic.clock.advance(timedelta(days=10))
-    await ann.no_reply(0.5)  # no third check-in
-    await clinic.staff_chat().no_reply(0.1)
+    await ann.no_reply()  # no third check-in
+    await clinic.staff_chat().no_reply()
 
 
 async def test_check_in_buttons_are_the_patients_own_and_answered_once(
@@ -164,10 +163,10 @@ async def test_check_in_buttons_are_the_patients_own_and_answered_once(
     for forged in (score_data, f"ckworse:{message_id}", f"cksore:{message_id}_11",
                    f"cksore:{message_id}_x"):
         await mallory.forge(forged)
-    await mallory.no_reply(0.5)
-    await clinic.staff_chat().no_reply(0.1)
+    await mallory.no_reply()
+    await clinic.staff_chat().no_reply()
     await ann.forge(f"ckworse:{message_id}")  # a trend before any score: ignored
-    await ann.no_reply(0.3)
+    await ann.no_reply()
 
     await ann.tap_and_see_edit(checkin, "1")
     await ann.forge(score_data, checkin.message_id)  # a stale second score: ignored
@@ -201,14 +200,14 @@ async def test_a_cancelled_session_gets_no_check_in(checking_clinic: Clinic) -> 
     clinic = checking_clinic
     ann = await consenting_patient(clinic)
     appointment_id = await book_session(clinic, ann, ends_ago=timedelta(hours=-1))
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         found = await session.get(Appointment, appointment_id)
         assert found is not None
         found.status = AppointmentStatus.CANCELLED
 
     clinic.clock.advance(timedelta(hours=26))
     checkin = await until_outcome(clinic, MessageKind.CHECKIN)
-    await asyncio.sleep(0.3)
+    await clinic.quiet()
     assert checkin.status == MessageStatus.SKIPPED
     assert not any("How are you feeling" in message.plain
                    for message in clinic.telegram.messages_to(ann.chat_id))

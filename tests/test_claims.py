@@ -11,7 +11,7 @@ from sqlalchemy import insert
 
 from db import broadcasts
 from db.migrate import upgrade_database_async
-from db.models import Patient, utcnow
+from db.models import Patient, RecipientStatus, utcnow
 from db.session import Database
 
 PATIENTS = 120
@@ -36,7 +36,8 @@ async def test_concurrent_senders_claim_each_recipient_once(database_url: str) -
         while True:
             async with database.transaction() as session:
                 row = await broadcasts.claim_next(session, draft.id, utcnow())
-                left = row is not None or await broadcasts.has_pending(session, draft.id)
+                left = row is not None or await broadcasts.any_recipient(
+                    session, draft.id, RecipientStatus.PENDING)
             if row is None:
                 if not left:
                     return

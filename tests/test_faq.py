@@ -25,7 +25,7 @@ SEED_FACTS = {
 
 
 async def patients_named(clinic: Clinic, user_id: int) -> list[Patient]:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         return list(await session.scalars(
             select(Patient).where(Patient.telegram_user_id == user_id)))
 
@@ -52,7 +52,7 @@ async def test_start_welcomes_by_name_and_registers_the_patient_once(clinic: Cli
     [same] = await patients_named(clinic, ann.user.id)
     assert same.id == patient.id and same.first_name == "Annie"
     assert same.first_seen_at == patient.first_seen_at
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Patient)) == 1
 
 
@@ -98,11 +98,11 @@ async def test_every_topic_is_reachable_from_faq_and_carries_its_seed_facts(
         assert len(menu.plain) < 1200, "answers stay short enough to read on a phone"
         await ann.tap_and_see_edit(menu, "All topics")
         assert menu.button_data() == [f"faq:{topic}" for topic in SEED_FACTS]
-    await ann.no_reply(0.2)  # all of it happened in place, in one message
+    await ann.no_reply()  # all of it happened in place, in one message
 
 
 def menu_label(clinic: Clinic, topic_id: str) -> str:
-    topic = clinic.application.bot_data.content.topic(topic_id)
+    topic = clinic.application.bot_data.services.content.topic(topic_id)
     assert topic is not None
     return topic.title
 
@@ -123,7 +123,7 @@ async def test_an_answer_offers_related_topics_and_a_second_tap_changes_nothing(
     await ann.tap(menu, "↪ What happens")
     await ann.tap(menu, "↪ What happens")
     await ann.stub.wait_for(lambda: menu.edits == edits + 1)
-    await ann.no_reply(0.3)
+    await ann.no_reply()
 
 
 async def test_faq_words_search_the_topics(clinic: Clinic) -> None:

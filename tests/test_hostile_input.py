@@ -149,7 +149,7 @@ async def test_hundreds_of_hostile_updates_break_nothing_and_touch_no_one_else(
                              " 30 Dr Lee")
     assert "Booked #1" in booked.plain
     victims_messages = len(clinic.telegram.messages_to(victim.chat_id))
-    database = clinic.application.bot_data.database
+    database = clinic.application.bot_data.services.database
     before = await snapshot(database)
     attackers = [clinic.patient(f"P{n}", username=f"p{n}") for n in range(ATTACKERS)]
     rng = random.Random(SEED)

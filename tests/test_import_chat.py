@@ -29,7 +29,7 @@ async def clinic(telegram: TelegramStub, make_settings: SettingsFactory, clock: 
 
 
 async def counts(clinic: Clinic) -> tuple[int, int]:
-    database: Database = clinic.application.bot_data.database
+    database: Database = clinic.application.bot_data.services.database
     async with database.transaction() as session:
         appointments = await session.scalar(select(func.count()).select_from(Appointment))
         patients = await session.scalar(select(func.count()).select_from(Patient))

@@ -26,6 +26,7 @@ from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment, free_port, start_bot
 from tests.support.bots import WEBHOOK_SECRET as SECRET
 from tests.support.factories import NEWS_PLAIN, book_each, seed_patients
+from tests.support.quiet import until_processes_quiet
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=25)
@@ -136,7 +137,7 @@ async def test_two_instances_send_everything_once_and_one_survives_the_others_de
                                 what="the broadcast's report")
         await telegram.wait_for(lambda: tally(telegram, users)[1].total() >= 2 * BOOKED,
                                 timeout=90, what="every guide and reminder")
-        await asyncio.sleep(2)  # time for a duplicate to show itself
+        await until_processes_quiet(telegram, database_url)  # a duplicate would be sent by now
 
     news, planned = tally(telegram, users)
     rows = await recipients(database_url)

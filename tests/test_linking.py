@@ -20,12 +20,12 @@ HEADER = "starts_at,duration_minutes,practitioner,name,telegram_user_id,phone\n"
 
 
 async def patients(clinic: Clinic) -> list[Patient]:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         return list(await session.scalars(select(Patient).order_by(Patient.id)))
 
 
 async def appointment_owner(clinic: Clinic) -> int:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         found: Appointment | None = await session.scalar(select(Appointment))
     assert found is not None
     return found.patient_id
@@ -73,7 +73,7 @@ async def test_invite_tokens_are_unguessable_and_only_their_hash_is_kept(
     first = token_in((await staff.ask("/invite Ann +447700900123")).plain)
     second = token_in((await staff.ask("/invite Ann +447700900123")).plain)
 
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         stored = list(await session.scalars(select(Invite.token_hash)))
     assert first != second and len(first) >= 22
     assert sorted(stored) == sorted([token_hash(first), token_hash(second)])

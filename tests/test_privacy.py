@@ -38,7 +38,7 @@ async def quick_clinic(clinic: Clinic) -> Clinic:
 async def book(clinic: Clinic, patient: Chat, starts_in: timedelta, minutes: int = 30) -> int:
     app = clinic.application
     now = clinic.now()
-    async with app.bot_data.database.transaction() as session:
+    async with app.bot_data.services.database.transaction() as session:
         found = await patient_by_reference(session, str(patient.user.id))
         assert found is not None
         appointment, _, planned = await booking.book(
@@ -62,7 +62,7 @@ async def booked_and_told(clinic: Clinic, patient: Chat, starts_in: timedelta,
 async def outcome(clinic: Clinic, appointment_id: int, kind: MessageKind) -> str:
     """How the appointment's message of this kind ended, once it has."""
     for _ in range(100):
-        async with clinic.application.bot_data.database.transaction() as session:
+        async with clinic.application.bot_data.services.database.transaction() as session:
             status, said = (await session.execute(
                 select(PlannedMessage.status, PlannedMessage.outcome)
                 .where(PlannedMessage.appointment_id == appointment_id,
@@ -85,7 +85,7 @@ async def test_settings_turn_each_kind_of_message_off_and_on(quick_clinic: Clini
     appointment = await booked_and_told(clinic, ann, starts_in=timedelta(days=3), minutes=0)
     clinic.clock.advance(timedelta(days=4))
     checkin = await ann.next_message()  # no guide, no reminder: the check-in
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         everyone = await audience_size(session, Audience.ALL, None, clinic.now())
     await ann.tap_and_see_edit(panel, "Clinic updates")
 
@@ -113,7 +113,7 @@ async def test_check_ins_off_means_none_after_a_session(quick_clinic: Clinic) ->
     reminder = await ann.next_message_with("Reminder")
     clinic.clock.advance(timedelta(days=2))
     skipped = await outcome(clinic, appointment, MessageKind.CHECKIN)
-    await ann.no_reply(0.5)
+    await ann.no_reply()
 
     assert "Getting ready for your session" in guide.plain
     assert reminder.button_labels()[:1] == ["✅ Confirm"]
@@ -129,7 +129,7 @@ async def test_settings_before_consent_offer_the_consent(clinic: Clinic) -> None
     assert "not agreed to messages yet" in panel.plain
     assert "consent" in panel.button_data()
     assert forged is not None  # answered, and nothing changed
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         patient = (await session.scalars(select(Patient))).one()
     assert patient.reminders_off_at is None and patient.messages_consent_at is None
 
@@ -172,14 +172,14 @@ async def test_forget_deletes_after_confirmation_and_tells_the_staff(clinic: Cli
     again = await ann.ask("/forget")
     await ann.tap_and_see_edit(again, "delete everything")
     notice = await staff.next_message()
-    await asyncio.sleep(0.2)
+    await clinic.quiet()  # the deletion's work all done
 
     assert "Delete everything I hold about you?" in question and "1 still to come" in question
     assert kept.startswith("Nothing was deleted")
     assert again.plain.startswith("Done: everything is deleted")
     assert f"#{number}" in notice.plain and "Upcoming sessions that went with it: 1" in notice.plain
     assert "Ann" not in notice.plain
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         names = list(await session.scalars(select(Patient.first_name)))
         appointments = await session.scalar(select(func.count()).select_from(Appointment))
         questions = await session.scalar(select(func.count()).select_from(PatientQuestion))

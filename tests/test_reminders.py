@@ -41,7 +41,7 @@ async def booked_and_reminded(clinic: Clinic) -> tuple[Chat, BotMessage]:
 
 
 async def appointment(clinic: Clinic) -> Appointment:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         found: Appointment | None = await session.scalar(select(Appointment))
     assert found is not None
     return found
@@ -79,7 +79,7 @@ async def test_reschedule_tells_the_staff_once_and_the_patient_what_happens_next
 
     assert "find you a new time" in told.plain
     assert "Reschedule request" in request.plain and "Ann" in request.plain
-    await staff.no_reply(0.3)
+    await staff.no_reply()
     assert (await appointment(clinic)).reschedule_requested_at is not None
 
 
@@ -103,7 +103,7 @@ async def test_cancel_asks_first_then_cancels_tells_staff_and_stops_later_messag
     assert (await appointment(clinic)).status == AppointmentStatus.CANCELLED
     clinic.clock.advance(timedelta(days=2))  # past the session and its check-in's time
     checkin = await until_outcome(clinic, MessageKind.CHECKIN)
-    await ann.no_reply(0.3)
+    await ann.no_reply()
     assert checkin.status == MessageStatus.SKIPPED
     assert checkin.outcome == "appointment cancelled"
 
@@ -118,7 +118,7 @@ async def test_keeping_it_changes_nothing(reminding_clinic: Clinic) -> None:
 
     await clinic.telegram.wait_for(lambda: sure.buttons() == [], what="the question closed")
     assert (await appointment(clinic)).status == AppointmentStatus.BOOKED
-    await clinic.staff_chat().no_reply(0.3)
+    await clinic.staff_chat().no_reply()
 
 
 async def test_another_patient_cannot_touch_the_appointment_with_forged_buttons(
@@ -133,8 +133,8 @@ async def test_another_patient_cannot_touch_the_appointment_with_forged_buttons(
     for verb in ("apconfirm", "apmove", "apcancel", "apcancelyes"):
         await mallory.forge(f"{verb}:{appointment_id}")
 
-    await mallory.no_reply(0.5)
-    await clinic.staff_chat().no_reply(0.1)
+    await mallory.no_reply()
+    await clinic.staff_chat().no_reply()
     booked = await appointment(clinic)
     assert booked.status == AppointmentStatus.BOOKED
     assert booked.confirmed_at is None and booked.reschedule_requested_at is None

@@ -27,7 +27,7 @@ TODAY = "Please contact Lotus & Pine Clinic today"
 
 
 async def alerts(clinic: Clinic) -> list[SafetyAlert]:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         return list(await session.scalars(select(SafetyAlert).order_by(SafetyAlert.id)))
 
 
@@ -48,7 +48,7 @@ async def test_a_patient_with_no_appointment_or_consent_is_told_to_call_now(
     assert "“my chest hurts and it feels tight”" in alert.plain
     assert "Last session: none" in alert.plain and "Next session: none" in alert.plain
     assert "They were told: to call 999 now, then the clinic." in alert.plain
-    await ann.no_reply(0.5)  # the safety answer only: no FAQ answer after it
+    await ann.no_reply()  # the safety answer only: no FAQ answer after it
     [stored] = await alerts(clinic)
     assert stored.tier == "EMERGENCY" and stored.staff_message_id == alert.message_id
 
@@ -104,10 +104,10 @@ async def test_more_signs_within_minutes_join_one_alert_and_raise_its_tier(
     assert "Warning sign: EMERGENCY" in alert.plain
     assert "“I feel dizzy”" in alert.plain and "can't catch my breath”" in alert.plain
     assert "dizziness" in alert.plain and "trouble breathing" in alert.plain
-    await staff.no_reply(0.3)  # one alert, updated in place
+    await staff.no_reply()  # one alert, updated in place
 
     # Past the window, a new sign is a new alert.
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         await session.execute(update(SafetyAlert).values(last_at=utcnow() - timedelta(hours=1)))
     await ann.ask("still feel dizzy")
     later = await staff.next_message()
@@ -132,8 +132,8 @@ async def test_an_edit_that_adds_a_sign_is_heard_and_an_edit_of_an_answered_one_
 
     assert answer.plain.startswith(CALL_NOW)
     assert "swelling of the face" in alert.plain
-    await ann.no_reply(0.5)
-    await staff.no_reply(0.1)
+    await ann.no_reply()
+    await staff.no_reply()
 
 
 async def test_words_under_a_photo_are_heard_and_the_photo_goes_to_the_staff_chat(
@@ -179,7 +179,7 @@ async def test_without_a_staff_chat_or_emergency_number_the_words_still_read_wel
 
         emergency = await ann.ask("I can't breathe properly")
         same_day = await ann.ask("I have a high temperature and chills")
-        await ann.no_reply(0.5)
+        await ann.no_reply()
 
     assert emergency.plain.startswith("🚨 Please call your local emergency number now.")
     assert f"Then let Lotus & Pine Clinic know: {CLINIC_CONTACT}." in emergency.plain
@@ -215,7 +215,7 @@ async def test_general_questions_and_odd_inputs_reach_no_one(
     await staff_member.ask("Remember: anyone with a fever should stay home on Friday")
 
     assert risks.plain.startswith("Is it safe?")  # the FAQ, not the alarm
-    await clinic.staff_chat().no_reply(0.5)
+    await clinic.staff_chat().no_reply()
     assert await alerts(clinic) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
@@ -232,7 +232,7 @@ async def test_mydata_shows_the_alert_and_forget_deletes_it(clinic: Clinic) -> N
     confirm = await ann.ask("/forget")
     await ann.tap_and_see_edit(confirm, "Yes, delete everything")
 
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(SafetyAlert)) == 0
 
 

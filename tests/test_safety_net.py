@@ -17,7 +17,7 @@ PASSED_ON = "I have passed your message to the Lotus & Pine Clinic team"
 
 
 async def stored_alerts(clinic: Clinic) -> list[SafetyAlert]:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         return list(await session.scalars(select(SafetyAlert).order_by(SafetyAlert.id)))
 
 
@@ -43,7 +43,7 @@ async def test_history_gets_a_note_for_the_practitioner_and_reaches_no_one(
     assert "Please mention it to your practitioner" in answer.plain
     assert "call 999" in answer.plain  # the safety line, even here
     assert "faq:risks" in answer.button_data()
-    await clinic.staff_chat().no_reply(0.3)
+    await clinic.staff_chat().no_reply()
     assert await stored_alerts(clinic) == []
 
 
@@ -58,7 +58,7 @@ async def test_a_question_about_risk_gets_the_risks_topic_and_reaches_no_one(
     for answer in (general, for_them):
         assert answer.plain.startswith("Is it safe? The risks")
         assert "collapsed lung (pneumothorax)" in answer.plain
-    await clinic.staff_chat().no_reply(0.3)
+    await clinic.staff_chat().no_reply()
     assert await stored_alerts(clinic) == []
 
 
@@ -102,8 +102,8 @@ async def test_no_gets_what_to_do_if_it_starts_and_only_the_patient_may_answer(
 
     assert "If it starts or gets worse, call 999 straight away" in answer.plain
     assert "answered no, not now" in alert.plain
-    await bob.no_reply(0.2)
-    await ann.no_reply(0.3)
+    await bob.no_reply()
+    await ann.no_reply()
     [stored] = await stored_alerts(clinic)
     assert stored.tier == "CONFIRM" and stored.happening_now == "no"
 
@@ -168,7 +168,7 @@ async def test_a_voice_note_and_a_photo_go_to_the_team_and_are_forwarded_once(
     assert [voice.method, photo.method] == ["forwardMessage", "forwardMessage"]
     assert voice.forwarded is not None and "voice" in voice.forwarded
     assert photo.forwarded is not None and "photo" in photo.forwarded
-    await staff.no_reply(0.3)  # each forwarded once, however often the alert is edited
+    await staff.no_reply()  # each forwarded once, however often the alert is edited
 
 
 async def test_without_a_staff_chat_please_look_names_the_clinic_instead(

@@ -46,7 +46,7 @@ async def test_a_booking_is_announced_after_the_settle_delay(noticing_clinic: Cl
 
     await booked(clinic.staff_member(), ann, in_days(clinic, 3))
     clinic.clock.advance(timedelta(minutes=2, seconds=58))
-    await ann.no_reply(0.3)  # still settling
+    await ann.no_reply()  # still settling
     clinic.clock.advance(timedelta(seconds=2))  # CHANGE_NOTICE_DELAY: 3 minutes
     notice = await ann.next_message()
     calendar = await ann.next_message()
@@ -55,7 +55,7 @@ async def test_a_booking_is_announced_after_the_settle_delay(noticing_clinic: Cl
     assert "10:30" in notice.plain and "45 minutes" in notice.plain and "Dr Chen" in notice.plain
     assert calendar.method == "sendDocument"
     clinic.clock.advance(timedelta(hours=1))
-    await ann.no_reply(0.3)
+    await ann.no_reply()
 
 
 async def test_a_booking_cancelled_within_the_delay_sends_nothing(
@@ -71,7 +71,7 @@ async def test_a_booking_cancelled_within_the_delay_sends_nothing(
     clinic.clock.advance(timedelta(hours=1))
 
     assert f"Cancelled #{number}" in done.plain
-    await ann.no_reply(0.5)
+    await ann.no_reply()
 
 
 async def test_a_move_is_announced_with_old_and_new_times_and_a_move_back_is_not(
@@ -97,7 +97,7 @@ async def test_a_move_is_announced_with_old_and_new_times_and_a_move_back_is_not
     assert f"Moved #{number}" in moved.plain
     assert "Your session has moved" in notice.plain
     assert "10:30" in notice.plain and "15:00" in notice.plain
-    await ann.no_reply(0.5)
+    await ann.no_reply()
 
 
 async def test_a_staff_cancellation_is_announced_and_stops_the_messages(
@@ -119,7 +119,7 @@ async def test_a_staff_cancellation_is_announced_and_stops_the_messages(
 
     assert "has been cancelled" in notice.plain and "10:30" in notice.plain
     assert f"no open appointment #{number}" in again.plain
-    await ann.no_reply(0.5)
+    await ann.no_reply()
 
 
 async def test_staff_commands_explain_themselves_and_are_for_staff_only(

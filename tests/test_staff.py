@@ -28,7 +28,7 @@ async def staff_replies(clinic: Clinic, staff: Chat, forwarded: BotMessage, text
 
 
 async def questions(clinic: Clinic) -> list[PatientQuestion]:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         return list(await session.scalars(select(PatientQuestion).order_by(PatientQuestion.id)))
 
 
@@ -53,7 +53,7 @@ async def test_that_didnt_help_hands_the_question_to_staff_once(clinic: Clinic) 
     await ann.tap(answer, "That didn't help")
     again = await ann.next_message()
     assert "already with the team" in again.plain
-    await staff.no_reply(0.3)
+    await staff.no_reply()
 
 
 async def test_a_staff_reply_to_the_forwarded_question_reaches_the_patient(
@@ -84,7 +84,7 @@ async def test_a_reply_to_a_patient_who_blocked_the_bot_tells_staff(clinic: Clin
     notice = await staff.next_message()
 
     assert "Could not deliver" in notice.plain
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         patient = await session.scalar(
             select(Patient).where(Patient.telegram_user_id == ann.user.id))
     assert patient is not None and patient.unreachable_at is not None
@@ -98,8 +98,8 @@ async def test_another_patients_question_id_does_nothing(clinic: Clinic) -> None
     reply = await bob.forge(f"nohelp:{question_id}")
 
     assert reply.get("text") is None
-    await bob.no_reply(0.3)
-    await clinic.staff_chat().no_reply(0.1)
+    await bob.no_reply()
+    await clinic.staff_chat().no_reply()
     [question] = await questions(clinic)
     assert question.escalated_at is None and question.status == QuestionStatus.ANSWERED
 

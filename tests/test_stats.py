@@ -35,7 +35,7 @@ async def seed_week(clinic: Clinic) -> None:
     now = clinic.now()
     starts = week_starts(now, clinic.application.bot_data.settings)[-1]
     at = max(starts, now - timedelta(days=1)) + timedelta(minutes=1)
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         patient_id = await _patient_id(session, ann.user.id)
         made = []
         for answer in ("confirmed", "cancelled", "reschedule", "none"):

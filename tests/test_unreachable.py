@@ -15,7 +15,7 @@ from tests.support.factories import clinic_time, consenting_patient, in_days, un
 
 
 async def patient_record(clinic: Clinic, user_id: int) -> Patient:
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         found: Patient | None = await session.scalar(
             select(Patient).where(Patient.telegram_user_id == user_id))
     assert found is not None
@@ -39,7 +39,7 @@ async def test_a_403_marks_the_patient_and_later_messages_are_not_attempted(
     clinic.clock.advance_to(starts - timedelta(hours=2))  # the reminder's time
     reminder = await until_outcome(clinic, MessageKind.REMINDER)
 
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         rows = {m.kind: m for m in await session.scalars(select(PlannedMessage))}
     patient = await patient_record(clinic, ann.user.id)
     assert reminder.status == MessageStatus.SKIPPED
@@ -85,4 +85,4 @@ async def test_blocking_unblocking_and_writing_again_are_tracked(clinic: Clinic)
     await eventually_unreachable(clinic, ann.user.id, expected=True)
     await ann.ask("/start")  # writing to the bot again means it is not blocked
     await eventually_unreachable(clinic, ann.user.id, expected=False)
-    await ann.no_reply(0.3)  # the notices themselves are not answered
+    await ann.no_reply()  # the notices themselves are not answered

@@ -67,4 +67,4 @@ async def test_appointments_lists_the_patients_own_sessions_with_actions(
     assert "Your upcoming sessions" in listing.plain
     for forged in ("apshow:1", "apics:1"):
         await bob.forge(forged)
-    await bob.no_reply(0.5)
+    await bob.no_reply()

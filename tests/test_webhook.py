@@ -84,7 +84,7 @@ async def test_a_call_without_the_secret_is_refused_and_changes_nothing(
     wrong = await telegram.webhook.post(forged, "not-the-secret")
 
     assert (missing, wrong) == (403, 403)
-    await ann.no_reply(1.0)
+    await ann.no_reply()
 
 
 async def test_an_update_sent_twice_is_handled_once(
@@ -98,7 +98,7 @@ async def test_an_update_sent_twice_is_handled_once(
     again = await telegram.webhook.post(question, SECRET)  # Telegram retrying it
 
     assert again == 200
-    await ann.no_reply(1.0)
+    await ann.no_reply()
 
 
 async def test_the_health_check_reports_the_database_and_scheduler(webhook_bot: str) -> None:
@@ -177,7 +177,7 @@ async def test_an_update_a_gone_process_answered_but_never_handled_is_handled_on
         async with serving_webhook(telegram, make_settings) as _:
             answer = await ann.next_message()
             await telegram.webhook.post(kept, SECRET)  # Telegram, unsure, sends it again
-            await ann.no_reply(1.0)
+            await ann.no_reply()
         async with database.transaction() as session:
             row = await session.get(ReceivedUpdate, 900_001)
     finally:

@@ -7,5 +7,5 @@ import (a file's bytes as text, `file_text`; its lines, `csv_lines`; its rows,
 `import_reader`; into the schedule, `importer`; what became of each row,
 `import_report`).
 
-It imports `bot.sending`, `bot.services`, `bot.core`, `bot.texts` and `db`; never `handlers`
+Imports: `bot.sending`, `bot.services`, `bot.texts`, `bot.core` and `db`; never `handlers`
 or the assembly."""

@@ -69,8 +69,8 @@ def schedule_soon(job_queue: JobQueue[Any], data: BotData,
                   planned: list[tuple[int, datetime]]) -> None:
     """Timers for the newly planned messages within the horizon; the top-up does the rest."""
     for message_id, due_at in planned:
-        if due_at - data.clock.now() <= data.settings.scheduler_horizon:
-            schedule_message(job_queue, data.clock, message_id, due_at)
+        if due_at - data.services.clock.now() <= data.settings.scheduler_horizon:
+            schedule_message(job_queue, data.services.clock, message_id, due_at)
 
 
 def job_name(message_id: int) -> str:
@@ -92,10 +92,10 @@ def start_scheduling(job_queue: JobQueue[Any], data: BotData) -> None:
     job_queue.run_repeating(top_up, interval=interval, first=interval, name=TOP_UP_JOB)
     job_queue.run_repeating(watch_imports, interval=WATCH_IMPORTS, first=WATCH_IMPORTS,
                             name=WATCH_IMPORTS_JOB, data=_Seen(since=utcnow()))
-    if isinstance(data.clock, ManualClock):
+    if isinstance(data.services.clock, ManualClock):
         # A jump of the test's or demo's clock: look for what fell due at once, as the
         # start does, rather than at the next interval (bot/core/clock.py).
-        data.clock.drive(job_queue.scheduler,
+        data.services.clock.drive(job_queue.scheduler,
                          lambda: job_queue.run_once(top_up, when=0, name=TOP_UP_JOB))
 
 
@@ -144,7 +144,7 @@ async def recover(data: BotData) -> None:
     gone = await gone_holding(data, claimers)
     if not gone:
         return
-    async with data.database.transaction() as session:
+    async with data.services.database.transaction() as session:
         resent, in_doubt = await recover_claims(session, gone)
     log_recovered("planned messages", resent, in_doubt)
 
@@ -192,7 +192,8 @@ async def _claim_and_compose(
     to send (taken by another sender, moved later, or skipped, with the reason kept)."""
     now = context.clock.now()
     async with context.database.transaction() as session:
-        claimed = await claim_message(session, message_id, now, context.bot_data.instance_id)
+        claimed = await claim_message(session, message_id, now,
+                                      context.bot_data.process.instance_id)
     if claimed is None:
         return None
     message, appointment, patient = claimed

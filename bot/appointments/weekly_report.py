@@ -49,16 +49,16 @@ def week_starts(now: datetime, settings: Settings, weeks: int = WEEKS) -> list[d
 
 
 async def weekly_report(data: BotData, practitioner: str | None = None) -> Report:
-    now = data.clock.now()
-    async with data.database.transaction() as session:
+    now = data.services.clock.now()
+    async with data.services.database.transaction() as session:
         figures = await weekly_figures(session, week_starts(now, data.settings), now,
                                        practitioner)
         questions = await unanswered_questions(session, TOP_QUESTIONS)
     chart = await asyncio.to_thread(
-        weekly_chart, figures, data.content, data.settings.timezone,
+        weekly_chart, figures, data.services.content, data.settings.timezone,
         data.settings.escalation_threshold, practitioner)
     lines = [_summary(data, figures)]
-    lines += [data.content.text(Text.STATS_TOP_QUESTION, count=question.count,
+    lines += [data.services.content.text(Text.STATS_TOP_QUESTION, count=question.count,
                                 question=question.example[:QUESTION_CHARS])
               for question in questions]
     return Report(chart, "\n".join(line.rstrip() for line in lines))
@@ -67,7 +67,7 @@ async def weekly_report(data: BotData, practitioner: str | None = None) -> Repor
 def _summary(data: BotData, figures: Figures) -> str:
     totals = {answer: sum(week.appointments[answer] for week in figures.weeks)
               for answer in ("confirmed", "cancelled", "asked to reschedule", "no answer")}
-    return data.content.text(
+    return data.services.content.text(
         Text.STATS_SUMMARY, weeks=len(figures.weeks), appointments=sum(totals.values()),
         confirmed=totals["confirmed"], cancelled=totals["cancelled"],
         reschedule=totals["asked to reschedule"], no_answer=totals["no answer"],
@@ -89,11 +89,11 @@ def digest_due(now: datetime, settings: Settings) -> datetime | None:
 
 async def send_digest(context: ClinicContext) -> None:
     data = context.bot_data
-    moment = digest_due(data.clock.now(), data.settings)
+    moment = digest_due(data.services.clock.now(), data.settings)
     if moment is None:
         return
-    async with data.database.transaction() as session:
-        if not await claim_once(session, f"digest:{moment.date()}", data.clock.now()):
+    async with data.services.database.transaction() as session:
+        if not await claim_once(session, f"digest:{moment.date()}", data.services.clock.now()):
             return
     report = await weekly_report(data)
     assert data.settings.staff_chat_id is not None

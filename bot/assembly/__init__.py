@@ -4,5 +4,7 @@ failures and the stop signal (`startup`), polling and webhook mode (`polling_gua
 Telegram's limit among its peers (`instances`), and the staff set-up check
 (`staff_setup`).
 
-It is the top floor: it may import every other part of `bot`, `handlers` and `db`, and only
-`bot/__main__.py` and the demo import it."""
+The top floor of the running bot: only `bot/__main__.py` and the demo import it.
+
+Imports: `handlers`, `bot.appointments`, `bot.sending`, `bot.services`, `bot.texts`,
+`bot.understanding`, `bot.core` and `db`."""

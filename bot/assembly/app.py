@@ -28,12 +28,13 @@ from bot.assembly.polling_guard import (
     renew_polling_lease,
     take_polling_lease,
 )
+from bot.assembly.quiescence import UpdateQueue, track_jobs
 from bot.assembly.staff_setup import warn_about_staff_setup
 from bot.core.clock import Clock, ManualClock
 from bot.core.settings import Settings
 from bot.sending.broadcast_runner import watch
 from bot.sending.rate_limit import ClinicRateLimiter
-from bot.services.context import BotData, ClinicApp, ClinicContext
+from bot.services.context import BotData, ClinicApp, ClinicContext, Services
 from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.screen import Reader
@@ -62,7 +63,11 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     `clock`: the clinic's time (bot/core/clock.py); the system clock unless a test or the demo
     brings its own. `rate_limiter`: Telegram's limits as production keeps them unless a
     test brings one set otherwise."""
-    data = BotData(settings, content, clock or Clock(), readers(content))
+    transports = (transport(settings, connection_pool_size=256,
+                            read_timeout=settings.telegram_read_timeout),
+                  transport(settings, connection_pool_size=1, read_timeout=5.0))
+    data = BotData(settings, Services.build(settings, content, clock or Clock(),
+                                            readers(content), transports))
     # PTB makes bot_data by calling the given type; this one is complete already.
     context_types = ContextTypes(  # type: ignore[call-overload]
         context=ClinicContext, bot_data=lambda: data)
@@ -72,18 +77,17 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
         link_preview_options=LinkPreviewOptions(is_disabled=True),
         tzinfo=settings.timezone,
     )
-    data.transports = [transport(settings, connection_pool_size=256,
-                                 read_timeout=settings.telegram_read_timeout),
-                       transport(settings, connection_pool_size=1, read_timeout=5.0)]
     application = cast(ClinicApp, (
         ApplicationBuilder()
         .application_class(ClinicApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
-        .request(data.transports[0])
-        .get_updates_request(data.transports[1])
+        .request(transports[0])
+        .get_updates_request(transports[1])
         .concurrent_updates(processor)
+        # Counts what is in hand, so a test or the demo can tell when the bot is quiet.
+        .update_queue(UpdateQueue())
         .context_types(context_types)
         .defaults(defaults)
         # One limiter for replies, planned messages and broadcasts (bot/sending/rate_limit.py).
@@ -96,6 +100,7 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     ))
     assert application.job_queue is not None  # the job-queue extra is a dependency
     configure_jobs(application.job_queue)
+    track_jobs(application)
     handlers.register_all(application)
     # A chat's flood: what may be passed over, and what the patient is told.
     processor.may_skip = functools.partial(backlog.may_pass_over, application.bot_data)
@@ -147,7 +152,7 @@ class ClinicApplication(Application):  # type: ignore[type-arg]
             await super().initialize()
         except BaseException:
             data: BotData = self.bot_data
-            await asyncio.gather(*(request.shutdown() for request in data.transports),
+            await asyncio.gather(*(request.shutdown() for request in data.services.transports),
                                  return_exceptions=True)
             raise
 
@@ -211,9 +216,9 @@ async def _finish_sending(application: Any) -> None:
     """Stop claiming broadcast recipients and let the copies in flight land, so a planned
     stop leaves nothing half-sent; the rest resumes at the next start."""
     data: BotData = application.bot_data
-    data.stopping.set()
-    await asyncio.gather(_finish_within(data.broadcast_tasks, SHUTDOWN_GRACE),
-                         _finish_within(data.background_tasks, BACKGROUND_GRACE))
+    data.running.stopping.set()
+    await asyncio.gather(_finish_within(data.running.broadcasts, SHUTDOWN_GRACE),
+                         _finish_within(data.running.background, BACKGROUND_GRACE))
 
 
 async def _finish_within(tasks: set[asyncio.Task[None]], grace: float) -> None:
@@ -229,15 +234,15 @@ async def _close_resources(application: Any) -> None:
     data: BotData = application.bot_data
     await release_polling_lease(data, application.bot)
     await instances.leave(data)
-    if isinstance(data.clock, ManualClock):
-        data.clock.release(application.job_queue.scheduler)
-    await data.database.dispose()
+    if isinstance(data.services.clock, ManualClock):
+        data.services.clock.release(application.job_queue.scheduler)
+    await data.services.database.dispose()
 
 
 async def publish_commands(application: Any) -> None:
     """The menu next to the text box: patient commands for all, staff ones for staff."""
     data: BotData = application.bot_data
-    described = data.content.commands
+    described = data.services.content.commands
     patient = [BotCommand(name, text) for name, text in described["patient"].items()]
     staff = [BotCommand(name, text) for name, text in described["staff"].items()]
     await application.bot.set_my_commands(patient)

@@ -54,7 +54,6 @@ LOOK_AGAIN = 0.1
 class Inbox:
     def __init__(self, application: ClinicApp) -> None:
         self.application = application
-        self.tasks: set[asyncio.Task[None]] = set()
 
     @property
     def data(self) -> BotData:
@@ -65,15 +64,15 @@ class Inbox:
         this or another live process (or handled already)."""
         data = self.data
         chat = chat_of(update)
-        async with data.database.transaction() as session:
+        async with data.services.database.transaction() as session:
             arrival, holder = await receive(session, update.update_id, chat, payload,
-                                            data.instance_id, utcnow())
+                                            data.process.instance_id, utcnow())
         if arrival == Arrival.HELD:
-            if holder == data.instance_id or not is_gone(holder, await alive_now(data)):
+            if holder == data.process.instance_id or not is_gone(holder, await alive_now(data)):
                 return  # in hand: Telegram sent it again before it had our answer
-            async with data.database.transaction() as session:
+            async with data.services.database.transaction() as session:
                 if not await take_over(session, update.update_id, holder, payload,
-                                       data.instance_id, utcnow()):
+                                       data.process.instance_id, utcnow()):
                     return
             arrival = Arrival.NEW
         if arrival == Arrival.KEPT:
@@ -83,8 +82,9 @@ class Inbox:
 
     def hand_in(self, update: Update) -> None:
         task = asyncio.create_task(self._handle(update))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        tasks = self.data.running.updates
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     async def _handle(self, update: Update) -> None:
         application = self.application
@@ -94,7 +94,7 @@ class Inbox:
             nonlocal answered
             if not answered:
                 answered = True
-                async with self.data.database.transaction() as session:
+                async with self.data.services.database.transaction() as session:
                     await mark_handled(session, update.update_id, utcnow())
 
         ANSWERING.set(answering)
@@ -107,7 +107,7 @@ class Inbox:
                          type(error).__name__)
         ANSWERING.set(None)
         if not answered:
-            async with self.data.database.transaction() as session:
+            async with self.data.services.database.transaction() as session:
                 await mark_handled(session, update.update_id, utcnow())
 
     async def _in_turn(self, update: Update) -> None:
@@ -115,12 +115,12 @@ class Inbox:
         webhook, it also waits for an earlier update of the chat one of them has."""
         data = self.data
         chat = chat_of(update)
-        if chat is not None and data.processes_alive > 1:
+        if chat is not None and data.process.alive > 1:
             give_up = time.monotonic() + WAIT_FOR_EARLIER
             while time.monotonic() < give_up:
-                async with data.database.transaction() as session:
+                async with data.services.database.transaction() as session:
                     if not await earlier_elsewhere(session, chat, update.update_id,
-                                                   data.instance_id):
+                                                   data.process.instance_id):
                         break
                 await asyncio.sleep(LOOK_AGAIN)
         await self.application.process_update(update)
@@ -128,9 +128,9 @@ class Inbox:
     async def drain(self) -> None:
         """At a stop: let the updates in hand finish; those that do not are handled at the
         next start (or by another process)."""
-        if not self.tasks:
+        if not self.data.running.updates:
             return
-        _, unfinished = await asyncio.wait(set(self.tasks), timeout=DRAIN_FOR)
+        _, unfinished = await asyncio.wait(set(self.data.running.updates), timeout=DRAIN_FOR)
         for task in unfinished:
             task.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
@@ -147,8 +147,8 @@ async def replay(context: ClinicContext) -> None:
     gone = await gone_holding(data, holders)
     if not gone:
         return
-    async with data.database.transaction() as session:
-        kept = await take_over_from(session, gone, data.instance_id, utcnow())
+    async with data.services.database.transaction() as session:
+        kept = await take_over_from(session, gone, data.process.instance_id, utcnow())
     if kept:
         logger.info("%d updates a process that is gone had answered Telegram for but not "
                     "handled; handling them now", len(kept))

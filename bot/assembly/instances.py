@@ -33,15 +33,14 @@ SETTLE = HEARTBEAT * 1.5
 async def join(data: BotData, limiter: object) -> None:
     """Announce this process, then look who else is there (in that order, so of two
     processes starting together at least one sees the other), and take its share."""
-    data.joined = True
-    now = utcnow()
-    async with data.database.transaction() as session:
-        await leases.acquire(session, PREFIX + data.instance_id, data.instance_id, now,
-                             now + LEASE_FOR)
+    data.process.joined = True
+    now, me = utcnow(), data.process.instance_id
+    async with data.services.database.transaction() as session:
+        await leases.acquire(session, PREFIX + me, me, now, now + LEASE_FOR)
     if len(await alive_now(data)) > 1:
         logger.info("Other bot processes are running; this one waits %.0f s for its share "
                     "of Telegram's limit", SETTLE.total_seconds())
-        data.holding_until = time.monotonic() + SETTLE.total_seconds()
+        data.process.holding_until = time.monotonic() + SETTLE.total_seconds()
     await _beat(data, limiter)
 
 
@@ -50,16 +49,15 @@ async def heartbeat(context: ClinicContext) -> None:
 
 
 async def _beat(data: BotData, limiter: object) -> None:
-    now = utcnow()
-    async with data.database.transaction() as session:
-        await leases.acquire(session, PREFIX + data.instance_id, data.instance_id, now,
-                             now + LEASE_FOR)
+    now, me = utcnow(), data.process.instance_id
+    async with data.services.database.transaction() as session:
+        await leases.acquire(session, PREFIX + me, me, now, now + LEASE_FOR)
     alive = await alive_now(data)
-    data.processes_alive = len(alive)
+    data.process.alive = len(alive)
     if not isinstance(limiter, ClinicRateLimiter):
         return
     share = max(1, OVERALL_PER_SECOND // max(1, len(alive)))
-    if time.monotonic() < data.holding_until:
+    if time.monotonic() < data.process.holding_until:
         share = 0
     if share != limiter.overall_per_second:
         if share:
@@ -69,9 +67,9 @@ async def _beat(data: BotData, limiter: object) -> None:
 
 
 async def leave(data: BotData) -> None:
-    if not data.joined:
+    if not data.process.joined:
         return
-    async with data.database.transaction() as session:
-        await leases.release(session, PREFIX + data.instance_id, data.instance_id)
+    async with data.services.database.transaction() as session:
+        await leases.release(session, PREFIX + data.process.instance_id, data.process.instance_id)
 
 

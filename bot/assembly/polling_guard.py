@@ -41,8 +41,8 @@ async def take_polling_lease(data: BotData, bot_id: int) -> None:
     """Hold the lease, or raise AnotherPoller."""
     now = utcnow()
     name = lease_name(bot_id)
-    me = data.poller_holder = new_instance_id()
-    async with data.database.transaction() as session:
+    me = data.process.poller_holder = new_instance_id()
+    async with data.services.database.transaction() as session:
         if await leases.acquire(session, name, me, now, now + LEASE_FOR):
             return
         holder = await leases.holder_of(session, name)
@@ -59,9 +59,9 @@ async def take_polling_lease(data: BotData, bot_id: int) -> None:
 
 async def renew_polling_lease(context: ClinicContext) -> None:
     data = context.bot_data
-    assert data.poller_holder is not None  # renewed only once taken
-    async with data.database.transaction() as session:
-        kept = await leases.renew(session, lease_name(context.bot.id), data.poller_holder,
+    assert data.process.poller_holder is not None  # renewed only once taken
+    async with data.services.database.transaction() as session:
+        kept = await leases.renew(session, lease_name(context.bot.id), data.process.poller_holder,
                                   utcnow() + LEASE_FOR)
     if not kept:
         # Only if this process stalled past the lease and another took over.
@@ -71,11 +71,11 @@ async def renew_polling_lease(context: ClinicContext) -> None:
 
 async def release_polling_lease(data: BotData, bot: Bot) -> None:
     """Let the next poller start at once (a no-op if this process never held it)."""
-    holder = data.poller_holder
+    holder = data.process.poller_holder
     if holder is None:
         return
     try:
-        async with data.database.transaction() as session:
+        async with data.services.database.transaction() as session:
             await leases.release(session, lease_name(bot.id), holder)
     except Exception as error:  # a stop goes on: the lease runs out by itself
         logger.warning("Could not release the polling lease at the stop (%s); the next "

@@ -99,7 +99,7 @@ async def health_report(application: ClinicApp) -> dict[str, str]:
     data: BotData = application.bot_data
     state = {"database": "ok", "scheduler": "ok"}
     try:
-        await asyncio.wait_for(data.database.ping(), 5)
+        await asyncio.wait_for(data.services.database.ping(), 5)
     except Exception:  # any failure means unhealthy; the reason is logged
         logger.warning("Health check: the database does not answer", exc_info=True)
         state["database"] = "unreachable"
@@ -110,7 +110,7 @@ async def health_report(application: ClinicApp) -> dict[str, str]:
 
 
 async def _prune(context: Any) -> None:
-    async with context.bot_data.database.transaction() as session:
+    async with context.bot_data.services.database.transaction() as session:
         await forget_before(session, utcnow() - REMEMBER_UPDATES)
 
 

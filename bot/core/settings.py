@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
+    BeforeValidator,
     Field,
     SecretStr,
     ValidationError,
@@ -49,6 +50,14 @@ TOKEN_HELP = (
 )
 
 
+def _duration(value: object) -> object:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+# A duration setting, written like 24h, 90m or 30s.
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
 def redact_url(url: str) -> str:
     """A URL fit to print: any password replaced."""
     return _URL_PASSWORD.sub(r"\1***@", url)
@@ -67,11 +76,11 @@ class ClinicSettings(DatabaseSettings):
     # means every number must start with + (or 00).
     phone_region: str = ""
     # Durations, written like 24h, 90m or 30s.
-    pre_session_lead: timedelta = timedelta(hours=24)
-    reminder_lead: timedelta = timedelta(hours=2)
-    checkin_delay: timedelta = timedelta(hours=24)
-    followup_delay: timedelta = timedelta(hours=48)
-    change_notice_delay: timedelta = timedelta(minutes=3)
+    pre_session_lead: Duration = timedelta(hours=24)
+    reminder_lead: Duration = timedelta(hours=2)
+    checkin_delay: Duration = timedelta(hours=24)
+    followup_delay: Duration = timedelta(hours=48)
+    change_notice_delay: Duration = timedelta(minutes=3)
     # A check-in score this high (0-10) alerts the staff chat at once.
     escalation_threshold: int = Field(default=7, ge=1, le=10)
     # Up to this score (0-10), soreness is the common, passing kind: reassurance only.
@@ -83,12 +92,6 @@ class ClinicSettings(DatabaseSettings):
     date_order: Literal["", "day", "month"] = ""
     # The clinic's own copy of the content files; empty: the ones shipped with the bot.
     content_dir: Path | None = None
-
-    @field_validator("pre_session_lead", "reminder_lead", "checkin_delay", "followup_delay",
-                     "change_notice_delay", mode="before")
-    @classmethod
-    def _duration(cls, value: object) -> object:
-        return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("clinic_timezone")
     @classmethod
@@ -206,8 +209,8 @@ class Settings(ClinicSettings):
     # The weekly picture for the staff chat: a day and clinic time like "mon 08:30";
     # empty for none.
     weekly_digest: Annotated[tuple[int, time] | None, NoDecode] = None
-    scheduler_horizon: timedelta = timedelta(hours=6)
-    scheduler_topup_interval: timedelta = timedelta(minutes=1)
+    scheduler_horizon: Duration = timedelta(hours=6)
+    scheduler_topup_interval: Duration = timedelta(minutes=1)
     # How updates arrive: "polling" (getUpdates) or "webhook" (Telegram calls us).
     bot_mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None  # the public https address Telegram calls
@@ -276,11 +279,6 @@ class Settings(ClinicSettings):
     @classmethod
     def _path_is_absolute(cls, value: str) -> str:
         return "/" + value.strip().strip("/")
-
-    @field_validator("scheduler_horizon", "scheduler_topup_interval", mode="before")
-    @classmethod
-    def _scheduler_duration(cls, value: object) -> object:
-        return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -4,4 +4,7 @@ The real application (the same handlers, scheduler and database code as producti
 on a fresh SQLite file against the loopback Bot API stand-in (`bot.stand_in`), on a
 `ManualClock`; a local web page shows a patient's chat and the staff chats side by side
 and moves the clock (`server`, `page.html`). `seed` makes the demo clinic.
+
+Imports: `bot.assembly`, `bot.appointments`, `bot.services`, `bot.texts`, `bot.core`,
+`bot.stand_in` and `db`; only the command line imports it.
 """

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -66,7 +67,7 @@ class Demo:
 
     @property
     def clock(self) -> ManualClock:
-        clock = self.application.bot_data.clock
+        clock = self.application.bot_data.services.clock
         assert isinstance(clock, ManualClock)
         return clock
 
@@ -88,7 +89,7 @@ class Demo:
     async def state(self) -> dict[str, Any]:
         zone = self.application.bot_data.settings.timezone
         now = self.clock.now()
-        async with self.application.bot_data.database.transaction() as session:
+        async with self.application.bot_data.services.database.transaction() as session:
             coming = await upcoming(session, now, SHOWN_UPCOMING)
         return {
             "now": f"{now.astimezone(zone):%a %d %b %Y, %H:%M}",
@@ -161,7 +162,7 @@ class Demo:
     async def skip(self, minutes: float | None) -> None:
         now = self.clock.now()
         if minutes is None:
-            async with self.application.bot_data.database.transaction() as session:
+            async with self.application.bot_data.services.database.transaction() as session:
                 due = await next_due_after(session, now)
             if due is None:
                 return
@@ -177,8 +178,10 @@ class Demo:
             content = load_content(settings.content_dir, **settings.content_fields())
         except ContentError as error:
             return str(error)
-        data.content = content
-        data.reader = readers(content)
+        # The services are built once; the demo's edit-and-reload builds the two that
+        # depend on the texts again.
+        data.services = dataclasses.replace(data.services, content=content,
+                                            reader=readers(content))
         await publish_commands(self.application)
         return ""
 

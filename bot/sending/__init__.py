@@ -4,5 +4,5 @@ second overall, with bursts and priorities; each chat's pace in `chat_pace`), wh
 send means (`delivery`), replies sent without parsing Telegram's answer (`replies`), and
 sending a broadcast to every recipient (`broadcast_runner`).
 
-It imports `bot.services` (the context, which peers are alive), `bot.core`, `bot.texts` and
-`db`; never `bot.appointments`, `handlers` or the assembly."""
+Imports: `bot.services` (the context, which peers are alive), `bot.texts` and `db`; never
+`bot.appointments`, `handlers` or the assembly."""

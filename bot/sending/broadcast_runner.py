@@ -74,9 +74,11 @@ class BroadcastSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await progress
         async with self.database.transaction() as session:
-            if await broadcasts.has_pending(session, self.broadcast.id):
+            if await broadcasts.any_recipient(session, self.broadcast.id,
+                                              RecipientStatus.PENDING):
                 return  # stopped for a shutdown: the next start resumes it
-            if await broadcasts.in_flight(session, self.broadcast.id):
+            if await broadcasts.any_recipient(session, self.broadcast.id,
+                                              RecipientStatus.SENDING):
                 return  # another instance's copies: it finishes (or `watch` does, if it died)
             finished = await broadcasts.finish(session, self.broadcast.id, utcnow())
         if finished:  # only one sender, on one instance, shows the report
@@ -85,15 +87,15 @@ class BroadcastSender:
 
     async def _work(self) -> None:
         limiter = self.context.bot.rate_limiter
-        while not self.context.bot_data.stopping.is_set():
+        while not self.context.bot_data.running.stopping.is_set():
             # The slot first, then the claim: a claimed copy goes out at once, so a crash
             # leaves at most the copies already on their way to Telegram.
             ticket = await slot_first(limiter, Priority.BULK)
             async with self.database.transaction() as session:
                 claimed = await broadcasts.claim_next(session, self.broadcast.id, utcnow(),
-                                                      self.context.bot_data.instance_id)
-                left = claimed is not None or await broadcasts.has_pending(
-                    session, self.broadcast.id)
+                                                      self.context.bot_data.process.instance_id)
+                left = claimed is not None or await broadcasts.any_recipient(
+                    session, self.broadcast.id, RecipientStatus.PENDING)
             if claimed is None:
                 unused(limiter, ticket)
                 if not left:
@@ -213,15 +215,15 @@ async def watch(context: ClinicContext) -> None:
     never leaves one half-sent."""
     data = context.bot_data
     alive = await alive_now(data)
-    async with data.database.transaction() as session:
+    async with data.services.database.transaction() as session:
         gone = gone_among(await broadcasts.claimers_in_flight(session), alive)
         resent, interrupted = (await broadcasts.recover_claimed_by(session, gone)
                                if gone else (0, 0))
         unfinished = await broadcasts.sending_now(session)
     log_recovered("broadcast copies", resent, interrupted)
-    running = {task.get_name() for task in data.broadcast_tasks}
+    running = {task.get_name() for task in data.running.broadcasts}
     for broadcast in unfinished:
-        if _task_name(broadcast) not in running and not data.stopping.is_set():
+        if _task_name(broadcast) not in running and not data.running.stopping.is_set():
             launch(context, broadcast)
 
 
@@ -233,13 +235,13 @@ def launch(context: ClinicContext, broadcast: Broadcast) -> None:
     """Send in the background; the task is kept so a stop can wait for it."""
     task = asyncio.create_task(BroadcastSender(context, broadcast).run(),
                                name=_task_name(broadcast))
-    context.bot_data.broadcast_tasks.add(task)
+    context.bot_data.running.broadcasts.add(task)
     task.add_done_callback(_forget(context))
 
 
 def _forget(context: ClinicContext) -> Callable[[asyncio.Task[None]], None]:
     def done(task: asyncio.Task[None]) -> None:
-        context.bot_data.broadcast_tasks.discard(task)
+        context.bot_data.running.broadcasts.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("A broadcast stopped on an error", exc_info=task.exception())
     return done

@@ -4,5 +4,5 @@ its peers, each feature's own state); which peer processes are alive and what a 
 left behind (`peers`); staff dialogs kept in the database so any process can carry them on
 (`dialogs`).
 
-It imports `bot.core`, `bot.texts`, `bot.understanding` and `db`; nothing that sends or
+Imports: `bot.texts`, `bot.understanding`, `bot.core` and `db`; nothing that sends or
 books."""

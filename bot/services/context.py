@@ -6,7 +6,8 @@ import asyncio
 import os
 import socket
 import uuid
-from typing import Any, TypeAlias
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from telegram.request import BaseRequest
@@ -21,55 +22,95 @@ from db.questions import KeptQuestion, TypedQuestion, record_questions
 from db.session import Database
 
 
-class BotData:
-    """Shared by all handlers, complete from the moment the application is built
-    (`bot/assembly/app.py`); the database connects on first use, in post_init, and is
-    closed in post_shutdown."""
+@dataclass(frozen=True)
+class Services:
+    """Built once with the application (`bot/assembly/app.py`) and never replaced; the
+    database connects on first use, in post_init, and is closed in post_shutdown."""
 
-    def __init__(self, settings: Settings, content: Content, clock: Clock,
-                 reader: Reader) -> None:
-        self.settings = settings
-        self.content = content
-        # The clinic's "now" (bot/core/clock.py): the system clock, or a test's or the
-        # demo's.
-        self.clock = clock
-        # What patients' messages mean: warning signs, the FAQ, the safety net
-        # (bot/understanding/screen.py).
-        self.reader = reader
-        self.database = Database(settings.database_url)
-        # Typed questions, written in shared transactions when they come in bursts.
-        self.questions: GroupCommit[TypedQuestion, KeptQuestion] = GroupCommit(
-            self.database, record_questions, key=lambda question: question.profile.user_id)
-        # Safety alerts whose staff message is to be brought up to date, the task doing it
-        # a round at a time, and the latest message of alerts it posted: while fresh, newer
-        # alerts join it (handlers/safety_alerts.py).
-        self.staff_alerts_wanted: dict[int, bool] = {}
-        self.staff_alerts_task: asyncio.Task[None] | None = None
-        self.staff_alerts_latest: int | None = None
-        # Each user's (first name, last name, username) as last written to their record
-        # (handlers/profiles.py), so an unchanged profile costs no write.
-        self.profiles_seen: dict[int, tuple[str, str | None, str | None]] = {}
-        # Other work that outlives an update (the staff chat's safety alerts, an import
-        # from the staff chat): given a short grace at a stop, then cancelled.
-        self.background_tasks: set[asyncio.Task[None]] = set()
-        # Broadcasts being sent, and the signal to stop claiming recipients at shutdown.
-        self.broadcast_tasks: set[asyncio.Task[None]] = set()
+    content: Content
+    # The clinic's "now" (bot/core/clock.py): the system clock, or a test's or the demo's.
+    clock: Clock
+    # What patients' messages mean: warning signs, the FAQ, the safety net
+    # (bot/understanding/screen.py).
+    reader: Reader
+    database: Database
+    # Typed questions, written in shared transactions when they come in bursts.
+    questions: GroupCommit[TypedQuestion, KeptQuestion]
+    # The HTTP clients the bot speaks to the Bot API with: closed by hand when start-up
+    # fails, which PTB leaves open (bot/assembly/app.py).
+    transports: tuple[BaseRequest, ...] = ()
+
+    @classmethod
+    def build(cls, settings: Settings, content: Content, clock: Clock, reader: Reader,
+              transports: tuple[BaseRequest, ...] = ()) -> Services:
+        database = Database(settings.database_url)
+        questions: GroupCommit[TypedQuestion, KeptQuestion] = GroupCommit(
+            database, record_questions, key=lambda question: question.profile.user_id)
+        return cls(content, clock, reader, database, questions, transports)
+
+
+class Running:
+    """Work that outlives the update that started it, and the signal that the bot is
+    stopping."""
+
+    def __init__(self) -> None:
+        # The staff chat's safety alerts, an import from the staff chat: given a short grace
+        # at a stop, then cancelled.
+        self.background: set[asyncio.Task[None]] = set()
+        # Broadcasts being sent: given longer, and told to stop claiming recipients.
+        self.broadcasts: set[asyncio.Task[None]] = set()
+        # Updates the webhook received, being handled (bot/assembly/inbox.py).
+        self.updates: set[asyncio.Task[None]] = set()
         self.stopping = asyncio.Event()
-        # This process among those sharing the database, whether it has announced itself,
-        # and how many are alive, it included, as of its last heartbeat
-        # (bot/assembly/instances.py).
+
+    def keep(self, task: asyncio.Task[None]) -> None:
+        """Hold a background task until it ends, so it is neither collected nor forgotten
+        at a stop."""
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+
+class ThisProcess:
+    """This process among those sharing the database (bot/assembly/instances.py,
+    bot/services/peers.py)."""
+
+    def __init__(self) -> None:
         self.instance_id = new_instance_id()
+        # Whether it has announced itself, and how many are alive, it included, as of its
+        # last heartbeat.
         self.joined = False
-        self.processes_alive = 1
+        self.alive = 1
         # Until then (time.monotonic()), this process sends nothing: the others have not
-        # yet made room for it under Telegram's limit (bot/assembly/instances.py).
+        # yet made room for it under Telegram's limit.
         self.holding_until = 0.0
         # Who holds the polling lease, in polling mode, once taken
         # (bot/assembly/polling_guard.py).
         self.poller_holder: str | None = None
-        # The HTTP clients the bot speaks to the Bot API with (bot/assembly/app.py): closed
-        # by hand when start-up fails, which PTB leaves open.
-        self.transports: list[BaseRequest] = []
+
+
+FeatureState = TypeVar("FeatureState")
+
+
+class BotData:
+    """Shared by all handlers and jobs, complete from the moment the application is built,
+    and split by kind: the settings (frozen), the services (built once), the running
+    tasks, this process among its peers, and each feature's own state, which the feature
+    defines and keeps in its own module (`feature`)."""
+
+    def __init__(self, settings: Settings, services: Services) -> None:
+        self.settings = settings
+        self.services = services
+        self.running = Running()
+        self.process = ThisProcess()
+        self._features: dict[type, object] = {}
+
+    def feature(self, kind: type[FeatureState]) -> FeatureState:
+        """The state of type `kind` (a class of the feature's own that takes no
+        arguments), made on first use: one per application."""
+        state = self._features.get(kind)
+        if state is None:
+            state = self._features[kind] = kind()
+        return cast(FeatureState, state)
 
 
 class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
@@ -81,27 +122,27 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
 
     @property
     def content(self) -> Content:
-        return self.bot_data.content
+        return self.bot_data.services.content
 
     @property
     def clock(self) -> Clock:
-        return self.bot_data.clock
+        return self.bot_data.services.clock
 
     @property
     def reader(self) -> Reader:
-        return self.bot_data.reader
+        return self.bot_data.services.reader
 
     @property
     def matcher(self) -> FaqMatcher:
-        return self.bot_data.reader.matcher
+        return self.bot_data.services.reader.matcher
 
     @property
     def database(self) -> Database:
-        return self.bot_data.database
+        return self.bot_data.services.database
 
     @property
     def questions(self) -> GroupCommit[TypedQuestion, KeptQuestion]:
-        return self.bot_data.questions
+        return self.bot_data.services.questions
 
 
 # ExtBot[Any]: the bot's type parameter is the rate limiter's argument type.

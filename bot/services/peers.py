@@ -45,7 +45,7 @@ def is_gone(instance: str | None, alive: set[str]) -> bool:
 
 async def alive_now(data: BotData) -> set[str]:
     """Processes holding a live lease, less those on this machine known to be dead."""
-    async with data.database.transaction() as session:
+    async with data.services.database.transaction() as session:
         alive = await leases.alive(session, PREFIX, utcnow())
     return {instance for instance in alive if not process_gone(instance)}
 
@@ -55,9 +55,9 @@ async def gone_holding(data: BotData,
                        ) -> set[str | None]:
     """Of the processes holding something (`holders` reads which from the database), those
     that are gone; never this one."""
-    async with data.database.transaction() as session:
+    async with data.services.database.transaction() as session:
         held = await holders(session)
-    held.discard(data.instance_id)
+    held.discard(data.process.instance_id)
     return gone_among(held, await alive_now(data)) if held else set()
 
 

@@ -1,4 +1,6 @@
-"""A loopback stand-in for the Telegram Bot API, and a patient's view of a chat with it."""
+"""A loopback stand-in for the Telegram Bot API, and a patient's view of a chat with it.
+
+Imports: none (not `db`): it is Telegram, seen from outside."""
 
 from bot.stand_in.chat import Chat
 from bot.stand_in.limits import FloodLimits

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from bot.stand_in.models import BotMessage, User
@@ -64,9 +63,11 @@ class Chat:
         self._read = self.stub.messages_to(self.chat_id).index(message) + 1
         return message
 
-    async def no_reply(self, wait: float = 0.6) -> None:
-        """Assert the bot says nothing more here within `wait` seconds."""
-        await asyncio.sleep(wait)
+    async def no_reply(self, within: float = DEADLINE) -> None:
+        """Assert the bot says nothing more here: looked at once the bot and Telegram are
+        quiet (`Quiet`), when nothing it received is left to answer and nothing due by
+        now is left to send, so a late reply fails the test instead of passing it."""
+        await self.stub.quiet.wait(within)
         unread = self.stub.messages_to(self.chat_id)[self._read:]
         assert not unread, f"expected silence, got {[m.plain[:60] for m in unread]}"
 

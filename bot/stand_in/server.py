@@ -32,6 +32,7 @@ from bot.stand_in.models import (
     BotMessage,
     User,
 )
+from bot.stand_in.quiet import Quiet
 from bot.stand_in.webhook import WEBHOOK_ACTIVE, WebhookDelivery
 from bot.stand_in.wire import bot_json, member_json, message_json, read_parameters, user_message
 
@@ -75,13 +76,14 @@ class TelegramStub:
         # What users sent, by chat and message id, for forwardMessage.
         self._user_messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._next_message_id: dict[int, int] = defaultdict(lambda: 1)
-        self._updates: list[dict[str, Any]] = []
+        self.held: list[dict[str, Any]] = []  # for a polling bot, until it confirms them
         self._next_update_id = 1
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.base_url = ""
         self.webhook = WebhookDelivery()
+        self.quiet = Quiet(self)
         self.files = Files(token)
         self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getme": self._get_me,
@@ -107,7 +109,7 @@ class TelegramStub:
     # --- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self.quiet.counting])
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self.files.download)
         self._runner = web.AppRunner(app, handle_signals=False)
@@ -118,6 +120,7 @@ class TelegramStub:
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self.base_url = f"http://127.0.0.1:{port}"
+        Quiet.serving[self.base_url] = self
 
     async def stop(self) -> None:
         # Answer long polls still waiting (their client may be gone) so shutdown is quick.
@@ -138,8 +141,7 @@ class TelegramStub:
         return [message for message in self.sent if message.chat_id == chat_id]
 
     def hold_answers(self) -> None:
-        """Deliver what the bot sends but keep it waiting for the answers, as when the
-        network drops after Telegram took a message."""
+        """Deliver what the bot sends, but keep it waiting for the answers (a dropped line)."""
         self._answers_flow.clear()
 
     def release_answers(self) -> None:
@@ -208,7 +210,7 @@ class TelegramStub:
             if self.webhook.active:
                 self.webhook.enqueue({"update_id": update_id, **update})
             else:
-                self._updates.append({"update_id": update_id, **update})
+                self.held.append({"update_id": update_id, **update})
             self._changed.notify_all()
         return update_id
 
@@ -258,7 +260,7 @@ class TelegramStub:
         return bot_json(self.bot_id, BOT_USERNAME)
 
     async def _webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self.webhook.info(len(self._updates))
+        return self.webhook.info(len(self.held))
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook.active:
@@ -268,13 +270,13 @@ class TelegramStub:
         timeout = float(params.get("timeout") or 0)
         async with self._changed:
             # Asking from an offset confirms every update before it, as Telegram does.
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            if not self._updates and timeout > 0:
+            self.held = [u for u in self.held if u["update_id"] >= offset]
+            if not self.held and timeout > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(self._updates) or self._closing),
+                        self._changed.wait_for(lambda: bool(self.held) or self._closing),
                         timeout)
-            return self._updates[:limit]
+            return self.held[:limit]
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._deliverable_chat(params)
@@ -387,8 +389,7 @@ class TelegramStub:
             self._changed.notify_all()
 
     async def _record_edit(self, message: BotMessage) -> None:
-        # Counted with the change itself, before any wait: a test that sees the new text
-        # sees its edit counted.
+        # Counted with the change, before any wait: whoever sees the new text sees the count.
         message.edits += 1
         async with self._changed:
             self._changed.notify_all()

@@ -67,6 +67,11 @@ class WebhookDelivery:
         self.url = ""
         return True
 
+    @property
+    def idle(self) -> bool:
+        """No update waiting to be posted, and none being posted."""
+        return not self._waiting and not self._busy_chats
+
     def info(self, pending: int) -> dict[str, Any]:
         return {"url": self.url, "has_custom_certificate": False,
                 "pending_update_count": pending + len(self._waiting)}

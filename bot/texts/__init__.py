@@ -3,5 +3,5 @@
 and their callback data (`keyboards`, `callbacks`), Telegram's HTML (`telegram_html`),
 and the staff's weekly picture (`chart`). The texts themselves are in the top-level `content/`.
 
-It imports `bot.understanding` (to check the warning-sign file), `db.models`' enums and
-`db.stats`' figures (to draw them); nothing that runs."""
+Imports: `bot.understanding` (the warning-sign file's parts, to check it; the FAQ's topics)
+and `db` (`db.models`' enums, `db.stats`' figures, to draw them); nothing that runs."""

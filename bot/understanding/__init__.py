@@ -5,4 +5,6 @@ its context (`context.py`, with `subjects.py` for whose it is and `sentence_kind
 what the sentence does), the second opinion (`second_opinion.py`), the FAQ
 (`faq_search.py`), and the policy that decides (`policy.py`); the word lists come from
 `content/reading.yaml` (`vocabulary.py`, `reading_file.py`). Pure: no database, no
-Telegram; it imports only the FAQ's data types from `bot.texts.content`."""
+Telegram; the FAQ's topics are its own types (`topics.py`), which `bot.texts` loads.
+
+Imports: none (not `db`, not Telegram)."""

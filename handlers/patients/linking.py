@@ -16,7 +16,8 @@ from bot.texts.keys import Text
 from db.appointments import patient_by_phone
 from db.linking import Linked, create_invite, link_phone, upcoming_count
 from db.patients import add_patient_by_phone, register_patient
-from handlers.common import profile_of, reply, staff_only
+from handlers.common import profile_of, reply
+from handlers.staff_door import StaffDoor
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,6 @@ logger = logging.getLogger(__name__)
 TOKEN_BYTES = 16
 
 
-@staff_only
 async def invite(update: Update, context: ClinicContext) -> None:
     """/invite NAME PHONE: a single-use link that ties a Telegram account to the record."""
     content = context.content
@@ -80,7 +80,7 @@ async def shared_contact(update: Update, context: ClinicContext) -> None:
 
 
 def register(application: ClinicApp) -> None:
-    application.add_handler(CommandHandler("invite", invite))
+    StaffDoor(application).add(CommandHandler("invite", invite))
     application.add_handler(MessageHandler(
         filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.CONTACT,
         shared_contact))

@@ -16,15 +16,15 @@ from bot.services.context import ClinicApp, ClinicContext
 from bot.texts.content import Html
 from bot.texts.keys import Text
 from db.models import MessageKind
-from handlers.common import patient_mention, reply, staff_only, time_problem_text
+from handlers.common import patient_mention, reply, time_problem_text
 from handlers.staff import booking_dialog
+from handlers.staff_door import StaffDoor
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MINUTES = 60
 
 
-@staff_only
 async def book(update: Update, context: ClinicContext) -> None:
     """/book PATIENT DATE TIME [MINUTES] [PRACTITIONER]: book a patient in (staff only)."""
     parsed = parse_booking(context.args or [], context)
@@ -94,6 +94,7 @@ def parse_booking(
 
 
 def register(application: ClinicApp) -> None:
+    staff = StaffDoor(application)
     # Without arguments, /book is the guided dialog (handlers/staff/booking_dialog.py).
-    application.add_handler(booking_dialog.conversation(complete_booking))
-    application.add_handler(CommandHandler("book", book))
+    staff.add(booking_dialog.conversation(complete_booking, staff))
+    staff.add(CommandHandler("book", book))

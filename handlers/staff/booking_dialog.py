@@ -11,20 +11,19 @@ step; the booking itself is the same as the typed /book.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.appointments import clinic_time
 from bot.appointments.booking import find_patients
@@ -38,12 +37,12 @@ from bot.texts.keys import Button, Text
 from db.appointments import recent_practitioners
 from handlers.common import (
     patient_mention,
-    profile_of,
     replace_buttons,
     reply,
     show_in_place,
     time_problem_text,
 )
+from handlers.staff_door import StaffDoor
 
 WHO, DAY, TIME, LENGTH, PRACTITIONER, CONFIRM = range(6)
 END = ConversationHandler.END
@@ -78,11 +77,6 @@ def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
 
 
 async def begin(update: Update, context: ClinicContext) -> int:
-    user = update.effective_user
-    if not context.settings.is_staff(user.id if user else None):
-        if profile_of(update) is not None:
-            await reply(update, context.content.text(Text.UNKNOWN_COMMAND))
-        return END
     if context.user_data is not None:
         context.user_data[DRAFT] = {}
     await reply(update, context.content.text(Text.BOOK_ASK_WHO),
@@ -249,31 +243,33 @@ async def stop(update: Update, context: ClinicContext) -> int:
     return END
 
 
-def conversation(finish: Finish) -> SharedConversation:
-    typed = filters.TEXT & ~filters.COMMAND
-    def step(prefix: str, callback: Any) -> CallbackQueryHandler[ClinicContext, Any]:
-        return CallbackQueryHandler(callback, pattern=callbacks.pattern(prefix,
-                                                                        with_argument=True))
-    with warnings.catch_warnings():
-        # PTB warns that with per_message=False a CallbackQueryHandler is tracked per chat
-        # and user, not per message; that is what a dialog mixing typing and taps needs
-        # (PTB's FAQ on the per_* settings says to ignore the warning then).
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message")
-        return SharedConversation(
-            entry_points=[CommandHandler("book", begin, has_args=False)],
-            states={
-                WHO: [MessageHandler(typed, got_who)],
-                DAY: [step(callbacks.BOOK_DAY, got_day)],
-                TIME: [step(callbacks.BOOK_TIME, got_time), MessageHandler(typed, got_time)],
-                LENGTH: [step(callbacks.BOOK_LENGTH, got_length)],
-                PRACTITIONER: [step(callbacks.BOOK_WHO, got_practitioner),
-                               MessageHandler(typed, got_practitioner)],
-                CONFIRM: [CallbackQueryHandler(confirmed(finish), pattern=callbacks.pattern(
-                    callbacks.BOOK_YES, with_argument=False))],
-            },
-            fallbacks=[CallbackQueryHandler(stop, pattern=callbacks.pattern(
-                callbacks.BOOK_STOP, with_argument=False))],
-            timeout=DIALOG_TIMEOUT,
-            draft_key=DRAFT,
-            name="guided-book",
-        )
+def conversation(finish: Finish, staff: StaffDoor) -> SharedConversation:
+    """The dialog, each of its handlers behind the staff door."""
+    def typed(callback: Any) -> BaseHandler[Update, ClinicContext, Any]:
+        return staff.only(MessageHandler(filters.TEXT & ~filters.COMMAND, callback))
+
+    def tap(pattern: re.Pattern[str], callback: Any) -> BaseHandler[Update, ClinicContext, Any]:
+        return staff.only(CallbackQueryHandler(callback, pattern=pattern))
+
+    def step(prefix: str, callback: Any) -> BaseHandler[Update, ClinicContext, Any]:
+        return tap(callbacks.pattern(prefix, with_argument=True), callback)
+
+    # per_message stays False: a tap is tracked per chat and user, not per message, which
+    # is what a dialog mixing typing and taps needs (PTB's FAQ on the per_* settings; its
+    # warning about it does not look inside StaffOnly).
+    return SharedConversation(
+        entry_points=[staff.only(CommandHandler("book", begin, has_args=False))],
+        states={
+            WHO: [typed(got_who)],
+            DAY: [step(callbacks.BOOK_DAY, got_day)],
+            TIME: [step(callbacks.BOOK_TIME, got_time), typed(got_time)],
+            LENGTH: [step(callbacks.BOOK_LENGTH, got_length)],
+            PRACTITIONER: [step(callbacks.BOOK_WHO, got_practitioner), typed(got_practitioner)],
+            CONFIRM: [tap(callbacks.pattern(callbacks.BOOK_YES, with_argument=False),
+                          confirmed(finish))],
+        },
+        fallbacks=[tap(callbacks.pattern(callbacks.BOOK_STOP, with_argument=False), stop)],
+        timeout=DIALOG_TIMEOUT,
+        draft_key=DRAFT,
+        name="guided-book",
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -24,7 +23,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.appointments.rendering import describe_time
 from bot.sending.broadcast_runner import launch, progress_text, report_text
@@ -36,7 +34,8 @@ from bot.texts.keys import Button, Text
 from bot.texts.telegram_html import plain_text
 from db import broadcasts
 from db.models import Audience, Broadcast, BroadcastStatus, utcnow
-from handlers.common import profile_of, reply, show_in_place, staff_only
+from handlers.common import reply, show_in_place
+from handlers.staff_door import StaffDoor
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +49,10 @@ MAX_MESSAGE_LENGTH = MessageLimit.MAX_TEXT_LENGTH
 _COMMAND = re.compile(r"^/broadcast(@\w+)?\s*", re.IGNORECASE)
 
 
-def _is_staff(update: Update, context: ClinicContext) -> bool:
-    user = update.effective_user
-    return context.settings.is_staff(user.id if user else None)
-
-
 async def begin(update: Update, context: ClinicContext) -> int:
     """/broadcast with its text goes straight to the preview; without, asks for it."""
     message = update.effective_message
-    if not _is_staff(update, context) or message is None:
-        if profile_of(update) is not None:
-            await reply(update, context.content.text(Text.UNKNOWN_COMMAND))
+    if message is None:
         return ConversationHandler.END
     text = _COMMAND.sub("", message.text_html or "", count=1).strip()
     if not text:
@@ -126,17 +118,17 @@ def _describe(context: ClinicContext, audience: Audience, practitioner: str | No
     return content.text(Text.AUDIENCE_ALL)
 
 
-async def _staff_query(update: Update, context: ClinicContext) -> bool:
-    """Answer the tap; True only for staff (anyone else's forged tap does nothing)."""
+async def _answered(update: Update) -> bool:
+    """Stop the tapped button's spinner; False if this was no tap."""
     query = update.callback_query
     if query is None:
         return False
     await query.answer()
-    return _is_staff(update, context)
+    return True
 
 
 async def choose_audience(update: Update, context: ClinicContext) -> None:
-    if not await _staff_query(update, context) or context.match is None:
+    if not await _answered(update) or context.match is None:
         return
     number, _, code = context.match.group(1).partition("_")
     if not number.isdigit():
@@ -161,7 +153,7 @@ async def send(update: Update, context: ClinicContext) -> None:
     """Send, once: a second tap, or a tap on a cancelled draft, changes nothing."""
     query = update.callback_query
     number = callbacks.int_argument(context.match)
-    if not await _staff_query(update, context) or query is None or number is None:
+    if not await _answered(update) or query is None or number is None:
         return
     message, user = query.message, update.effective_user
     if message is None or user is None:
@@ -183,7 +175,7 @@ async def send(update: Update, context: ClinicContext) -> None:
 async def cancel(update: Update, context: ClinicContext) -> None:
     query = update.callback_query
     number = callbacks.int_argument(context.match)
-    if not await _staff_query(update, context) or query is None or number is None:
+    if not await _answered(update) or query is None or number is None:
         return
     async with context.database.transaction() as session:
         cancelled = await broadcasts.cancel_draft(session, number)
@@ -191,7 +183,6 @@ async def cancel(update: Update, context: ClinicContext) -> None:
         await show_in_place(query, context.content.text(Text.BROADCAST_CANCELLED), None)
 
 
-@staff_only
 async def list_broadcasts(update: Update, context: ClinicContext) -> None:
     """The latest broadcasts, newest first, each with who sent it and its report."""
     content = context.content
@@ -228,22 +219,20 @@ def _shortened(text: str, limit: int) -> str:
 
 
 def register(application: ClinicApp) -> None:
-    with warnings.catch_warnings():
-        # As in handlers/staff/booking_dialog.py: a dialog of a command then typed text.
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_")
-        application.add_handler(SharedConversation(
-            entry_points=[CommandHandler("broadcast", begin)],
-            states={WAITING_FOR_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND,
-                                                      got_text)]},
-            fallbacks=[],
-            timeout=DIALOG_TIMEOUT,
-            allow_reentry=True,  # /broadcast again starts over
-            name="broadcast-text",
-        ))
-    application.add_handler(CommandHandler("broadcasts", list_broadcasts))
-    application.add_handler(CallbackQueryHandler(choose_audience, pattern=callbacks.pattern(
+    staff = StaffDoor(application)
+    staff.add(SharedConversation(
+        entry_points=[staff.only(CommandHandler("broadcast", begin))],
+        states={WAITING_FOR_TEXT: [staff.only(MessageHandler(filters.TEXT & ~filters.COMMAND,
+                                                             got_text))]},
+        fallbacks=[],
+        timeout=DIALOG_TIMEOUT,
+        allow_reentry=True,  # /broadcast again starts over
+        name="broadcast-text",
+    ))
+    staff.add(CommandHandler("broadcasts", list_broadcasts))
+    staff.add(CallbackQueryHandler(choose_audience, pattern=callbacks.pattern(
         callbacks.BROADCAST_AUDIENCE, with_argument=True)))
     for prefix, callback in ((callbacks.BROADCAST_SEND, send),
                              (callbacks.BROADCAST_CANCEL, cancel)):
-        application.add_handler(CallbackQueryHandler(
+        staff.add(CallbackQueryHandler(
             callback, pattern=callbacks.pattern(prefix, with_argument=True)))

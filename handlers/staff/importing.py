@@ -39,6 +39,7 @@ from bot.texts.telegram_html import plain_text
 from db import imports
 from db.models import ImportStatus
 from handlers.common import reply, show_in_place
+from handlers.staff_door import StaffDoor
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,9 @@ async def tapped(update: Update, context: ClinicContext) -> None:
     go = query.data is not None and query.data.startswith(callbacks.IMPORT_GO + ":")
     content = context.content
     pending = None
-    if import_id is not None and context.settings.is_staff(user.id):
+    if import_id is not None:
+        # Only the staff member who sent the file can import or cancel it: that is whose
+        # preview it is, not who is staff (the door saw to that).
         async with context.database.transaction() as session:
             pending = await imports.take(
                 session, import_id, user.id,
@@ -162,14 +165,13 @@ async def tapped(update: Update, context: ClinicContext) -> None:
     data = context.bot_data
     task = asyncio.create_task(_run(data, context, query.message, pending.id,
                                     pending.file_name))
-    data.background_tasks.add(task)
-    task.add_done_callback(data.background_tasks.discard)
+    data.running.keep(task)
 
 
 async def _run(data: BotData, context: ClinicContext, message: Message, import_id: int,
                file_name: str) -> None:
     """The import, the control message showing its count and then its report."""
-    content = data.content
+    content = data.services.content
     shown = 0.0
     done = total = 0
 
@@ -183,12 +185,12 @@ async def _run(data: BotData, context: ClinicContext, message: Message, import_i
 
     try:
         with tempfile.TemporaryFile() as binary:
-            async with data.database.transaction() as session:
+            async with data.services.database.transaction() as session:
                 for number in range(await imports.part_count(session, import_id)):
                     binary.write(await imports.part(session, import_id, number))
             file = await asyncio.to_thread(_read, binary, data.settings)
-            report = await import_appointments(data.database, data.settings, file,
-                                               data.clock.now(), progress=progress)
+            report = await import_appointments(data.services.database, data.settings, file,
+                                               data.services.clock.now(), progress=progress)
     except asyncio.CancelledError:  # the bot is stopping
         await _edit(message, content.text(Text.IMPORT_FAILED, file=file_name, done=done,
                                           total=total))
@@ -205,7 +207,7 @@ async def _run(data: BotData, context: ClinicContext, message: Message, import_i
         await _edit(message, content.text(Text.IMPORT_DONE, file=file_name,
                                           report=_report_text(report)))
         status = ImportStatus.DONE
-    async with data.database.transaction() as session:
+    async with data.services.database.transaction() as session:
         await imports.finish(session, import_id, status)
 
 
@@ -218,12 +220,13 @@ async def _edit(message: Message, text: str) -> None:
 
 def register(application: ClinicApp) -> None:
     settings = application.bot_data.settings
-    staff = filters.User(user_id=settings.staff_user_ids)
+    staff = StaffDoor(application)
+    # Where a file is taken as an import, not who may send one: a staff member's file in
+    # some other group is not meant for the clinic's schedule.
     where: filters.BaseFilter = filters.ChatType.PRIVATE
     if settings.staff_chat_id is not None:
         where = where | filters.Chat(chat_id=settings.staff_chat_id)
-    application.add_handler(MessageHandler(filters.Document.ALL & staff & where,
-                                           received_file))
+    staff.add(MessageHandler(filters.Document.ALL & where, received_file))
     for prefix in (callbacks.IMPORT_GO, callbacks.IMPORT_STOP):
-        application.add_handler(CallbackQueryHandler(
+        staff.add(CallbackQueryHandler(
             tapped, pattern=callbacks.pattern(prefix, with_argument=True)))

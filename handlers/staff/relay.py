@@ -12,7 +12,8 @@ from bot.services.context import ClinicApp, ClinicContext
 from bot.texts.keys import Text
 from db.patients import set_unreachable
 from db.questions import mark_staff_replied, question_for_staff_message, unanswered_questions
-from handlers.common import reply, staff_only
+from handlers.common import reply
+from handlers.staff_door import StaffDoor
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,6 @@ UNANSWERED_LIMIT = 25
 MAX_RELAYED_REPLY = 3800
 
 
-@staff_only
 async def unanswered(update: Update, context: ClinicContext) -> None:
     """List the questions the bot could not answer well, most asked first (staff only)."""
     content = context.content
@@ -77,11 +77,13 @@ async def relay_staff_reply(update: Update, context: ClinicContext) -> None:
 
 def register(application: ClinicApp) -> None:
     settings = application.bot_data.settings
-    staff_users = filters.User(list(settings.staff_user_ids))
-    application.add_handler(CommandHandler("unanswered", unanswered))
+    staff = StaffDoor(application)
+    staff.add(CommandHandler("unanswered", unanswered))
     if settings.staff_chat_id is not None:
-        application.add_handler(MessageHandler(
-            filters.Chat(settings.staff_chat_id) & staff_users & filters.REPLY & filters.TEXT
+        # The chat is where questions were forwarded to, not who may answer: the door
+        # keeps out a member of the staff chat who is not staff.
+        staff.add(MessageHandler(
+            filters.Chat(settings.staff_chat_id) & filters.REPLY & filters.TEXT
             & filters.UpdateType.MESSAGE & ~filters.COMMAND,
             relay_staff_reply,
         ))

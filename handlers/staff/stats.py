@@ -12,12 +12,12 @@ from telegram.ext import CommandHandler
 
 from bot.appointments.weekly_report import weekly_report
 from bot.services.context import ClinicApp, ClinicContext
-from handlers.common import reply, staff_only
+from handlers.common import reply
+from handlers.staff_door import StaffDoor
 
 logger = logging.getLogger(__name__)
 
 
-@staff_only
 async def stats(update: Update, context: ClinicContext) -> None:
     chat = update.effective_chat
     if chat is None:
@@ -30,4 +30,4 @@ async def stats(update: Update, context: ClinicContext) -> None:
 
 
 def register(application: ClinicApp) -> None:
-    application.add_handler(CommandHandler("stats", stats))
+    StaffDoor(application).add(CommandHandler("stats", stats))

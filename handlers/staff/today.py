@@ -22,7 +22,8 @@ from bot.texts import keyboards
 from bot.texts.keys import Text
 from db.appointments import appointments_between, open_appointment
 from db.models import AppointmentStatus, Trend
-from handlers.common import reply, staff_only, time_problem_text
+from handlers.common import reply, time_problem_text
+from handlers.staff_door import StaffDoor
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ def _appointment_number(text: str) -> int | None:
     return int(number) if number.isdigit() and int(number) < 2**63 else None
 
 
-@staff_only
 async def today(update: Update, context: ClinicContext) -> None:
     """Today's appointments in clinic time, with their status and check-in answers."""
     content = context.content
@@ -68,7 +68,6 @@ async def today(update: Update, context: ClinicContext) -> None:
     await reply(update, "\n".join(lines))
 
 
-@staff_only
 async def cancel(update: Update, context: ClinicContext) -> None:
     """/cancel NUMBER: cancel an appointment; the patient is told after the settle delay."""
     content = context.content
@@ -95,7 +94,6 @@ async def cancel(update: Update, context: ClinicContext) -> None:
         patient=found[1].first_name))
 
 
-@staff_only
 async def move(update: Update, context: ClinicContext) -> None:
     """/move NUMBER YYYY-MM-DD HH:MM: a new time; messages are planned again."""
     content = context.content
@@ -134,6 +132,7 @@ async def move(update: Update, context: ClinicContext) -> None:
 
 
 def register(application: ClinicApp) -> None:
-    application.add_handler(CommandHandler("today", today))
-    application.add_handler(CommandHandler("cancel", cancel))
-    application.add_handler(CommandHandler("move", move))
+    staff = StaffDoor(application)
+    staff.add(CommandHandler("today", today))
+    staff.add(CommandHandler("cancel", cancel))
+    staff.add(CommandHandler("move", move))

@@ -18,12 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.assembly.app import build_application, polling
+from bot.assembly.quiescence import settled
 from bot.assembly.webhook import serve
 from bot.core.clock import Clock, ManualClock
 from bot.core.settings import Settings
 from bot.sending.rate_limit import ClinicRateLimiter
 from bot.services.context import ClinicApp
 from bot.stand_in import TOKEN, Chat, TelegramStub, User
+from bot.stand_in.quiet import Quiet
+from bot.stand_in.server import DEADLINE
 from bot.texts.content import Content, load_content
 from tests.support.processes import python_module, spawn
 
@@ -53,8 +56,23 @@ async def running_bot(settings: Settings, clock: Clock | None = None, *,
         burst=settings.rate_limit_burst, chat_burst=settings.rate_limit_chat_burst,
         network_retry_pause=0.005) if short_retry_pauses else None
     application = build_application(settings, content, clock, limiter)
-    async with polling(application):
+    async with polling(application), heard_when_quiet(application):
         yield application
+
+
+@asynccontextmanager
+async def heard_when_quiet(application: ClinicApp) -> AsyncIterator[None]:
+    """While it runs, the stand-in this bot talks to asks it, too, whether it is quiet
+    (`bot.stand_in.quiet`): nothing in hand, nothing due."""
+    stub = Quiet.serving.get(application.bot_data.settings.telegram_api_base_url)
+    settles = functools.partial(settled, application)
+    if stub is not None:
+        stub.quiet.bots.append(settles)
+    try:
+        yield
+    finally:
+        if stub is not None:
+            stub.quiet.bots.remove(settles)
 
 
 def free_port() -> int:
@@ -84,7 +102,8 @@ async def serving_webhook(telegram: TelegramStub, make_settings: SettingsFactory
                                 timeout=30, what="the bot to set its webhook")
         if server.done():
             server.result()  # its error
-        yield application, f"http://127.0.0.1:{port}"
+        async with heard_when_quiet(application):
+            yield application, f"http://127.0.0.1:{port}"
     finally:
         stop.set()
         await asyncio.wait_for(server, 30)
@@ -99,12 +118,17 @@ class Clinic:
 
     @property
     def clock(self) -> ManualClock:
-        clock = self.application.bot_data.clock
+        clock = self.application.bot_data.services.clock
         assert isinstance(clock, ManualClock), "start the bot with the test's clock"
         return clock
 
     def now(self) -> datetime:
-        return self.application.bot_data.clock.now()
+        return self.application.bot_data.services.clock.now()
+
+    async def quiet(self) -> None:
+        """Until the bot has handled everything it received and sent everything due by
+        now (`bot.stand_in.quiet`): then what did not happen will not."""
+        await self.telegram.quiet.wait(DEADLINE)
 
     def patient(self, first_name: str = "Ann", **fields: Any) -> Chat:
         user = User(next(_user_ids), first_name, **fields)

@@ -31,6 +31,7 @@ from db.models import (
 from db.session import Database
 from tests.support.bots import STAFF_ID, bot_environment, start_bot
 from tests.support.factories import NEWS_PLAIN, book_each, seed_patients
+from tests.support.quiet import until_processes_quiet
 
 PATIENTS = 60
 KILLS = 5
@@ -185,11 +186,8 @@ async def run_chaos(telegram: TelegramStub, folder: Path, database_url: str,
     try:
         await telegram.wait_for(lambda: "done" in control.plain, timeout=90,
                                 what="the broadcast's report")
-        for _ in range(600):
-            if await settled(database_url):
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(2)  # time for a late duplicate to show itself
+        # Nothing owed and nothing on its way: a late duplicate would have been sent.
+        await until_processes_quiet(telegram, database_url, within=60)
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(output, 30)

@@ -43,7 +43,7 @@ async def consenting_patient(clinic: Clinic, name: str = "Ann") -> Chat:
     patient = clinic.patient(name, username=f"{name.lower()}_p")
     user = patient.user
     now = clinic.now()
-    async with clinic.application.bot_data.database.transaction() as session:
+    async with clinic.application.bot_data.services.database.transaction() as session:
         await register_patient(session, TelegramProfile(
             user.id, user.id, user.first_name, user.last_name, user.username,
             user.language_code), now)
@@ -118,7 +118,7 @@ async def book_session(clinic: Clinic, patient: Chat, ends_ago: timedelta = time
     app = clinic.application
     now = clinic.now()
     starts_at = now - ends_ago - timedelta(minutes=minutes)
-    async with app.bot_data.database.transaction() as session:
+    async with app.bot_data.services.database.transaction() as session:
         found = await patient_by_reference(session, str(patient.user.id))
         assert found is not None
         appointment, _, planned = await booking.book(
