@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
 from bot.services.context import ClinicContext
+from bot.stand_in import until_polling
 from tests.support.bots import Clinic
 
 LATE = "Sorry, that took a while"
@@ -80,9 +81,12 @@ async def test_a_bot_that_never_goes_quiet_is_named_not_waited_on_forever(
 ) -> None:
     release = answers_late(clinic)
     ann = clinic.patient()
+    calls = len(clinic.telegram.calls)
     await ann.say("/late")
-
-    with pytest.raises(AssertionError, match=r"no quiet within 0\.5s: the bot still had 1 upd"):
+    # Asking for updates again, the bot has this one: what it is busy with is then named.
+    await until_polling(clinic.telegram, since=calls, what="the bot to fetch the update")
+    with pytest.raises(AssertionError,
+                       match=r"no quiet within 0\.5s: (the bot still had 1 upd|updates not)"):
         await ann.no_reply(within=0.5)
     release.set()
     assert (await ann.next_message()).plain == LATE

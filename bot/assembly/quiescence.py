@@ -1,10 +1,10 @@
 """When the bot has nothing in hand: every update it received handled, every job due by now
 run, and no background work (staff alerts, imports, broadcasts) still going.
 
-Tests, the demo and the benchmarks wait for this (with the stand-in's side of it,
-`TelegramStub.quiet`) instead of sleeping for "long enough" and hoping: a reply that comes
+Tests wait for this (with the stand-in's side of it, `bot/stand_in/quiet.py`) instead of
+sleeping for "long enough" and hoping: a reply that comes
 late is then a reply that comes, not one the test stopped looking for. It costs production
-two counters.
+two counters; `in_hand`, which looks at every timer, only tests call.
 
 What counts as in hand:
 - updates received by polling: PTB's update queue counts each from the moment the updater
@@ -27,6 +27,7 @@ from apscheduler.events import (
     EVENT_JOB_MISSED,
     EVENT_JOB_SUBMITTED,
     JobEvent,
+    JobSubmissionEvent,
 )
 from apscheduler.schedulers.base import BaseScheduler
 
@@ -53,9 +54,8 @@ class UpdateQueue(asyncio.Queue[object]):
 
 
 class JobsRunning:
-    """How many jobs APScheduler has started and not finished. The bot's jobs coalesce
-    late runs and never miss one (bot/appointments/timers.py), so each start ends in one
-    event: executed, or an error."""
+    """How many job runs APScheduler has started and not finished: a submission counts
+    its run times, and each ends in one event (executed, an error, or missed)."""
 
     def __init__(self, scheduler: BaseScheduler) -> None:
         self.count = 0
@@ -63,8 +63,10 @@ class JobsRunning:
         scheduler.add_listener(self._ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
                                | EVENT_JOB_MISSED)
 
-    def _started(self, event: JobEvent) -> None:
-        self.count += 1
+    def _started(self, event: JobSubmissionEvent) -> None:
+        # One end event comes for each run time: several, if a job that does not coalesce
+        # fell behind.
+        self.count += len(event.scheduled_run_times)
 
     def _ended(self, event: JobEvent) -> None:
         self.count = max(0, self.count - 1)

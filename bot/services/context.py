@@ -24,8 +24,9 @@ from db.session import Database
 
 @dataclass(frozen=True)
 class Services:
-    """Built once with the application (`bot/assembly/app.py`) and never replaced; the
-    database connects on first use, in post_init, and is closed in post_shutdown."""
+    """Built once with the application (`bot/assembly/app.py`), and replaced whole only by
+    the demo's edit-and-reload of the texts; the database connects on first use, in
+    post_init, and is closed in post_shutdown."""
 
     content: Content
     # The clinic's "now" (bot/core/clock.py): the system clock, or a test's or the demo's.

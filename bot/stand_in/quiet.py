@@ -10,8 +10,10 @@ and the same moment:
 - each bot running in this process that said how to ask it (`Quiet.bots`) has nothing in
   hand: every update it received handled, every job due by now run, no background work
   going (`bot/assembly/quiescence.py`).
-A bot in another process has no such line to the test; what it still owes is read from its
-database by the test instead.
+A test that asks with no such bot registered fails, rather than hear only Telegram's side: a
+polling bot confirms an update before it handles it. A bot in another process has no such
+line to the test; what it still owes is read from its database instead
+(tests/support/quiet.py).
 """
 
 from __future__ import annotations
@@ -19,16 +21,25 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from aiohttp import web
 
 if TYPE_CHECKING:
     from bot.stand_in.server import TelegramStub
 
-# Whether a bot has nothing in hand: returns once so (raises TimeoutError if that takes
-# longer than the seconds it is given).
-Settles = Callable[[float], Awaitable[None]]
+
+
+class QuietBot(Protocol):
+    """A bot running in this process, as the stand-in asks it."""
+
+    async def settled(self, within: float) -> None:
+        """Return once it has nothing in hand; TimeoutError, naming what, after `within`
+        seconds."""
+
+    def in_hand(self) -> str | None:
+        """What it has in hand right now, in a few words; None when nothing."""
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOOK_EVERY = 0.005
 
@@ -42,7 +53,7 @@ class Quiet:
     def __init__(self, stub: TelegramStub) -> None:
         self.stub = stub
         self.requests = 0  # in progress, long polls aside
-        self.bots: list[Settles] = []
+        self.bots: list[QuietBot] = []
 
     @web.middleware
     async def counting(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -62,6 +73,11 @@ class Quiet:
     async def wait(self, within: float) -> None:
         """Until Telegram's side and every bot's are quiet at once; AssertionError,
         naming what was still going, after `within` seconds."""
+        if not self.bots:
+            raise AssertionError(
+                "no bot in this process said how to ask it whether it is quiet "
+                "(tests/support/bots.py registers them); for bots in other processes, "
+                "read their database: tests/support/quiet.py")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while True:
@@ -71,13 +87,15 @@ class Quiet:
                     raise AssertionError(f"no quiet within {within}s: updates not handed "
                                          "to the bot, or requests of its not answered")
                 await asyncio.sleep(LOOK_EVERY)
-            for settles in list(self.bots):
+            for bot in list(self.bots):
                 try:
-                    await settles(max(0.0, deadline - loop.time()))
+                    await bot.settled(max(0.0, deadline - loop.time()))
                 except TimeoutError as busy:
                     raise AssertionError(f"no quiet within {within}s: {busy}") from None
-            # Nothing was asked of Telegram while the bots were asked: quiet at once.
-            if self.nothing_between() and not self.asked_since(calls):
+            # Every bot, Telegram's side, and nothing asked of Telegram meanwhile, looked at
+            # in one step with no wait between: quiet at the same moment.
+            if all(bot.in_hand() is None for bot in self.bots) and self.nothing_between() \
+                    and not self.asked_since(calls):
                 return
             if loop.time() > deadline:
                 raise AssertionError(f"no quiet within {within}s: the bot kept sending")

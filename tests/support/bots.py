@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.assembly.app import build_application, polling
-from bot.assembly.quiescence import settled
+from bot.assembly.quiescence import in_hand, settled
 from bot.assembly.webhook import serve
 from bot.core.clock import Clock, ManualClock
 from bot.core.settings import Settings
@@ -64,15 +64,29 @@ async def running_bot(settings: Settings, clock: Clock | None = None, *,
 async def heard_when_quiet(application: ClinicApp) -> AsyncIterator[None]:
     """While it runs, the stand-in this bot talks to asks it, too, whether it is quiet
     (`bot.stand_in.quiet`): nothing in hand, nothing due."""
-    stub = Quiet.serving.get(application.bot_data.settings.telegram_api_base_url)
-    settles = functools.partial(settled, application)
-    if stub is not None:
-        stub.quiet.bots.append(settles)
+    address = application.bot_data.settings.telegram_api_base_url
+    stub = Quiet.serving.get(address)
+    if stub is None:
+        raise AssertionError(f"no stand-in is serving {address} in this process")
+    bot = _AskedWhenQuiet(application)
+    stub.quiet.bots.append(bot)
     try:
         yield
     finally:
-        if stub is not None:
-            stub.quiet.bots.remove(settles)
+        stub.quiet.bots.remove(bot)
+
+
+class _AskedWhenQuiet:
+    """An in-process bot as the stand-in's `Quiet` asks it (bot/assembly/quiescence.py)."""
+
+    def __init__(self, application: ClinicApp) -> None:
+        self.application = application
+
+    async def settled(self, within: float) -> None:
+        await settled(self.application, within)
+
+    def in_hand(self) -> str | None:
+        return in_hand(self.application)
 
 
 def free_port() -> int:
