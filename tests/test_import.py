@@ -20,23 +20,24 @@ from bot.core.clock import ManualClock
 from bot.core.settings import ClinicSettings
 from bot.stand_in import TelegramStub
 from db.migrate import upgrade_database_async
-from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage, utcnow
+from db.models import Appointment, MessageKind, MessageStatus, Patient, PlannedMessage
 from db.session import Database
 from tests.support.bots import SettingsFactory, clinic_with
-from tests.support.factories import LONDON, clinic_time, consenting_patient, run_import
+from tests.support.factories import (
+    LONDON,
+    clinic_time,
+    consenting_patient,
+    days_ahead,
+    import_settings,
+    run_import,
+)
 
 HEADER = "starts_at,duration_minutes,practitioner,name,telegram_user_id,phone\n"
 
 
 @pytest.fixture
 def settings(database_url: str) -> ClinicSettings:
-    return ClinicSettings(_env_file=None, database_url=database_url,
-                          clinic_timezone="Europe/London", phone_region="GB")
-
-
-def days_ahead(days: int, hour: int = 10) -> str:
-    day = (utcnow() + timedelta(days=days)).astimezone(LONDON).date()
-    return f"{day} {hour:02}:30"
+    return import_settings(database_url)
 
 
 async def database_rows(settings: ClinicSettings) -> tuple[list[Appointment], list[Patient],

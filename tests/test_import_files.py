@@ -24,15 +24,19 @@ from db.models import Appointment, MessageKind, Patient, PlannedMessage, utcnow
 from db.planned import skip_pending
 from db.session import Database
 from tests.support.bots import Clinic, SettingsFactory, clinic_with
-from tests.support.factories import LONDON, consenting_patient, practice_export, run_import
+from tests.support.factories import (
+    LONDON,
+    consenting_patient,
+    import_settings,
+    practice_export,
+    run_import,
+)
 
 
 @pytest.fixture
 async def settings(database_url: str) -> ClinicSettings:
     await upgrade_database_async(database_url)
-    return ClinicSettings(_env_file=None, database_url=database_url,
-                          clinic_timezone="Europe/London", phone_region="GB",
-                          date_order="day")
+    return import_settings(database_url, date_order="day")
 
 
 def day_ahead(days: int) -> datetime:

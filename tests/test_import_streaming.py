@@ -8,7 +8,6 @@ from __future__ import annotations
 import codecs
 import io
 import tracemalloc
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,7 @@ from bot.appointments.import_reader import MAX_ROWS, ImportFileError, parse_csv
 from bot.appointments.importer import BATCH_ROWS, import_file
 from bot.core.settings import ClinicSettings
 from db.migrate import upgrade_database_async
-from db.models import utcnow
-from tests.support.factories import LONDON
+from tests.support.factories import days_ahead, import_settings
 
 HEADER = "starts_at,duration_minutes,practitioner,name,phone,booking_ref,notes\n"
 NOTES = "Prefers the window room; parking permit at the desk " * 3
@@ -28,18 +26,13 @@ NOTES = "Prefers the window room; parking permit at the desk " * 3
 
 @pytest.fixture
 def settings(database_url: str) -> ClinicSettings:
-    return ClinicSettings(_env_file=None, database_url=database_url,
-                          clinic_timezone="Europe/London", phone_region="GB")
-
-
-def at(days: int, hour: int = 10) -> str:
-    day = (utcnow() + timedelta(days=days)).astimezone(LONDON).date()
-    return f"{day} {hour:02}:30"
+    return import_settings(database_url)
 
 
 def rows(count: int, first: int = 0) -> str:
-    return "".join(f"{at(2 + n % 200, 8 + n % 10)},45,Dr Chen,Pat {n},+4477{n:08},,{NOTES}\n"
-                   for n in range(first, first + count))
+    return "".join(
+        f"{days_ahead(2 + n % 200, 8 + n % 10)},45,Dr Chen,Pat {n},+4477{n:08},,{NOTES}\n"
+        for n in range(first, first + count))
 
 
 @pytest.mark.parametrize(("codec", "name"), [
@@ -119,11 +112,11 @@ async def test_one_patients_rows_far_apart_in_the_file_stay_two_sessions(
     filler = rows(BATCH_ROWS + 10)  # the second rows fall in a later batch
     csv_file = tmp_path / "day.csv"
     csv_file.write_text(HEADER
-                        + f"{at(5, 9)},45,Dr Lee,Ann Lee,+447700900123,,\n"
-                        + f"{at(5, 9)},30,Dr Lee,Bob Ray,+447700900124,B-1,\n"
+                        + f"{days_ahead(5, 9)},45,Dr Lee,Ann Lee,+447700900123,,\n"
+                        + f"{days_ahead(5, 9)},30,Dr Lee,Bob Ray,+447700900124,B-1,\n"
                         + filler
-                        + f"{at(5, 15)},45,Dr Lee,Ann Lee,+447700900123,,\n"
-                        + f"{at(6, 9)},30,Dr Lee,Bob Ray,+447700900124,B-1,\n")
+                        + f"{days_ahead(5, 15)},45,Dr Lee,Ann Lee,+447700900123,,\n"
+                        + f"{days_ahead(6, 9)},30,Dr Lee,Bob Ray,+447700900124,B-1,\n")
 
     first = await import_file(csv_file, settings)
     again = await import_file(csv_file, settings)
@@ -142,9 +135,9 @@ async def test_a_new_patients_first_row_names_them_wherever_their_keys_end(
     await upgrade_database_async(settings.database_url)
     csv_file = tmp_path / "ann.csv"
     csv_file.write_text(HEADER
-                        + f"{at(5, 9)},45,Dr Lee,Ann Lee,+447700900123,,\n"
-                        + f"{at(6, 9)},45,Dr Lee,,+447700900123,,\n"
-                        + f"{at(5, 15)},45,Dr Lee,Ann Lee,+447700900123,,\n")
+                        + f"{days_ahead(5, 9)},45,Dr Lee,Ann Lee,+447700900123,,\n"
+                        + f"{days_ahead(6, 9)},45,Dr Lee,,+447700900123,,\n"
+                        + f"{days_ahead(5, 15)},45,Dr Lee,Ann Lee,+447700900123,,\n")
 
     report = await import_file(csv_file, settings)
 
@@ -156,7 +149,7 @@ async def test_a_header_name_with_a_line_break_in_its_quotes_is_one_name(
 ) -> None:
     await upgrade_database_async(settings.database_url)
     csv_file = tmp_path / "wrapped.csv"
-    csv_file.write_text(f'"Starts\nat",phone,name\n{at(5)},+447700900123,Ann\n')
+    csv_file.write_text(f'"Starts\nat",phone,name\n{days_ahead(5)},+447700900123,Ann\n')
 
     report = await import_file(csv_file, settings)
 

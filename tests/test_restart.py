@@ -24,6 +24,7 @@ from db.models import MessageKind, MessageStatus, PlannedMessage, utcnow
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database
 from tests.support.bots import SettingsFactory, bot_environment, running_bot, start_bot, stop_bot
+from tests.support.quiet import owed
 
 # Tens of seconds each: started first, so no worker is left finishing one alone.
 pytestmark = pytest.mark.slow(seconds=15)
@@ -88,15 +89,8 @@ async def until_nothing_due_is_open(database_url: str, within: float = 30) -> No
     deadline = time.monotonic() + within
     database = Database(database_url)
     try:
-        while True:
-            async with database.transaction() as session:
-                open_id = await session.scalar(select(PlannedMessage.id).where(
-                    PlannedMessage.due_at <= utcnow(),
-                    PlannedMessage.status.in_((MessageStatus.PENDING, MessageStatus.SENDING)),
-                ).limit(1))
-            if open_id is None:
-                return
-            assert time.monotonic() < deadline, f"planned message {open_id} still open"
+        while (still := await owed(database)) is not None:
+            assert time.monotonic() < deadline, f"{still} still open"
             await asyncio.sleep(0.1)
     finally:
         await database.dispose()

@@ -8,6 +8,7 @@ import shutil
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -35,6 +36,18 @@ LONDON = ZoneInfo("Europe/London")
 
 def clinic_time(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def days_ahead(days: int, hour: int = 10) -> str:
+    """The clinic's date `days` from today at `hour`:30, as an export writes it."""
+    day = (utcnow() + timedelta(days=days)).astimezone(LONDON).date()
+    return f"{day} {hour:02}:30"
+
+
+def import_settings(database_url: str, **overrides: Any) -> ClinicSettings:
+    """What the CSV import needs: a London clinic whose numbers are British."""
+    return ClinicSettings(_env_file=None, database_url=database_url,
+                          clinic_timezone="Europe/London", phone_region="GB", **overrides)
 
 
 async def consenting_patient(clinic: Clinic, name: str = "Ann") -> Chat:

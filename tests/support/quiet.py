@@ -30,18 +30,19 @@ OWED = (MessageStatus.PENDING, MessageStatus.SENDING)
 LOOK_EVERY = 0.1
 
 
-async def owes_nothing(database_url: str) -> bool:
-    database = Database(database_url)
-    try:
-        async with database.transaction() as session:
-            planned = await session.scalar(select(PlannedMessage.id).where(
-                PlannedMessage.status.in_(OWED), PlannedMessage.due_at <= utcnow()).limit(1))
-            copies = await session.scalar(select(BroadcastRecipient.id).where(
-                BroadcastRecipient.status.in_((RecipientStatus.PENDING,
-                                               RecipientStatus.SENDING))).limit(1))
-    finally:
-        await database.dispose()
-    return planned is None and copies is None
+async def owed(database: Database) -> str | None:
+    """What the bots still owe, in a few words: a planned message due by now and not yet
+    sent, skipped or failed, or a broadcast copy to send or on its way; None when
+    nothing."""
+    async with database.transaction() as session:
+        planned = await session.scalar(select(PlannedMessage.id).where(
+            PlannedMessage.status.in_(OWED), PlannedMessage.due_at <= utcnow()).limit(1))
+        copies = await session.scalar(select(BroadcastRecipient.id).where(
+            BroadcastRecipient.status.in_((RecipientStatus.PENDING,
+                                           RecipientStatus.SENDING))).limit(1))
+    if planned is not None:
+        return f"planned message {planned}"
+    return None if copies is None else f"broadcast copy {copies}"
 
 
 async def until_processes_quiet(telegram: TelegramStub, database_url: str,
@@ -49,11 +50,17 @@ async def until_processes_quiet(telegram: TelegramStub, database_url: str,
     """Until the bots behind `database_url` owe nothing due by now and the stand-in has
     nothing between it and them, at once."""
     deadline = time.monotonic() + within
-    while True:
-        calls = len(telegram.calls)
-        if telegram.quiet.nothing_between() and await owes_nothing(database_url) \
-                and telegram.quiet.nothing_between() and not telegram.quiet.asked_since(calls):
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the bots still owed messages after {within}s")
-        await asyncio.sleep(LOOK_EVERY)
+    database = Database(database_url)
+    try:
+        while True:
+            calls = len(telegram.calls)
+            still = None if telegram.quiet.nothing_between() else "requests in progress"
+            still = still or await owed(database)
+            if still is None and telegram.quiet.nothing_between() \
+                    and not telegram.quiet.asked_since(calls):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bots still had {still} after {within}s")
+            await asyncio.sleep(LOOK_EVERY)
+    finally:
+        await database.dispose()
