@@ -55,7 +55,25 @@ def reader() -> Reader:
         ("my dad is on the floor and not answering me", Outcome.EMERGENCY),
         ("mum had her session this morning and now I can't wake her", Outcome.EMERGENCY),
         ("my friend collapsed", Outcome.CONFIRM),  # someone else: is it happening now?
-        ("our goalkeeper collapsed in the match on Sunday", Outcome.CONFIRM),
+        ("our goalkeeper collapsed in the match", Outcome.CONFIRM),
+        # A past day dates someone else's sign, unless it goes on "since".
+        ("our goalkeeper collapsed in the match on Sunday", Outcome.NOTHING),
+        ("his face dropped on Saturday, he's not been right since, slurring",
+         Outcome.EMERGENCY),
+        ("my wife can't breathe and I'll ring you on Monday", Outcome.EMERGENCY),
+        # News passed on: an emergency going on now is asked about with one tap.
+        ("my son just told me he's taken 30 paracetamol", Outcome.CONFIRM),
+        ("mum phoned, she says she can't breathe", Outcome.CONFIRM),
+        ("my sister apparently fainted at work last week, she's ok", Outcome.NOTHING),
+        # The writer named last, even as an object, before the sign's own part.
+        ("Mum made me come to the session, since then fever 38.9", Outcome.SAME_DAY),
+        ("mum keeps asking me what year it is, she is confused", Outcome.EMERGENCY),
+        # Descriptions of someone not responding; a blocked nose is no collapse.
+        ("she's gone floppy and isn't really talking back to us", Outcome.EMERGENCY),
+        ("i can't breathe through my nose with this hay fever", Outcome.NOTHING),
+        # A list of cases beside a role is the work, not the writer's body.
+        ("paramedic here, a shift full of overdoses and chest pains, shoulders are toast",
+         Outcome.NOTHING),
         ("My wife had acupuncture last week and now she can't breathe", Outcome.EMERGENCY),
         ("my dad had a stroke last week and is now recovering", Outcome.NOTHING),
         ("my son had needles at 11 and now he cannot get his breath", Outcome.EMERGENCY),

@@ -124,7 +124,12 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
         if reading.who != Who.PATIENT:
             return Outcome.NOTHING
         return Outcome.RISKS if facts.asks_if_safe_for_them else Outcome.HISTORY
-    if reading.who in {Who.ELSEWHERE, Who.IN_CARE} or (
+    if reading.who == Who.HEARD and sign.tier == Tier.EMERGENCY and not reading.passed \
+            and reading.kind == Kind.REPORT and not facts.about_a_booking:
+        # "my son just texted, he's taken 30 paracetamol": an emergency told of now is one
+        # wherever the person is (the writer can call for them), asked with one tap.
+        return Outcome.CONFIRM
+    if reading.who in {Who.ELSEWHERE, Who.HEARD, Who.IN_CARE} or (
             sign.others_only and reading.who == Who.PATIENT):
         return Outcome.NOTHING
     if facts.asks_if_safe_for_them and not reading.now and reading.who == Who.PATIENT:

@@ -165,8 +165,9 @@ class SentenceKinds:
 
         # A list of plural cases: "chest pains and overdoses", "nosebleeds and chest pains"
         # (not "I'm a nurse and been having chest pains": one sign, the writer's own).
+        # The next case may take two words: "overdoses and chest pains".
         listed = plural(words[last]) and (
-            (following == "and" and last + 2 < len(words) and plural(words[last + 2]))
+            (following == "and" and any(plural(word) for word in words[last + 2:last + 4]))
             or (first >= 2 and words[first - 1] == "and" and plural(words[first - 2])))
         return listed or following in _CASES or any(
             " ".join(words[index:index + 2]) in _ALL_THE_TIME for index in range(len(words)))

@@ -20,6 +20,7 @@ class Who(StrEnum):
     PATIENT = "patient"
     WITH_THEM = "someone with them now"
     ELSEWHERE = "someone not with them"
+    HEARD = "someone not with them, who told them"
     IN_CARE = "someone already in care"
     SOMEONE = "someone else, unclear where"
 
@@ -53,6 +54,15 @@ _HAVING = frozenset({"his", "her", "their", "had", "has", "having", "got", "gets
 _RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "next to me",
                "beside me", "what do i do", "please help", "help me", "help us", "upstairs",
                "downstairs", "in the next room", "in the other room")
+# Between someone's sign and a past day, these make the day another story: "she can't
+# breathe and I'll ring you on Monday".
+_NOT_DATING = frozenset({"i", "we", "will", "shall", "going", "gonna", "can", "could",
+                         "would", "next", "and"})
+# Just before or inside someone's sign, these say it is going on or just done.
+_GOING_ON = frozenset({"is", "are", "has", "have", "hes", "shes", "theyre", "been", "keeps",
+                       "keep", "now", "still", "currently", "just", "not", "cannot", "says",
+                       "wants", "feels", "thinks"})
+_GOING_ON_REACH = 2
 # Said anywhere in the message of someone, these place them with the writer now.
 _WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are with me",
             "here beside me", "here next to me", "at home with me")
@@ -60,6 +70,14 @@ _WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are
 _SESSION = frozenset(stem(word) for word in (
     "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
     "electro", "moxa", "practitioner", "appointment"))
+
+
+def _said_as_going_on(clause: Clause, mention: Mention) -> bool:
+    """The sign said as going on or just done: "she's coughing", "he has taken", "is
+    slurring" (not "apparently fainted at work")."""
+    first = mention.positions[0]
+    words = clause.words[max(0, first - _GOING_ON_REACH):mention.positions[-1] + 1]
+    return any(word in _GOING_ON or word.endswith("ing") for word in words)
 
 
 class Subjects:
@@ -71,8 +89,12 @@ class Subjects:
         self._self = Phrases(words.self).single
         self._present = Phrases(words.present)
         self._in_care = Phrases(words.in_care)
-        self._away = Phrases([*words.elsewhere, *words.recent_past])
-        self._place_away = Phrases(words.elsewhere)
+        self._away = Phrases([*words.elsewhere, *words.hearsay, *words.recent_past])
+        self._place_away = Phrases([*words.elsewhere, *words.hearsay])
+        self._hearsay = Phrases(words.hearsay)
+        self._dated_or_placed = Phrases([*words.elsewhere, *words.recent_past,
+                                         *words.past_days, *words.history])
+        self._past_days = Phrases(words.past_days)
         self._right_here = Phrases(_RIGHT_HERE)
         self._with_me = Phrases(_WITH_ME)
         self._carer = Phrases(words.carer)
@@ -88,8 +110,13 @@ class Subjects:
             if clause.sentence < clauses[index].sentence - _SUBJECT_REACH:
                 break  # a subject sentences back is another story
             end = before if number == index else len(clause.words)
+            # Parts before the sign's own: the writer named last, even as an object, is the
+            # one the sign is about ("Mum made me come to the session, since then fever").
+            own_part = clause.part_of(before - 1).start if number == index else end
             for position in range(end - 1, -1, -1):
                 word = clause.words[position]
+                if word in _OBJECTS and position < own_part:
+                    return Who.PATIENT
                 if self.someone(word) and not self._likeness(clause.words, position):
                     return Who.SOMEONE
                 if word == "our" and number == index and before - position <= _OUR_REACH:
@@ -142,13 +169,22 @@ class Subjects:
                for other in clauses):
             return Who.WITH_THEM  # "... she just told me. She's sitting here with me now."
         placed = self._placed(clause, mention)
+        if placed is None and any(self._away_from_a_session(other) for other in sentence):
+            placed = Who.ELSEWHERE  # "my son had chest pains at football, turned out ..."
+        if placed == Who.ELSEWHERE and self._only_heard(sentence) \
+                and _said_as_going_on(clause, mention):
+            return Who.HEARD  # "my son just texted me, he's coughing up blood"
         if placed is not None:
             return placed  # "had her session last week and now she can't breathe"
-        if any(self._away_from_a_session(other) for other in sentence):
-            return Who.ELSEWHERE  # "my son had chest pains at football, turned out ..."
         if any(said(other, self._present) for other in sentence):
             return Who.WITH_THEM
         return Who.SOMEONE
+
+    def _only_heard(self, sentence: Sequence[Clause]) -> bool:
+        """Someone is away only because the writer heard from them: nothing in the sentence
+        dates the news or places them ("texted me from Spain last week" does)."""
+        return any(said(clause, self._hearsay) for clause in sentence) and not any(
+            said(clause, self._dated_or_placed) for clause in sentence)
 
     def _away_from_a_session(self, clause: Clause) -> bool:
         """Words of another time or place, in a part of the clause that does not name a
@@ -180,8 +216,8 @@ class Subjects:
 
     def _placed(self, clause: Clause, mention: Mention) -> Who | None:
         """Where and when someone else's sign is, from the words of time or place in its
-        own part of the clause, the nearest winning: "last week" or "back home" away, "now"
-        with them."""
+        own part of the clause, the nearest winning: "last week", "on Sunday" or "back home"
+        away, "now" with them."""
         first, last = mention.positions[0], mention.positions[-1]
         part = clause.part_of(first)
 
@@ -192,6 +228,10 @@ class Subjects:
                 if position in part and clause.words[position] not in _WEAK_PRESENT]
         away = [distance(position) for position in self._away_at(clause)
                 if position in part]
+        if "since" not in clause.words:
+            away += [distance(position) for position in found(clause, self._past_days)
+                     if position in part and _NOT_DATING.isdisjoint(
+                         clause.words[min(position, last):max(position, first)])]
         if here and (not away or min(here) < min(away)):
             return Who.WITH_THEM
         return Who.ELSEWHERE if away else None

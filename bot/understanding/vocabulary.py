@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, fields
 # them (`alike`, `spelled_out` and `concepts` have shapes of their own).
 WORD_LISTS = ("negations", "resolved", "filler", "clause_breaks", "new_subject", "asking",
               "general", "supposing", "worrying", "personal", "treating", "others", "self",
-              "present", "history", "recent_past", "elsewhere", "habitual", "in_care", "carer",
-              "bookings", "figures", "job", "heavy", "slight", "hedges", "conditions",
-              "suitability", "feelings", "positive", "expected", "common")
+              "present", "history", "recent_past", "past_days", "elsewhere", "hearsay",
+              "habitual", "in_care", "carer", "bookings", "figures", "job", "heavy", "slight",
+              "hedges", "conditions", "suitability", "feelings", "positive", "expected",
+              "common")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class Vocabulary:
     present: tuple[str, ...] = ()
     history: tuple[str, ...] = ()
     recent_past: tuple[str, ...] = ()
+    past_days: tuple[str, ...] = ()
     elsewhere: tuple[str, ...] = ()
+    hearsay: tuple[str, ...] = ()
     habitual: tuple[str, ...] = ()
     in_care: tuple[str, ...] = ()
     carer: tuple[str, ...] = ()
