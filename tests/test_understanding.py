@@ -286,12 +286,12 @@ def test_thoughts_of_suicide_get_the_crisis_answer_whatever_the_wording(
 
 def test_the_shipped_second_opinion_is_what_the_tuning_set_trains() -> None:
     """bot/data/second_opinion.json.gz is retrained (python -m tests.eval.train) whenever
-    a batch joins the tuning set; the same messages give the same weights."""
-    from tests.eval.batches import load
-    from tests.eval.train import batches, labelled, train
+    a batch joins the tuning set or a red team is kept; the same messages give the same
+    weights."""
+    from tests.eval.train import labelled, train, training_cases
 
     shipped = SecondOpinion.packaged()
-    fresh = train(*labelled([case for path in batches() for case in load(path)]))
+    fresh = train(*labelled(training_cases()))
 
     assert shipped is not None and shipped.to_bytes() == fresh.to_bytes()
 

@@ -1,7 +1,7 @@
 """Training the reader's second opinion (bot/understanding/second_opinion.py) on the
-labelled messages of tests/eval/tuning/: a softmax regression over words and pairs of
-words, by plain stochastic gradient descent with fixed seeds, so the same messages give
-the same model on any machine.
+labelled messages of tests/eval/tuning/ and tests/eval/red_team/: a softmax regression
+over words and pairs of words, by plain stochastic gradient descent with fixed seeds, so
+the same messages give the same model on any machine.
 
     python -m tests.eval.train                    # write bot/data/second_opinion.json.gz
     python -m tests.eval.train --cross-validate   # each batch held out in turn
@@ -25,6 +25,7 @@ from bot.understanding.second_opinion import CLASSES, SecondOpinion, features
 from tests.eval.batches import Case, load
 
 TUNING = Path(__file__).with_name("tuning")
+RED_TEAM = Path(__file__).with_name("red_team")
 MODEL = Path(__file__).resolve().parents[2] / "bot" / "data" / "second_opinion.json.gz"
 EPOCHS = 40
 LEARNING_RATE = 0.5
@@ -72,13 +73,32 @@ def batches() -> list[Path]:
     return sorted(TUNING.glob("*.yaml"))
 
 
+def training_cases() -> list[Case]:
+    """What the shipped model is trained on: the tuning set and the red teams."""
+    return [case for path in batches() for case in load(path)] + red_teams()
+
+
+def red_teams() -> list[Case]:
+    """The red teams' labelled messages (tests/eval/red_team/): aimed at the rules'
+    weak spots, so worth learning from too."""
+    groups = {"E": "emergency", "S": "same_day", "N": "tricky"}
+    found = []
+    for path in sorted(RED_TEAM.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                label, text = line.split("\t", 1)
+                found.append(Case(groups[label], text.replace("\\n", "\n")))
+    return found
+
+
 def cross_validate() -> None:
     """Each batch held out in turn (the first screen's set always trains): the model
     alone, on messages it never saw, at a few confidence levels."""
     held: list[tuple[str, int, tuple[float, float, float]]] = []
     reader = readers(load_content(clinic_name="C", clinic_contact="x"))
     for out in [path for path in batches() if path.name != "legacy.yaml"]:
-        rest = [case for path in batches() if path != out for case in load(path)]
+        rest = [case for path in batches() if path != out for case in load(path)] \
+            + red_teams()
         model = train(*labelled(rest))
         for case in load(out):
             if case.group in _LEFT_OUT:
@@ -110,7 +130,7 @@ def main() -> None:
     if arguments.cross_validate:
         cross_validate()
         return
-    cases = [case for path in batches() for case in load(path)]
+    cases = training_cases()
     train(*labelled(cases)).save(MODEL)
     print(f"{MODEL}: trained on {len(cases)} messages, {MODEL.stat().st_size} bytes")
 
