@@ -65,12 +65,17 @@ def reader() -> Reader:
         ("my son just told me he's taken 30 paracetamol", Outcome.CONFIRM),
         ("mum phoned, she says she can't breathe", Outcome.CONFIRM),
         ("my sister apparently fainted at work last week, she's ok", Outcome.NOTHING),
-        # The writer named last, even as an object, before the sign's own part.
-        ("Mum made me come to the session, since then fever 38.9", Outcome.SAME_DAY),
-        ("mum keeps asking me what year it is, she is confused", Outcome.EMERGENCY),
+        ("dad cant breathe properly after his covid jab on monday", Outcome.EMERGENCY),
+        ("mums face dropped on one side on sunday and it still hasnt come right",
+         Outcome.EMERGENCY),
+        ("need to cancel my 3pm, mum just rang me, shes having chest pains", Outcome.CONFIRM),
+        ("my daughter just texted me she took all her sertraline", Outcome.CONFIRM),
+        ("had a TIA in the spring, think its happening again, face dropping",
+         Outcome.EMERGENCY),  # a TIA is no aunt ("tia")
         # Descriptions of someone not responding; a blocked nose is no collapse.
         ("she's gone floppy and isn't really talking back to us", Outcome.EMERGENCY),
         ("i can't breathe through my nose with this hay fever", Outcome.NOTHING),
+        ("my 6 week old is grunting and sucking in under her ribs", Outcome.EMERGENCY),
         # A list of cases beside a role is the work, not the writer's body.
         ("paramedic here, a shift full of overdoses and chest pains, shoulders are toast",
          Outcome.NOTHING),

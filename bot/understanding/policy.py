@@ -125,9 +125,10 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
             return Outcome.NOTHING
         return Outcome.RISKS if facts.asks_if_safe_for_them else Outcome.HISTORY
     if reading.who == Who.HEARD and sign.tier == Tier.EMERGENCY and not reading.passed \
-            and reading.kind == Kind.REPORT and not facts.about_a_booking:
+            and reading.kind == Kind.REPORT:
         # "my son just texted, he's taken 30 paracetamol": an emergency told of now is one
-        # wherever the person is (the writer can call for them), asked with one tap.
+        # wherever the person is (the writer can call for them), asked with one tap, even
+        # beside a booking ("need to cancel, mum just rang, she can't breathe").
         return Outcome.CONFIRM
     if reading.who in {Who.ELSEWHERE, Who.HEARD, Who.IN_CARE} or (
             sign.others_only and reading.who == Who.PATIENT):

@@ -57,7 +57,11 @@ _RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "ne
 # Between someone's sign and a past day, these make the day another story: "she can't
 # breathe and I'll ring you on Monday".
 _NOT_DATING = frozenset({"i", "we", "will", "shall", "going", "gonna", "can", "could",
-                         "would", "next", "and"})
+                         "would", "next", "and", "after", "until", "till", "since", "following",
+                         "booked", "book", "appointment", "appt", "session", "op", "jab"})
+# In the sign's part, these say it goes on whatever day is named: "it still hasn't come
+# right".
+_STILL = frozenset({"still", "now", "again", "keeps", "worse"})
 # Just before or inside someone's sign, these say it is going on or just done.
 _GOING_ON = frozenset({"is", "are", "has", "have", "hes", "shes", "theyre", "been", "keeps",
                        "keep", "now", "still", "currently", "just", "not", "cannot", "says",
@@ -93,7 +97,7 @@ class Subjects:
         self._place_away = Phrases([*words.elsewhere, *words.hearsay])
         self._hearsay = Phrases(words.hearsay)
         self._dated_or_placed = Phrases([*words.elsewhere, *words.recent_past,
-                                         *words.past_days, *words.history])
+                                         *words.history])
         self._past_days = Phrases(words.past_days)
         self._right_here = Phrases(_RIGHT_HERE)
         self._with_me = Phrases(_WITH_ME)
@@ -110,13 +114,8 @@ class Subjects:
             if clause.sentence < clauses[index].sentence - _SUBJECT_REACH:
                 break  # a subject sentences back is another story
             end = before if number == index else len(clause.words)
-            # Parts before the sign's own: the writer named last, even as an object, is the
-            # one the sign is about ("Mum made me come to the session, since then fever").
-            own_part = clause.part_of(before - 1).start if number == index else end
             for position in range(end - 1, -1, -1):
                 word = clause.words[position]
-                if word in _OBJECTS and position < own_part:
-                    return Who.PATIENT
                 if self.someone(word) and not self._likeness(clause.words, position):
                     return Who.SOMEONE
                 if word == "our" and number == index and before - position <= _OUR_REACH:
@@ -171,8 +170,8 @@ class Subjects:
         placed = self._placed(clause, mention)
         if placed is None and any(self._away_from_a_session(other) for other in sentence):
             placed = Who.ELSEWHERE  # "my son had chest pains at football, turned out ..."
-        if placed == Who.ELSEWHERE and self._only_heard(sentence) \
-                and _said_as_going_on(clause, mention):
+        if placed == Who.ELSEWHERE and self._only_heard(sentence) and (
+                mention.sign.crisis or _said_as_going_on(clause, mention)):
             return Who.HEARD  # "my son just texted me, he's coughing up blood"
         if placed is not None:
             return placed  # "had her session last week and now she can't breathe"
@@ -182,9 +181,12 @@ class Subjects:
 
     def _only_heard(self, sentence: Sequence[Clause]) -> bool:
         """Someone is away only because the writer heard from them: nothing in the sentence
-        dates the news or places them ("texted me from Spain last week" does)."""
+        dates the news or places them ("texted me from Spain last week" does; "on Friday"
+        unless it goes on "since")."""
+        going_on = any("since" in clause.words for clause in sentence)
         return any(said(clause, self._hearsay) for clause in sentence) and not any(
-            said(clause, self._dated_or_placed) for clause in sentence)
+            said(clause, self._dated_or_placed)
+            or (not going_on and said(clause, self._past_days)) for clause in sentence)
 
     def _away_from_a_session(self, clause: Clause) -> bool:
         """Words of another time or place, in a part of the clause that does not name a
@@ -216,8 +218,10 @@ class Subjects:
 
     def _placed(self, clause: Clause, mention: Mention) -> Who | None:
         """Where and when someone else's sign is, from the words of time or place in its
-        own part of the clause, the nearest winning: "last week", "on Sunday" or "back home"
-        away, "now" with them."""
+        own part of the clause, the nearest winning: "last week" or "back home" away, "now"
+        with them; a past day ("collapsed at golf on Sunday") too, when the sign is said as
+        done and nothing between them says the day is another event's ("after his jab on
+        Monday")."""
         first, last = mention.positions[0], mention.positions[-1]
         part = clause.part_of(first)
 
@@ -228,7 +232,8 @@ class Subjects:
                 if position in part and clause.words[position] not in _WEAK_PRESENT]
         away = [distance(position) for position in self._away_at(clause)
                 if position in part]
-        if "since" not in clause.words:
+        if "since" not in clause.words and not _said_as_going_on(clause, mention) \
+                and _STILL.isdisjoint(clause.words[part.start:part.stop]):
             away += [distance(position) for position in found(clause, self._past_days)
                      if position in part and _NOT_DATING.isdisjoint(
                          clause.words[min(position, last):max(position, first)])]
