@@ -76,6 +76,20 @@ def reader() -> Reader:
         ("she's gone floppy and isn't really talking back to us", Outcome.EMERGENCY),
         ("i can't breathe through my nose with this hay fever", Outcome.NOTHING),
         ("my 6 week old is grunting and sucking in under her ribs", Outcome.EMERGENCY),
+        # Saying goodbye: not being around beside a farewell, not a holiday.
+        ("i wont be around next week, ive made my peace with it", Outcome.EMERGENCY),
+        ("I won't be around next week, I'm in Spain, thanks for everything", Outcome.NOTHING),
+        # Speech that sounds wrong; "unable" is "not".
+        ("he woke up unable to lift his right arm", Outcome.CONFIRM),
+        ("my wife says my talking sounds strange", Outcome.EMERGENCY),
+        # A sign's words naming a thing: "my seizure meds"; owning an EpiPen is no reaction.
+        ("I can't drive since my seizure meds were changed", Outcome.NOTHING),
+        ("I have crushing chest pain tablets not working", Outcome.EMERGENCY),
+        ("should I bring my epipen to the appointment?", Outcome.NOTHING),
+        ("just had to use my epipen", Outcome.EMERGENCY),
+        # The bot triages people, not pets.
+        ("my sister's old dog is fitting again", Outcome.NOTHING),
+        ("talking to the cat leaves me gasping", Outcome.CONFIRM),
         # A list of cases beside a role is the work, not the writer's body.
         ("paramedic here, a shift full of overdoses and chest pains, shoulders are toast",
          Outcome.NOTHING),

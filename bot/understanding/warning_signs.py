@@ -74,6 +74,10 @@ class Mention:
         return self.sign.tier
 
 
+# Before a sign's words, these make them part of a noun: "my seizure meds".
+_DETERMINERS = frozenset({"my", "his", "her", "their", "the", "a", "an", "your", "our"})
+
+
 class WarningSigns:
     """The clinic's warning signs, ready to find in messages. Built once, from content."""
 
@@ -83,6 +87,7 @@ class WarningSigns:
         is one letter pair from "weakness" and in no word list)."""
         self.signs = tuple(signs)
         self.vocabulary = vocabulary
+        self._noun_heads = Phrases(vocabulary.noun_heads)
         # The reader's own word lists are real words too ("floaty" is how one feels).
         self._known_texts = (*known_words, *(text for name in WORD_LISTS
                                              for text in getattr(vocabulary, name)))
@@ -277,13 +282,16 @@ class WarningSigns:
         found: list[Mention] = []
         everywhere: set[str] = set()
         by_sentence: dict[int, set[str]] = {}
+        # Concepts said in several words first, so a sign's `near` hears them anywhere in
+        # the sentence ("won't be around" beside "I've made my peace").
+        spans = [self._concept_spans(clause) for clause in clauses]
         for clause in clauses:
             for keys in clause.keys:
                 everywhere |= keys
                 by_sentence.setdefault(clause.sentence, set()).update(keys)
         for index, clause in enumerate(clauses):
             sentence = by_sentence[clause.sentence]
-            for match in self._matches_in(clause, sentence, everywhere):
+            for match in self._matches_in(clause, spans[index], sentence, everywhere):
                 mention = Mention(match.phrasing.sign, index, match.positions,
                                   match.phrasing.keys)
                 # One mention of a sign where it starts: its context reads the same.
@@ -307,9 +315,9 @@ class WarningSigns:
             named |= {concept} if concept in concepts else set(self.keys_of_text(name))
         return frozenset(named)
 
-    def _matches_in(self, clause: Clause, sentence: set[str], everywhere: set[str]
+    def _matches_in(self, clause: Clause, spans: dict[tuple[int, str], tuple[int, ...]],
+                    sentence: set[str], everywhere: set[str]
                     ) -> list[Match]:
-        spans = self._concept_spans(clause)
         where: dict[str, list[int]] = {}
         for position, keys in enumerate(clause.keys):
             for key in keys:
@@ -362,10 +370,16 @@ class WarningSigns:
                    for other in matches if other is not match)
 
     def _excepted(self, clause: Clause, match: Match) -> bool:
+        low, high = match.positions[0], match.positions[-1]
+        following = high + 1
+        if low and clause.words[low - 1] in _DETERMINERS and following < len(clause.words) \
+                and following not in clause.part_starts \
+                and self._noun_heads.at(clause.words, following):
+            return True  # "my seizure meds", "the chest pain clinic" (not "crushing chest
+            #              pain tablets not working")
         filed = self._exceptions[match.phrasing.sign]
         if not filed:
             return False
-        low, high = match.positions[0], match.positions[-1]
         for start in range(max(0, low - _LONGEST_EXCEPTION), min(high + 1, len(clause.words))):
             for words in filed.get(clause.words[start], ()):
                 width = len(words)
