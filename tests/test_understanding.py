@@ -79,17 +79,15 @@ def reader() -> Reader:
         # Saying goodbye: not being around beside a farewell, not a holiday.
         ("i wont be around next week, ive made my peace with it", Outcome.EMERGENCY),
         ("I won't be around next week, I'm in Spain, thanks for everything", Outcome.NOTHING),
-        # Speech that sounds wrong; "unable" is "not".
+        # Speech that sounds wrong; an arm that cannot be lifted.
         ("he woke up unable to lift his right arm", Outcome.CONFIRM),
         ("my wife says my talking sounds strange", Outcome.EMERGENCY),
-        # A sign's words naming a thing: "my seizure meds"; owning an EpiPen is no reaction.
-        ("I can't drive since my seizure meds were changed", Outcome.NOTHING),
-        ("I have crushing chest pain tablets not working", Outcome.EMERGENCY),
+        # A sign's words naming a thing: "the chest pain clinic" (but medicines run on:
+        # "having a seizure meds are in the bag"); bringing an EpiPen is no reaction.
+        ("running the suicide awareness training at work", Outcome.NOTHING),
+        ("my son is having a seizure meds are in the blue bag", Outcome.CONFIRM),
         ("should I bring my epipen to the appointment?", Outcome.NOTHING),
         ("just had to use my epipen", Outcome.EMERGENCY),
-        # The bot triages people, not pets.
-        ("my sister's old dog is fitting again", Outcome.NOTHING),
-        ("talking to the cat leaves me gasping", Outcome.CONFIRM),
         # A list of cases beside a role is the work, not the writer's body.
         ("paramedic here, a shift full of overdoses and chest pains, shoulders are toast",
          Outcome.NOTHING),

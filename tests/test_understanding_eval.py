@@ -39,9 +39,11 @@ AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 
 # on them after an eighth red team showed every one of them silenced real signs (5.5%
 # alarmed, 3.1% as an emergency); 51-53 likewise after a ninth (5.9%, 3.4%); 54-56 joined
 # as read, untuned (6.3%, 3.5%); 57-59 with 4 of their 14 alarmed quieted by rules about
-# whose and when that an eleventh red team left standing (6.5%, 3.6%: 82 of 2,283).
-AT_MOST = {"tricky everyday messages alarmed": 0.065,
-           "tricky everyday messages answered as an emergency": 0.036,
+# whose and when that an eleventh red team left standing (6.5%, 3.6%: 82 of 2,283); 60-62
+# with 3 of their 11 quieted by rules a twelfth red team left standing (6.6%, 3.7%: 158
+# and 89 of 2,385).
+AT_MOST = {"tricky everyday messages alarmed": 0.067,
+           "tricky everyday messages answered as an emergency": 0.038,
            "ordinary everyday messages alarmed": 0.0,
            "warnings answered with an FAQ topic": 0.01}
 

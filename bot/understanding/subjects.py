@@ -21,7 +21,6 @@ class Who(StrEnum):
     WITH_THEM = "someone with them now"
     ELSEWHERE = "someone not with them"
     HEARD = "someone not with them, who told them"
-    ANIMAL = "an animal"
     IN_CARE = "someone already in care"
     SOMEONE = "someone else, unclear where"
 
@@ -97,7 +96,6 @@ class Subjects:
         self._away = Phrases([*words.elsewhere, *words.hearsay, *words.recent_past])
         self._place_away = Phrases([*words.elsewhere, *words.hearsay])
         self._hearsay = Phrases(words.hearsay)
-        self._animals = Phrases(words.animals).single
         self._dated_or_placed = Phrases([*words.elsewhere, *words.recent_past,
                                          *words.history])
         self._past_days = Phrases(words.past_days)
@@ -111,11 +109,6 @@ class Subjects:
         """Whose words these are, from the nearest subject before position `before` in
         clause `index` (then in the clauses before it, as far as the sentence before,
         unless `this_clause_only`): the patient, someone else, or nobody named."""
-        return self._subject(clauses, index, before, this_clause_only)[0]
-
-    def _subject(self, clauses: Sequence[Clause], index: int, before: int,
-                 this_clause_only: bool = False) -> tuple[Who | None, str]:
-        """`subject_of`, and the word that names the subject."""
         for number in range(index, index - 1 if this_clause_only else -1, -1):
             clause = clauses[number]
             if clause.sentence < clauses[index].sentence - _SUBJECT_REACH:
@@ -124,22 +117,17 @@ class Subjects:
             for position in range(end - 1, -1, -1):
                 word = clause.words[position]
                 if self.someone(word) and not self._likeness(clause.words, position):
-                    return Who.SOMEONE, word
+                    return Who.SOMEONE
                 if word == "our" and number == index and before - position <= _OUR_REACH:
-                    following = clause.words[position + 1] if position + 1 < len(
-                        clause.words) else ""
-                    return Who.SOMEONE, following  # "our centre half collapsed"
+                    return Who.SOMEONE  # "our centre half collapsed"
                 if word in self._self and word not in _OBJECTS and not (
                         position and clause.words[position - 1] in _RELATIVE):
                     following = clause.words[position + 1] if position + 1 < len(
                         clause.words) else ""
                     if word == "my" and self.someone(following):
-                        return Who.SOMEONE, following  # "my son"
-                    return Who.PATIENT, word
-        return None, ""
-
-    def _an_animal(self, word: str) -> bool:
-        return word in self._animals or (word.endswith("s") and word[:-1] in self._animals)
+                        return Who.SOMEONE  # "my son"
+                    return Who.PATIENT
+        return None
 
     @staticmethod
     def _likeness(words: Sequence[str], position: int) -> bool:
@@ -153,12 +141,7 @@ class Subjects:
 
     def who(self, clauses: Sequence[Clause], mention: Mention) -> Who:
         """Whose the sign is, and where they are."""
-        subject, named = self._subject(clauses, mention.clause, mention.positions[0] + 1)
-        before = clauses[mention.clause].words[:mention.positions[0]]
-        if subject == Who.SOMEONE and self._an_animal(named) and not _OBJECTS.intersection(
-                before[len(before) - before[::-1].index(named):] if named in before else ()):
-            # "her old dog is fitting again" (but "talking to the cat leaves me gasping")
-            return Who.ANIMAL
+        subject = self.subject_of(clauses, mention.clause, mention.positions[0] + 1)
         # "my wife says I blacked out": the words inside the sign count too.
         for position in mention.positions:
             word = clauses[mention.clause].words[position]

@@ -14,7 +14,7 @@ WORD_LISTS = ("negations", "resolved", "filler", "clause_breaks", "new_subject",
               "present", "history", "recent_past", "past_days", "elsewhere", "hearsay",
               "habitual", "in_care", "carer", "bookings", "figures", "job", "heavy", "slight",
               "hedges", "conditions", "suitability", "feelings", "positive", "expected",
-              "common", "noun_heads", "animals")
+              "common", "noun_heads")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,6 @@ class Vocabulary:
     expected: tuple[str, ...] = ()
     common: tuple[str, ...] = ()
     noun_heads: tuple[str, ...] = ()
-    animals: tuple[str, ...] = ()
 
 
 assert set(WORD_LISTS) | {"spelled_out", "alike", "concepts"} == {
