@@ -74,7 +74,7 @@ async def screen(update: Update, context: ClinicContext) -> None:
     # Thoughts of suicide are answered with the crisis line, never with a question.
     outcome = Outcome.EMERGENCY if decision.crisis else decision.outcome
     now = context.clock.now()
-    signs = list(decision.signs) or [decision.why]
+    signs = list(decision.signs) or [_why(context, decision)]
     async with context.database.transaction() as session:
         patient = await register_patient(session, profile, now)
         alert = await open_alert(session, patient.id, now - MERGE_WINDOW)
@@ -97,7 +97,12 @@ async def screen(update: Update, context: ClinicContext) -> None:
     keyboard: InlineKeyboardMarkup | None = None
     if outcome == Outcome.CONFIRM:
         keyboard = keyboards.happening_now(context.content, alert.id)
-    await reply(update, context.content.text(told if staff_chat_set else call_us), keyboard)
+    answer = context.content.text(told if staff_chat_set else call_us)
+    if outcome == Outcome.LOOK and decision.language:
+        # Written in another language: the fixed safe text in it first, then the clinic's.
+        theirs = context.content.in_other_language(decision.language)
+        answer = answer if theirs is None else f"{theirs}\n\n{answer}"
+    await reply(update, answer, keyboard)
     logger.warning("Safety net (%s) for patient %d, alert %d", outcome.name.lower(),
                    patient.id, alert.id)
     if staff_chat_set:
@@ -114,6 +119,12 @@ def _read(context: ClinicContext, text: str) -> Decision:
     except Exception:
         logger.exception("Reading a patient's message failed; it goes to the staff chat")
         return Decision(Outcome.LOOK, why=context.content.text(Text.SAFETY_READING_FAILED))
+
+
+def _why(context: ClinicContext, decision: Decision) -> str:
+    """Why staff should look, with the language named when the bot could tell it."""
+    language = context.content.other_languages.get(decision.language)
+    return decision.why if language is None else f"{decision.why} ({language.name})"
 
 
 def _media_of(context: ClinicContext, message: Message) -> str:

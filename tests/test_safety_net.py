@@ -142,8 +142,22 @@ async def test_another_language_is_passed_on_never_guessed(clinic: Clinic) -> No
     answer = await ann.ask("Hola, desde la sesión tengo fiebre y el sitio está rojo")
     alert = await clinic.staff_chat().next_message()
 
+    # In Spanish first ("if it is urgent, call 999 now"), then the clinic's own words.
+    assert answer.plain.startswith("Lo siento, solo puedo responder en inglés.")
+    assert "Si es urgente, llame al 999 ahora." in answer.plain
     assert PASSED_ON in answer.plain and "call 999" in answer.plain
     assert "Please look" in alert.plain and "language the bot cannot read" in alert.plain
+    assert "(Spanish)" in alert.plain and "“Hola, desde la sesión" in alert.plain
+
+
+async def test_a_language_without_a_text_gets_the_clinics_own(clinic: Clinic) -> None:
+    ann = clinic.patient("Ann")
+
+    answer = await ann.ask("Ég er með mikinn verk í brjóstinu og á erfitt með að anda")
+    alert = await clinic.staff_chat().next_message()
+
+    assert answer.plain.startswith("🙏 Thank you.") and "call 999" in answer.plain
+    assert "language the bot cannot read" in alert.plain
 
 
 async def test_a_voice_note_and_a_photo_go_to_the_team_and_are_forwarded_once(

@@ -37,6 +37,7 @@ from bot.sending.rate_limit import ClinicRateLimiter
 from bot.services.context import BotData, ClinicApp, ClinicContext, Services
 from bot.texts.content import Content
 from bot.understanding.faq_search import FaqMatcher
+from bot.understanding.languages import LanguageGuesser
 from bot.understanding.screen import Reader
 from bot.understanding.second_opinion import SecondOpinion
 from bot.understanding.warning_signs import WarningSigns
@@ -140,7 +141,7 @@ def readers(content: Content) -> Reader:
     return Reader(WarningSigns(content.warning_signs, content.vocabulary, content.own_words()),
                   FaqMatcher(content.topics, content.left_to_staff,
                              content.vocabulary.spelled_out),
-                  SecondOpinion.packaged())
+                  SecondOpinion.packaged(), LanguageGuesser(content.other_languages))
 
 
 class ClinicApplication(Application):  # type: ignore[type-arg]

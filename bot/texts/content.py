@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ from bot.understanding.warning_signs_file import RED_FLAGS_FILE, parse_red_flags
 
 FAQ_FILE = "faq.yaml"
 MESSAGES_FILE = "messages.yaml"
+OTHER_LANGUAGES_FILE = "other_languages.yaml"
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+# What a text in another language must show, and may: the way to help, and who to reach.
+_OTHER_LANGUAGE_SPEC = TextSpec(required=frozenset({"emergency_number"}))
 TOPIC_ID = re.compile(r"^[a-z0-9_]{1,20}$")
 # /risks shows this topic, so it must exist.
 RISKS_TOPIC = "risks"
@@ -46,6 +51,14 @@ LOCAL_OUT_OF_HOURS = "call your doctor's out-of-hours service"
 
 class ContentError(Exception):
     """The content files cannot be used; the message names each file and problem."""
+
+
+@dataclass(frozen=True)
+class OtherLanguage:
+    """A language the bot cannot read: its name for staff, and the patient's safe text."""
+
+    name: str
+    text: str
 
 
 class Html(str):
@@ -71,6 +84,7 @@ class Content:
         warning_signs: tuple[Sign, ...] = (),
         vocabulary: Vocabulary | None = None,
         left_to_staff: tuple[LeftToStaff, ...] = (),
+        other_languages: Mapping[str, OtherLanguage] | None = None,
     ) -> None:
         self.topics = topics
         self.left_to_staff = left_to_staff
@@ -81,6 +95,7 @@ class Content:
         self._buttons = buttons
         self.commands = commands
         self._common = {name: escape(value) for name, value in common.items()}
+        self.other_languages = other_languages or {}
 
     def text(self, key: Text, **fields: object) -> str:
         """The text `key` with its placeholders filled; values are escaped for HTML."""
@@ -94,6 +109,11 @@ class Content:
         plain_common = {name: _unescape(value) for name, value in self._common.items()}
         label = self._buttons[key].format(**plain_common, **fields).strip()
         return label[:MAX_BUTTON]
+
+    def in_other_language(self, code: str) -> str | None:
+        """The fixed safe text for a patient writing in language `code`, if there is one."""
+        language = self.other_languages.get(code)
+        return None if language is None else language.text.format(**self._common).strip()
 
     def topic(self, topic_id: str) -> Topic | None:
         return self._by_id.get(topic_id)
@@ -140,6 +160,8 @@ def load_content(
     vocabulary = parse_reading(_read_yaml(directory / READING_FILE, problems), problems)
     signs = parse_red_flags(_read_yaml(directory / RED_FLAGS_FILE, problems), problems,
                             frozenset(vocabulary.concepts))
+    other_languages = _parse_other_languages(
+        _read_yaml(directory / OTHER_LANGUAGES_FILE, problems), problems)
     if problems:
         raise ContentError(
             f"The content in {directory} has problems:\n" + "\n".join(f"- {p}" for p in problems)
@@ -148,7 +170,8 @@ def load_content(
               "emergency_number": emergency_number or LOCAL_EMERGENCY_NUMBER,
               "crisis_line": crisis_line or LOCAL_CRISIS_LINE,
               "when_clinic_closed": out_of_hours_line or LOCAL_OUT_OF_HOURS}
-    return Content(topics, texts, buttons, commands, common, signs, vocabulary, left_to_staff)
+    return Content(topics, texts, buttons, commands, common, signs, vocabulary, left_to_staff,
+                   other_languages)
 
 
 class _ContentLoader(yaml.SafeLoader):
@@ -335,3 +358,27 @@ def _parse_commands(data: dict[str, Any] | None, problems: list[str]) -> dict[st
             problems.append(f"{MESSAGES_FILE}: commands.{group}.{name}: the bot has no such "
                             "command")
     return commands
+
+
+def _parse_other_languages(data: dict[str, Any] | None, problems: list[str]
+                           ) -> dict[str, OtherLanguage]:
+    if data is None:
+        return {}
+    raw = data.get("languages")
+    if not isinstance(raw, dict):
+        problems.append(f"{OTHER_LANGUAGES_FILE}: needs a section called 'languages'")
+        return {}
+    found: dict[str, OtherLanguage] = {}
+    for code, item in raw.items():
+        where = f"{OTHER_LANGUAGES_FILE}: languages.{code}"
+        name = item.get("name") if isinstance(item, dict) else None
+        text = item.get("text") if isinstance(item, dict) else None
+        if not LANGUAGE_CODE.match(str(code)):
+            problems.append(f"{where}: the key must be a language code such as 'es'")
+        elif not isinstance(name, str) or not name.strip() \
+                or not isinstance(text, str) or not text.strip():
+            problems.append(f"{where}: needs a 'name' and a 'text'")
+        else:
+            _check_template(where, text, _OTHER_LANGUAGE_SPEC, problems, is_html=True)
+            found[str(code)] = OtherLanguage(name.strip(), text)
+    return found

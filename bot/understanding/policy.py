@@ -64,6 +64,7 @@ class Decision:
     signs: tuple[str, ...] = ()  # the signs behind it, most urgent first, for staff
     crisis: bool = False  # thoughts of suicide or self-harm: the crisis line too
     why: str = ""  # for staff and logs, never the patient's words
+    language: str = ""  # written in another language: its code, when the guess is sure
 
 
 def decide(readings: Sequence[Reading], facts: Facts) -> Decision:

@@ -1,6 +1,6 @@
 """The reader, top to bottom: what a patient's message means for the bot.
 
-1. Is it in a language the bot reads? (`readable`)
+1. Is it in a language the bot reads? (`readable`; if not, which one: `languages.py`)
 2. Cut it into clauses (`clauses.py`), spelling texting shorthand out.
 3. Find the warning signs in them (`warning_signs.py`).
 4. Read each sign in its context: who, when, what kind of sentence, how much
@@ -22,6 +22,7 @@ from dataclasses import replace
 from bot.understanding.clauses import Clause, found, opens_a_question, said
 from bot.understanding.context import ContextReader, Reading
 from bot.understanding.faq_search import FaqMatcher, Match
+from bot.understanding.languages import LanguageGuesser
 from bot.understanding.negation import TURNS
 from bot.understanding.policy import Decision, Facts, Outcome, decide
 from bot.understanding.second_opinion import SecondOpinion
@@ -86,10 +87,12 @@ class Reader:
     """Reads messages with the clinic's signs, words and FAQ. Built once, from content."""
 
     def __init__(self, signs: WarningSigns, matcher: FaqMatcher,
-                 second_opinion: SecondOpinion | None = None) -> None:
+                 second_opinion: SecondOpinion | None = None,
+                 languages: LanguageGuesser | None = None) -> None:
         self.signs = signs
         self.matcher = matcher
         self.second_opinion = second_opinion
+        self.languages = languages
         self.context = ContextReader(signs)
         words = signs.vocabulary
         self._common = Phrases(words.common).single
@@ -126,7 +129,11 @@ class Reader:
         clauses = self.signs.clauses(text)
         spelled = [word for clause in clauses for word in clause.words]
         if not self.readable(text, spelled):
-            return Verdict(decide((), Facts(readable=False)), text, self.matcher)
+            decision = decide((), Facts(readable=False))
+            guess = self.languages.guess(text) if self.languages is not None else None
+            if guess is not None:
+                decision = replace(decision, language=guess)
+            return Verdict(decision, text, self.matcher)
         mentions = self.signs.mentions(clauses)
         readings = tuple(self.context.read(clauses, mentions))
         facts = self.facts(clauses, mentions)

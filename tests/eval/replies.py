@@ -54,6 +54,9 @@ def beginnings(content: Content) -> list[tuple[str, str]]:
         if not spec.fields:
             known.append((_start(content.text(key)), kind_of_text(key)))
     known += [(_start(content.answer(topic)), f"topic:{topic.id}") for topic in content.topics]
+    # Another language's safe text comes before the clinic's "please look" answer.
+    known += [(_start(content.in_other_language(code) or ""), "look")
+              for code in content.other_languages]
     return sorted(known, key=lambda pair: -len(pair[0]))
 
 
