@@ -87,15 +87,11 @@ def reader() -> Reader:
         ("running the suicide awareness training at work", Outcome.NOTHING),
         ("my son is having a seizure meds are in the blue bag", Outcome.CONFIRM),
         ("should I bring my epipen to the appointment?", Outcome.NOTHING),
-        # One's own past event named as a time; "the first time since" is new.
-        ("I've a blue badge since my stroke and cant walk far", Outcome.HISTORY),
-        ("ive been slurring since my stroke this morning", Outcome.EMERGENCY),
-        ("wet the bed, first time since i was a kid, back bad all week", Outcome.EMERGENCY),
-        # Things collapse too; a sofa is flopped onto.
-        ("everything collapsed off the shelves, might be 5 min late", Outcome.NOTHING),
-        ("cream crackered, collapsed on the sofa till tea time", Outcome.NOTHING),
         ("he is sitting holding his chest and sweating", Outcome.CONFIRM),
-        ("my mate collapsed at work last week, got flown out, hes fine now", Outcome.NOTHING),
+        # "fine now" later in the sentence ends someone else's sign, said of them.
+        ("my mate collapsed at work, got flown out to perth, hes fine now", Outcome.NOTHING),
+        ("dizzy and keep being sick since the session, the headache's ok now",
+         Outcome.SAME_DAY),
         ("just had to use my epipen", Outcome.EMERGENCY),
         # A list of cases beside a role is the work, not the writer's body.
         ("paramedic here, a shift full of overdoses and chest pains, shoulders are toast",

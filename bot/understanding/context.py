@@ -207,10 +207,12 @@ class ContextReader:
         clause = clauses[mention.clause]
         part = clause.part_of(mention.positions[0])
         if any(position >= part.stop and not self._negation_just_before(clause, position)
+               and not _PRONOUNS.isdisjoint(clause.words[max(0, position - 2):position])
                and not any(self.subjects.someone(word) and word not in _PRONOUNS
                            for word in clause.words[clause.part_of(position).start:position])
                for position in found(clause, self._fine_now)):
-            return True  # "collapsed at work last swing, got flown out, he's fine now"
+            return True  # "collapsed at work last swing, got flown out, he's fine now" (but
+            #              not "..., the headache's ok now")
         counted = 0
         for position in range(mention.positions[-1] + 1, len(clause.words)):
             if position not in taken[mention.clause] \

@@ -22,9 +22,6 @@ from bot.understanding.words import Phrases
 _STARTED = ("ago", "started", "began", "came on", "now", "right now", "today", "tonight",
             "this morning", "this afternoon", "this evening", "just now", "just started",
             "just came on", "just happened")
-# ... and one's own past event said with these is lately: "since my collapse yesterday".
-_LATELY = ("yesterday", "last night", "earlier", "this week", "the other day", "again",
-           "still", "worse", "getting")
 # A habit or standing condition said with these is happening now: "I'm asthmatic and the
 # wheeze is getting worse".
 _FLARING = ("right now", "getting worse", "worse and worse", "not working",
@@ -81,7 +78,6 @@ class Timing:
         self._ages = Phrases(_AGES)
         self._wished = Phrases(_WISHED)
         self._started = Phrases(_STARTED)
-        self._lately = Phrases(_LATELY)
 
     def is_history(self, clauses: Sequence[Clause], mention: Mention) -> bool:
         """Whether the sign is of the past, not of now or since the session."""
@@ -133,10 +129,8 @@ class Timing:
         flaring = said(clause, self._flaring)
         for position in found(clause, self._history):
             if not _DENYING.isdisjoint(words[max(0, position - 2):position]) or (
-                    position and words[position - 1] == "than") or (
-                    {"first", "time"} <= set(words[max(0, position - 3):position])):
-                continue  # "never once in my life", "worse than last time", "first time
-                #           since I was a kid" (new, then)
+                    position and words[position - 1] == "than"):
+                continue  # "never once in my life", "worse than last time"
             if flaring or any(first > now > position and now in part
                               for now in found(clause, self._now_again)):
                 return False  # "had a stroke years ago and now my face is drooping again"
@@ -147,18 +141,12 @@ class Timing:
         return False
 
     def _long_past(self, clause: Clause, mention: Mention) -> bool:
-        """The sign named as someone's past event: "in a wheelchair since his stroke", "a
-        blue badge since my stroke" (but not "since his chest pain started 20 mins ago",
-        "since my collapse yesterday")."""
+        """The sign named as someone's past event: "in a wheelchair since his stroke" (but
+        not "since his chest pain started 20 mins ago")."""
         words = clause.words
-        if self._said(clause, self._started):
-            return False
-        # The event is where the sign starts or ends: "I've a blue badge since my stroke"
-        # matches "have ... stroke".
-        return any(at >= 2 and words[at - 2] in AFTER and (
-            words[at - 1] in _THEIR
-            or (words[at - 1] == "my" and not self._said(clause, self._lately)))
-            for at in {mention.positions[0], mention.positions[-1]})
+        first = mention.positions[0]
+        return first >= 2 and words[first - 2] in AFTER and words[first - 1] in _THEIR \
+            and not self._said(clause, self._started)
 
     @staticmethod
     def _names_a_year(clause: Clause) -> bool:
