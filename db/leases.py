@@ -57,5 +57,13 @@ async def alive(session: AsyncSession, prefix: str, now: datetime) -> set[str]:
     return {name[len(prefix):] for name in rows}
 
 
+async def expiries(session: AsyncSession, prefix: str, now: datetime) -> dict[str, datetime]:
+    """When each unexpired lease whose name starts with `prefix` runs out, by holder name."""
+    rows = await session.execute(select(Lease.name, Lease.expires_at)
+                                 .where(Lease.name.startswith(prefix, autoescape=True),
+                                        Lease.expires_at > now))
+    return {name[len(prefix):]: expires_at for name, expires_at in rows}
+
+
 async def release(session: AsyncSession, name: str, holder: str) -> None:
     await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))

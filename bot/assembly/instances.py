@@ -6,8 +6,13 @@ Each process has an id (host, process id, a random part) and holds the lease
 how many processes send, and gives its rate limiter that share of the overall 30
 messages a second, so together they stay under it. The others learn of a new process
 only at their next heartbeat, so a process that finds others alive when it starts sends
-nothing for `SETTLE` (a heartbeat and a half) while they make room; alone, it starts at
-once. Which processes are alive, and what a gone one left, is `bot/services/peers.py`.
+nothing until each of them has beaten since it joined (its lease renewed after the
+newcomer's was written, so its count includes the newcomer) and Telegram's one-second
+window has passed, and for at least `SETTLE`; a heartbeat delayed on a loaded machine
+only makes it wait longer. Alone, it starts at once. A larger share (a process gone) is
+taken only when two heartbeats in a row agree, so the gone one's last second of sending
+is out of Telegram's window first. Which processes are alive, and what a gone one left,
+is `bot/services/peers.py`.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ LEASE_FOR = timedelta(seconds=15)
 HEARTBEAT = timedelta(seconds=2)
 HEARTBEAT_JOB = "instances:heartbeat"
 SETTLE = HEARTBEAT * 1.5
+# Telegram counts messages a second: what another process sent before it made room must
+# be out of that window before this one starts.
+_WINDOW = timedelta(seconds=1)
 
 
 async def join(data: BotData, limiter: object) -> None:
@@ -38,9 +46,11 @@ async def join(data: BotData, limiter: object) -> None:
     async with data.services.database.transaction() as session:
         await leases.acquire(session, PREFIX + me, me, now, now + LEASE_FOR)
     if len(await alive_now(data)) > 1:
-        logger.info("Other bot processes are running; this one waits %.0f s for its share "
-                    "of Telegram's limit", SETTLE.total_seconds())
+        logger.info("Other bot processes are running; this one waits at least %.0f s, until "
+                    "each has made room, for its share of Telegram's limit",
+                    SETTLE.total_seconds())
         data.process.holding_until = time.monotonic() + SETTLE.total_seconds()
+        data.process.waiting_since = now
     await _beat(data, limiter)
 
 
@@ -57,13 +67,39 @@ async def _beat(data: BotData, limiter: object) -> None:
     if not isinstance(limiter, ClinicRateLimiter):
         return
     share = max(1, OVERALL_PER_SECOND // max(1, len(alive)))
-    if time.monotonic() < data.process.holding_until:
+    waiting = await _others_not_ready(data, alive)  # may hold a little longer
+    if waiting or time.monotonic() < data.process.holding_until:
         share = 0
+    if 0 < limiter.overall_per_second < share:
+        # A process gone: its last second of sending may still be in Telegram's window.
+        agreed = data.process.raise_to == share
+        data.process.raise_to = share
+        if not agreed:
+            return
+    data.process.raise_to = 0
     if share != limiter.overall_per_second:
         if share:
             logger.info("Bot processes sharing Telegram's limit: %d, at %d messages/s each",
                         len(alive), share)
         limiter.overall_per_second = share
+
+
+async def _others_not_ready(data: BotData, alive: set[str]) -> bool:
+    """While joining: whether another live process has not yet beaten since this one
+    joined. Once all have, this one still waits out Telegram's one-second window (what
+    they sent before making room), until its next heartbeat at the earliest."""
+    since = data.process.waiting_since
+    if since is None:
+        return False
+    async with data.services.database.transaction() as session:
+        expiries = await leases.expiries(session, PREFIX, utcnow())
+    if any(expiries[other] - LEASE_FOR <= since for other in alive
+           if other != data.process.instance_id and other in expiries):
+        return True
+    data.process.waiting_since = None
+    data.process.holding_until = max(data.process.holding_until,
+                                     time.monotonic() + _WINDOW.total_seconds())
+    return False
 
 
 async def leave(data: BotData) -> None:

@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeAlias, TypeVar, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -84,6 +85,11 @@ class ThisProcess:
         # Until then (time.monotonic()), this process sends nothing: the others have not
         # yet made room for it under Telegram's limit.
         self.holding_until = 0.0
+        # When it joined others (UTC), until each of them has beaten since: till then, it
+        # holds even past `holding_until`.
+        self.waiting_since: datetime | None = None
+        # A larger share seen at the last heartbeat, taken only if the next one agrees.
+        self.raise_to = 0
         # Who holds the polling lease, in polling mode, once taken
         # (bot/assembly/polling_guard.py).
         self.poller_holder: str | None = None
