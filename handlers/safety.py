@@ -25,6 +25,7 @@ fever" is not a warning sign).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import cast
 
@@ -67,6 +68,13 @@ async def screen(update: Update, context: ClinicContext) -> None:
     text = message.text or message.caption or ""
     media = _media_of(context, message)
     decision = _read(context, text)
+    if decision.foreign:
+        # The language the patient's Telegram is set to, when the bot has a text in it, is
+        # what they read; the guess from the words serves when it is English or unset
+        # (a short message can fool it: "socorro socorro" reads as Arabic).
+        told = (profile.language_code or "").partition("-")[0].lower()
+        if told in context.content.other_languages:
+            decision = replace(decision, language=told)
     if media and decision.outcome < Outcome.LOOK:
         decision = Decision(Outcome.LOOK, why=media)
     if decision.outcome < Outcome.LOOK:

@@ -150,6 +150,19 @@ async def test_another_language_is_passed_on_never_guessed(clinic: Clinic) -> No
     assert "(Spanish)" in alert.plain and "“Hola, desde la sesión" in alert.plain
 
 
+async def test_the_language_telegram_is_set_to_is_what_the_patient_reads(
+    clinic: Clinic,
+) -> None:
+    ana = clinic.patient("Ana", language_code="pt-br")
+
+    answer = await ana.ask("socorro socorro socorro")  # too short to tell from the words
+    alert = await clinic.staff_chat().next_message()
+
+    assert answer.plain.startswith("Desculpe, só consigo responder em inglês.")
+    assert "ligue para 999 agora" in answer.plain and PASSED_ON in answer.plain
+    assert "(Portuguese)" in alert.plain
+
+
 async def test_a_language_without_a_text_gets_the_clinics_own(clinic: Clinic) -> None:
     ann = clinic.patient("Ann")
 

@@ -64,12 +64,14 @@ class Decision:
     signs: tuple[str, ...] = ()  # the signs behind it, most urgent first, for staff
     crisis: bool = False  # thoughts of suicide or self-harm: the crisis line too
     why: str = ""  # for staff and logs, never the patient's words
-    language: str = ""  # written in another language: its code, when the guess is sure
+    foreign: bool = False  # written in a language the bot cannot read
+    language: str = ""  # ... which, when the guess is sure
 
 
 def decide(readings: Sequence[Reading], facts: Facts) -> Decision:
     if not facts.readable:
-        return Decision(Outcome.LOOK, why="written in a language the bot cannot read")
+        return Decision(Outcome.LOOK, why="written in a language the bot cannot read",
+                        foreign=True)
     outcomes = [(for_sign(reading, facts), reading) for reading in readings]
     best = max((outcome for outcome, _ in outcomes), default=Outcome.NOTHING)
     if best >= Outcome.SAME_DAY:
