@@ -30,6 +30,8 @@ async def test_one_chat_gets_a_short_burst_then_429_with_retry_after(
     telegram: TelegramStub, bot: Bot
 ) -> None:
     user = await known_user(telegram, 1)
+    start = time.monotonic()
+    telegram.flood.clock = lambda: start  # all at once, however busy the machine
     for _ in range(FloodLimits().per_chat_burst):
         await bot.send_message(user.id, "hi")
 
@@ -38,7 +40,7 @@ async def test_one_chat_gets_a_short_burst_then_429_with_retry_after(
 
     assert limited.value.retry_after in (1, 2) or limited.value.retry_after.total_seconds() >= 1  # type: ignore[union-attr]
     assert telegram.too_many_requests == 1
-    await asyncio.sleep(1.05)
+    telegram.flood.clock = lambda: start + 1.05  # the second waited out
     await bot.send_message(user.id, "after waiting")
 
 
@@ -59,17 +61,20 @@ async def test_a_group_gets_one_a_second_and_20_a_minute(
 ) -> None:
     group_id = -100777
     telegram.add_chat({"id": group_id, "type": "supergroup", "title": "Staff"})
+    # The stand-in's clock held still: what is sent here is sent at once, however slowly
+    # or quickly a loaded or idle machine runs it.
+    start = time.monotonic()
+    telegram.flood.clock = lambda: start
     for _ in range(FloodLimits().per_chat_burst):
         await bot.send_message(group_id, "alert")
     with pytest.raises(RetryAfter):  # one a second, groups included
         await bot.send_message(group_id, "one too many")
 
-    # The minute alone: the chat's own limit lifted, and the stand-in's clock held a second
-    # on, so the overall second is over but the minute is not, however fast this runs.
+    # The minute alone: the chat's own limit lifted, and the clock a second on, so the
+    # overall second is over but the minute is not.
     telegram.flood.limits.per_chat_per_second = 1000.0
     telegram.flood.limits.per_chat_burst = 1000
-    later = time.monotonic() + 1.0
-    telegram.flood.clock = lambda: later
+    telegram.flood.clock = lambda: start + 1.0
     for _ in range(FloodLimits().group_per_minute - FloodLimits().per_chat_burst):
         await bot.send_message(group_id, "alert")
     with pytest.raises(RetryAfter) as limited:
