@@ -68,10 +68,9 @@ async def screen(update: Update, context: ClinicContext) -> None:
     text = message.text or message.caption or ""
     media = _media_of(context, message)
     decision = _read(context, text)
-    if decision.foreign:
-        # The language the patient's Telegram is set to, when the bot has a text in it, is
-        # what they read; the guess from the words serves when it is English or unset
-        # (a short message can fool it: "socorro socorro" reads as Arabic).
+    if decision.foreign and not decision.language:
+        # Too short or too mixed for the model: the language the patient's Telegram is set
+        # to, when the bot has a text in it.
         told = (profile.language_code or "").partition("-")[0].lower()
         if told in context.content.other_languages:
             decision = replace(decision, language=told)
@@ -106,8 +105,9 @@ async def screen(update: Update, context: ClinicContext) -> None:
     if outcome == Outcome.CONFIRM:
         keyboard = keyboards.happening_now(context.content, alert.id)
     answer = context.content.text(told if staff_chat_set else call_us)
-    if outcome == Outcome.LOOK and decision.language:
-        # Written in another language: the fixed safe text in it first, then the clinic's.
+    if outcome == Outcome.LOOK and decision.language and staff_chat_set:
+        # Written in another language: the fixed safe text in it first (it says the team
+        # has the message, so only when they do), then the clinic's.
         theirs = context.content.in_other_language(decision.language)
         answer = answer if theirs is None else f"{theirs}\n\n{answer}"
     await reply(update, answer, keyboard)

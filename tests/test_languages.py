@@ -94,3 +94,29 @@ def test_a_text_that_cannot_help_is_refused_at_start_up(
         load(broken)
 
     assert f"other_languages.yaml: languages.es: {expected}" in str(refused.value)
+
+
+def test_a_content_folder_without_the_file_still_starts(tmp_path: Path) -> None:
+    older = copy_content(tmp_path)
+    (older / "other_languages.yaml").unlink()
+
+    content = load_content(older, clinic_name="Lotus", clinic_contact="0")
+
+    assert content.other_languages == {} and content.in_other_language("es") is None
+
+
+def test_english_is_no_other_language(tmp_path: Path) -> None:
+    broken = copy_content(tmp_path)
+    path = broken / "other_languages.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["languages"]["en"] = {"name": "English", "text": "Call {emergency_number}."}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    with pytest.raises(ContentError, match="languages.en: English is the language"):
+        load(broken)
+
+
+def test_without_an_emergency_number_no_text_says_it_in_english_words() -> None:
+    content = load_content(clinic_name="Lotus", clinic_contact="0")  # EMERGENCY_NUMBER unset
+
+    assert content.in_other_language("es") is None  # "llame al your local emergency number"

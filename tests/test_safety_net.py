@@ -155,12 +155,24 @@ async def test_the_language_telegram_is_set_to_is_what_the_patient_reads(
 ) -> None:
     ana = clinic.patient("Ana", language_code="pt-br")
 
-    answer = await ana.ask("socorro socorro socorro")  # too short to tell from the words
+    # Too short for the model to be sure of (it half-reads Arabic).
+    answer = await ana.ask("socorro socorro socorro")
     alert = await clinic.staff_chat().next_message()
 
     assert answer.plain.startswith("Desculpe, só consigo responder em inglês.")
     assert "ligue para 999 agora" in answer.plain and PASSED_ON in answer.plain
     assert "(Portuguese)" in alert.plain
+
+
+async def test_without_a_staff_chat_no_text_says_the_team_has_it(
+    telegram: TelegramStub, make_settings: SettingsFactory,
+) -> None:
+    async with clinic_with(telegram, make_settings(staff_chat_id=None)) as clinic:
+        answer = await clinic.patient("Ana").ask(
+            "Hola, desde la sesión tengo fiebre y el sitio está rojo")
+
+    # The Spanish text says the team has the message; without a staff chat it has not.
+    assert "Please contact Lotus & Pine Clinic" in answer.plain and "Lo siento" not in answer.plain
 
 
 async def test_a_language_without_a_text_gets_the_clinics_own(clinic: Clinic) -> None:

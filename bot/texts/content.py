@@ -33,6 +33,7 @@ FAQ_FILE = "faq.yaml"
 MESSAGES_FILE = "messages.yaml"
 OTHER_LANGUAGES_FILE = "other_languages.yaml"
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+CLINIC_LANGUAGE = "en"
 # What a text in another language must show, and may: the way to help, and who to reach.
 _OTHER_LANGUAGE_SPEC = TextSpec(required=frozenset({"emergency_number"}))
 TOPIC_ID = re.compile(r"^[a-z0-9_]{1,20}$")
@@ -113,7 +114,10 @@ class Content:
     def in_other_language(self, code: str) -> str | None:
         """The fixed safe text for a patient writing in language `code`, if there is one."""
         language = self.other_languages.get(code)
-        return None if language is None else language.text.format(**self._common).strip()
+        if language is None or self._common["emergency_number"] == escape(
+                LOCAL_EMERGENCY_NUMBER):
+            return None  # without EMERGENCY_NUMBER, it would say the English words
+        return language.text.format(**self._common).strip()
 
     def topic(self, topic_id: str) -> Topic | None:
         return self._by_id.get(topic_id)
@@ -160,8 +164,11 @@ def load_content(
     vocabulary = parse_reading(_read_yaml(directory / READING_FILE, problems), problems)
     signs = parse_red_flags(_read_yaml(directory / RED_FLAGS_FILE, problems), problems,
                             frozenset(vocabulary.concepts))
+    # Optional: a clinic's own content folder from before it existed still starts, and a
+    # patient writing in another language gets the clinic's own text alone.
     other_languages = _parse_other_languages(
-        _read_yaml(directory / OTHER_LANGUAGES_FILE, problems), problems)
+        _read_yaml(directory / OTHER_LANGUAGES_FILE, problems), problems) \
+        if (directory / OTHER_LANGUAGES_FILE).exists() else {}
     if problems:
         raise ContentError(
             f"The content in {directory} has problems:\n" + "\n".join(f"- {p}" for p in problems)
@@ -375,6 +382,8 @@ def _parse_other_languages(data: dict[str, Any] | None, problems: list[str]
         text = item.get("text") if isinstance(item, dict) else None
         if not LANGUAGE_CODE.match(str(code)):
             problems.append(f"{where}: the key must be a language code such as 'es'")
+        elif str(code) == CLINIC_LANGUAGE:
+            problems.append(f"{where}: English is the language the bot reads, not another")
         elif not isinstance(name, str) or not name.strip() \
                 or not isinstance(text, str) or not text.strip():
             problems.append(f"{where}: needs a 'name' and a 'text'")

