@@ -9,7 +9,8 @@ only at their next heartbeat, so a process that finds others alive when it start
 nothing until each of them has beaten since it joined (its lease renewed after the
 newcomer's was written, so its count includes the newcomer) and Telegram's one-second
 window has passed, and for at least `SETTLE`; a heartbeat delayed on a loaded machine
-only makes it wait longer. Alone, it starts at once. A larger share (a process gone) is
+only makes it wait longer (up to `LONGEST_WAIT`: patients' replies are held too). Alone,
+it starts at once. A larger share (a process gone) is
 taken only when two heartbeats in a row agree, so the gone one's last second of sending
 is out of Telegram's window first. Which processes are alive, and what a gone one left,
 is `bot/services/peers.py`.
@@ -36,6 +37,9 @@ SETTLE = HEARTBEAT * 1.5
 # Telegram counts messages a second: what another process sent before it made room must
 # be out of that window before this one starts.
 _WINDOW = timedelta(seconds=1)
+# A joining process waits for the others no longer than this: one that has not beaten in
+# that time is stalled or dying, and patients' replies are held meanwhile.
+LONGEST_WAIT = HEARTBEAT * 4
 
 
 async def join(data: BotData, limiter: object) -> None:
@@ -45,12 +49,15 @@ async def join(data: BotData, limiter: object) -> None:
     now, me = utcnow(), data.process.instance_id
     async with data.services.database.transaction() as session:
         await leases.acquire(session, PREFIX + me, me, now, now + LEASE_FOR)
+    # Taken once the lease is written: another's beat after this saw it.
+    written = utcnow()
     if len(await alive_now(data)) > 1:
         logger.info("Other bot processes are running; this one waits at least %.0f s, until "
                     "each has made room, for its share of Telegram's limit",
                     SETTLE.total_seconds())
         data.process.holding_until = time.monotonic() + SETTLE.total_seconds()
-        data.process.waiting_since = now
+        data.process.waiting_since = written
+        data.process.waiting_at_most = time.monotonic() + LONGEST_WAIT.total_seconds()
     await _beat(data, limiter)
 
 
@@ -70,8 +77,9 @@ async def _beat(data: BotData, limiter: object) -> None:
     waiting = await _others_not_ready(data, alive)  # may hold a little longer
     if waiting or time.monotonic() < data.process.holding_until:
         share = 0
-    if 0 < limiter.overall_per_second < share:
-        # A process gone: its last second of sending may still be in Telegram's window.
+    if limiter.overall_per_second < share:
+        # A process gone (or one gone while this one held): its last second of sending may
+        # still be in Telegram's window.
         agreed = data.process.raise_to == share
         data.process.raise_to = share
         if not agreed:
@@ -93,9 +101,14 @@ async def _others_not_ready(data: BotData, alive: set[str]) -> bool:
         return False
     async with data.services.database.transaction() as session:
         expiries = await leases.expiries(session, PREFIX, utcnow())
-    if any(expiries[other] - LEASE_FOR <= since for other in alive
-           if other != data.process.instance_id and other in expiries):
+    late = [other for other in alive
+            if other != data.process.instance_id and other in expiries
+            and expiries[other] - LEASE_FOR <= since]
+    if late and time.monotonic() < data.process.waiting_at_most:
         return True
+    if late:  # stalled or dying: patients' replies wait no longer
+        logger.warning("%d other bot process(es) have not beaten for %.0f s; this one takes "
+                       "its share", len(late), LONGEST_WAIT.total_seconds())
     data.process.waiting_since = None
     data.process.holding_until = max(data.process.holding_until,
                                      time.monotonic() + _WINDOW.total_seconds())

@@ -88,6 +88,7 @@ class ThisProcess:
         # When it joined others (UTC), until each of them has beaten since: till then, it
         # holds even past `holding_until`.
         self.waiting_since: datetime | None = None
+        self.waiting_at_most = 0.0  # time.monotonic(): no longer than that
         # A larger share seen at the last heartbeat, taken only if the next one agrees.
         self.raise_to = 0
         # Who holds the polling lease, in polling mode, once taken
