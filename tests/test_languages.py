@@ -112,7 +112,7 @@ def test_english_is_no_other_language(tmp_path: Path) -> None:
     data["languages"]["en"] = {"name": "English", "text": "Call {emergency_number}."}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
-    with pytest.raises(ContentError, match="languages.en: English is the language"):
+    with pytest.raises(ContentError, match=r"languages\.en: English is the language"):
         load(broken)
 
 
