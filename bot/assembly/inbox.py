@@ -28,7 +28,7 @@ from datetime import timedelta
 from telegram import Update
 
 from bot.assembly.concurrency import chat_of
-from bot.sending.delivery import ANSWERING
+from bot.services.answering import ANSWERING
 from bot.services.context import BotData, ClinicApp, ClinicContext
 from bot.services.peers import alive_now, gone_holding, is_gone
 from db.models import utcnow

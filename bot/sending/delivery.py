@@ -18,21 +18,14 @@ way is rare: the timeout is far above Telegram's usual answer time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 
 import httpx
 from telegram.error import TelegramError, TimedOut
 
+from bot.services.answering import ANSWERING
+
 logger = logging.getLogger(__name__)
 
-# The update being handled, in webhook mode (`bot/assembly/inbox.py`): awaited by the rate
-# limiter just before each message goes out while handling it, the first time recording
-# the update as answered. A crash after the reply then leaves Telegram's retry of the
-# update nothing to answer again; only an update whose reply was on the wire is in doubt,
-# the rule planned messages follow.
-ANSWERING: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("answering",
-                                                                        default=None)
 
 
 class AnswerTimedOut(Exception):

@@ -18,6 +18,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ConversationHandler, TypeHandler
 
+from bot.services.answering import ANSWERING
 from bot.services.context import ClinicApp, ClinicContext
 from db import dialogs
 from db.models import utcnow
@@ -45,10 +46,19 @@ class SharedConversation(ConversationHandler[ClinicContext]):
         self, update: Update, application: Application[Any, ClinicContext, Any, Any, Any, Any],
         check_result: Any, context: ClinicContext,
     ) -> object | None:
+        # The update counts as answered only once the new state is stored: the staff
+        # member's next message, on another process, waits for it (`answering.py`).
+        answering = ANSWERING.get()
+        held = ANSWERING.set(None)
         try:
             return await super().handle_update(update, application, check_result, context)
         finally:
-            await self._store(update, context)
+            try:
+                await self._store(update, context)
+            finally:
+                ANSWERING.reset(held)
+                if answering is not None:
+                    await answering()
 
     async def _store(self, update: Update, context: ClinicContext) -> None:
         state = self._conversations.get(self._get_key(update))
