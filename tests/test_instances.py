@@ -13,11 +13,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import aiohttp
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from bot.assembly import instances
+from bot.services.context import BotData, Services, ThisProcess
 from bot.stand_in import Chat, TelegramStub, User
 from db.broadcasts import INTERRUPTED
 from db.migrate import upgrade_database_async
@@ -186,3 +191,25 @@ async def test_a_staff_dialog_goes_on_whichever_process_gets_the_next_message(
     assert shown.plain == "Closed on Friday"
     served = {address for _, address, status in telegram.webhook.attempts if status == 200}
     assert served == {f"{address}/telegram" for address in running.addresses}
+
+
+async def test_a_stop_goes_on_when_the_lease_cannot_be_released(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A database busy at the stop (SQLite locked by a task being stopped) leaves the
+    process's lease to run out; the stop itself does not fail."""
+
+    class Locked:
+        @asynccontextmanager
+        async def transaction(self) -> AsyncIterator[None]:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+            yield
+
+    data = BotData.__new__(BotData)
+    data.process = ThisProcess()
+    data.process.joined = True
+    data.services = cast(Services, SimpleNamespace(database=Locked()))
+
+    await instances.leave(data)
+
+    assert "Could not release this process's lease at the stop (OperationalError)" in caplog.text

@@ -118,7 +118,13 @@ async def _others_not_ready(data: BotData, alive: set[str]) -> bool:
 async def leave(data: BotData) -> None:
     if not data.process.joined:
         return
-    async with data.services.database.transaction() as session:
-        await leases.release(session, PREFIX + data.process.instance_id, data.process.instance_id)
+    try:
+        async with data.services.database.transaction() as session:
+            await leases.release(session, PREFIX + data.process.instance_id,
+                                 data.process.instance_id)
+    except Exception as error:  # a stop goes on: the lease runs out by itself
+        logger.warning("Could not release this process's lease at the stop (%s); the others "
+                       "count it gone once it runs out (%d s)", type(error).__name__,
+                       LEASE_FOR.total_seconds())
 
 
