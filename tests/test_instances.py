@@ -158,7 +158,10 @@ async def test_two_instances_send_everything_once_and_one_survives_the_others_de
     assert all(planned[user.id] == 0 for user in users[BOOKED:])
     assert telegram.too_many_requests == 0, [r for r in telegram.rejections if r[1] == 429]
     survivor_log = running.logs[1]
-    assert "sharing Telegram's limit: 2, at 15 messages/s each" in survivor_log
+    # They shared Telegram's limit (the newcomer may still have been waiting for its share
+    # at the kill on a loaded machine), and the survivor took it all once alone.
+    assert any("sharing Telegram's limit: 2, at 15 messages/s each" in log
+               for log in running.logs)
     assert "sharing Telegram's limit: 1, at 30 messages/s each" in survivor_log
     assert running.processes[1].returncode == 0, survivor_log[-2000:]
 

@@ -77,9 +77,9 @@ async def _beat(data: BotData, limiter: object) -> None:
     waiting = await _others_not_ready(data, alive)  # may hold a little longer
     if waiting or time.monotonic() < data.process.holding_until:
         share = 0
-    if limiter.overall_per_second < share:
-        # A process gone (or one gone while this one held): its last second of sending may
-        # still be in Telegram's window.
+    if 0 < limiter.overall_per_second < share:
+        # A process gone: its last second of sending may still be in Telegram's window.
+        # (Leaving a hold is not delayed again: it already waited out the window.)
         agreed = data.process.raise_to == share
         data.process.raise_to = share
         if not agreed:
