@@ -51,10 +51,7 @@ async def take_over(session: AsyncSession, name: str, old_holder: str, holder: s
 
 async def alive(session: AsyncSession, prefix: str, now: datetime) -> set[str]:
     """The holders of unexpired leases whose names start with `prefix`."""
-    rows = await session.scalars(select(Lease.name)
-                                 .where(Lease.name.startswith(prefix, autoescape=True),
-                                        Lease.expires_at > now))
-    return {name[len(prefix):] for name in rows}
+    return set(await expiries(session, prefix, now))
 
 
 async def expiries(session: AsyncSession, prefix: str, now: datetime) -> dict[str, datetime]:

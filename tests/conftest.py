@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
+from bot.assembly.app import readers
 from bot.core.clock import ManualClock
 from bot.core.settings import Settings
 from bot.stand_in import TOKEN, FloodLimits, TelegramStub
+from bot.texts.content import load_content
+from bot.understanding.screen import Reader
 from tests.support.bots import (
     CLINIC_CONTACT,
     STAFF_CHAT_ID,
@@ -32,6 +35,12 @@ from tests.support.databases import (
 from tests.support.processes import kill_leftovers
 
 __all__ = ["database_url", "postgres_url"]  # fixtures, for every test module
+
+
+@pytest.fixture(scope="session")
+def reader() -> Reader:
+    """The reader of patients' messages, for the packaged content (built once)."""
+    return readers(load_content(clinic_name="Lotus", clinic_contact="020 7946 0000"))
 
 
 @pytest.fixture(autouse=True)

@@ -215,4 +215,5 @@ async def test_a_stop_goes_on_when_the_lease_cannot_be_released(
 
     await instances.leave(data)
 
-    assert "Could not release this process's lease at the stop (OperationalError)" in caplog.text
+    assert "Could not release the lease instance at the stop (OperationalError)" in caplog.text
+    assert "the others count this process gone once it runs out (15 s)" in caplog.text

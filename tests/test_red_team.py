@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from _pytest.mark import ParameterSet
 
-from bot.assembly.app import readers
-from bot.texts.content import load_content
 from bot.understanding.policy import Outcome
 from bot.understanding.screen import Reader
 
@@ -44,11 +42,6 @@ def cases() -> list[ParameterSet]:
                 if text in STILL_MISSED else []
             found.append(pytest.param(label, text, marks=marks, id=text[:60]))
     return found
-
-
-@pytest.fixture(scope="module")
-def reader() -> Reader:
-    return readers(load_content(clinic_name="Lotus", clinic_contact="020 7946 0000"))
 
 
 @pytest.mark.parametrize(("label", "text"), cases())

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.assembly.app import readers
 from bot.texts.content import ContentError, load_content
 from bot.understanding.policy import Outcome
 from bot.understanding.screen import Reader
@@ -21,11 +20,6 @@ from tests.support.factories import copy_content
 
 PADDING = ("Thank you again for Tuesday. The drive home was easy and the children were "
            "happy to see me. We cooked dinner together and watched a film afterwards. ") * 20
-
-
-@pytest.fixture(scope="module")
-def reader() -> Reader:
-    return readers(load_content(clinic_name="Lotus", clinic_contact="020 7946 0000"))
 
 
 @pytest.mark.parametrize(

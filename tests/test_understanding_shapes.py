@@ -7,15 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assembly.app import readers
-from bot.texts.content import load_content
 from bot.understanding.policy import Outcome
 from bot.understanding.screen import Reader
-
-
-@pytest.fixture(scope="module")
-def reader() -> Reader:
-    return readers(load_content(clinic_name="Lotus", clinic_contact="020 7946 0000"))
 
 
 @pytest.mark.parametrize(

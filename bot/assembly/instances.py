@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from bot.sending.rate_limit import OVERALL_PER_SECOND, ClinicRateLimiter
 from bot.services.context import BotData, ClinicContext
-from bot.services.peers import PREFIX, alive_now
+from bot.services.peers import PREFIX, alive_now, release_at_stop
 from db import leases
 from db.models import utcnow
 
@@ -118,13 +118,8 @@ async def _others_not_ready(data: BotData, alive: set[str]) -> bool:
 async def leave(data: BotData) -> None:
     if not data.process.joined:
         return
-    try:
-        async with data.services.database.transaction() as session:
-            await leases.release(session, PREFIX + data.process.instance_id,
-                                 data.process.instance_id)
-    except Exception as error:  # a stop goes on: the lease runs out by itself
-        logger.warning("Could not release this process's lease at the stop (%s); the others "
-                       "count it gone once it runs out (%d s)", type(error).__name__,
-                       LEASE_FOR.total_seconds())
+    await release_at_stop(data, PREFIX + data.process.instance_id, data.process.instance_id,
+                          f"the others count this process gone once it runs out "
+                          f"({LEASE_FOR.total_seconds():.0f} s)")
 
 

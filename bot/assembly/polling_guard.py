@@ -18,7 +18,7 @@ from datetime import timedelta
 from telegram import Bot
 
 from bot.services.context import BotData, ClinicContext, new_instance_id
-from bot.services.peers import process_gone
+from bot.services.peers import process_gone, release_at_stop
 from db import leases
 from db.models import utcnow
 
@@ -74,9 +74,5 @@ async def release_polling_lease(data: BotData, bot: Bot) -> None:
     holder = data.process.poller_holder
     if holder is None:
         return
-    try:
-        async with data.services.database.transaction() as session:
-            await leases.release(session, lease_name(bot.id), holder)
-    except Exception as error:  # a stop goes on: the lease runs out by itself
-        logger.warning("Could not release the polling lease at the stop (%s); the next "
-                       "poller starts once it runs out", type(error).__name__)
+    await release_at_stop(data, lease_name(bot.id), holder,
+                          "the next poller starts once it runs out")

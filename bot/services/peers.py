@@ -74,3 +74,15 @@ def log_recovered(what: str, resent: int, in_doubt: int) -> None:
     if in_doubt:
         logger.warning("%d %s were on their way to Telegram in a process that is gone; "
                        "not resent (they may have arrived)", in_doubt, what)
+
+
+async def release_at_stop(data: BotData, name: str, holder: str, afterwards: str) -> None:
+    """Give lease `name` back at a stop; if the database cannot be reached (SQLite busy
+    with a task being stopped), the stop goes on and the lease runs out by itself
+    (`afterwards` says what happens then)."""
+    try:
+        async with data.services.database.transaction() as session:
+            await leases.release(session, name, holder)
+    except Exception as error:
+        logger.warning("Could not release the lease %s at the stop (%s); %s",
+                       name.partition(":")[0], type(error).__name__, afterwards)

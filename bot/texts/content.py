@@ -320,11 +320,8 @@ def _parse_texts(
     *,
     is_html: bool,
 ) -> dict[str, str]:
-    if data is None:
-        return {}
-    raw = data.get(section)
-    if not isinstance(raw, dict):
-        problems.append(f"{MESSAGES_FILE}: needs a section called '{section}'")
+    raw = _section(data, MESSAGES_FILE, section, problems)
+    if raw is None:
         return {}
     texts: dict[str, str] = {}
     for key, spec in specs.items():
@@ -340,12 +337,22 @@ def _parse_texts(
     return texts
 
 
-def _parse_commands(data: dict[str, Any] | None, problems: list[str]) -> dict[str, dict[str, str]]:
+def _section(data: dict[str, Any] | None, file: str, name: str, problems: list[str]
+             ) -> dict[Any, Any] | None:
+    """The named section of a file already read (None when the file could not be), or
+    None with the problem noted."""
     if data is None:
-        return {}
-    raw = data.get("commands")
+        return None
+    raw = data.get(name)
     if not isinstance(raw, dict):
-        problems.append(f"{MESSAGES_FILE}: needs a section called 'commands'")
+        problems.append(f"{file}: needs a section called '{name}'")
+        return None
+    return raw
+
+
+def _parse_commands(data: dict[str, Any] | None, problems: list[str]) -> dict[str, dict[str, str]]:
+    raw = _section(data, MESSAGES_FILE, "commands", problems)
+    if raw is None:
         return {}
     commands: dict[str, dict[str, str]] = {}
     for group, names in (("patient", PATIENT_COMMANDS), ("staff", STAFF_COMMANDS)):
@@ -369,11 +376,8 @@ def _parse_commands(data: dict[str, Any] | None, problems: list[str]) -> dict[st
 
 def _parse_other_languages(data: dict[str, Any] | None, problems: list[str]
                            ) -> dict[str, OtherLanguage]:
-    if data is None:
-        return {}
-    raw = data.get("languages")
-    if not isinstance(raw, dict):
-        problems.append(f"{OTHER_LANGUAGES_FILE}: needs a section called 'languages'")
+    raw = _section(data, OTHER_LANGUAGES_FILE, "languages", problems)
+    if raw is None:
         return {}
     found: dict[str, OtherLanguage] = {}
     for code, item in raw.items():

@@ -56,7 +56,7 @@ _RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "ne
                "downstairs", "in the next room", "in the other room")
 # Between someone's sign and a past day, these make the day another story: "she can't
 # breathe and I'll ring you on Monday".
-_NOT_DATING = frozenset({"i", "we", "will", "shall", "going", "gonna", "can", "could",
+_ANOTHER_STORY = frozenset({"i", "we", "will", "shall", "going", "gonna", "can", "could",
                          "would", "next", "and", "after", "until", "till", "since", "following",
                          "booked", "book", "appointment", "appt", "session", "op", "jab"})
 # In the sign's part, these say it goes on whatever day is named: "it still hasn't come
@@ -235,7 +235,7 @@ class Subjects:
         if "since" not in clause.words and not _said_as_going_on(clause, mention) \
                 and _STILL.isdisjoint(clause.words[part.start:part.stop]):
             away += [distance(position) for position in found(clause, self._past_days)
-                     if position in part and _NOT_DATING.isdisjoint(
+                     if position in part and _ANOTHER_STORY.isdisjoint(
                          clause.words[min(position, last):max(position, first)])]
         if here and (not away or min(here) < min(away)):
             return Who.WITH_THEM
