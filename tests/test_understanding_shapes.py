@@ -1,12 +1,14 @@
 """Who, when and what kind, read from the shape of a sentence (issue 26): news passed on, a
 past day, a goodbye, speech that sounds wrong, a sign's words naming a thing, a job's
-cases. Each case was written against a reading of a fresh batch or a red team's finding
+cases, a year, a thing that collapses, a doctor already seeing to it, a name in capitals.
+Each case was written against a reading of a fresh batch or a red team's finding
 (tests/eval/red_team/); the reader must keep its answer."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.understanding.names import NAME, unnamed
 from bot.understanding.policy import Outcome
 from bot.understanding.screen import Reader
 
@@ -54,8 +56,74 @@ from bot.understanding.screen import Reader
         # A list of cases beside a role is the work, not the writer's body.
         ("paramedic here, a shift full of overdoses and chest pains, shoulders are toast",
          Outcome.NOTHING),
+        ("im a home carer, one of my ladies collapsed on me today, shes alive thank God",
+         Outcome.NOTHING),
+        ("im a carer and my mum collapsed today", Outcome.EMERGENCY),
+        # A year dates a sign, unless what lies between likens them or says now; a clock
+        # time, a room and a birth year are no date.
+        ("heart attack 2011, stent put in, no problems since", Outcome.HISTORY),
+        ("So it's 2008 and my mam is lying in the bed, she can't get her breath",
+         Outcome.NOTHING),
+        ("crushing chest pain, worst since my heart attack in 2015", Outcome.EMERGENCY),
+        ("can't breathe, same as in 2019", Outcome.EMERGENCY),
+        ("My husband died in 2023 and today I've got this crushing pain in my chest",
+         Outcome.EMERGENCY),
+        ("been having trouble breathing since 2000 hrs", Outcome.EMERGENCY),
+        ("room 1908, my husband's just collapsed on the bathroom floor", Outcome.EMERGENCY),
+        ("my husband (born 1948) has collapsed and he's grey", Outcome.CONFIRM),
+        # A past stroke or heart attack of one's own dates nothing else; a sign's onset does.
+        ("I've a blue badge since my stroke and cant walk far", Outcome.HISTORY),
+        ("really bad pain coming from my chest, sweaty, please tell me what to do",
+         Outcome.EMERGENCY),
+        ("since my face dropped on one side at lunch ive been drooling", Outcome.EMERGENCY),
+        # Things collapse and swell too; people, parts of the body and names do not count.
+        ("the buggy collapsed in the car park, can I bring my toddler?", Outcome.NOTHING),
+        ("the river's that swollen the road by the bridge is shut", Outcome.NOTHING),
+        ("my left lung has collapsed", Outcome.EMERGENCY),
+        ("our goalkeeper collapsed in the match", Outcome.CONFIRM),
+        ("the runner collapsed right in front of me", Outcome.EMERGENCY),
+        ("Pushing the buggy, collapsed outside Tesco, still shaky", Outcome.EMERGENCY),
+        ("one of the ladies in my class has collapsed and is twitching", Outcome.EMERGENCY),
+        ("my tonsils are swollen and I can't swallow", Outcome.EMERGENCY),
+        # Someone else's sign in a doctor's hands, unless it is happening now.
+        ("my husband keeps getting chest pains on the stairs, he's seeing his GP on Friday",
+         Outcome.NOTHING),
+        ("Dad is seeing a specialist for his heart, he's got crushing chest pain and "
+         "sweating at the table", Outcome.CONFIRM),
+        ("my dad has chest pains, he's seeing his gp tomorrow, should I call an ambulance?",
+         Outcome.CONFIRM),
+        ("lad next to me at the gym passed out, paramedics came and everything",
+         Outcome.NOTHING),
+        # A name in capitals is no sign; capitals for emphasis are.
+        ("im doing the Stroke Foundation fun run sunday, any chance of a session saturday",
+         Outcome.NOTHING),
+        ("my kids school play is called The Fainting Goat, can we move my thurs appt",
+         Outcome.NOTHING),
+        ("had a session yesterday and now I feel Faint And Dizzy Since Lunch",
+         Outcome.SAME_DAY),
+        ("I had a Fainting Spell after the session today", Outcome.EMERGENCY),
     ],
 )
 def test_the_shape_of_a_sentence_says_whose_and_when(reader: Reader, text: str,
                                                       outcome: Outcome) -> None:
     assert reader.read(text).outcome == outcome
+
+
+def test_a_name_in_capitals_is_read_as_one_word() -> None:
+    signs = {"fainting", "stroke", "swollen"}
+
+    def unnamed_(text: str) -> str:
+        return unnamed(text, signs.__contains__, {"the", "my", "mum", "and", "since"})
+
+    assert unnamed_("my kids play is called The Fainting Goat and it's on thursday") == \
+        f"my kids play is called {NAME} and it's on thursday"
+    assert unnamed_("im doing the Stroke Foundation run sunday") == \
+        f"im doing the {NAME} run sunday"
+    # Capitals everywhere are emphasis; a sentence's first word is no name's; a sign's
+    # word last, or a small word inside, makes no name.
+    emphasis = "Feeling Faint And Stroke Since Lunch Today"
+    assert unnamed_(emphasis) == emphasis
+    for text in ("Fainting Goat tickets are sold out now, sadly",
+                 "i feel really Fainting Stroke after it today",
+                 "after my session i had Fainting Since lunch today"):
+        assert unnamed_(text) == text

@@ -23,6 +23,7 @@ from bot.understanding.clauses import Clause, found, opens_a_question, said
 from bot.understanding.context import ContextReader, Reading
 from bot.understanding.faq_search import FaqMatcher, Match
 from bot.understanding.languages import LanguageGuesser
+from bot.understanding.names import unnamed
 from bot.understanding.negation import TURNS
 from bot.understanding.policy import Decision, Facts, Outcome, decide
 from bot.understanding.second_opinion import SecondOpinion
@@ -113,6 +114,7 @@ class Reader:
         # "tummy's a bit off" reads as "tummys": the possessive's "s" kept.
         self._body = frozenset((*body, *(f"{part}s" for part in body)))
         self._recent: dict[str, Verdict] = {}
+        self._plain = frozenset({*words.common, *words.others, *words.self, *self._body})
 
     def read(self, text: str) -> Verdict:
         """What `text` calls for. The safety net and then the FAQ's handler both ask about
@@ -126,7 +128,7 @@ class Reader:
         return known
 
     def _read(self, text: str) -> Verdict:
-        clauses = self.signs.clauses(text)
+        clauses = self._clauses(text)
         spelled = [word for clause in clauses for word in clause.words]
         if not self.readable(text, spelled):
             decision = decide((), Facts(readable=False))
@@ -153,7 +155,14 @@ class Reader:
     def words_of(self, text: str) -> list[str]:
         """The words the reader reads in `text` (shorthand spelled out, "but" and the like
         left out): what the second opinion weighs."""
-        return [word for clause in self.signs.clauses(text) for word in clause.words]
+        return [word for clause in self._clauses(text) for word in clause.words]
+
+    def _clauses(self, text: str) -> list[Clause]:
+        """The clauses of `text`, its names ("the Stroke Foundation") read as one word."""
+        return self.signs.clauses(unnamed(text, self._sign_word, self._plain))
+
+    def _sign_word(self, word: str) -> bool:
+        return self.signs.find(word) is not None
 
     def _speaks_of_own_body(self, clauses: Sequence[Clause]) -> bool:
         if any(self._positive_unnegated(clause) or self._easing(clause) for clause in clauses):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot.understanding.clauses import Clause, found, said
 from bot.understanding.subjects import AFTER
@@ -21,7 +22,8 @@ from bot.understanding.words import Phrases
 # A sign said to have begun lately: "since his chest pain started 20 mins ago".
 _STARTED = ("ago", "started", "began", "came on", "now", "right now", "today", "tonight",
             "this morning", "this afternoon", "this evening", "just now", "just started",
-            "just came on", "just happened")
+            "just came on", "just happened", "yesterday", "last night", "hours ago", "days ago",
+            "this week", "at the weekend", "on the weekend", "again", "still", "worse")
 # A habit or standing condition said with these is happening now: "I'm asthmatic and the
 # wheeze is getting worse".
 _FLARING = ("right now", "getting worse", "worse and worse", "not working",
@@ -56,13 +58,23 @@ _STILL_NOW = frozenset({"now", "still", "will", "can", "keep", "keeps", "like", 
 # A habit word (or an age: "in my twenties") counts for a sign this many words either
 # side of it; a word of the past, anywhere in the clause.
 _HABIT_REACH = 5
-# "in 1998", "back in 2015": a year named is history.
+# "in 1998", "back in 2015", "it's 2008": a year named is history...
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_THIS_YEAR = datetime.now(UTC).year
+_BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was", "its", "summer",
+                            "winter", "spring", "autumn"})
+# ... unless, between it and the sign, these liken one to the other: "worse than in 2015".
+_LIKENING = frozenset({"like", "same", "as", "than", "worse", "worst", "similar",
+                       "reminds", "remind", "before", "again"})
 # "at 11" is a time of day; "at 19", an age.
 _CLOCK_HOURS = 12
 # After a number, these make it a time of day, not an age.
-_CLOCK = frozenset({"am", "pm", "oclock", "o", "clock", "ish", "tonight", "today", "tomorrow"})
-_THEIR = frozenset({"his", "her", "their"})
+_CLOCK = frozenset({"am", "pm", "oclock", "o", "clock", "ish", "tonight", "today", "tomorrow",
+                    "hrs", "hours", "hr", "h"})
+_THEIR = frozenset({"his", "her", "their", "my"})
+# After "since my" or "after my", only these name a past event, not a sign's onset: "a blue
+# badge since my stroke" (not "since my face dropped", "after my seizure at the bus stop").
+_EVENTS = frozenset({"stroke", "strokes", "attack", "attacks", "tia", "arrest"})
 # Before words of the past, these deny them: "never once", "no history of", "not long ago".
 _DENYING = frozenset({"never", "no", "not"})
 
@@ -97,7 +109,7 @@ class Timing:
             # was 2018."
             return True
         return (self._said(clause, self._history) and self._history_said(clause, mention)) \
-            or (self._names_a_year(clause) and not self._said(clause, self._flaring)) \
+            or (self._dated_by_a_year(clause, mention) and not self._said(clause, self._flaring)) \
             or self._long_past(clause, mention)
 
     @staticmethod
@@ -141,35 +153,60 @@ class Timing:
         return False
 
     def _long_past(self, clause: Clause, mention: Mention) -> bool:
-        """The sign named as someone's past event: "in a wheelchair since his stroke" (but
-        not "since his chest pain started 20 mins ago")."""
+        """The sign named as someone's past event: "in a wheelchair since his stroke", "a
+        blue badge since my stroke" (but not "since his chest pain started 20 mins ago",
+        "weak since my stroke yesterday")."""
         words = clause.words
-        first = mention.positions[0]
-        return first >= 2 and words[first - 2] in AFTER and words[first - 1] in _THEIR \
-            and not self._said(clause, self._started)
+        return any(at >= 2 and words[at - 2] in AFTER and words[at - 1] in _THEIR and (
+            words[at - 1] != "my" or words[mention.positions[-1]] in _EVENTS)
+            for at in mention.positions) and not self._said(clause, self._started)
+
+    def _dated_by_a_year(self, clause: Clause, mention: Mention) -> bool:
+        """A year or an age in the clause dates the sign ("So it's 2008 and mam can't get
+        her breath", "heart attack 2011, stent put in"), unless the words between them
+        say now or liken one to the other ("2019, and now my face has dropped", "chest
+        pain, worst since my heart attack in 2015", "same as in 2019")."""
+        words = clause.words
+        first, last = mention.positions[0], mention.positions[-1]
+        after = last + 1
+        right_after = [after] if after < len(words) and _YEAR.match(words[after]) and (
+            int(words[after]) <= _THIS_YEAR and after + 1 in {*clause.part_starts, len(words)}) \
+            else []  # "heart attack 2011, stent put in"
+        for position in [*self._years(clause), *right_after]:
+            between = words[last + 1:position] if position > last else words[position + 1:first]
+            if _LIKENING.isdisjoint(between) and not self._now_again.anywhere(between):
+                return True
+        return False
+
+    def _names_a_year(self, clause: Clause) -> bool:
+        return bool(self._years(clause))
 
     @staticmethod
-    def _names_a_year(clause: Clause) -> bool:
-        """"in 1998", "back in 2015", or an age: "at 19" (but "at 11" is a time)."""
+    def _years(clause: Clause) -> list[int]:
+        """Where a past year is named ("in 1998", "back in 2015", "it's 2008", not "since 1900
+        hrs", "room 1908"), or an age ("at 19", but "at 11" is a time;
+        "when I was 19"); not a count ("walked 2000 steps")."""
         words = clause.words
         if not any(word[0].isdigit() for word in words):
-            return False
+            return []
+        years = []
         for position, word in enumerate(words):
             before = words[position - 1] if position else ""
             after = words[position + 1] if position + 1 < len(words) else ""
-            if _YEAR.match(word) and before in {"in", "back", "of", "around", "circa", "was"}:
-                return True
-            if word.isdigit() and 5 <= int(word) <= 99 and before == "was" and position >= 2 \
+            if _YEAR.match(word) and int(word) <= _THIS_YEAR and before in _BEFORE_A_YEAR \
+                    and after not in _CLOCK:
+                years.append(position)
+            elif word.isdigit() and 5 <= int(word) <= 99 and before == "was" and position >= 2 \
                     and words[position - 2] in {"i", "he", "she", "mi"}:
-                return True  # "when I was 19"
-            if len(word) == 2 and word.isdigit() and before == "in" and position >= 2 \
+                years.append(position)  # "when I was 19"
+            elif len(word) == 2 and word.isdigit() and before == "in" and position >= 2 \
                     and words[position - 2] == "back":
-                return True  # "back in 98"
-            if word.isdigit() and 5 <= int(word) <= 99 and before == "at" \
+                years.append(position)  # "back in 98"
+            elif word.isdigit() and 5 <= int(word) <= 99 and before == "at" \
                     and int(word) > _CLOCK_HOURS \
                     and (not after.isdigit() or _YEAR.match(after)) and after not in _CLOCK:
-                return True
-        return False
+                years.append(position)
+        return years
 
     @staticmethod
     def _said(clause: Clause, phrases: Phrases) -> bool:

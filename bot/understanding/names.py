@@ -1,0 +1,79 @@
+"""Names written in capitals, for the reader's first step (`screen.py`): "the Stroke
+Foundation fun run", "a play called The Fainting Goat", "my Swollen Members hoodie". A
+sign's word inside such a name is no sign, so the name is read as one word no sign has.
+
+Only a clear name is taken out: two or more capitalised words in a row, not opening a
+sentence, ending on a word that is neither a sign's, a body part, a person nor a small
+word, with no small word inside it but a leading "The" or "A", in a message that is not
+written with capitals everywhere ("Chest Pain And Feeling Faint Since Lunch" is emphasis,
+not a name). Pure and synchronous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+
+# What a name is read as: a word no list and no sign has.
+NAME = "qqnameqq"
+_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
+_SENTENCE_END = re.compile(r"[.!?\n]\s*[\"'“‘(]*\s*$")
+# A message with more of its words capitalised than this writes with capitals for emphasis.
+_MOSTLY_CAPITALS = 0.3
+# ... and one shorter than this is not judged.
+_JUDGED_FROM = 6
+_LEADING = frozenset({"the", "a", "an"})
+# Nouns a sign's word is said with: "a Fainting Spell", "a Bleeding Episode".
+_SAID_WITH = frozenset({"spell", "spells", "fit", "fits", "episode", "episodes", "attack",
+                        "attacks", "turn", "turns", "feeling", "feelings", "sensation", "pain",
+                        "pains", "ache", "aches", "problem", "problems", "issue", "issues"})
+
+
+def unnamed(text: str, sign_word: Callable[[str], bool], plain: Collection[str]) -> str:
+    """`text` with its names read as one word. `sign_word`: whether a word alone says a
+    sign; `plain`: words that end no name (small words, people, parts of the body)."""
+    words = list(_WORD.finditer(text))
+    if len(words) < _JUDGED_FROM:
+        return text
+    opening = [index == 0 or bool(_SENTENCE_END.search(text[:word.start()]))
+               for index, word in enumerate(words)]
+    capital = [_capitalised(word.group()) for word in words]
+    inside = [index for index in range(len(words)) if not opening[index]]
+    if sum(capital[index] for index in inside) > _MOSTLY_CAPITALS * len(inside):
+        return text
+    out, done = [], 0
+    for start, end in _runs(text, words, capital, opening):
+        names = [word.group().lower() for word in words[start:end]]
+        small_inside = any(name in plain for name in names[1:-1]) or (
+            names[0] in plain and names[0] not in _LEADING)
+        last = names[-1]
+        if small_inside or last in plain or last in _SAID_WITH or last.endswith("ly") \
+                or len(last) < 3 or sign_word(last) \
+                or not any(sign_word(name) for name in names[:-1]):
+            continue
+        out += [text[done:words[start].start()], NAME]
+        done = words[end - 1].end()
+    return "".join([*out, text[done:]]) if out else text
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper()
+
+
+def _runs(text: str, words: list[re.Match[str]], capital: list[bool],
+          opening: list[bool]) -> list[tuple[int, int]]:
+    """Runs of two or more capitalised words with only spaces between them, a sentence's
+    first word left out."""
+    runs, start = [], None
+    for index in range(len(words) + 1):
+        joined = index < len(words) and capital[index] and not (
+            start is None and opening[index]) and (
+            start is None or text[words[index - 1].end():words[index].start()] == " ")
+        if joined and start is None:
+            start = index
+        elif not joined and start is not None:
+            if index - start >= 2:
+                runs.append((start, index))
+            start = index if index < len(words) and capital[index] and not opening[index] \
+                else None
+    return runs
