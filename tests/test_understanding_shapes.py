@@ -117,8 +117,8 @@ def test_a_name_in_capitals_is_read_as_one_word() -> None:
 
     assert unnamed_("my kids play is called The Fainting Goat and it's on thursday") == \
         f"my kids play is called {NAME} and it's on thursday"
-    assert unnamed_("im doing the Stroke Foundation run sunday") == \
-        f"im doing the {NAME} run sunday"
+    assert unnamed_("im doing the Stroke Foundation fun run on sunday morning") == \
+        f"im doing the {NAME} fun run on sunday morning"
     # Capitals everywhere are emphasis; a sentence's first word is no name's; a sign's
     # word last, or a small word inside, makes no name.
     emphasis = "Feeling Faint And Stroke Since Lunch Today"
