@@ -17,7 +17,9 @@ from collections.abc import Callable, Collection
 # What a name is read as: a word no list and no sign has.
 NAME = "qqnameqq"
 _WORD = re.compile(r"[^\W\d_][\w'’&-]*")
-_SENTENCE_END = re.compile(r"[.!?\n]\s*[\"'“‘(]*\s*$")
+_SENTENCE_END = re.compile(r"[.!?\n]")
+# Two capitalised words in a row: a message without them has no name to take out.
+_TWO_CAPITALISED = re.compile(r"[A-Z][^\W\d_A-Z][\w'’&-]* [A-Z][^\W\d_A-Z]")
 # A message with more of its words capitalised than this writes with capitals for emphasis.
 _MOSTLY_CAPITALS = 0.3
 # ... and one shorter than this is not judged.
@@ -32,11 +34,13 @@ _SAID_WITH = frozenset({"spell", "spells", "fit", "fits", "episode", "episodes",
 def unnamed(text: str, sign_word: Callable[[str], bool], plain: Collection[str]) -> str:
     """`text` with its names read as one word. `sign_word`: whether a word alone says a
     sign; `plain`: words that end no name (small words, people, parts of the body)."""
+    if not _TWO_CAPITALISED.search(text):
+        return text  # most messages
     words = list(_WORD.finditer(text))
     if len(words) < _JUDGED_FROM:
         return text
-    opening = [index == 0 or bool(_SENTENCE_END.search(text[:word.start()]))
-               for index, word in enumerate(words)]
+    opening = [index == 0 or bool(_SENTENCE_END.search(
+        text[words[index - 1].end():word.start()])) for index, word in enumerate(words)]
     capital = [_capitalised(word.group()) for word in words]
     inside = [index for index in range(len(words)) if not opening[index]]
     if sum(capital[index] for index in inside) > _MOSTLY_CAPITALS * len(inside):
