@@ -124,7 +124,7 @@ class ContextReader:
         self._thinner_phrases = Phrases(signs.vocabulary.concepts.get("thinner", ()))
         self._conditions = Phrases(words.conditions)
         self.subjects = Subjects(signs)
-        self._timing = Timing(words)
+        self._timing = Timing(words, self.subjects.someone)
         self._kinds = SentenceKinds(signs, self.subjects.someone)
 
     def read(self, clauses: Sequence[Clause], mentions: Sequence[Mention]) -> list[Reading]:

@@ -25,10 +25,19 @@ _MOSTLY_CAPITALS = 0.3
 # ... and one shorter than this is not judged.
 _JUDGED_FROM = 6
 _LEADING = frozenset({"the", "a", "an"})
+# A name follows a word that points at a thing ("the Stroke Foundation", "called The
+# Fainting Goat", "my Swollen Members hoodie"), not a verb ("keeps Vomiting Blood", "has
+# Slurred Speech", "having Suicidal Ideation").
+_NAME_BEFORE = frozenset({"the", "a", "an", "my", "our", "your", "his", "her", "their", "this",
+                          "that", "called", "named", "titled", "at", "for", "from", "of", "to",
+                          "in", "on", "by", "about", "watching", "watched", "reading", "read",
+                          "joined", "join", "doing", "saw", "see", "seen"})
 # Nouns a sign's word is said with: "a Fainting Spell", "a Bleeding Episode".
 _SAID_WITH = frozenset({"spell", "spells", "fit", "fits", "episode", "episodes", "attack",
                         "attacks", "turn", "turns", "feeling", "feelings", "sensation", "pain",
-                        "pains", "ache", "aches", "problem", "problems", "issue", "issues"})
+                        "pains", "ache", "aches", "problem", "problems", "issue", "issues",
+                        "blood", "speech", "ideation", "thoughts", "activity", "breathing",
+                        "breath", "vision", "sight", "bug", "virus", "reaction", "symptoms"})
 
 
 def unnamed(text: str, sign_word: Callable[[str], bool], plain: Collection[str]) -> str:
@@ -47,6 +56,9 @@ def unnamed(text: str, sign_word: Callable[[str], bool], plain: Collection[str])
         return text
     out, done = [], 0
     for start, end in _runs(text, words, capital, opening):
+        before = words[start - 1].group().lower() if start else ""
+        if before not in _NAME_BEFORE and words[start].group().lower() not in _LEADING:
+            continue  # "my husband keeps Vomiting Blood", "she has Slurred Speech"
         names = [word.group().lower() for word in words[start:end]]
         small_inside = any(name in plain for name in names[1:-1]) or (
             names[0] in plain and names[0] not in _LEADING)

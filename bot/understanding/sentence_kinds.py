@@ -97,11 +97,6 @@ class Kind(StrEnum):
 
 
 
-# "one of my ladies", "two of my residents": the people a carer's work is for.
-_IN_THEIR_CARE = frozenset({"ladies", "residents", "patients", "clients", "gents", "gentlemen",
-                            "men", "women", "folks", "service"})
-
-
 class SentenceKinds:
     """Reads the kind of sentence around a sign. Built once, beside the matcher; `someone`
     says whether a word is someone else ("my son")."""
@@ -229,10 +224,7 @@ class SentenceKinds:
         before = words[max(0, first - 3):first]
         mine = range(clause.part_of(first).start, first)
         return ((first > 0 and words[first - 1] == "i")
-                or any(words[position] in {"my", "me", "myself"} and not (
-                    words[position - 1:position + 1] == ["of", "my"]
-                    and words[position + 1] in _IN_THEIR_CARE)
-                    for position in mine)  # "one of my ladies collapsed": someone else's
+                or any(words[position] in {"my", "me", "myself"} for position in mine)
                 or " ".join(before).endswith(("i am", "i have", "i had", "i feel", "i got",
                                               "i was")))
 

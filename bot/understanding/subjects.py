@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from bot.understanding.clauses import Clause, found, found_within, said
+from bot.understanding.clauses import Clause, found, said
 from bot.understanding.warning_signs import Mention, WarningSigns
 from bot.understanding.words import REAL_WORDS, Phrases, stem
 
@@ -40,18 +40,23 @@ class Who(StrEnum):
     THING = "a thing, not a person"
 
 
-# Signs that things have too: "my sourdough starter collapsed", "the river's that swollen"
-# (not "my lung collapsed", "mum collapsed", "Dave collapsed", "then collapsed").
+# A sign that things have too: "my umbrella collapsed" (not "my lung collapsed", "mum
+# collapsed", "Dave collapsed"). Swelling is not among them: a part of the body missing
+# from the lists ("my epiglottis is swollen") would silence a real sign.
 _THINGS_HAVE_TOO = frozenset(stem(word) for word in (
-    "collapsed", "collapse", "collapsing", "collapses", "swollen", "swelling", "swelled"))
+    "collapsed", "collapse", "collapsing", "collapses"))
 # Between a subject and such a sign: "the roof has just collapsed", "the river's that swollen".
 _LINKING = frozenset({"has", "had", "have", "is", "was", "were", "are", "just", "all", "again",
-                      "that", "so", "really", "very", "been", "gone", "got", "went", "then",
-                      "s", "half", "kind", "sort", "of", "a", "bit", "totally", "completely"})
+                      "that", "so", "really", "very", "been", "gone", "got", "went", "s",
+                      "half", "kind", "sort", "of", "a", "bit", "totally", "completely"})
 # A thing's name opens with one of these at most this many words before it ("my sourdough
 # starter"); a bare word may be a name ("John collapsed").
-_NAMING = frozenset({"my", "the", "our", "his", "her", "their", "your", "this", "that", "a",
-                     "an", "some", "whole"})
+_NAMING = frozenset({"my", "the", "this", "that", "a", "an", "some", "whole"})
+# ... and it is the subject only at the start of its part or after one of these ("got up
+# off the toilet then collapsed": the toilet is no subject; "our Grace has collapsed": a
+# name).
+_OPENING = frozenset({"and", "so", "but", "cos", "because", "when", "as", "then", "oh", "lol",
+                      "omg", "well", "anyway", "now", "and then"})
 _NOUN_REACH = 3
 # Parts of the body the signs do not name (`body` in reading.yaml): they swell and collapse.
 _INSIDE = frozenset({
@@ -60,7 +65,8 @@ _INSIDE = frozenset({
     "nodes", "lymph", "testicle", "testicles", "scrotum", "breast", "breasts", "nipple",
     "armpit", "armpits", "abdomen", "airway", "windpipe", "sinus", "sinuses", "socket",
     "pinky", "knuckle", "knuckles", "forearm", "forearms", "collarbone", "body", "side",
-    "eyeball", "cheeks", "chin", "neck", "nostril", "nostrils", "uvula", "fontanelle",
+    "eyeball", "cheeks", "chin", "neck", "nostril", "nostrils", "uvula", "fontanelle", "pipe",
+    "larynx", "epiglottis", "trachea", "oesophagus", "esophagus", "gullet", "adenoids", "box",
     "penis", "vagina", "vulva", "labia", "anus", "womb", "uterus", "cervix", "ovary",
     "bowels", "intestine", "intestines", "stomach", "spleen", "pancreas", "prostate"})
 # People named by what they do, which the word list of `others` does not hold: never a
@@ -135,16 +141,6 @@ _GOING_ON = frozenset({"is", "are", "has", "have", "hes", "shes", "theyre", "bee
                        "keep", "now", "still", "currently", "just", "not", "cannot", "says",
                        "wants", "feels", "thinks"})
 _GOING_ON_REACH = 2
-# In the part of someone's sign, these say it is happening now, whoever has seen to it.
-_RIGHT_NOW = ("now", "right now", "this minute", "at the moment", "currently", "today",
-              "tonight", "this morning", "this afternoon", "this evening", "suddenly", "just",
-              "help", "what do i do", "again", "worse", "got", "crushing", "severe",
-              "terrible", "agony", "worst", "awful", "unbearable", "sweating", "sweaty",
-              "grey", "gray", "blue", "clammy", "at the table")
-# ... and in its sentence, these ask what to do about it now.
-_ASKING_HELP = ("should i call", "should i ring", "do i call", "do i ring", "should we call",
-                "call an ambulance", "call 999", "call 911", "call 000", "ring 999",
-                "what should i do", "what do i do", "what do we do", "please help", "help me")
 # Said anywhere in the message of someone, these place them with the writer now.
 _WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are with me",
             "here beside me", "here next to me", "at home with me")
@@ -171,9 +167,6 @@ class Subjects:
         self._self = Phrases(words.self).single
         self._present = Phrases(words.present)
         self._in_care = Phrases(words.in_care)
-        self._seen_to = Phrases(words.seen_to)
-        self._right_now = Phrases(_RIGHT_NOW)
-        self._asking_help = Phrases(_ASKING_HELP)
         self._away = Phrases([*words.elsewhere, *words.hearsay, *words.recent_past])
         self._place_away = Phrases([*words.elsewhere, *words.hearsay])
         self._hearsay = Phrases(words.hearsay)
@@ -246,15 +239,11 @@ class Subjects:
             return Who.PATIENT
         clause = clauses[mention.clause]
         sentence = [other for other in clauses if other.sentence == clause.sentence]
-        if any(said(other, self._in_care) for other in sentence):
-            return Who.IN_CARE  # in hospital, taken in, at the vet's, "the ambulance came"
         if any(said(other, self._right_here) or other.words[0] == "help"
                for other in sentence):
             return Who.WITH_THEM  # "on the floor right now", "HELP my son ...", whatever else
-        if any(said(other, self._seen_to) for other in sentence) and not found_within(
-                clause, self._right_now, clause.part_of(mention.positions[0])) and not any(
-                said(other, self._asking_help) for other in sentence):
-            return Who.IN_CARE  # "he's seeing his GP on Friday"
+        if any(said(other, self._in_care) for other in sentence):
+            return Who.IN_CARE  # in hospital, taken in, at the vet's
         if any(said(other, self._with_me) and any(self.someone(word) for word in other.words)
                for other in clauses):
             return Who.WITH_THEM  # "... she just told me. She's sitting here with me now."
@@ -271,8 +260,9 @@ class Subjects:
         return Who.SOMEONE
 
     def _a_thing(self, clause: Clause, mention: Mention) -> bool:
-        """A sign that things have too, said of a thing named just before it: "my sourdough
-        starter collapsed again", "the river's that swollen" (not "my lung collapsed", "the
+        """A sign that things have too, said of a thing named just before it as the subject:
+        "my umbrella collapsed", "the buggy collapsed in the car park" (not "my lung
+        collapsed", "the
         poor lad collapsed", "everything collapsed under me", "John collapsed", "my mate's
         tent": a person's thing is not read as a thing)."""
         words, first = clause.words, mention.positions[0]
@@ -290,7 +280,7 @@ class Subjects:
             return False  # "one of the ladies in my class has collapsed"
         for earlier in range(position - 1, max(start - 1, position - 1 - _NOUN_REACH), -1):
             if words[earlier] in _NAMING:
-                return True
+                return earlier == start or words[earlier - 1] in _OPENING
             if not self._a_thing_name(words[earlier]):
                 return False  # "my friend's tent", "my left lung"
         return False

@@ -10,7 +10,7 @@ wished or planned now. Pure and synchronous.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.understanding.clauses import Clause, found, said
@@ -61,9 +61,15 @@ _HABIT_REACH = 5
 # "in 1998", "back in 2015", "it's 2008": a year named is history...
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _THIS_YEAR = datetime.now(UTC).year
-_BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was", "its", "summer",
-                            "winter", "spring", "autumn"})
-# ... unless, between it and the sign, these liken one to the other: "worse than in 2015".
+_BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was"})
+# A year after these is someone's birth, not the sign's date: "dad, born in 1944, ...".
+_BORN = frozenset({"born", "b", "dob"})
+# ... unless, between it and the sign, these liken one to the other ("worse than in 2015")
+# or say the sign is recent ("had treatment in 2025, came back yesterday, lips swollen").
+_RECENT = frozenset({"yesterday", "lately", "recently"})
+# ... or, after the year, a new thought about someone else begins: "we moved here in 2019
+# so don't know the numbers, my husband has gone down".
+_JOINING = frozenset({"and", "so", "but", "because", "cos"})
 _LIKENING = frozenset({"like", "same", "as", "than", "worse", "worst", "similar",
                        "reminds", "remind", "before", "again"})
 # "at 11" is a time of day; "at 19", an age.
@@ -75,6 +81,10 @@ _THEIR = frozenset({"his", "her", "their", "my"})
 # After "since my" or "after my", only these name a past event, not a sign's onset: "a blue
 # badge since my stroke" (not "since my face dropped", "after my seizure at the bus stop").
 _EVENTS = frozenset({"stroke", "strokes", "attack", "attacks", "tia", "arrest"})
+# ... when the event's words end its part or a new thought follows ("since my stroke I walk
+# with a stick", not "since my TIA at lunchtime").
+_NEXT_THOUGHT = frozenset({"i", "im", "ive", "my", "and", "so", "but", "cos", "because", "have",
+                           "it", "its", "which", "that", "the", "we"})
 # Before words of the past, these deny them: "never once", "no history of", "not long ago".
 _DENYING = frozenset({"never", "no", "not"})
 
@@ -82,7 +92,9 @@ _DENYING = frozenset({"never", "no", "not"})
 class Timing:
     """Reads when each found sign happened. Built once, beside the matcher."""
 
-    def __init__(self, words: Vocabulary) -> None:
+    def __init__(self, words: Vocabulary, someone: Callable[[str], bool]) -> None:
+        """`someone`: whether a word is someone else ("my husband")."""
+        self._someone = someone
         self._history = Phrases([*words.history, *words.habitual])
         self._past = Phrases(words.history)
         self._flaring = Phrases(_FLARING)
@@ -157,8 +169,11 @@ class Timing:
         blue badge since my stroke" (but not "since his chest pain started 20 mins ago",
         "weak since my stroke yesterday")."""
         words = clause.words
+        last = mention.positions[-1]
+        following = words[last + 1] if last + 1 < len(words) else ""
         return any(at >= 2 and words[at - 2] in AFTER and words[at - 1] in _THEIR and (
-            words[at - 1] != "my" or words[mention.positions[-1]] in _EVENTS)
+            words[at - 1] != "my" or (words[last] in _EVENTS and (
+                last + 1 in {*clause.part_starts, len(words)} or following in _NEXT_THOUGHT)))
             for at in mention.positions) and not self._said(clause, self._started)
 
     def _dated_by_a_year(self, clause: Clause, mention: Mention) -> bool:
@@ -170,11 +185,14 @@ class Timing:
         first, last = mention.positions[0], mention.positions[-1]
         after = last + 1
         right_after = [after] if after < len(words) and _YEAR.match(words[after]) and (
-            int(words[after]) <= _THIS_YEAR and after + 1 in {*clause.part_starts, len(words)}) \
+            int(words[after]) < _THIS_YEAR and after + 1 in {*clause.part_starts, len(words)}) \
             else []  # "heart attack 2011, stent put in"
         for position in [*self._years(clause), *right_after]:
             between = words[last + 1:position] if position > last else words[position + 1:first]
-            if _LIKENING.isdisjoint(between) and not self._now_again.anywhere(between):
+            if _LIKENING.isdisjoint(between) and _RECENT.isdisjoint(between) \
+                    and not self._now_again.anywhere(between) and not (
+                        position < first and not _JOINING.isdisjoint(between)
+                        and any(self._someone(word) for word in between)):
                 return True
         return False
 
@@ -193,8 +211,9 @@ class Timing:
         for position, word in enumerate(words):
             before = words[position - 1] if position else ""
             after = words[position + 1] if position + 1 < len(words) else ""
-            if _YEAR.match(word) and int(word) <= _THIS_YEAR and before in _BEFORE_A_YEAR \
-                    and after not in _CLOCK:
+            if _YEAR.match(word) and int(word) < _THIS_YEAR and before in _BEFORE_A_YEAR \
+                    and after not in _CLOCK \
+                    and _BORN.isdisjoint(words[max(0, position - 2):position]):
                 years.append(position)
             elif word.isdigit() and 5 <= int(word) <= 99 and before == "was" and position >= 2 \
                     and words[position - 2] in {"i", "he", "she", "mi"}:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 WORD_LISTS = ("negations", "resolved", "filler", "clause_breaks", "new_subject", "asking",
               "general", "supposing", "worrying", "personal", "treating", "others", "self",
               "present", "history", "recent_past", "past_days", "elsewhere", "hearsay",
-              "habitual", "in_care", "seen_to", "carer", "bookings", "figures", "job", "heavy",
+              "habitual", "in_care", "carer", "bookings", "figures", "job", "heavy",
               "slight", "hedges", "conditions", "suitability", "feelings", "positive", "expected",
               "common", "noun_heads")
 
@@ -45,7 +45,6 @@ class Vocabulary:
     hearsay: tuple[str, ...] = ()
     habitual: tuple[str, ...] = ()
     in_care: tuple[str, ...] = ()
-    seen_to: tuple[str, ...] = ()
     carer: tuple[str, ...] = ()
     bookings: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
