@@ -42,9 +42,10 @@ AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 
 # whose and when that an eleventh red team left standing (6.5%, 3.6%: 82 of 2,283); 60-62
 # with 3 of their 11 quieted by rules a twelfth red team left standing (6.6%, 3.7%: 158
 # and 89 of 2,385); 63-65 with 2 of their 17 (7.0%, 4.1%: 173 and 101 of 2,487), a
-# thirteenth red team having undone the rest.
-AT_MOST = {"tricky everyday messages alarmed": 0.07,
-           "tricky everyday messages answered as an emergency": 0.041,
+# thirteenth red team having undone the rest; 66-68 with 5 of their 17 quieted by rules
+# that a fourteenth and a fifteenth red team narrowed (7.0%, 4.2%: 182 and 108 of 2,589).
+AT_MOST = {"tricky everyday messages alarmed": 0.071,
+           "tricky everyday messages answered as an emergency": 0.042,
            # A thank-you in Romanian (batch 64) goes to a person: the bot cannot read it.
            "ordinary everyday messages alarmed": 0.001,
            "warnings answered with an FAQ topic": 0.01}

@@ -1,6 +1,6 @@
 """Who, when and what kind, read from the shape of a sentence (issue 26): news passed on, a
 past day, a goodbye, speech that sounds wrong, a sign's words naming a thing, a job's
-cases, a year, a thing that collapses, a name in capitals.
+cases, a year, a name in capitals.
 Each case was written against a reading of a fresh batch or a red team's finding
 (tests/eval/red_team/); the reader must keep its answer."""
 
@@ -57,8 +57,9 @@ from bot.understanding.screen import Reader
         ("paramedic here, a shift full of overdoses and chest pains, shoulders are toast",
          Outcome.NOTHING),
         ("im a carer and my mum collapsed today", Outcome.EMERGENCY),
-        # A year dates a sign, unless what lies between likens them or says now; a clock
-        # time, a room and a birth year are no date.
+        # A year dates a sign, unless what lies between likens them or says now, or the
+        # sign is said as now in another part; a clock time, a count, a room, a birth year
+        # and an age said as now are no date.
         ("heart attack 2011, stent put in, no problems since", Outcome.HISTORY),
         ("crushing chest pain, worst since my heart attack in 2015", Outcome.EMERGENCY),
         ("can't breathe, same as in 2019", Outcome.EMERGENCY),
@@ -73,22 +74,30 @@ from bot.understanding.screen import Reader
          "kitchen floor and wont wake up", Outcome.EMERGENCY),
         ("two toes have been numb since my disc op in 2012, the surgeon said thats permanent",
          Outcome.HISTORY),
-        # A past stroke or heart attack of one's own dates nothing else; a sign's onset does.
-        ("I've a blue badge since my stroke and cant walk far", Outcome.HISTORY),
+        ("When I was 6 I had meningitis, fever through the roof, weeks in hospital",
+         Outcome.HISTORY),
+        ("moved flats in 2024 so no gp round here yet, my throat is closing up",
+         Outcome.EMERGENCY),
+        ("cant breathe properly and my only inhaler ran out in 2025, what do i do",
+         Outcome.EMERGENCY),
+        ("my husband who had his stroke back in 2020 cant lift his arm and his face has gone "
+         "funny", Outcome.EMERGENCY),
+        ("I was 20 mins into my walk home when crushing chest pain hit me", Outcome.EMERGENCY),
+        ("my nan at 92 has collapsed and wont wake up", Outcome.EMERGENCY),
+        ("had chest pains in march 2023, all checked and fine, is acupuncture ok?",
+         Outcome.HISTORY),
+        # One's own "since my ..." is an onset, not a past event.
         ("really bad pain coming from my chest, sweaty, please tell me what to do",
          Outcome.EMERGENCY),
         ("since my face dropped on one side at lunch ive been drooling", Outcome.EMERGENCY),
         ("since my TIA at lunchtime my right arm feels heavy and useless", Outcome.EMERGENCY),
-        # Things collapse and swell too; people, parts of the body and names do not count.
-        ("the buggy collapsed in the car park, can I bring my toddler?", Outcome.NOTHING),
-        ("my left lung has collapsed", Outcome.EMERGENCY),
-        ("our goalkeeper collapsed in the match", Outcome.CONFIRM),
-        ("the runner collapsed right in front of me", Outcome.EMERGENCY),
-        ("Pushing the buggy, collapsed outside Tesco, still shaky", Outcome.EMERGENCY),
+        ("since my TIA my right arm has been weak and tingly and my speech is off",
+         Outcome.EMERGENCY),
+        # A thing's collapse was tried and undone: people are named by words no list holds
+        # ("the poor lamb collapsed", "the chaplain collapsed").
+        ("the poor lamb collapsed in the playground right in front of me", Outcome.EMERGENCY),
+        ("a spectator collapsed right beside me at the match", Outcome.EMERGENCY),
         ("one of the ladies in my class has collapsed and is twitching", Outcome.EMERGENCY),
-        ("my tonsils are swollen and I can't swallow", Outcome.EMERGENCY),
-        ("Our Grace has collapsed in the kitchen, shes only 15", Outcome.CONFIRM),
-        ("got up off the toilet then collapsed, husband found me", Outcome.EMERGENCY),
         ("my larynx feels swollen and i can barely get air in", Outcome.EMERGENCY),
         # A doctor named beside someone's emergency now changes nothing.
         ("Mums lips and tongue have swelled up after her new tablets, the gp said they were "
@@ -109,6 +118,10 @@ from bot.understanding.screen import Reader
          "to do", Outcome.EMERGENCY),
         ("been having Suicidal Ideation again since my meds were changed and its getting loud",
          Outcome.EMERGENCY),
+        ("I think my mum has all the Stroke Warning Signs, what do i do", Outcome.EMERGENCY),
+        ("I have a Suicide Plan and im going to do it tonight", Outcome.EMERGENCY),
+        ("volunteering at the Suicide Prevention Cafe on Tuesdays now, can my slot move",
+         Outcome.NOTHING),
     ],
 )
 def test_the_shape_of_a_sentence_says_whose_and_when(reader: Reader, text: str,

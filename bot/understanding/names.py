@@ -3,10 +3,11 @@ Foundation fun run", "a play called The Fainting Goat", "my Swollen Members hood
 sign's word inside such a name is no sign, so the name is read as one word no sign has.
 
 Only a clear name is taken out: two or more capitalised words in a row, not opening a
-sentence, ending on a word that is neither a sign's, a body part, a person nor a small
-word, with no small word inside it but a leading "The" or "A", in a message that is not
-written with capitals everywhere ("Chest Pain And Feeling Faint Since Lunch" is emphasis,
-not a name). Pure and synchronous.
+sentence, said to be called so, opening with "The" or ending on a word for a body of people
+or a place (and never on a sign's word, a body part, a person or a small word), with no
+small word inside it but a leading "The" or "A", in a message that is not written with
+capitals everywhere ("Chest Pain And Feeling Faint Since Lunch" is emphasis, not a name;
+"a Suicide Plan" is no name). Pure and synchronous.
 """
 
 from __future__ import annotations
@@ -25,13 +26,24 @@ _MOSTLY_CAPITALS = 0.3
 # ... and one shorter than this is not judged.
 _JUDGED_FROM = 6
 _LEADING = frozenset({"the", "a", "an"})
-# A name follows a word that points at a thing ("the Stroke Foundation", "called The
-# Fainting Goat", "my Swollen Members hoodie"), not a verb ("keeps Vomiting Blood", "has
-# Slurred Speech", "having Suicidal Ideation").
-_NAME_BEFORE = frozenset({"the", "a", "an", "my", "our", "your", "his", "her", "their", "this",
-                          "that", "called", "named", "titled", "at", "for", "from", "of", "to",
-                          "in", "on", "by", "about", "watching", "watched", "reading", "read",
-                          "joined", "join", "doing", "saw", "see", "seen"})
+# Capitalised in any message, so no sign of writing with capitals for emphasis.
+_ALWAYS_CAPITALISED = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays",
+    "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "i", "im", "ive", "id", "ill", "i'm", "i've", "i'd", "i'll"})
+# A name is called so ("a book called The Fever Tree"), opens with a capitalised "The" ("at
+# The Fainting Goat"), or ends with a word naming a body of people or a place ("the Stroke
+# Foundation", "the Suicide Prevention Cafe"), not a symptom ("the Stroke Warning Signs",
+# "a Suicide Plan", "a Thunderclap Headache").
+_CALLED = frozenset({"called", "named", "titled", "entitled"})
+_BODIES = frozenset({"foundation", "association", "society", "trust", "charity", "club", "cafe",
+                     "café", "pub", "bar", "band", "appeal", "campaign", "fund", "league",
+                     "team", "choir", "school", "college", "academy", "festival", "fun",
+                     "marathon", "walk", "run", "week", "month", "day", "awareness", "network",
+                     "alliance", "institute", "council", "group", "collective", "show",
+                     "podcast", "magazine", "restaurant", "hotel", "inn", "arms", "tavern",
+                     "street", "road", "lane", "avenue"})
 # Nouns a sign's word is said with: "a Fainting Spell", "a Bleeding Episode".
 _SAID_WITH = frozenset({"spell", "spells", "fit", "fits", "episode", "episodes", "attack",
                         "attacks", "turn", "turns", "feeling", "feelings", "sensation", "pain",
@@ -52,20 +64,22 @@ def unnamed(text: str, sign_word: Callable[[str], bool], plain: Collection[str])
         text[words[index - 1].end():word.start()])) for index, word in enumerate(words)]
     capital = [_capitalised(word.group()) for word in words]
     inside = [index for index in range(len(words)) if not opening[index]]
-    if sum(capital[index] for index in inside) > _MOSTLY_CAPITALS * len(inside):
+    if sum(capital[index] and words[index].group().lower() not in _ALWAYS_CAPITALISED
+           for index in inside) > _MOSTLY_CAPITALS * len(inside):
         return text
     out, done = [], 0
     for start, end in _runs(text, words, capital, opening):
         before = words[start - 1].group().lower() if start else ""
-        if before not in _NAME_BEFORE and words[start].group().lower() not in _LEADING:
-            continue  # "my husband keeps Vomiting Blood", "she has Slurred Speech"
         names = [word.group().lower() for word in words[start:end]]
+        if not (before in _CALLED or names[0] in _LEADING or names[-1] in _BODIES):
+            continue  # "my husband keeps Vomiting Blood", "I have a Suicide Plan"
         small_inside = any(name in plain for name in names[1:-1]) or (
             names[0] in plain and names[0] not in _LEADING)
         last = names[-1]
         if small_inside or last in plain or last in _SAID_WITH or last.endswith("ly") \
-                or len(last) < 3 or sign_word(last) \
-                or not any(sign_word(name) for name in names[:-1]):
+                or len(last) < 3 or sign_word(last) or not (
+                    any(sign_word(name) for name in names[:-1])
+                    or sign_word(" ".join(names[:-1]))):
             continue
         out += [text[done:words[start].start()], NAME]
         done = words[end - 1].end()

@@ -133,7 +133,7 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
         # wherever the person is (the writer can call for them), asked with one tap, even
         # beside a booking ("need to cancel, mum just rang, she can't breathe").
         return Outcome.CONFIRM
-    if reading.who in {Who.ELSEWHERE, Who.HEARD, Who.IN_CARE, Who.THING} or (
+    if reading.who in {Who.ELSEWHERE, Who.HEARD, Who.IN_CARE} or (
             sign.others_only and reading.who == Who.PATIENT):
         return Outcome.NOTHING
     if facts.asks_if_safe_for_them and not reading.now and reading.who == Who.PATIENT:

@@ -13,21 +13,7 @@ from enum import StrEnum
 
 from bot.understanding.clauses import Clause, found, said
 from bot.understanding.warning_signs import Mention, WarningSigns
-from bot.understanding.words import REAL_WORDS, Phrases, stem
-
-
-def _a_doer(word: str) -> bool:
-    """A word that may name a person by what they do: "cyclist", "fireman", "referee", or
-    a word ending in "er" or "or" after a verb ("goalkeeper", "runner", "driver"; also
-    "starter", taken for a person to be safe; not "river")."""
-    if word.endswith(_DOERS) or (word.endswith("ee") and len(word) >= 7):
-        return True
-    if not word.endswith(("er", "or")) or len(word) <= 4:
-        return False
-    root = word[:-2]
-    roots = {root, root + "e", root[:-1] if root[-1:] == root[-2:-1] else ""}
-    return any(root[start:] in REAL_WORDS or root[start:] in _SHORT_VERBS for root in roots
-               if root for start in range(max(1, len(root) - 2)))
+from bot.understanding.words import Phrases, stem
 
 
 class Who(StrEnum):
@@ -37,68 +23,8 @@ class Who(StrEnum):
     HEARD = "someone not with them, who told them"
     IN_CARE = "someone already in care"
     SOMEONE = "someone else, unclear where"
-    THING = "a thing, not a person"
 
 
-# A sign that things have too: "my umbrella collapsed" (not "my lung collapsed", "mum
-# collapsed", "Dave collapsed"). Swelling is not among them: a part of the body missing
-# from the lists ("my epiglottis is swollen") would silence a real sign.
-_THINGS_HAVE_TOO = frozenset(stem(word) for word in (
-    "collapsed", "collapse", "collapsing", "collapses"))
-# Between a subject and such a sign: "the roof has just collapsed", "the river's that swollen".
-_LINKING = frozenset({"has", "had", "have", "is", "was", "were", "are", "just", "all", "again",
-                      "that", "so", "really", "very", "been", "gone", "got", "went", "s",
-                      "half", "kind", "sort", "of", "a", "bit", "totally", "completely"})
-# A thing's name opens with one of these at most this many words before it ("my sourdough
-# starter"); a bare word may be a name ("John collapsed").
-_NAMING = frozenset({"my", "the", "this", "that", "a", "an", "some", "whole"})
-# ... and it is the subject only at the start of its part or after one of these ("got up
-# off the toilet then collapsed": the toilet is no subject; "our Grace has collapsed": a
-# name).
-_OPENING = frozenset({"and", "so", "but", "cos", "because", "when", "as", "then", "oh", "lol",
-                      "omg", "well", "anyway", "now", "and then"})
-_NOUN_REACH = 3
-# Parts of the body the signs do not name (`body` in reading.yaml): they swell and collapse.
-_INSIDE = frozenset({
-    "lung", "lungs", "heart", "vein", "veins", "artery", "arteries", "brain", "liver",
-    "kidney", "kidneys", "gum", "gums", "tonsil", "tonsils", "gland", "glands", "node",
-    "nodes", "lymph", "testicle", "testicles", "scrotum", "breast", "breasts", "nipple",
-    "armpit", "armpits", "abdomen", "airway", "windpipe", "sinus", "sinuses", "socket",
-    "pinky", "knuckle", "knuckles", "forearm", "forearms", "collarbone", "body", "side",
-    "eyeball", "cheeks", "chin", "neck", "nostril", "nostrils", "uvula", "fontanelle", "pipe",
-    "larynx", "epiglottis", "trachea", "oesophagus", "esophagus", "gullet", "adenoids", "box",
-    "penis", "vagina", "vulva", "labia", "anus", "womb", "uterus", "cervix", "ovary",
-    "bowels", "intestine", "intestines", "stomach", "spleen", "pancreas", "prostate"})
-# People named by what they do, which the word list of `others` does not hold: never a
-# thing ("our goalkeeper collapsed", "the nurse collapsed"). Words ending like a doer
-# ("keeper", "cyclist", "tenant", "physician") are taken for people too.
-_PEOPLE = frozenset({
-    "nurse", "nurses", "captain", "chef", "cook", "guard", "pilot", "clerk", "vicar", "priest",
-    "monk", "nun", "judge", "cop", "cops", "medic", "medics", "surgeon", "maid", "nanny",
-    "host", "guest", "guests", "bride", "groom", "pupil", "pupils", "athlete", "widow",
-    "widower", "landlord", "landlady", "vet", "gp", "doc", "sir", "madam", "miss", "mr", "mrs",
-    "ms", "dr", "chap", "kiddo", "kiddie", "bairn", "wean", "wee", "youngster", "toddler",
-    "lass", "lassie", "laddie", "granda", "grampa", "gramps", "pop", "pops", "ma", "pa",
-    "aunty", "uncle", "neighbours", "neighbors", "colleague", "staff", "crew", "team", "squad",
-    "class", "group", "audience", "crowd", "congregation", "choir", "band", "cast", "ref",
-    "referee", "umpire", "winger", "striker", "midfielder", "goalie", "sub", "jockey",
-    "cashier", "waitress", "waiter", "barista", "barman", "barmaid", "postman", "postie",
-    "milkman", "fireman", "policeman", "policewoman", "chairman", "spokesman", "salesman",
-    "foreman", "workman", "handyman", "gentleman", "lady", "ladies", "bloke", "fella", "geezer",
-    "punter", "regular", "local", "locals", "tourist", "visitor", "visitors", "victim",
-    "casualty", "survivor", "addict", "drunk", "homeless", "elderly", "oldie", "pensioner",
-    "baby", "babe", "bub", "bubba", "newborn", "twins", "triplets", "grandchild", "heir",
-    "pal", "chum", "mucker", "bestie", "buddy", "mentor", "guru", "tutor", "student", "cadet",
-    "recruit", "intern", "apprentice", "trainee", "locum", "midwife", "doula", "carer",
-    "caregiver", "aide", "orderly", "porter", "paramedic", "physio", "chiro", "osteo", "dentist",
-    "optician", "pharmacist", "chemist", "therapist", "counsellor", "counselor", "psych",
-    "practitioner", "acupuncturist", "receptionist", "manager", "boss", "gaffer", "owner",
-    "tenant", "lodger", "flatmate", "roomie", "partner", "spouse", "ex", "date", "lover"})
-_DOERS = ("ist", "ian", "man", "men", "woman", "women", "person", "people")
-# Verbs too short for the word list, behind doers: "runner", "jogger", "bowler".
-_SHORT_VERBS = frozenset({"run", "jog", "rob", "mug", "dig", "hit", "win", "bat", "bow", "tow",
-                          "sew", "mow", "row", "lie", "cry", "fly", "ski", "pay", "buy", "see",
-                          "lay", "swim", "dye", "fix", "mix", "box", "cut", "sit", "bet", "spy"})
 # "asking me what year it is": the patient as the object, not the subject.
 _OBJECTS = frozenset({"me", "myself"})
 # "mum, who I look after, ...": the "I" of a relative clause is not the subject.
@@ -177,8 +103,6 @@ class Subjects:
         self._with_me = Phrases(_WITH_ME)
         self._carer = Phrases(words.carer)
         self._lately = Phrases([*words.present, "yesterday", "last night"])
-        self._body = frozenset(words.concepts.get("body", ())) | _INSIDE
-        self._common = Phrases(words.common).single
 
     def subject_of(self, clauses: Sequence[Clause], index: int, before: int,
                    this_clause_only: bool = False) -> Who | None:
@@ -219,8 +143,6 @@ class Subjects:
 
     def who(self, clauses: Sequence[Clause], mention: Mention) -> Who:
         """Whose the sign is, and where they are."""
-        if self._a_thing(clauses[mention.clause], mention):
-            return Who.THING
         subject = self.subject_of(clauses, mention.clause, mention.positions[0] + 1)
         # "my wife says I blacked out": the words inside the sign count too.
         for position in mention.positions:
@@ -258,38 +180,6 @@ class Subjects:
         if any(said(other, self._present) for other in sentence):
             return Who.WITH_THEM
         return Who.SOMEONE
-
-    def _a_thing(self, clause: Clause, mention: Mention) -> bool:
-        """A sign that things have too, said of a thing named just before it as the subject:
-        "my umbrella collapsed", "the buggy collapsed in the car park" (not "my lung
-        collapsed", "the
-        poor lad collapsed", "everything collapsed under me", "John collapsed", "my mate's
-        tent": a person's thing is not read as a thing)."""
-        words, first = clause.words, mention.positions[0]
-        if stem(words[first]) not in _THINGS_HAVE_TOO:
-            return False
-        start = clause.part_of(first).start  # "Pushing the buggy, collapsed": no subject
-        position = first - 1
-        while position >= start and (words[position] in _LINKING
-                                     or words[position].endswith("ly")):
-            position -= 1
-        if position < start + 1 or not self._a_thing_name(words[position]):
-            return False
-        if any(self.someone(word) or (word in self._self and word not in _NAMING)
-               for word in words[start:position]):
-            return False  # "one of the ladies in my class has collapsed"
-        for earlier in range(position - 1, max(start - 1, position - 1 - _NOUN_REACH), -1):
-            if words[earlier] in _NAMING:
-                return earlier == start or words[earlier - 1] in _OPENING
-            if not self._a_thing_name(words[earlier]):
-                return False  # "my friend's tent", "my left lung"
-        return False
-
-    def _a_thing_name(self, word: str) -> bool:
-        plain = word[:-1] if word.endswith("s") else word
-        return word in REAL_WORDS and not (
-            self.someone(word) or word in self._self or {word, plain} & self._body
-            or word in self._common or word in _PEOPLE or _a_doer(plain))
 
     def _only_heard(self, sentence: Sequence[Clause]) -> bool:
         """Someone is away only because the writer heard from them: nothing in the sentence

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from bot.understanding.clauses import Clause, found, said
 from bot.understanding.subjects import AFTER
@@ -22,8 +23,7 @@ from bot.understanding.words import Phrases
 # A sign said to have begun lately: "since his chest pain started 20 mins ago".
 _STARTED = ("ago", "started", "began", "came on", "now", "right now", "today", "tonight",
             "this morning", "this afternoon", "this evening", "just now", "just started",
-            "just came on", "just happened", "yesterday", "last night", "hours ago", "days ago",
-            "this week", "at the weekend", "on the weekend", "again", "still", "worse")
+            "just came on", "just happened")
 # A habit or standing condition said with these is happening now: "I'm asthmatic and the
 # wheeze is getting worse".
 _FLARING = ("right now", "getting worse", "worse and worse", "not working",
@@ -61,15 +61,38 @@ _HABIT_REACH = 5
 # "in 1998", "back in 2015", "it's 2008": a year named is history...
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _THIS_YEAR = datetime.now(UTC).year
-_BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was"})
+_BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was", "january",
+                            "february", "march", "april", "may", "june", "july", "august",
+                            "september", "october", "november", "december", "jan", "feb", "mar",
+                            "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"})
 # A year after these is someone's birth, not the sign's date: "dad, born in 1944, ...".
 _BORN = frozenset({"born", "b", "dob"})
 # ... unless, between it and the sign, these liken one to the other ("worse than in 2015")
 # or say the sign is recent ("had treatment in 2025, came back yesterday, lips swollen").
 _RECENT = frozenset({"yesterday", "lately", "recently"})
-# ... or, after the year, a new thought about someone else begins: "we moved here in 2019
-# so don't know the numbers, my husband has gone down".
+# ... or, after the year, a new thought begins: "we moved here in 2019 so don't know the
+# numbers and my husband has gone down".
 _JOINING = frozenset({"and", "so", "but", "because", "cos"})
+_SUBJECTS = frozenset({"i", "im", "ive", "my", "we", "our"})
+# A year in another part of the clause dates a sign told in the past ("When I was 6 I had
+# meningitis, fever through the roof"), not one said as now ("... so no gp yet, my throat
+# is closing up", "coughing up blood, had a cough since 2025").
+_NOW_TENSE = frozenset({"is", "are", "am", "has", "have", "can", "keeps", "keep", "now", "still",
+                        "currently", "today", "tonight", "right"})
+# Between a sign and a year after it, these say the story goes on now: "nan's not making
+# sense, keeps telling me she's getting married in 1962" (not "fainted, haven't since,
+# that was 2019").
+_GOING_ON = _NOW_TENSE - {"has", "have", "can"}
+_RELATIVE = frozenset({"who", "which", "whose"})
+# "at 86" after these is a reading or a person's age now, not when something happened: "my
+# oxygen is at 86", "my nan at 92 has collapsed".
+_NOT_AN_AGE_BEFORE = frozenset({"is", "are", "was", "were", "its", "been", "stuck", "sitting",
+                                "sat", "reading", "level", "levels", "sats", "oxygen", "temp",
+                                "temperature", "pulse", "rate", "bpm", "nan", "nana", "gran",
+                                "granny", "grandad", "grandma", "grandpa", "mum", "dad", "mom"})
+# After a number, these make it a count, not an age or a year: "I was 20 mins into my walk".
+_UNITS = frozenset({"mins", "min", "minutes", "minute", "hours", "hour", "hrs", "weeks", "week",
+                    "wks", "days", "miles", "mile", "km", "steps", "percent", "past", "to"})
 _LIKENING = frozenset({"like", "same", "as", "than", "worse", "worst", "similar",
                        "reminds", "remind", "before", "again"})
 # "at 11" is a time of day; "at 19", an age.
@@ -77,14 +100,7 @@ _CLOCK_HOURS = 12
 # After a number, these make it a time of day, not an age.
 _CLOCK = frozenset({"am", "pm", "oclock", "o", "clock", "ish", "tonight", "today", "tomorrow",
                     "hrs", "hours", "hr", "h"})
-_THEIR = frozenset({"his", "her", "their", "my"})
-# After "since my" or "after my", only these name a past event, not a sign's onset: "a blue
-# badge since my stroke" (not "since my face dropped", "after my seizure at the bus stop").
-_EVENTS = frozenset({"stroke", "strokes", "attack", "attacks", "tia", "arrest"})
-# ... when the event's words end its part or a new thought follows ("since my stroke I walk
-# with a stick", not "since my TIA at lunchtime").
-_NEXT_THOUGHT = frozenset({"i", "im", "ive", "my", "and", "so", "but", "cos", "because", "have",
-                           "it", "its", "which", "that", "the", "we"})
+_THEIR = frozenset({"his", "her", "their"})
 # Before words of the past, these deny them: "never once", "no history of", "not long ago".
 _DENYING = frozenset({"never", "no", "not"})
 
@@ -165,16 +181,12 @@ class Timing:
         return False
 
     def _long_past(self, clause: Clause, mention: Mention) -> bool:
-        """The sign named as someone's past event: "in a wheelchair since his stroke", "a
-        blue badge since my stroke" (but not "since his chest pain started 20 mins ago",
-        "weak since my stroke yesterday")."""
+        """The sign named as someone's past event: "in a wheelchair since his stroke" (but
+        not "since his chest pain started 20 mins ago"). Not one's own: "since my face
+        dropped", "since my TIA my arm has been weak" are onsets."""
         words = clause.words
-        last = mention.positions[-1]
-        following = words[last + 1] if last + 1 < len(words) else ""
-        return any(at >= 2 and words[at - 2] in AFTER and words[at - 1] in _THEIR and (
-            words[at - 1] != "my" or (words[last] in _EVENTS and (
-                last + 1 in {*clause.part_starts, len(words)} or following in _NEXT_THOUGHT)))
-            for at in mention.positions) and not self._said(clause, self._started)
+        return any(at >= 2 and words[at - 2] in AFTER and words[at - 1] in _THEIR
+                   for at in mention.positions) and not self._said(clause, self._started)
 
     def _dated_by_a_year(self, clause: Clause, mention: Mention) -> bool:
         """A year or an age in the clause dates the sign ("So it's 2008 and mam can't get
@@ -183,27 +195,44 @@ class Timing:
         pain, worst since my heart attack in 2015", "same as in 2019")."""
         words = clause.words
         first, last = mention.positions[0], mention.positions[-1]
+        part = clause.part_of(first)
         after = last + 1
         right_after = [after] if after < len(words) and _YEAR.match(words[after]) and (
             int(words[after]) < _THIS_YEAR and after + 1 in {*clause.part_starts, len(words)}) \
             else []  # "heart attack 2011, stent put in"
+        said_now = not _NOW_TENSE.isdisjoint(words[part.start:part.stop]) or (
+            words[first].endswith("ing") and words[first - 1] not in {"was", "were"})
         for position in [*self._years(clause), *right_after]:
-            between = words[last + 1:position] if position > last else words[position + 1:first]
+            if position not in part and said_now:
+                continue  # "moved flats in 2024 so no gp yet, my throat is closing up"
+            year_first = position < first
+            between = words[position + 1:first] if year_first else words[last + 1:position]
             if _LIKENING.isdisjoint(between) and _RECENT.isdisjoint(between) \
-                    and not self._now_again.anywhere(between) and not (
-                        position < first and not _JOINING.isdisjoint(between)
-                        and any(self._someone(word) for word in between)):
+                    and not self._now_again.anywhere(between) \
+                    and (year_first or _GOING_ON.isdisjoint(between)) \
+                    and not self._new_thought(words, part.start, position, between, year_first):
                 return True
         return False
+
+    def _new_thought(self, words: Sequence[str], start: int, year: int,
+                     between: Sequence[str], year_first: bool) -> bool:
+        """The year and the sign belong to different thoughts: after the sign, a joining
+        word and then a subject ("can't breathe and my inhaler ran out in 2025", not "a clot
+        on the lung and couldn't breathe in 2009"); before it, a relative clause ("my husband
+        who had his stroke back in 2020 can't lift his arm")."""
+        if year_first:
+            return not _RELATIVE.isdisjoint(words[start:year])
+        return any(word in _JOINING and (following in _SUBJECTS or self._someone(following))
+                   for word, following in pairwise(between))
 
     def _names_a_year(self, clause: Clause) -> bool:
         return bool(self._years(clause))
 
     @staticmethod
-    def _years(clause: Clause) -> list[int]:
-        """Where a past year is named ("in 1998", "back in 2015", "it's 2008", not "since 1900
-        hrs", "room 1908"), or an age ("at 19", but "at 11" is a time;
-        "when I was 19"); not a count ("walked 2000 steps")."""
+    def _years(clause: Clause, ages_at: bool = True) -> list[int]:
+        """Where a past year is named ("in 1998", "back in 2015", "in March 2023", not "since
+        1900 hrs", "room 1908", "born in 1944"), or an age ("when I was 19"; with `ages_at`,
+        "at 19", but "at 11" is a time); not a count ("walked 2000 steps")."""
         words = clause.words
         if not any(word[0].isdigit() for word in words):
             return []
@@ -216,12 +245,15 @@ class Timing:
                     and _BORN.isdisjoint(words[max(0, position - 2):position]):
                 years.append(position)
             elif word.isdigit() and 5 <= int(word) <= 99 and before == "was" and position >= 2 \
-                    and words[position - 2] in {"i", "he", "she", "mi"}:
-                years.append(position)  # "when I was 19"
-            elif len(word) == 2 and word.isdigit() and before == "in" and position >= 2 \
-                    and words[position - 2] == "back":
-                years.append(position)  # "back in 98"
-            elif word.isdigit() and 5 <= int(word) <= 99 and before == "at" \
+                    and words[position - 2] in {"i", "he", "she", "mi"} and after not in _UNITS:
+                years.append(position)  # "when I was 19" (not "I was 20 mins into my walk")
+            elif len(word) == 2 and word.isdigit() and before == "in" and (
+                    (position >= 2 and words[position - 2] == "back")
+                    or (word[0] in "0789" and after not in _UNITS and after not in _CLOCK)):
+                years.append(position)  # "back in 98", "a collapsed lung in '09"
+            elif ages_at and word.isdigit() and 5 <= int(word) <= 99 and before == "at" \
+                    and after not in _UNITS and position >= 2 \
+                    and words[position - 2] not in _NOT_AN_AGE_BEFORE \
                     and int(word) > _CLOCK_HOURS \
                     and (not after.isdigit() or _YEAR.match(after)) and after not in _CLOCK:
                 years.append(position)
