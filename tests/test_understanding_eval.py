@@ -43,9 +43,11 @@ AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 
 # with 3 of their 11 quieted by rules a twelfth red team left standing (6.6%, 3.7%: 158
 # and 89 of 2,385); 63-65 with 2 of their 17 (7.0%, 4.1%: 173 and 101 of 2,487), a
 # thirteenth red team having undone the rest; 66-68 with 5 of their 17 quieted by rules
-# that a fourteenth and a fifteenth red team narrowed (7.0%, 4.2%: 182 and 108 of 2,589).
-AT_MOST = {"tricky everyday messages alarmed": 0.071,
-           "tricky everyday messages answered as an emergency": 0.042,
+# that a fourteenth and a fifteenth red team narrowed (7.0%, 4.2%: 182 and 108 of 2,589);
+# 69-71 joined as read, untuned but for medicine names and "a drowned rat" (7.4%, 4.3%: 198
+# and 117 of 2,691).
+AT_MOST = {"tricky everyday messages alarmed": 0.074,
+           "tricky everyday messages answered as an emergency": 0.044,
            # A thank-you in Romanian (batch 64) goes to a person: the bot cannot read it.
            "ordinary everyday messages alarmed": 0.001,
            "warnings answered with an FAQ topic": 0.01}

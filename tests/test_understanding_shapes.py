@@ -106,6 +106,15 @@ from bot.understanding.screen import Reader
          "ambulance turned up", Outcome.EMERGENCY),
         ("care assistant here, one of my residents has just collapsed and isnt breathing",
          Outcome.EMERGENCY),
+        # Batches 69-71: North American medicine names; someone in a clause about the
+        # writer's own place; a drowned rat.
+        ("I took like 14 extra strength tylenol plus my muscle relaxers, now my stomach "
+         "feels weird", Outcome.EMERGENCY),
+        ("The spot on my lower back where she put the needle in is red hot and puffy",
+         Outcome.SAME_DAY),
+        ("I'm out the back where he was cutting the hedge, won't come round, what do I do",
+         Outcome.EMERGENCY),
+        ("weather is horrendous, I'll be a drowned rat when I get there haha", Outcome.NOTHING),
         # A name in capitals is no sign; capitals for emphasis are.
         ("im doing the Stroke Foundation fun run sunday, any chance of a session saturday",
          Outcome.NOTHING),

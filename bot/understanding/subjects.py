@@ -27,6 +27,10 @@ class Who(StrEnum):
 
 # "asking me what year it is": the patient as the object, not the subject.
 _OBJECTS = frozenset({"me", "myself"})
+# "the spot on my back where she put the needle in is red": someone in a clause about the
+# writer's own place or time is not the sign's subject (but "I'm out the back where he was
+# cutting the hedge, won't come round" is his).
+_WHERE_THEY = frozenset({"where", "when", "wherever"})
 # "mum, who I look after, ...": the "I" of a relative clause is not the subject.
 _RELATIVE = frozenset({"who", "whom", "that", "which"})
 # After "back in", these are no place: "his eyes went back in his head".
@@ -116,7 +120,9 @@ class Subjects:
             end = before if number == index else len(clause.words)
             for position in range(end - 1, -1, -1):
                 word = clause.words[position]
-                if self.someone(word) and not self._likeness(clause.words, position):
+                if self.someone(word) and not self._likeness(clause.words, position) and not (
+                        position and clause.words[position - 1] in _WHERE_THEY
+                        and "my" in clause.words[:position - 1]):
                     return Who.SOMEONE
                 if word == "our" and number == index and before - position <= _OUR_REACH:
                     return Who.SOMEONE  # "our centre half collapsed"
