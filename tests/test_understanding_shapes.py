@@ -115,6 +115,7 @@ from bot.understanding.screen import Reader
         ("I'm out the back where he was cutting the hedge, won't come round, what do I do",
          Outcome.EMERGENCY),
         ("weather is horrendous, I'll be a drowned rat when I get there haha", Outcome.NOTHING),
+        ("needle spot on my ankle wont quit bleeding, Im on Eliquis", Outcome.EMERGENCY),
         # A name in capitals is no sign; capitals for emphasis are.
         ("im doing the Stroke Foundation fun run sunday, any chance of a session saturday",
          Outcome.NOTHING),
