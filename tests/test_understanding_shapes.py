@@ -116,6 +116,14 @@ from bot.understanding.screen import Reader
          Outcome.EMERGENCY),
         ("weather is horrendous, I'll be a drowned rat when I get there haha", Outcome.NOTHING),
         ("needle spot on my ankle wont quit bleeding, Im on Eliquis", Outcome.EMERGENCY),
+        # Batches 72-74: a line that goes on from a fragment; aunts are no TIA (the TIA above
+        # still is); someone
+        # kept in or taken to urgent care is in care.
+        ("hiya\nsorry\nmy chest\nfeels like its in a vice\nleft side", Outcome.EMERGENCY),
+        ("Grandma back in Guadalajara fainted at mass on Sunday, my tías say she is ok now",
+         Outcome.NOTHING),
+        ("my husband had chest pain at work last night, they kept him in for tests, hes home "
+         "now", Outcome.NOTHING),
         # A name in capitals is no sign; capitals for emphasis are.
         ("im doing the Stroke Foundation fun run sunday, any chance of a session saturday",
          Outcome.NOTHING),
