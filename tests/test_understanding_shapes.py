@@ -116,14 +116,24 @@ from bot.understanding.screen import Reader
          Outcome.EMERGENCY),
         ("weather is horrendous, I'll be a drowned rat when I get there haha", Outcome.NOTHING),
         ("needle spot on my ankle wont quit bleeding, Im on Eliquis", Outcome.EMERGENCY),
-        # Batches 72-74: a line that goes on from a fragment; aunts are no TIA (the TIA above
-        # still is); someone
-        # kept in or taken to urgent care is in care.
-        ("hiya\nsorry\nmy chest\nfeels like its in a vice\nleft side", Outcome.EMERGENCY),
-        ("Grandma back in Guadalajara fainted at mass on Sunday, my tías say she is ok now",
+        # Batches 72-74's rules a red team undid: a long line joined to fragments, "TIA" as
+        # written, "took her to" and "urgent care" as care.
+        ("swollen\ntongue\nlike the reaction I had as a child to nuts", Outcome.EMERGENCY),
+        ("been having TIAs all morning", Outcome.EMERGENCY),
+        ("I took her to the bathroom and she collapsed, she's not responding",
+         Outcome.EMERGENCY),
+        ("urgent care is shut, my wife's lips and tongue are swelling up", Outcome.CONFIRM),
+        # A hyperbole that names its sign whole is a figure of speech; the same words
+        # thought or felt, or another sign beside them, are not.
+        ("watching City last night nearly gave me a stroke, two goals in stoppage time",
          Outcome.NOTHING),
-        ("my husband had chest pain at work last night, they kept him in for tests, hes home "
-         "now", Outcome.NOTHING),
+        ("the lads will have a stroke when they hear I've gone for acupuncture", Outcome.NOTHING),
+        ("Nearly had a stroke when I said yes to the price lol, worth it though",
+         Outcome.NOTHING),
+        ("nearly had a heart attack, chest still tight and sweating", Outcome.EMERGENCY),
+        ("i think im going to have a stroke", Outcome.EMERGENCY),
+        ("I feel like I'm going to have a heart attack", Outcome.EMERGENCY),
+        ("I feel as though I'm going to have a heart attack", Outcome.EMERGENCY),
         # A name in capitals is no sign; capitals for emphasis are.
         ("im doing the Stroke Foundation fun run sunday, any chance of a session saturday",
          Outcome.NOTHING),

@@ -34,9 +34,6 @@ _FRAGMENT = 2
 # ... and a line this short after such a run, with no mark before it, ends it.
 _LINE_END = 5
 _MARKED_END = re.compile(r"[.!?…]\W*$")
-# ... or a line of any length that goes on from it: "my chest\nfeels like its in a vice".
-_GOES_ON = frozenset({"feels", "feel", "feeling", "is", "are", "hurts", "hurting", "has", "keeps",
-                      "went", "gone", "getting", "like", "really", "so", "still", "wont", "cant"})
 
 
 @dataclass
@@ -164,12 +161,9 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
         asks = opens_a_question(first_words, 0, asking, question)
         size = sum(len(words) for words in parts)
         fragment = size <= _FRAGMENT
-        first_word = next((words[0] for words in parts if words), "")
-        if clauses and clauses[-1].fragments and (fragment or (unmarked and (
-                size <= _LINE_END or first_word in _GOES_ON))):
+        if clauses and clauses[-1].fragments and (fragment or (unmarked and size <= _LINE_END)):
             # One more fragment of the same clause, or the short line that ends a run of
-            # fragments cut by bare line breaks ("cant\nget\na full breath"), or a line that
-            # goes on from them ("my chest\nfeels like its in a vice").
+            # fragments cut by bare line breaks ("cant\nget\na full breath").
             clause = clauses.pop()
             clause.question = clause.question or question
             clause.asks = clause.asks or asks

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from itertools import pairwise
 
 from bot.understanding.clauses import Clause, found, found_within, opens_a_question, said
 from bot.understanding.sign_parts import Tier
 from bot.understanding.warning_signs import Mention, WarningSigns
-from bot.understanding.words import Phrases
+from bot.understanding.words import Phrases, words_of
 
 # Signs counted like cases ("two cardiac arrests") are the writer's work, not their body.
 _COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "several", "few", "many",
@@ -85,6 +86,25 @@ _HYPOTHETICAL = ("what should i do if", "what do i do if", "what would i do if",
                  "what happens if", "what would happen if")
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
+# Said whole, these are figures of speech about the very sign they name: something that
+# "nearly gave me a stroke" (City, the traffic, the rent), or a stroke someone "will have
+# when they hear", "nearly had when I said"; or said with a laugh ("im gonna have a stroke
+# fr 😂"). Only that sign is a figure; another beside it still counts ("nearly had a heart
+# attack, chest still tight"), and nothing thought, felt or said of now is one ("I feel as
+# though I'm going to have a heart attack", "I almost had a stroke just now").
+_GIVEN = ("nearly gave me", "almost gave me", "gave me", "give me", "going to give me",
+          "will give me")
+_HAD = ("nearly had", "almost had", "going to have", "will have", "would have")
+_HYPERBOLES = tuple(f"{how} {what}" for what in ("a heart attack", "a stroke")
+                    for how in (*_GIVEN, *_HAD))
+_GIVEN_FIRST = frozenset(how.split()[0] for how in _GIVEN)
+# A figure said with a trigger: "... a stroke when they hear".
+_TRIGGERS = frozenset({"when", "whenever", "once"})
+_NOT_A_FIGURE = frozenset({"think", "thought", "feel", "feels", "felt", "feeling", "scared",
+                           "worried", "afraid", "frightened", "terrified", "sure", "maybe",
+                           "might", "reckon", "honestly",
+                           "warned", "now", "here", "minute", "again", "still", "just",
+                           "seriously", "really", "genuinely", "actually"})
 
 
 class Kind(StrEnum):
@@ -107,6 +127,8 @@ class SentenceKinds:
         self._negations = signs.negations
         self._figures = Phrases(words.figures)
         self._earnest = Phrases(_EARNEST)
+        self._hyperboles = [tuple(words_of(text)) for text in _HYPERBOLES]
+        self._laughs = Phrases(LAUGHS)
         self._own_questions = Phrases(_OWN_QUESTIONS)
         self._job = Phrases(words.job)
         # What speaks of the work itself (cases, the ward, CPR), not only of a role or hours:
@@ -248,11 +270,30 @@ class SentenceKinds:
                      min(len(words), mention.positions[-1] + _FIGURE_REACH + 1))
         if said(clause, self._earnest):
             return None  # "can't breathe 😂 seriously, my lips are going blue"
+        if self._hyperbole(clause, mention):
+            return Kind.FIGURE  # "watching City nearly gave me a stroke"
         figures = [position for position in found(clause, self._figures) if position in near]
         if any(word.startswith("laugh") for word in words) or any(
                 words[position] not in LAUGHS for position in figures):
             return Kind.FIGURE
         return Kind.LAUGHTER if figures else None
+
+    def _hyperbole(self, clause: Clause, mention: Mention) -> bool:
+        """The sign's words end one of the hyperboles, given by something, said with a
+        trigger or a laugh, and nothing in the clause says it is thought, felt or now."""
+        words, last = clause.words, mention.positions[-1] + 1
+        for phrase in self._hyperboles:
+            start = last - len(phrase)
+            if start < 0 or tuple(words[start:last]) != phrase \
+                    or start > mention.positions[0]:
+                continue
+            if not _NOT_A_FIGURE.isdisjoint(words) or any(
+                    pair in {("as", "though"), ("as", "if")} for pair in pairwise(words)):
+                return False  # "I feel as though I'm going to have a heart attack"
+            return (phrase[0] in _GIVEN_FIRST and "me" in phrase) \
+                or not _TRIGGERS.isdisjoint(words[last:last + 2]) \
+                or said(clause, self._laughs)
+        return False
 
     def _supposed(self, clause: Clause, mention: Mention) -> bool:
         """A general question or statement, or a supposition or worry, that says nothing of
