@@ -134,6 +134,17 @@ from bot.understanding.screen import Reader
         ("i think im going to have a stroke", Outcome.EMERGENCY),
         ("I feel like I'm going to have a heart attack", Outcome.EMERGENCY),
         ("I feel as though I'm going to have a heart attack", Outcome.EMERGENCY),
+        # Batches 75-77: half a mouth that will not smile, a husband who cannot be roused,
+        # blood running into a sock, pressing behind the breastbone.
+        ("when he smiled at me just now only one side of his mouth went up", Outcome.EMERGENCY),
+        ("I cannot rouse him. I have shaken his shoulder and called his name",
+         Outcome.EMERGENCY),
+        ("blood is running down my leg from where the needle was, its in my sock",
+         Outcome.EMERGENCY),
+        ("heavy pressing behind my breastbone since warmups, sweating through my jacket",
+         Outcome.EMERGENCY),
+        ("I'm a plumber, half my day is spent with my chest jammed under someone's sink, no "
+         "wonder my back's shot. Do you do Saturdays?", Outcome.NOTHING),
         # A name in capitals is no sign; capitals for emphasis are.
         ("im doing the Stroke Foundation fun run sunday, any chance of a session saturday",
          Outcome.NOTHING),
