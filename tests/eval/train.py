@@ -14,6 +14,9 @@ out (the rules send those to a person anyway).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import inspect
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +30,10 @@ from tests.eval.batches import Case, load
 TUNING = Path(__file__).with_name("tuning")
 RED_TEAM = Path(__file__).with_name("red_team")
 MODEL = Path(__file__).resolve().parents[2] / "bot" / "data" / "second_opinion.json.gz"
+# What the shipped model was trained from, and the model's own digest: the suite checks
+# that the labelled messages, the training code and the model still agree without training
+# again (tests/test_understanding.py), which takes a minute on a busy machine.
+TRAINED_FROM = Path(__file__).with_name("second_opinion.trained_from")
 EPOCHS = 40
 LEARNING_RATE = 0.5
 DECAY = 0.93
@@ -123,6 +130,22 @@ def _share(opinions: list[tuple[float, float, float]], level: float, column: int
     return f"{hits} of {len(opinions)} ({hits / len(opinions):.0%})"
 
 
+def inputs_digest(examples: list[set[str]], labels: list[int]) -> str:
+    """A digest of everything that decides the model: the labelled examples, in order, and
+    the training code with its settings."""
+    digest = hashlib.sha256(inspect.getsource(train).encode())
+    digest.update(json.dumps([EPOCHS, LEARNING_RATE, DECAY, L2, KEEP_FROM]).encode())
+    for example, label in zip(examples, labels, strict=True):
+        digest.update(json.dumps([sorted(example), label]).encode())
+    return digest.hexdigest()
+
+
+def record(examples: list[set[str]], labels: list[int], model: bytes) -> str:
+    """The two lines of TRAINED_FROM: the inputs' digest and the model's."""
+    return (f"inputs {inputs_digest(examples, labels)}\n"
+            f"model {hashlib.sha256(model).hexdigest()}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cross-validate", action="store_true")
@@ -131,7 +154,10 @@ def main() -> None:
         cross_validate()
         return
     cases = training_cases()
-    train(*labelled(cases)).save(MODEL)
+    examples, labels = labelled(cases)
+    model = train(examples, labels)
+    model.save(MODEL)
+    TRAINED_FROM.write_text(record(examples, labels, model.to_bytes()), encoding="utf-8")
     print(f"{MODEL}: trained on {len(cases)} messages, {MODEL.stat().st_size} bytes")
 
 
