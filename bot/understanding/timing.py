@@ -58,9 +58,8 @@ _STILL_NOW = frozenset({"now", "still", "will", "can", "keep", "keeps", "like", 
 # A habit word (or an age: "in my twenties") counts for a sign this many words either
 # side of it; a word of the past, anywhere in the clause.
 _HABIT_REACH = 5
-# "in 1998", "back in 2015", "it's 2008": a year named is history...
+# "in 1998", "back in 2015", "in March 2023": a past year named is history...
 _YEAR = re.compile(r"^(19|20)\d\d$")
-_THIS_YEAR = datetime.now(UTC).year
 _BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was", "january",
                             "february", "march", "april", "may", "june", "july", "august",
                             "september", "october", "november", "december", "jan", "feb", "mar",
@@ -69,11 +68,12 @@ _BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was", "janua
 _BORN = frozenset({"born", "b", "dob"})
 # ... unless, between it and the sign, these liken one to the other ("worse than in 2015")
 # or say the sign is recent ("had treatment in 2025, came back yesterday, lips swollen").
+_LIKENING = frozenset({"like", "same", "as", "than", "worse", "worst", "similar",
+                       "reminds", "remind", "before", "again"})
 _RECENT = frozenset({"yesterday", "lately", "recently"})
 # ... or, after the year, a new thought begins: "we moved here in 2019 so don't know the
 # numbers and my husband has gone down".
 _JOINING = frozenset({"and", "so", "but", "because", "cos"})
-_SUBJECTS = frozenset({"i", "im", "ive", "my", "we", "our"})
 # A year in another part of the clause dates a sign told in the past ("When I was 6 I had
 # meningitis, fever through the roof"), not one said as now ("... so no gp yet, my throat
 # is closing up", "coughing up blood, had a cough since 2025").
@@ -93,8 +93,6 @@ _NOT_AN_AGE_BEFORE = frozenset({"is", "are", "was", "were", "its", "been", "stuc
 # After a number, these make it a count, not an age or a year: "I was 20 mins into my walk".
 _UNITS = frozenset({"mins", "min", "minutes", "minute", "hours", "hour", "hrs", "weeks", "week",
                     "wks", "days", "miles", "mile", "km", "steps", "percent", "past", "to"})
-_LIKENING = frozenset({"like", "same", "as", "than", "worse", "worst", "similar",
-                       "reminds", "remind", "before", "again"})
 # "at 11" is a time of day; "at 19", an age.
 _CLOCK_HOURS = 12
 # After a number, these make it a time of day, not an age.
@@ -105,12 +103,17 @@ _THEIR = frozenset({"his", "her", "their"})
 _DENYING = frozenset({"never", "no", "not"})
 
 
+def _this_year() -> int:
+    return datetime.now(UTC).year
+
+
 class Timing:
     """Reads when each found sign happened. Built once, beside the matcher."""
 
     def __init__(self, words: Vocabulary, someone: Callable[[str], bool]) -> None:
         """`someone`: whether a word is someone else ("my husband")."""
         self._someone = someone
+        self._subjects = frozenset({*words.self, "we", "our"})
         self._history = Phrases([*words.history, *words.habitual])
         self._past = Phrases(words.history)
         self._flaring = Phrases(_FLARING)
@@ -189,16 +192,17 @@ class Timing:
                    for at in mention.positions) and not self._said(clause, self._started)
 
     def _dated_by_a_year(self, clause: Clause, mention: Mention) -> bool:
-        """A year or an age in the clause dates the sign ("So it's 2008 and mam can't get
-        her breath", "heart attack 2011, stent put in"), unless the words between them
-        say now or liken one to the other ("2019, and now my face has dropped", "chest
-        pain, worst since my heart attack in 2015", "same as in 2019")."""
+        """A year or an age in the clause dates the sign ("in 1998 I had a collapsed lung",
+        "heart attack 2011, stent put in"), unless the words between them say now or liken
+        one to the other ("2019, and now my face has dropped", "chest pain, worst since my
+        heart attack in 2015", "same as in 2019"), or the sign is said as now in another
+        part of the clause."""
         words = clause.words
         first, last = mention.positions[0], mention.positions[-1]
         part = clause.part_of(first)
         after = last + 1
         right_after = [after] if after < len(words) and _YEAR.match(words[after]) and (
-            int(words[after]) < _THIS_YEAR and after + 1 in {*clause.part_starts, len(words)}) \
+            int(words[after]) < _this_year() and after + 1 in {*clause.part_starts, len(words)}) \
             else []  # "heart attack 2011, stent put in"
         said_now = not _NOW_TENSE.isdisjoint(words[part.start:part.stop]) or (
             words[first].endswith("ing") and words[first - 1] not in {"was", "were"})
@@ -222,25 +226,25 @@ class Timing:
         who had his stroke back in 2020 can't lift his arm")."""
         if year_first:
             return not _RELATIVE.isdisjoint(words[start:year])
-        return any(word in _JOINING and (following in _SUBJECTS or self._someone(following))
+        return any(word in _JOINING and (following in self._subjects or self._someone(following))
                    for word, following in pairwise(between))
 
     def _names_a_year(self, clause: Clause) -> bool:
         return bool(self._years(clause))
 
     @staticmethod
-    def _years(clause: Clause, ages_at: bool = True) -> list[int]:
+    def _years(clause: Clause) -> list[int]:
         """Where a past year is named ("in 1998", "back in 2015", "in March 2023", not "since
-        1900 hrs", "room 1908", "born in 1944"), or an age ("when I was 19"; with `ages_at`,
-        "at 19", but "at 11" is a time); not a count ("walked 2000 steps")."""
+        1900 hrs", "room 1908", "born in 1944"), or an age ("when I was 19", "at 19", but
+        "at 11" is a time); not a count ("walked 2000 steps")."""
         words = clause.words
         if not any(word[0].isdigit() for word in words):
             return []
-        years = []
+        years, this_year = [], _this_year()
         for position, word in enumerate(words):
             before = words[position - 1] if position else ""
             after = words[position + 1] if position + 1 < len(words) else ""
-            if _YEAR.match(word) and int(word) < _THIS_YEAR and before in _BEFORE_A_YEAR \
+            if _YEAR.match(word) and int(word) < this_year and before in _BEFORE_A_YEAR \
                     and after not in _CLOCK \
                     and _BORN.isdisjoint(words[max(0, position - 2):position]):
                 years.append(position)
@@ -251,7 +255,7 @@ class Timing:
                     (position >= 2 and words[position - 2] == "back")
                     or (word[0] in "0789" and after not in _UNITS and after not in _CLOCK)):
                 years.append(position)  # "back in 98", "a collapsed lung in '09"
-            elif ages_at and word.isdigit() and 5 <= int(word) <= 99 and before == "at" \
+            elif word.isdigit() and 5 <= int(word) <= 99 and before == "at" \
                     and after not in _UNITS and position >= 2 \
                     and words[position - 2] not in _NOT_AN_AGE_BEFORE \
                     and int(word) > _CLOCK_HOURS \

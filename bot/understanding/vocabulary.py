@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 WORD_LISTS = ("negations", "resolved", "filler", "clause_breaks", "new_subject", "asking",
               "general", "supposing", "worrying", "personal", "treating", "others", "self",
               "present", "history", "recent_past", "past_days", "elsewhere", "hearsay",
-              "habitual", "in_care", "carer", "bookings", "figures", "job", "heavy",
-              "slight", "hedges", "conditions", "suitability", "feelings", "positive", "expected",
+              "habitual", "in_care", "carer", "bookings", "figures", "job", "heavy", "slight",
+              "hedges", "conditions", "suitability", "feelings", "positive", "expected",
               "common", "noun_heads")
 
 
