@@ -52,6 +52,33 @@ _SAID_WITH = frozenset({"spell", "spells", "fit", "fits", "episode", "episodes",
                         "breath", "vision", "sight", "bug", "virus", "reaction", "symptoms"})
 
 
+# A line that signs a message off: the lines after it are the writer's name.
+_SIGN_OFF = re.compile(
+    r"^[ \t]*(?:(?:kind|best|warm|warmest|many|with)[ \t]+)?(?:regards|wishes|thanks|"
+    r"thank[ \t]+you|cheers|sincerely|yours(?:[ \t]+(?:sincerely|truly|faithfully))?|love|"
+    r"blessings|take[ \t]+care)[ \t]*[,.!]*[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_NAME_WORD = re.compile(r"[A-Z][^\W\d_]*[.'’-]?[^\W\d_]*\.?$")
+# ... at most this many lines, of at most this many words each ("Siew Ling Tan").
+_SIGNATURE_LINES = 2
+_SIGNATURE_WORDS = 4
+
+
+def unsigned(text: str, plain: Collection[str]) -> str:
+    """`text` without the name it is signed with ("Regards,\nSiew Ling Tan"): a name read
+    word by word can look like a typo of a sign's word ("Siew" for "spew"). `plain`: words
+    no name has (small words, people, parts of the body): "Love,\nI Cant Breathe" stays."""
+    ends = list(_SIGN_OFF.finditer(text))
+    if not ends:
+        return text  # most messages
+    after = text[ends[-1].end():].strip().splitlines()
+    if after and len(after) <= _SIGNATURE_LINES and all(
+            len(line.split()) <= _SIGNATURE_WORDS
+            and all(_NAME_WORD.match(word) and re.sub(r"\W", "", word.lower()) not in plain
+                    for word in line.split()) for line in after):
+        return text[:ends[-1].end()]
+    return text
+
+
 def unnamed(text: str, sign_word: Callable[[str], bool], plain: Collection[str]) -> str:
     """`text` with its names read as one word. `sign_word`: whether a word alone says a
     sign; `plain`: words that end no name (small words, people, parts of the body)."""

@@ -23,7 +23,7 @@ from bot.understanding.clauses import Clause, found, opens_a_question, said
 from bot.understanding.context import ContextReader, Reading
 from bot.understanding.faq_search import FaqMatcher, Match
 from bot.understanding.languages import LanguageGuesser
-from bot.understanding.names import unnamed
+from bot.understanding.names import unnamed, unsigned
 from bot.understanding.negation import TURNS
 from bot.understanding.policy import Decision, Facts, Outcome, decide
 from bot.understanding.second_opinion import SecondOpinion
@@ -112,7 +112,7 @@ class Reader:
         self._bookings = Phrases(words.bookings)
         body = words.concepts.get("body", ())
         # "tummy's a bit off" reads as "tummys": the possessive's "s" kept.
-        self._body = frozenset((*body, *(f"{part}s" for part in body)))
+        self._body = frozenset((*body, *(f"{part}s" for part in body), "body"))
         self._recent: dict[str, Verdict] = {}
         self._plain = frozenset({*words.common, *words.others, *words.self, *self._body})
 
@@ -159,7 +159,7 @@ class Reader:
 
     def _clauses(self, text: str) -> list[Clause]:
         """The clauses of `text`, its names ("the Stroke Foundation") read as one word."""
-        return self.signs.clauses(unnamed(text, self._sign_word, self._plain))
+        return self.signs.clauses(unnamed(unsigned(text, self._plain), self._sign_word, self._plain))
 
     def _sign_word(self, word: str) -> bool:
         return self.signs.find(word) is not None
