@@ -161,6 +161,20 @@ from bot.understanding.screen import Reader
         ("I have a Suicide Plan and im going to do it tonight", Outcome.EMERGENCY),
         ("volunteering at the Suicide Prevention Cafe on Tuesdays now, can my slot move",
          Outcome.NOTHING),
+        # Batches 78-80: someone sitting here is with the writer.
+        ("My mom say the needle place on her knee is swelling and hot and she have little "
+         "fever. She is sitting here, I type for her", Outcome.SAME_DAY),
+        # ... and words no list had: sight gone like a blind, legs that folded.
+        ("woke up and theres nothing out of my right eye. like a black blind's come down "
+         "over it", Outcome.EMERGENCY),
+        ("both my legs just folded under me this morning, no strength in either of them",
+         Outcome.EMERGENCY),
+        ("left foot feels floppy since thursday, keep catching the toe", Outcome.SAME_DAY),
+        # A name signed off is no typo of a sign ("Siew" is not "spew"), but only a name.
+        ("I am walking much better now, thank you.\nRegards,\nSiew Ling Tan", Outcome.NOTHING),
+        ("ok\nLove,\nChest Pain", Outcome.EMERGENCY),
+        ("had my treatment this morning\nThanks\nBreathless Wheezing", Outcome.EMERGENCY),
+        ("bruise on my hand where the needle went in, going yellowy now", Outcome.NOTHING),
     ],
 )
 def test_the_shape_of_a_sentence_says_whose_and_when(reader: Reader, text: str,

@@ -72,8 +72,7 @@ _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "w
                "bigger", "growing", "grown", "spreading", "every day", "every morning")
 # Said in any later clause, these say it has passed: "she's fine now".
 _FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "all good now",
-             "recovered now", "fully recovered", "back to normal now", "stable", "stable now",
-             "doing good now", "doing well now", "doing fine now", "much better now")
+             "recovered now", "fully recovered", "back to normal now")
 # Before words saying it passed, these say it only might: "thought it would go away".
 _HOPED = frozenset({"thought", "think", "thinking", "hoped", "hoping", "hope", "expected",
                     "expecting", "would", "will", "should", "might", "may", "wait", "waiting",

@@ -63,20 +63,26 @@ _SIGNATURE_LINES = 2
 _SIGNATURE_WORDS = 4
 
 
-def unsigned(text: str, plain: Collection[str]) -> str:
+def unsigned(text: str, sign_word: Callable[[str], bool], plain: Collection[str]) -> str:
     """`text` without the name it is signed with ("Regards,\nSiew Ling Tan"): a name read
-    word by word can look like a typo of a sign's word ("Siew" for "spew"). `plain`: words
-    no name has (small words, people, parts of the body): "Love,\nI Cant Breathe" stays."""
+    word by word can look like a typo of a sign's word ("Siew" for "spew"). No name has a
+    word of `plain` (small words, people, parts of the body) or, as written, of a sign
+    (`sign_word`): "Love,\nI Cant Breathe" and "Thanks\nBreathless Wheezing" stay."""
     ends = list(_SIGN_OFF.finditer(text))
     if not ends:
         return text  # most messages
     after = text[ends[-1].end():].strip().splitlines()
     if after and len(after) <= _SIGNATURE_LINES and all(
             len(line.split()) <= _SIGNATURE_WORDS
-            and all(_NAME_WORD.match(word) and re.sub(r"\W", "", word.lower()) not in plain
+            and all(_NAME_WORD.match(word) and _plain_name(word.lower(), sign_word, plain)
                     for word in line.split()) for line in after):
         return text[:ends[-1].end()]
     return text
+
+
+def _plain_name(word: str, sign_word: Callable[[str], bool], plain: Collection[str]) -> bool:
+    word = re.sub(r"\W", "", word)
+    return word not in plain and not sign_word(word)
 
 
 def unnamed(text: str, sign_word: Callable[[str], bool], plain: Collection[str]) -> str:

@@ -159,7 +159,8 @@ class Reader:
 
     def _clauses(self, text: str) -> list[Clause]:
         """The clauses of `text`, its names ("the Stroke Foundation") read as one word."""
-        return self.signs.clauses(unnamed(unsigned(text, self._plain), self._sign_word, self._plain))
+        return self.signs.clauses(unnamed(unsigned(text, self.signs.known, self._plain),
+                                          self._sign_word, self._plain))
 
     def _sign_word(self, word: str) -> bool:
         return self.signs.find(word) is not None

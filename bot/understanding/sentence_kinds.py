@@ -79,13 +79,11 @@ def _said_now(words: Sequence[str]) -> bool:
         for position, word in enumerate(words))
 
 
-# Asking what to do in a case put forward, or what is to come ("will I", "am I going to",
-# "there will be"), not reporting it, whatever personal words follow ("what should I do if
-# I feel faint after my session?"), unless it is said to be happening ("what do I do if I
-# can't breathe right now?").
+# Asking what to do in a case put forward, not reporting it, whatever personal words
+# follow ("what should I do if I feel faint after my session?"), unless it is said to be
+# happening ("what do I do if I can't breathe right now?").
 _HYPOTHETICAL = ("what should i do if", "what do i do if", "what would i do if",
-                 "what happens if", "what would happen if", "am i going to", "will i",
-                 "will there be", "there will be", "there might be")
+                 "what happens if", "what would happen if")
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
 # Said whole, these are figures of speech about the very sign they name: something that

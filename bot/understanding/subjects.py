@@ -35,7 +35,6 @@ _WHERE_THEY = frozenset({"where", "when", "wherever"})
 _RELATIVE = frozenset({"who", "whom", "that", "which"})
 # After "back in", these are no place: "his eyes went back in his head".
 _NOT_A_PLACE = frozenset({"his", "her", "my", "their", "your", "the", "bed", "a"})
-_POSSESSIVES = frozenset({"my", "our", "his", "her", "their", "the", "a", "an", "your"})
 # "our" names the subject of a sign at most this many words after it.
 _OUR_REACH = 5
 # A subject carries into this many sentences after its own.
@@ -76,19 +75,10 @@ _GOING_ON_REACH = 2
 _WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are with me",
             "here beside me", "here next to me", "at home with me", "sitting here", "sat here",
             "lying here", "sitting next to me", "sat next to me", "sitting beside me")
-# Verbs whose object a person is: "(told the lady)" names no subject.
-_TELLING = frozenset({"told", "tell", "telling", "asked", "ask", "thanked", "showed", "rang",
-                      "called", "phoned", "texted", "messaged", "emailed"})
 # Words that tie someone else's sign to a session here (a carer writing for the patient).
 _SESSION = frozenset(stem(word) for word in (
     "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
     "electro", "moxa", "practitioner", "appointment"))
-
-
-def _told(words: Sequence[str], position: int) -> bool:
-    """The person at `position` is told or asked, not the one doing: "told the lady"."""
-    before = [word for word in words[max(0, position - 3):position] if word not in _POSSESSIVES]
-    return bool(before) and before[-1] in _TELLING
 
 
 def _said_as_going_on(clause: Clause, mention: Mention) -> bool:
@@ -133,8 +123,7 @@ class Subjects:
                 word = clause.words[position]
                 if self.someone(word) and not self._likeness(clause.words, position) and not (
                         position and clause.words[position - 1] in _WHERE_THEY
-                        and "my" in clause.words[:position - 1]) and not _told(
-                            clause.words, position):
+                        and "my" in clause.words[:position - 1]):
                     return Who.SOMEONE
                 if word == "our" and number == index and before - position <= _OUR_REACH:
                     return Who.SOMEONE  # "our centre half collapsed"
@@ -224,16 +213,9 @@ class Subjects:
         part = clause.part_of(first)
         if part.start == 0 or any(self.someone(word) for word in clause.words[part.start:first]):
             return False
-        if self._bare_subject(clause.words[:clause.part_of(0).stop]):
-            return False  # "My dad (he's back home in Ludhiana) had chest pains": his
         earlier = range(0, part.start)
         return any(position in earlier for position in found(clause, self._place_away)) and any(
             self.someone(clause.words[position]) for position in earlier)
-
-    def _bare_subject(self, words: Sequence[str]) -> bool:
-        """A part that only names someone ("my dad"): the subject of what comes after."""
-        return any(self.someone(word) for word in words) and all(
-            self.someone(word) or word in _POSSESSIVES for word in words)
 
     def _away_at(self, clause: Clause) -> list[int]:
         """Where words placing someone away start: "back in Lagos" (not "his eyes went back

@@ -190,6 +190,9 @@ class WarningSigns:
                     if self._key(word) in typo_prone}
         self._typos = Typos(targets, self._known_texts)
 
+    def known(self, word: str) -> bool:  # a sign's word as written (not as a typo)
+        return self._key(word) in self._vocabulary
+
     def spelled(self, text: str) -> list[str]:
         """The words of `text` as a clause holds them: shorthand spelled out."""
         return self.shorthand.spell_out(words_of(text))
