@@ -175,6 +175,11 @@ from bot.understanding.screen import Reader
         ("ok\nLove,\nChest Pain", Outcome.EMERGENCY),
         ("had my treatment this morning\nThanks\nBreathless Wheezing", Outcome.EMERGENCY),
         ("bruise on my hand where the needle went in, going yellowy now", Outcome.NOTHING),
+        # A carer's resident after a session here, with a sign now, is no case of the job.
+        ("im a support worker, one of my residents had acupuncture with you this morning, "
+         "now her lips are swelling and she cant breathe", Outcome.EMERGENCY),
+        ("I'm a nurse, three chest pains on the ward tonight, had my acupuncture today, see "
+         "you friday", Outcome.NOTHING),
     ],
 )
 def test_the_shape_of_a_sentence_says_whose_and_when(reader: Reader, text: str,
