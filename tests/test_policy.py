@@ -47,6 +47,11 @@ def _reading(tier: Tier = Tier.EMERGENCY, *, who: Who = Who.PATIENT, when: When 
         (_reading(kind=Kind.RISK_QUESTION), Facts(), Outcome.RISKS),
         (_reading(kind=Kind.FIGURE), Facts(), Outcome.NOTHING),
         (_reading(kind=Kind.JOB), Facts(), Outcome.NOTHING),
+        # ... but someone in a carer's care who had a session here, with a sign now, is not
+        # one of the job's cases; the carer's own sign beside their job still is.
+        (_reading(kind=Kind.JOB, who=Who.WITH_THEM, after_a_session=True), Facts(),
+         Outcome.EMERGENCY),
+        (_reading(kind=Kind.JOB, after_a_session=True), Facts(), Outcome.NOTHING),
         (_reading(Tier.SAME_DAY, amount=Amount.HEAVY, heavy=Tier.EMERGENCY), Facts(),
          Outcome.EMERGENCY),
         (_reading(Tier.SAME_DAY, amount=Amount.SLIGHT, slight_is_nothing=True), Facts(),

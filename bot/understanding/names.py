@@ -7,7 +7,8 @@ sentence, said to be called so, opening with "The" or ending on a word for a bod
 or a place (and never on a sign's word, a body part, a person or a small word), with no
 small word inside it but a leading "The" or "A", in a message that is not written with
 capitals everywhere ("Chest Pain And Feeling Faint Since Lunch" is emphasis, not a name;
-"a Suicide Plan" is no name). Pure and synchronous.
+"a Suicide Plan" is no name). A name a message is signed with ("Regards,\nSiew Ling Tan")
+is left out altogether (`unsigned`). Pure and synchronous.
 """
 
 from __future__ import annotations
@@ -50,15 +51,14 @@ _SAID_WITH = frozenset({"spell", "spells", "fit", "fits", "episode", "episodes",
                         "pains", "ache", "aches", "problem", "problems", "issue", "issues",
                         "blood", "speech", "ideation", "thoughts", "activity", "breathing",
                         "breath", "vision", "sight", "bug", "virus", "reaction", "symptoms"})
-
-
 # A line that signs a message off: the lines after it are the writer's name.
 _SIGN_OFF = re.compile(
     r"^[ \t]*(?:(?:kind|best|warm|warmest|many|with)[ \t]+)?(?:regards|wishes|thanks|"
     r"thank[ \t]+you|cheers|sincerely|yours(?:[ \t]+(?:sincerely|truly|faithfully))?|love|"
     r"blessings|take[ \t]+care)[ \t]*[,.!]*[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# ... and a word of that name: capitalised, an initial's dot or an apostrophe allowed
+# ("Mrs.", "O'Neill"), on at most this many lines of at most this many words each.
 _NAME_WORD = re.compile(r"[A-Z][^\W\d_]*[.'’-]?[^\W\d_]*\.?$")
-# ... at most this many lines, of at most this many words each ("Siew Ling Tan").
 _SIGNATURE_LINES = 2
 _SIGNATURE_WORDS = 4
 

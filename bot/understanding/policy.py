@@ -106,11 +106,13 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
         # "it would be better if I wasn't here": a supposition, an amount, a hedge or a
         # laugh never softens thoughts of suicide, nor a job around "I want to end my life".
         return Outcome.EMERGENCY
-    if reading.kind in {Kind.FIGURE, Kind.JOB, Kind.TREATING} and not (
-            reading.kind == Kind.JOB and reading.after_a_session and reading.now
-            and reading.who != Who.PATIENT):
-        # (a resident of a carer's, after a session here, with a sign now, is no case of
-        # the job: "one of my residents had acupuncture with you, now can't breathe")
+    if reading.kind in {Kind.FIGURE, Kind.TREATING}:
+        return Outcome.NOTHING
+    if reading.kind == Kind.JOB and not (
+            reading.after_a_session and reading.now and reading.who != Who.PATIENT):
+        # The work's cases ("three chest pains on the ward"), but not someone in the
+        # writer's care who had a session here and has a sign now ("one of my residents
+        # had acupuncture with you, now can't breathe"): read on as a report.
         return Outcome.NOTHING
     if reading.kind == Kind.LAUGHTER:
         # "chest pain lol": the writer's own emergency, laughed off, asked with one tap;

@@ -159,7 +159,7 @@ class Reader:
 
     def _clauses(self, text: str) -> list[Clause]:
         """The clauses of `text`, its names ("the Stroke Foundation") read as one word."""
-        return self.signs.clauses(unnamed(unsigned(text, self.signs.known, self._plain),
+        return self.signs.clauses(unnamed(unsigned(text, self.signs.is_sign_word, self._plain),
                                           self._sign_word, self._plain))
 
     def _sign_word(self, word: str) -> bool:

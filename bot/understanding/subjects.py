@@ -61,8 +61,9 @@ _RIGHT_HERE = ("right now", "this minute", "on the floor", "in front of me", "ne
 # Between someone's sign and a past day, these make the day another story: "she can't
 # breathe and I'll ring you on Monday".
 _ANOTHER_STORY = frozenset({"i", "we", "will", "shall", "going", "gonna", "can", "could",
-                         "would", "next", "and", "after", "until", "till", "since", "following",
-                         "booked", "book", "appointment", "appt", "session", "op", "jab"})
+                            "would", "next", "and", "after", "until", "till", "since",
+                            "following", "booked", "book", "appointment", "appt", "session",
+                            "op", "jab"})
 # In the sign's part, these say it goes on whatever day is named: "it still hasn't come
 # right".
 _STILL = frozenset({"still", "now", "again", "keeps", "worse"})

@@ -130,7 +130,7 @@ class Timing:
             # ("back in my 20s I was suicidal for a while") and nothing in it is wished or
             # planned now ("my mum died last year and now I want to die too").
             past = self._said(clause, self._past) or self._said(clause, self._ages) \
-                or self._names_a_year(clause)
+                or bool(self._years(clause))
             return past and not self._said(clause, self._wished)
         after = clauses[mention.clause + 1] if mention.clause + 1 < len(clauses) else None
         if after is not None and tuple(after.words[:2]) in _POINTING_BACK and (
@@ -228,9 +228,6 @@ class Timing:
             return not _RELATIVE.isdisjoint(words[start:year])
         return any(word in _JOINING and (following in self._subjects or self._someone(following))
                    for word, following in pairwise(between))
-
-    def _names_a_year(self, clause: Clause) -> bool:
-        return bool(self._years(clause))
 
     @staticmethod
     def _years(clause: Clause) -> list[int]:

@@ -91,10 +91,8 @@ class WarningSigns:
         # The reader's own word lists are real words too ("floaty" is how one feels).
         self._known_texts = (*known_words, *(text for name in WORD_LISTS
                                              for text in getattr(vocabulary, name)))
-        self._alike: dict[str, str] = {}
-        for group in vocabulary.alike:
-            for word in group:
-                self._alike[stem(word)] = stem(group[0])
+        self._alike = {stem(word): stem(group[0]) for group in vocabulary.alike
+                       for word in group}
         self.shorthand = Shorthand(vocabulary.spelled_out)
         self.filler = Phrases(vocabulary.filler).single
         self.negations = Phrases(vocabulary.negations).single
@@ -190,7 +188,8 @@ class WarningSigns:
                     if self._key(word) in typo_prone}
         self._typos = Typos(targets, self._known_texts)
 
-    def known(self, word: str) -> bool:  # a sign's word as written (not as a typo)
+    def is_sign_word(self, word: str) -> bool:
+        """Whether `word` as written (not read as a typo) is a word of some sign."""
         return self._key(word) in self._vocabulary
 
     def spelled(self, text: str) -> list[str]:
