@@ -16,8 +16,10 @@ from bot.understanding.warning_signs import Mention
 def _reading(tier: Tier = Tier.EMERGENCY, *, who: Who = Who.PATIENT, when: When = When.NOW,
              kind: Kind = Kind.REPORT, amount: Amount = Amount.USUAL, hedged: bool = False,
              passed: bool = False, after_a_session: bool = False,
-             heavy: Tier | None = None, slight_is_nothing: bool = False) -> Reading:
-    sign = Sign("a sign", tier, ("x",), heavy=heavy, slight_is_nothing=slight_is_nothing)
+             heavy: Tier | None = None, slight_is_nothing: bool = False,
+             already_in_care: bool = False) -> Reading:
+    sign = Sign("a sign", tier, ("x",), heavy=heavy, slight_is_nothing=slight_is_nothing,
+                already_in_care=already_in_care)
     return Reading(Mention(sign, 0, (0,)), who, when, kind, amount, hedged, passed,
                    after_a_session, now=True)
 
@@ -52,6 +54,14 @@ def _reading(tier: Tier = Tier.EMERGENCY, *, who: Who = Who.PATIENT, when: When 
         (_reading(kind=Kind.JOB, who=Who.WITH_THEM, after_a_session=True), Facts(),
          Outcome.EMERGENCY),
         (_reading(kind=Kind.JOB, after_a_session=True), Facts(), Outcome.NOTHING),
+        # Someone already with the emergency services is the writer's news, unless they
+        # are with the writer or had a session here; the patient's own is still answered.
+        (_reading(who=Who.SOMEONE, already_in_care=True), Facts(), Outcome.NOTHING),
+        (_reading(who=Who.HEARD, already_in_care=True), Facts(), Outcome.NOTHING),
+        (_reading(who=Who.SOMEONE, already_in_care=True, after_a_session=True), Facts(),
+         Outcome.EMERGENCY),
+        (_reading(who=Who.WITH_THEM, already_in_care=True), Facts(), Outcome.EMERGENCY),
+        (_reading(already_in_care=True), Facts(), Outcome.EMERGENCY),
         (_reading(Tier.SAME_DAY, amount=Amount.HEAVY, heavy=Tier.EMERGENCY), Facts(),
          Outcome.EMERGENCY),
         (_reading(Tier.SAME_DAY, amount=Amount.SLIGHT, slight_is_nothing=True), Facts(),

@@ -180,6 +180,35 @@ from bot.understanding.screen import Reader
          "now her lips are swelling and she cant breathe", Outcome.EMERGENCY),
         ("I'm a nurse, three chest pains on the ward tonight, had my acupuncture today, see "
          "you friday", Outcome.NOTHING),
+        # Batches 81-83: a line broken mid-sentence is read both ways, a sign heard only
+        # across the break wins; a line that opens anew ("is it normal ...") stays apart.
+        ("dad is talking\nfunny... words coming out all\njumbled... hes sat next to me",
+         Outcome.EMERGENCY),
+        ("quick question\nis it normal to bleed a lot after cupping?", Outcome.RISKS),
+        # ... "like it stops halfway" likens; it has not stopped.
+        ("been on the couch since 7 and i cant get a full breath in, its like it stops "
+         "halfway and theres a stabbing bit in my back", Outcome.EMERGENCY),
+        # ... years said as how long a condition has lasted are history, not the worst
+        # for years.
+        ("my hip has been numb for 20 years", Outcome.HISTORY),
+        ("worst headache ive had for years, came on out of nowhere", Outcome.EMERGENCY),
+        ("first time in 20 years i cant breathe like this", Outcome.EMERGENCY),
+        # ... someone else already in hospital or sent to the ER is the writer's news.
+        ("One of my guys fell off a ladder, we sent him to the ER and he's ok. I'll be half "
+         "an hour late", Outcome.NOTHING),
+        ("Mum's in the Mater with chest pains since Sunday, they're keeping her in for "
+         "tests", Outcome.NOTHING),
+        ("my husband had acupuncture with you this morning and we've called an ambulance",
+         Outcome.EMERGENCY),
+        # ... a thing that collapsed, rain that half drowned, a temperature that is normal,
+        # a supposition ("what am I meant to do if ...").
+        ("the marquee collapsed at my nephew's christening in the wind", Outcome.NOTHING),
+        ("the rain is killing me, Im half drowned just walking to the car", Outcome.NOTHING),
+        ("can i still come tomorrow with a bit of a cold? just sniffly, temp normal",
+         Outcome.NOTHING),
+        ("What am I meant to do if something goes wrong after I get home, like bleeding or "
+         "feeling sick?", Outcome.RISKS),
+        ("Had an accident in bed last night, didnt even feel it happen", Outcome.EMERGENCY),
     ],
 )
 def test_the_shape_of_a_sentence_says_whose_and_when(reader: Reader, text: str,

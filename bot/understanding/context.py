@@ -73,10 +73,12 @@ _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "w
 # Said in any later clause, these say it has passed: "she's fine now".
 _FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "all good now",
              "recovered now", "fully recovered", "back to normal now")
-# Before words saying it passed, these say it only might: "thought it would go away".
+# Before words saying it passed, these say it only might ("thought it would go away"), or
+# liken ("it's like it stops halfway", "as though it stops").
 _HOPED = frozenset({"thought", "think", "thinking", "hoped", "hoping", "hope", "expected",
                     "expecting", "would", "will", "should", "might", "may", "wait", "waiting",
-                    "if", "whether", "usually", "normally", "always", "often"})
+                    "if", "whether", "usually", "normally", "always", "often", "like",
+                    "though"})
 # Words between a denial and a thinner's name: "not on any blood thinners".
 _THINNER_FILLER = frozenset({"any", "a", "the", "my", "blood"})
 _DENIALS = frozenset({"no", "off", "never", "without", "stopped", "not"})
@@ -259,7 +261,8 @@ class ContextReader:
 
     @staticmethod
     def _only_hoped(clause: Clause, position: int) -> bool:
-        """"thought it would go away", "hoping it settles": not passed yet."""
+        """"thought it would go away", "hoping it settles", "like it stops halfway": not
+        passed."""
         return any(word in _HOPED for word in clause.words[max(0, position - 4):position])
 
     @staticmethod

@@ -133,6 +133,11 @@ def for_sign(reading: Reading, facts: Facts) -> Outcome:
         if reading.who != Who.PATIENT:
             return Outcome.NOTHING
         return Outcome.RISKS if facts.asks_if_safe_for_them else Outcome.HISTORY
+    if sign.already_in_care and reading.who not in {Who.PATIENT, Who.WITH_THEM} \
+            and not reading.after_a_session:
+        # "we sent him to the ER and he's ok": someone not with the writer is already in
+        # the emergency services' hands; the writer's news, not a call for help.
+        return Outcome.NOTHING
     if reading.who == Who.HEARD and sign.tier == Tier.EMERGENCY and not reading.passed \
             and reading.kind == Kind.REPORT:
         # "my son just texted, he's taken 30 paracetamol": an emergency told of now is one

@@ -16,6 +16,7 @@ verdict out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -30,7 +31,7 @@ from bot.understanding.second_opinion import SecondOpinion
 from bot.understanding.sentence_kinds import LAUGHS
 from bot.understanding.subjects import Who
 from bot.understanding.warning_signs import Mention, WarningSigns
-from bot.understanding.words import REAL_WORDS, Phrases
+from bot.understanding.words import REAL_WORDS, Phrases, words_of
 
 # How sure the second opinion must be of a warning sign the rules did not find (held out a
 # batch at a time, at this level it heard 95% of warnings and alarmed on 4% of tricky
@@ -59,6 +60,11 @@ _FEELING_VERBS = frozenset({"feel", "feeling", "felt", "feels", "been", "got", "
 _EVERYDAY_PAIN = frozenset({"pain", "painful", "hurt", "hurts", "hurting", "ache", "aching",
                             "achy", "sore", "stiff", "stiffness", "tight", "tightness",
                             "tender", "bruised"})
+
+
+# A line break with no mark before it and a small letter after it: the sentence goes on.
+_OPENING_REACH = 40  # characters of the next line read for how it opens
+_SOFT_LINE_BREAK = re.compile(r"(?<=[^\W_]|,)[ \t]*\r?\n\s*(?=[a-z])")
 
 
 class Verdict:
@@ -114,6 +120,7 @@ class Reader:
         # "tummy's a bit off" reads as "tummys": the possessive's "s" kept.
         self._body = frozenset((*body, *(f"{part}s" for part in body), "body"))
         self._recent: dict[str, Verdict] = {}
+        self._new_subject = Phrases(words.new_subject).single
         self._plain = frozenset({*words.common, *words.others, *words.self, *self._body})
 
     def read(self, text: str) -> Verdict:
@@ -122,6 +129,13 @@ class Reader:
         known = self._recent.get(text)
         if known is None:
             known = self._read(text)
+            joined = _SOFT_LINE_BREAK.sub(self._unbroken, text)
+            if joined != text:
+                # A line broken mid-sentence ("words coming out all\njumbled") is read
+                # both ways, and a sign heard only across the break wins.
+                other = self._read(joined)
+                if other.outcome >= Outcome.SAME_DAY and other.outcome > known.outcome:
+                    known = other
             if len(self._recent) >= _RECENT_VERDICTS:
                 del self._recent[next(iter(self._recent))]
             self._recent[text] = known
@@ -151,6 +165,14 @@ class Reader:
             # haha"), about the patient, and not going well.
             facts = replace(facts, second_opinion=self._second_opinion(spelled))
         return Verdict(decide(readings, facts), text, self.matcher, readings, faq)
+
+    def _unbroken(self, found: re.Match[str]) -> str:
+        """A soft line break as a space, unless the next line opens anew ("quick
+        question\nis it normal ...", "back's better\nmy chest hurts")."""
+        following = words_of(found.string[found.end():found.end() + _OPENING_REACH])
+        opens = bool(following) and (self.signs.asking.at(following, 0)
+                                     or following[0] in self._new_subject)
+        return found.group() if opens else " "
 
     def words_of(self, text: str) -> list[str]:
         """The words the reader reads in `text` (shorthand spelled out, "but" and the like

@@ -34,7 +34,9 @@ class Sign:
     still an emergency). `crisis`:
     thoughts of suicide or self-harm, answered with the crisis line. `others_only`: a sign
     only someone else can show (not answering, not waking): the patient writing it of
-    themselves means something else ("I couldn't wake up this morning")."""
+    themselves means something else ("I couldn't wake up this morning"); `already_in_care`:
+    the sign is that someone is already with the emergency services (an ambulance, A&E),
+    which for someone not with the writer is news, not a call for help."""
 
     name: str
     tier: Tier
@@ -48,6 +50,7 @@ class Sign:
     crisis: bool = False
     passed: Tier | None = None
     others_only: bool = False
+    already_in_care: bool = False
 
 
 @dataclass(frozen=True)

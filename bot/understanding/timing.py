@@ -58,6 +58,13 @@ _STILL_NOW = frozenset({"now", "still", "will", "can", "keep", "keeps", "like", 
 # A habit word (or an age: "in my twenties") counts for a sign this many words either
 # side of it; a word of the past, anywhere in the clause.
 _HABIT_REACH = 5
+# Years said as how long a condition has lasted ("for 20 years"), unless said as new.
+_LONG = frozenset({"years", "yrs", "decades"})
+_HOW_MANY = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                       "twenty", "thirty", "forty", "fifty", "many", "several", "a", "few"})
+_NEW_REACH = 8
+_NEW = frozenset({"first", "never", "not", "no", "in", "worst", "worse", "bad", "badly",
+                  "best", "most", "than", "like", "ever"})
 # "in 1998", "back in 2015", "in March 2023": a past year named is history...
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was", "january",
@@ -103,6 +110,19 @@ _THEIR = frozenset({"his", "her", "their"})
 _DENYING = frozenset({"never", "no", "not"})
 
 
+def _for_years(words: Sequence[str]) -> list[int]:
+    """Where a long-standing condition's years are said: "numb for 20 years", "been there
+    20 years", "had it for years" (not "20 years ago", "the first time in 20 years", "the
+    worst I've had for years")."""
+    return [position for position in range(1, len(words))
+            if words[position] in _LONG and (
+                words[position - 1] == "for" or (
+                    (words[position - 1].isdigit() or words[position - 1] in _HOW_MANY)
+                    and words[position - 2:position - 1] in (["for"], ["there"], ["had"])))
+            and _NEW.isdisjoint(words[max(0, position - _NEW_REACH):position])
+            and words[position + 1:position + 2] not in (["ago"], ["old"], ["back"])]
+
+
 def _this_year() -> int:
     return datetime.now(UTC).year
 
@@ -139,7 +159,8 @@ class Timing:
             # "... couldn't breathe, but that was a long time ago"; "... blacked out. That
             # was 2018."
             return True
-        return (self._said(clause, self._history) and self._history_said(clause, mention)) \
+        return ((self._said(clause, self._history) or bool(_for_years(clause.words)))
+                and self._history_said(clause, mention)) \
             or (self._dated_by_a_year(clause, mention) and not self._said(clause, self._flaring)) \
             or self._long_past(clause, mention)
 
@@ -170,7 +191,7 @@ class Timing:
         first, last = mention.positions[0], mention.positions[-1]
         part = clause.part_of(first)
         flaring = said(clause, self._flaring)
-        for position in found(clause, self._history):
+        for position in [*found(clause, self._history), *_for_years(words)]:
             if not _DENYING.isdisjoint(words[max(0, position - 2):position]) or (
                     position and words[position - 1] == "than"):
                 continue  # "never once in my life", "worse than last time"

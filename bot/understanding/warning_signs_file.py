@@ -74,8 +74,8 @@ def _parse_sign(item: object, tier: Tier, where: str, problems: list[str],
     if slight is not None and slight != "ignore":
         problems.append(f"{where}: 'slight' can only be ignore")
     about = item.get("about")
-    if about is not None and about != "others":
-        problems.append(f"{where}: 'about' can only be others")
+    if about is not None and about not in {"others", "care"}:
+        problems.append(f"{where}: 'about' can only be others or care")
     passed = item.get("passed")
     if passed is not None and passed not in _TIERS:
         problems.append(f"{where}: 'passed' must be emergency or same_day")
@@ -88,7 +88,7 @@ def _parse_sign(item: object, tier: Tier, where: str, problems: list[str],
                 heavy=_TIERS.get(str(heavy)),
                 slight_is_nothing=slight == "ignore", crisis=crisis is True,
                 passed=_TIERS.get(str(passed)),
-                others_only=about == "others")
+                others_only=about == "others", already_in_care=about == "care")
 
 
 def _check_phrasing(phrasing: str, where: str, problems: list[str],
