@@ -17,7 +17,7 @@ verdict out.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.understanding.clauses import Clause, found, opens_a_question, said
@@ -64,7 +64,20 @@ _EVERYDAY_PAIN = frozenset({"pain", "painful", "hurt", "hurts", "hurting", "ache
 
 # A line break with no mark before it and a small letter after it: the sentence goes on.
 _OPENING_REACH = 40  # characters of the next line read for how it opens
+_FRAGMENT_LINE = 2  # words: a list of lines this short is read by the clause splitter
 _SOFT_LINE_BREAK = re.compile(r"(?<=[^\W_]|,)[ \t]*\r?\n\s*(?=[a-z])")
+
+
+def _unbroken_lines(text: str, opens_anew: Callable[[str], bool]) -> str:
+    """`text` with each line broken mid-sentence joined to the next ("words coming out
+    all\njumbled"): no mark ends the line and the next opens with a small letter, not
+    anew. A message with a line of a word or two is a list ("chest\ntight\ncan't
+    breathe"), left to the clause splitter."""
+    if "\n" not in text or any(
+            0 < len(line.split()) <= _FRAGMENT_LINE for line in text.splitlines()):
+        return text
+    return _SOFT_LINE_BREAK.sub(
+        lambda found: found.group() if opens_anew(text[found.end():]) else " ", text)
 
 
 class Verdict:
@@ -128,14 +141,7 @@ class Reader:
         each message, so the last few verdicts are kept."""
         known = self._recent.get(text)
         if known is None:
-            known = self._read(text)
-            joined = _SOFT_LINE_BREAK.sub(self._unbroken, text)
-            if joined != text:
-                # A line broken mid-sentence ("words coming out all\njumbled") is read
-                # both ways, and a sign heard only across the break wins.
-                other = self._read(joined)
-                if other.outcome >= Outcome.SAME_DAY and other.outcome > known.outcome:
-                    known = other
+            known = self._read(_unbroken_lines(text, self._opens_anew))
             if len(self._recent) >= _RECENT_VERDICTS:
                 del self._recent[next(iter(self._recent))]
             self._recent[text] = known
@@ -166,13 +172,11 @@ class Reader:
             facts = replace(facts, second_opinion=self._second_opinion(spelled))
         return Verdict(decide(readings, facts), text, self.matcher, readings, faq)
 
-    def _unbroken(self, found: re.Match[str]) -> str:
-        """A soft line break as a space, unless the next line opens anew ("quick
-        question\nis it normal ...", "back's better\nmy chest hurts")."""
-        following = words_of(found.string[found.end():found.end() + _OPENING_REACH])
-        opens = bool(following) and (self.signs.asking.at(following, 0)
-                                     or following[0] in self._new_subject)
-        return found.group() if opens else " "
+    def _opens_anew(self, line: str) -> bool:
+        """Whether a line opens a sentence of its own: a question ("is it normal ...") or
+        a subject ("my chest hurts")."""
+        words = words_of(line[:_OPENING_REACH])
+        return bool(words) and (self.signs.asking.at(words, 0) or words[0] in self._new_subject)
 
     def words_of(self, text: str) -> list[str]:
         """The words the reader reads in `text` (shorthand spelled out, "but" and the like
