@@ -200,10 +200,22 @@ from bot.understanding.screen import Reader
          "tests", Outcome.NOTHING),
         ("my husband had acupuncture with you this morning and we've called an ambulance",
          Outcome.EMERGENCY),
-        # ... a thing that collapsed, rain that half drowned, a temperature that is normal,
-        # a supposition ("what am I meant to do if ...").
+        ("my husband needs an ambulance, is it 999 or 112 from a mobile?", Outcome.CONFIRM),
+        ("they kept him in overnight last week but this afternoon his face dropped",
+         Outcome.EMERGENCY),
+        # ... "seems like it's passed" hedges a sign that passed; "it's like it stops" likens.
+        ("got a bit lightheaded on the way home, feels like it's gone now, thanks",
+         Outcome.NOTHING),
+        ("Mum's had dementia for years and her face has dropped on one side",
+         Outcome.CONFIRM),
+        ("my son (7) has accidents in bed most nights, can acupuncture help bedwetting?",
+         Outcome.NOTHING),
+        # ... a thing that collapsed (opening the sentence: not a run-on after a thing), a
+        # temperature that is normal, a supposition ("if something goes wrong").
         ("the marquee collapsed at my nephew's christening in the wind", Outcome.NOTHING),
-        ("the rain is killing me, Im half drowned just walking to the car", Outcome.NOTHING),
+        ("my son half drowned in the pool at his lesson, now hes coughing and really sleepy",
+         Outcome.EMERGENCY),
+        ("dad was fixing the pergola collapsed on the patio and hes grey", Outcome.CONFIRM),
         ("can i still come tomorrow with a bit of a cold? just sniffly, temp normal",
          Outcome.NOTHING),
         ("What am I meant to do if something goes wrong after I get home, like bleeding or "

@@ -74,11 +74,13 @@ _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "w
 _FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "all good now",
              "recovered now", "fully recovered", "back to normal now")
 # Before words saying it passed, these say it only might ("thought it would go away"), or
-# liken ("it's like it stops halfway", "as though it stops").
+# liken ("it's like it stops halfway").
 _HOPED = frozenset({"thought", "think", "thinking", "hoped", "hoping", "hope", "expected",
                     "expecting", "would", "will", "should", "might", "may", "wait", "waiting",
-                    "if", "whether", "usually", "normally", "always", "often", "like",
-                    "though"})
+                    "if", "whether", "usually", "normally", "always", "often", "like"})
+# ... but "seems like it's passed" hedges a sign that has passed.
+_SEEMING = frozenset({"seems", "seem", "seemed", "feels", "feel", "felt", "looks", "look",
+                      "looked", "sounds"})
 # Words between a denial and a thinner's name: "not on any blood thinners".
 _THINNER_FILLER = frozenset({"any", "a", "the", "my", "blood"})
 _DENIALS = frozenset({"no", "off", "never", "without", "stopped", "not"})
@@ -263,7 +265,9 @@ class ContextReader:
     def _only_hoped(clause: Clause, position: int) -> bool:
         """"thought it would go away", "hoping it settles", "like it stops halfway": not
         passed."""
-        return any(word in _HOPED for word in clause.words[max(0, position - 4):position])
+        words = clause.words
+        return any(word in _HOPED and not (word == "like" and at and words[at - 1] in _SEEMING)
+                   for at, word in enumerate(words[:position]) if at >= position - 4)
 
     @staticmethod
     def _starts_again(clause: Clause, position: int) -> bool:

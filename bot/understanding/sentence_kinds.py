@@ -26,7 +26,7 @@ _WORK_HOURS = frozenset({"shift", "shifts", "on shift", "off shift", "night shif
 # episode of the writer's own.
 _CASES = frozenset({"calls", "call", "cases", "patients", "jobs", "admissions"})
 _ALL_THE_TIME = frozenset({"all day", "all night", "all shift", "every day", "every shift",
-                           "all week", "day long", "most days", "most shifts", "every night"})
+                           "all week", "day long"})
 _DURATION = frozenset({"min", "mins", "minute", "minutes", "hour", "hours", "hrs"})
 # Words of a job's phrase that name a role, not the work: "i am a nurse", "work in icu".
 _ROLE_WORDS = frozenset({"nurse", "paramedic", "doctor", "carer", "midwife", "aider",
@@ -83,9 +83,8 @@ def _said_now(words: Sequence[str]) -> bool:
 # follow ("what should I do if I feel faint after my session?"), unless it is said to be
 # happening ("what do I do if I can't breathe right now?").
 _HYPOTHETICAL = ("what should i do if", "what do i do if", "what would i do if",
-                 "what happens if", "what would happen if", "what am i meant to do if",
-                 "what am i supposed to do if", "what should we do if", "what do we do if",
-                 "who do i call if", "who should i call if", "who do i contact if")
+                 "what happens if", "what would happen if", "if something goes wrong",
+                 "if anything goes wrong", "if something happens", "if anything happens")
 # A figure of speech counts this many words either side of a sign.
 _FIGURE_REACH = 6
 # Said whole, these are figures of speech about the very sign they name: something that

@@ -6,12 +6,16 @@ clause.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from itertools import pairwise, product
 
 from bot.understanding.clauses import Clause
+
+# The longest exception a clinic writes, in words ("took all my strength and courage").
+LONGEST_EXCEPTION = 8
+DETERMINERS = frozenset({"my", "his", "her", "their", "the", "a", "an", "your", "our"})
 
 
 class Tier(IntEnum):
@@ -51,6 +55,42 @@ class Sign:
     passed: Tier | None = None
     others_only: bool = False
     already_in_care: bool = False
+
+
+class Exceptions:
+    """A sign's exceptions: the clinic's exact words ("chilling" must not cancel "chills"),
+    filed by their first word. One written "^the marquee collapsed" holds only where its
+    words open a part of the sentence, a determiner at most before them ("the marquee
+    collapsed at the wedding", not "dad was fixing the pergola collapsed")."""
+
+    def __init__(self, texts: Sequence[str], spelled: Callable[[str], list[str]]) -> None:
+        self._filed: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+        for text in texts:
+            anchored = text.startswith("^")
+            if words := tuple(spelled(text.lstrip("^"))):
+                self._filed.setdefault(words[0], []).append((words, anchored))
+
+    def cover(self, clause: Clause, match: Match) -> bool:
+        """Whether an exception covers one of `match`'s words, within one part: "pushing the
+        pram, collapsed" is no "pram collapsed"."""
+        if not self._filed:
+            return False
+        low, high = match.positions[0], match.positions[-1]
+        for start in range(max(0, low - LONGEST_EXCEPTION), min(high + 1, len(clause.words))):
+            for words, anchored in self._filed.get(clause.words[start], ()):
+                width = len(words)
+                if tuple(clause.words[start:start + width]) == words and any(
+                        start <= position < start + width for position in match.positions
+                ) and not any(start < part < start + width for part in clause.part_starts) \
+                        and not (anchored and not self._opens_part(clause, start)):
+                    return True
+        return False
+
+    @staticmethod
+    def _opens_part(clause: Clause, start: int) -> bool:
+        opening = clause.part_of(start).start
+        return start == opening or (start == opening + 1
+                                    and clause.words[opening] in DETERMINERS)
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,7 @@ class Timing:
         first, last = mention.positions[0], mention.positions[-1]
         part = clause.part_of(first)
         flaring = said(clause, self._flaring)
-        for position in [*found(clause, self._history), *_for_years(words)]:
+        for position in found(clause, self._history):
             if not _DENYING.isdisjoint(words[max(0, position - 2):position]) or (
                     position and words[position - 1] == "than"):
                 continue  # "never once in my life", "worse than last time"
@@ -202,7 +202,12 @@ class Timing:
                 return True  # "back in the 80s I was rushed in with a collapsed lung"
             if position in part and first - _HABIT_REACH <= position <= last + _HABIT_REACH:
                 return True
-        return False
+        # How long the sign itself has lasted, said right after it ("numb for 20 years"),
+        # not a condition's years before it ("had dementia for years and her face has
+        # dropped").
+        return not flaring and any(
+            last < position <= last + _HABIT_REACH and position in part
+            and _JOINING.isdisjoint(words[last + 1:position]) for position in _for_years(words))
 
     def _long_past(self, clause: Clause, mention: Mention) -> bool:
         """The sign named as someone's past event: "in a wheelchair since his stroke" (but

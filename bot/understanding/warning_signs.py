@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from bot.understanding.clauses import Clause, Shorthand, clauses_of
 from bot.understanding.negation import Negations
 from bot.understanding.sign_parts import (
+    DETERMINERS,
+    Exceptions,
     Finding,
     Match,
     Phrasing,
@@ -46,8 +48,6 @@ from bot.understanding.typos import Typos
 from bot.understanding.vocabulary import WORD_LISTS, Vocabulary
 from bot.understanding.words import Phrases, stem, words_of
 
-# The longest exception a clinic writes, in words ("took all my strength and courage").
-_LONGEST_EXCEPTION = 8
 # A compound's parts are words of at least this many letters ("light" + "headed").
 _COMPOUND_PART = 3
 # A phrasing opening with these says its sign whole, so a negation before it negates it:
@@ -75,7 +75,6 @@ class Mention:
 
 
 # Before a sign's words, these make them part of a noun: "my seizure meds".
-_DETERMINERS = frozenset({"my", "his", "her", "their", "the", "a", "an", "your", "our"})
 
 
 class WarningSigns:
@@ -115,19 +114,13 @@ class WarningSigns:
                 elif keys:
                     self._concept_phrases.setdefault(keys[0], []).append((keys, "{" + name + "}"))
         self._phrasings: list[Phrasing] = []
-        self._exceptions: dict[Sign, dict[str, list[tuple[str, ...]]]] = {}
+        self._exceptions: dict[Sign, Exceptions] = {}
         for sign in self.signs:
             for text in sign.phrasings:
                 phrasing = self._phrasing(sign, text.strip())
                 if phrasing is not None:
                     self._phrasings.append(phrasing)
-            # Exceptions are the clinic's exact words: "chilling" must not cancel "chills".
-            # Filed by their first word.
-            filed: dict[str, list[tuple[str, ...]]] = {}
-            for text in sign.exceptions:
-                if words := tuple(self.spelled(text)):
-                    filed.setdefault(words[0], []).append(words)
-            self._exceptions[sign] = filed
+            self._exceptions[sign] = Exceptions(sign.exceptions, self.spelled)
         self._needs = {sign: (self._named(sign.near), self._named(sign.context),
                               self._named(sign.unless)) for sign in self.signs}
         # The words a phrasing or concept names exactly as written ("=legs").
@@ -374,23 +367,12 @@ class WarningSigns:
     def _excepted(self, clause: Clause, match: Match) -> bool:
         low, high = match.positions[0], match.positions[-1]
         following = high + 1
-        if low and clause.words[low - 1] in _DETERMINERS and following < len(clause.words) \
+        if low and clause.words[low - 1] in DETERMINERS and following < len(clause.words) \
                 and following not in clause.part_starts \
                 and self._noun_heads.at(clause.words, following):
             return True  # "my seizure meds", "the chest pain clinic" (not "crushing chest
             #              pain tablets not working")
-        filed = self._exceptions[match.phrasing.sign]
-        if not filed:
-            return False
-        for start in range(max(0, low - _LONGEST_EXCEPTION), min(high + 1, len(clause.words))):
-            for words in filed.get(clause.words[start], ()):
-                width = len(words)
-                if tuple(clause.words[start:start + width]) == words and any(
-                        start <= position < start + width for position in match.positions
-                ) and not any(start < part < start + width for part in clause.part_starts):
-                    return True  # within one part: "pushing the pram, collapsed" is no
-                    #              "pram collapsed"
-        return False
+        return self._exceptions[match.phrasing.sign].cover(clause, match)
 
     def resolution_at(self, clause: Clause, position: int) -> bool:
         """Words at `position` saying something has passed (`negation.py`)."""
