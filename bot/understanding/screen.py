@@ -66,18 +66,33 @@ _EVERYDAY_PAIN = frozenset({"pain", "painful", "hurt", "hurts", "hurting", "ache
 _OPENING_REACH = 40  # characters of the next line read for how it opens
 _FRAGMENT_LINE = 2  # words: a list of lines this short is read by the clause splitter
 _SOFT_LINE_BREAK = re.compile(r"(?<=[^\W_]|,)[ \t]*\r?\n\s*(?=[a-z])")
+_UNTIL_A_MARK = re.compile(r"[^.,;:!?\n\u2026]*")
+_TRAILING_WORDS = 3
+_GOING_ON = re.compile(r"(?<=[^\W_])[ \t]*(?:\.{3,}|\u2026)[ \t]*(?=[a-z])")
 
 
 def _unbroken_lines(text: str, opens_anew: Callable[[str], bool]) -> str:
     """`text` with each line broken mid-sentence joined to the next ("words coming out
-    all\njumbled"): no mark ends the line and the next opens with a small letter, not
-    anew. A message with a line of a word or two is a list ("chest\ntight\ncan't
-    breathe"), left to the clause splitter."""
+    all\njumbled"), and each trailing "..." that goes on ("my chest ... so tight"): no
+    mark ends the line and the next opens with a small letter, not anew. A message with a
+    line of a word or two is a list ("chest\ntight\ncan't breathe"), left to the clause
+    splitter."""
+    def unbroken(found: re.Match[str]) -> str:
+        return found.group() if opens_anew(text[found.end():]) else " "
+
+    def trails_off(found: re.Match[str]) -> str:
+        # Only a few words going on ("... so tight,"); a longer thought is its own ("...
+        # then suddenly can't breathe").
+        going_on = _UNTIL_A_MARK.match(text, found.end())
+        short = going_on is not None and len(going_on.group().split()) <= _TRAILING_WORDS
+        return unbroken(found) if short else found.group()
+
+    if "..." in text or "\u2026" in text:
+        text = _GOING_ON.sub(trails_off, text)
     if "\n" not in text or any(
             0 < len(line.split()) <= _FRAGMENT_LINE for line in text.splitlines()):
         return text
-    return _SOFT_LINE_BREAK.sub(
-        lambda found: found.group() if opens_anew(text[found.end():]) else " ", text)
+    return _SOFT_LINE_BREAK.sub(unbroken, text)
 
 
 class Verdict:

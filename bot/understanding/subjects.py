@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from itertools import pairwise
 
 from bot.understanding.clauses import Clause, found, said
 from bot.understanding.warning_signs import Mention, WarningSigns
-from bot.understanding.words import Phrases, stem
+from bot.understanding.words import REAL_WORDS, Phrases, stem
 
 
 class Who(StrEnum):
@@ -77,9 +78,21 @@ _WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are
             "here beside me", "here next to me", "at home with me", "sitting here", "sat here",
             "lying here", "sitting next to me", "sat next to me", "sitting beside me")
 # Words that tie someone else's sign to a session here (a carer writing for the patient).
+_PITY = frozenset({("poor", "thing"), ("poor", "love"), ("poor", "soul"), ("poor", "lamb"),
+                   ("poor", "kid"), ("poor", "man"), ("poor", "woman"), ("poor", "girl"),
+                   ("poor", "boy"), ("bless", "her"), ("bless", "him"), ("bless", "them")})
+_PITY_REACH = 4
 _SESSION = frozenset(stem(word) for word in (
     "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
     "electro", "moxa", "practitioner", "appointment"))
+
+
+def _pitied(clause: Clause, mention: Mention) -> bool:
+    """Pity right after the sign says it is someone else's: "struggling to breathe, poor
+    thing", "can't keep anything down bless her"."""
+    last = mention.positions[-1]
+    after = clause.words[last + 1:last + 1 + _PITY_REACH]
+    return any(pair in _PITY for pair in pairwise(after))
 
 
 def _said_as_going_on(clause: Clause, mention: Mention) -> bool:
@@ -158,7 +171,8 @@ class Subjects:
             if word in self._self:
                 subject = Who.PATIENT
         if subject == Who.SOMEONE and self._someone_away_elsewhere(clauses[mention.clause],
-                                                                  mention):
+                                                                  mention) \
+                and not _pitied(clauses[mention.clause], mention):
             subject = None  # "Husband away on business, can't breathe": the writer's own
         if mention.sign.others_only:
             words = clauses[mention.clause].words
@@ -219,12 +233,15 @@ class Subjects:
             self.someone(clause.words[position]) for position in earlier)
 
     def _away_at(self, clause: Clause) -> list[int]:
-        """Where words placing someone away start: "back in Lagos" (not "his eyes went back
-        in his head")."""
+        """Where words placing someone away start: "back in Lagos", "back in Nuku'alofa" (a
+        place the word list does not know), not "his eyes went back in his head"."""
         words = clause.words
-        return [position for position in found(clause, self._away)
-                if not (words[position] == "back" and position + 2 < len(words)
-                        and words[position + 2] in _NOT_A_PLACE)]
+        named = [position for position in range(len(words) - 2)
+                 if words[position] == "back" and words[position + 1] in {"in", "home"}
+                 and words[position + 2].isalpha() and words[position + 2] not in REAL_WORDS]
+        return sorted({*named, *(position for position in found(clause, self._away)
+                                 if not (words[position] == "back" and position + 2 < len(words)
+                                         and words[position + 2] in _NOT_A_PLACE))})
 
     def _placed(self, clause: Clause, mention: Mention) -> Who | None:
         """Where and when someone else's sign is, from the words of time or place in its
