@@ -221,34 +221,28 @@ from bot.understanding.screen import Reader
         ("What am I meant to do if something goes wrong after I get home, like bleeding or "
          "feeling sick?", Outcome.RISKS),
         ("Had an accident in bed last night, didnt even feel it happen", Outcome.EMERGENCY),
-        # Batches 84-86: a sentence cut into short pieces by full stops is one; a few words
-        # after "..." go on with the thought.
+        # Batches 84-86: read once more joined where a sentence goes on across a break (a
+        # word or two cut off by a full stop, a few words after "..."), a sign heard only
+        # so wins; a thought after "..." that a figure or history began stays its own.
         ("had needles. upper back. tues.\nnow cant get. my breath.\nstairs. even talking. hard",
          Outcome.EMERGENCY),
         ("yesterday needle at my shoulder, today my chest ... so tight", Outcome.EMERGENCY),
-        ("we were laughing at something on tv... then suddenly cant breathe properly",
+        ("Was laughing at the telly with dad... then he collapsed", Outcome.CONFIRM),
+        ("Lips n tongue swelling up fast after the needles. Side effect?", Outcome.EMERGENCY),
+        ("Blacked out on the kitchen floor and came round confused. Once before.",
          Outcome.EMERGENCY),
         # ... "must stop" is something done, not a sign that stopped.
         ("breathing is very short, I walk 10 steps must stop already", Outcome.EMERGENCY),
         ("ngl been cutting again since the weekend, cant stop thinking about going deeper",
          Outcome.EMERGENCY),
-        # ... pity after a sign makes it someone else's; an aunty back in a place the word
-        # list does not know is away; a form's questions are no report.
-        ("Nana's in hospital up in Whangarei with pneumonia, struggling to breathe poor "
-         "thing. need to cancel Tuesday", Outcome.NOTHING),
+        ("Been cutting again for my bodybuilding show so im a bit flat, ok to still come in?",
+         Outcome.NOTHING),
+        # ... an aunty back in a place the word list does not know is away (not "back in
+        # car").
         ("my aunty back in Nuku'alofa keeps fainting in the heat, see u thursday",
          Outcome.NOTHING),
-        ("My form asks about bleeding disorders and seizures, I just tick no for both if I "
-         "dont have them right?", Outcome.RISKS),
-        ("our coach will have a stroke if I miss another training", Outcome.NOTHING),
-        ("my mate collapsed on site last swing, hes on the mend now", Outcome.NOTHING),
-        ("had one seizure as a little kid with a high fever, nothing ever since",
-         Outcome.HISTORY),
-        # ... "is it still safe", "type 1 diabetic here": a question about what they have.
-        ("I go faint at needles, literally every blood test, is it still safe for me to try",
-         Outcome.RISKS),
-        ("Type 1 diabetic here and my feet don't have great feeling. Is it ok for me to have "
-         "needles in my feet?", Outcome.RISKS),
+        ("got dad back in car from the shops and hes gone grey, sweaty and clutching his chest",
+         Outcome.CONFIRM),
     ],
 )
 def test_the_shape_of_a_sentence_says_whose_and_when(reader: Reader, text: str,

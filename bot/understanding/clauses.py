@@ -161,7 +161,7 @@ def clauses_of(text: str, shorthand: Shorthand, breaks: frozenset[str],
         asks = opens_a_question(first_words, 0, asking, question)
         size = sum(len(words) for words in parts)
         fragment = size <= _FRAGMENT
-        if clauses and (fragment or (clauses[-1].fragments and unmarked and size <= _LINE_END)):
+        if clauses and clauses[-1].fragments and (fragment or (unmarked and size <= _LINE_END)):
             # One more fragment of the same clause, or the short line that ends a run of
             # fragments cut by bare line breaks ("cant\nget\na full breath").
             clause = clauses.pop()

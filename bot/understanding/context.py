@@ -72,14 +72,13 @@ _PERSISTING = ("keeps", "keep", "again", "still", "on and off", "every time", "w
                "bigger", "growing", "grown", "spreading", "every day", "every morning")
 # Said in any later clause, these say it has passed: "she's fine now".
 _FINE_NOW = ("fine now", "ok now", "okay now", "alright now", "all right now", "all good now",
-             "recovered now", "fully recovered", "back to normal now", "on the mend")
+             "recovered now", "fully recovered", "back to normal now")
 # Before words saying it passed, these say it only might ("thought it would go away"),
-# liken ("it's like it stops halfway"), or make it something done ("I must stop", "had to
-# stop").
+# liken ("it's like it stops halfway"), or make it something done ("I must stop").
 _HOPED = frozenset({"thought", "think", "thinking", "hoped", "hoping", "hope", "expected",
                     "expecting", "would", "will", "should", "might", "may", "wait", "waiting",
                     "if", "whether", "usually", "normally", "always", "often", "like",
-                    "must", "to"})
+                    "must"})
 # ... but "seems like it's passed" hedges a sign that has passed.
 _SEEMING = frozenset({"seems", "seem", "seemed", "feels", "feel", "felt", "looks", "look",
                       "looked", "sounds"})
@@ -152,7 +151,7 @@ class ContextReader:
                     max(0, mention.positions[0] - _MODIFIER_REACH), mention.positions[-1])),
                 passed=self._passed(clauses, mention, taken),
                 after_a_session=for_a_patient,
-                now=self._said_now(clause),
+                now=self._said(clause, self._recent),
                 own=self._kinds.said_of_self(clause, mention),
                 asked_of_own=self._kinds.asked_of_own(clauses, mention),
                 a_condition=any(found_within(clause, self._conditions, range(
@@ -244,19 +243,6 @@ class ContextReader:
                    and not self._starts_again(following, position)
                    and not self._only_hoped(following, position)
                    for position in range(min(4, len(following.words))))
-
-    def _said_now(self, clause: Clause) -> bool:
-        """Words of now or since the session, but not the "still" of a question ("is it
-        still safe for me", "can I still come"), nor the "here" of who the writer is
-        ("type 1 diabetic here")."""
-        words = clause.words
-        conditions = found(clause, self._conditions)
-        return any(not (words[position] == "still" and position >= 2
-                        and words[position - 1] in {"i", "it", "we"}
-                        and self._signs.asking.at(words, position - 2))
-                   and not (words[position] == "here"
-                            and any(position - 3 <= at < position for at in conditions))
-                   for position in found(clause, self._recent))
 
     @staticmethod
     def _goes_somewhere(clause: Clause, position: int) -> bool:

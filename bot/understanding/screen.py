@@ -16,13 +16,13 @@ verdict out.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.understanding.clauses import Clause, found, opens_a_question, said
 from bot.understanding.context import ContextReader, Reading
 from bot.understanding.faq_search import FaqMatcher, Match
+from bot.understanding.joins import joined
 from bot.understanding.languages import LanguageGuesser
 from bot.understanding.names import unnamed, unsigned
 from bot.understanding.negation import TURNS
@@ -60,39 +60,6 @@ _FEELING_VERBS = frozenset({"feel", "feeling", "felt", "feels", "been", "got", "
 _EVERYDAY_PAIN = frozenset({"pain", "painful", "hurt", "hurts", "hurting", "ache", "aching",
                             "achy", "sore", "stiff", "stiffness", "tight", "tightness",
                             "tender", "bruised"})
-
-
-# A line break with no mark before it and a small letter after it: the sentence goes on.
-_OPENING_REACH = 40  # characters of the next line read for how it opens
-_FRAGMENT_LINE = 2  # words: a list of lines this short is read by the clause splitter
-_SOFT_LINE_BREAK = re.compile(r"(?<=[^\W_]|,)[ \t]*\r?\n\s*(?=[a-z])")
-_UNTIL_A_MARK = re.compile(r"[^.,;:!?\n\u2026]*")
-_TRAILING_WORDS = 3
-_GOING_ON = re.compile(r"(?<=[^\W_])[ \t]*(?:\.{3,}|\u2026)[ \t]*(?=[a-z])")
-
-
-def _unbroken_lines(text: str, opens_anew: Callable[[str], bool]) -> str:
-    """`text` with each line broken mid-sentence joined to the next ("words coming out
-    all\njumbled"), and each trailing "..." that goes on ("my chest ... so tight"): no
-    mark ends the line and the next opens with a small letter, not anew. A message with a
-    line of a word or two is a list ("chest\ntight\ncan't breathe"), left to the clause
-    splitter."""
-    def unbroken(found: re.Match[str]) -> str:
-        return found.group() if opens_anew(text[found.end():]) else " "
-
-    def trails_off(found: re.Match[str]) -> str:
-        # Only a few words going on ("... so tight,"); a longer thought is its own ("...
-        # then suddenly can't breathe").
-        going_on = _UNTIL_A_MARK.match(text, found.end())
-        short = going_on is not None and len(going_on.group().split()) <= _TRAILING_WORDS
-        return unbroken(found) if short else found.group()
-
-    if "..." in text or "\u2026" in text:
-        text = _GOING_ON.sub(trails_off, text)
-    if "\n" not in text or any(
-            0 < len(line.split()) <= _FRAGMENT_LINE for line in text.splitlines()):
-        return text
-    return _SOFT_LINE_BREAK.sub(unbroken, text)
 
 
 class Verdict:
@@ -156,14 +123,31 @@ class Reader:
         each message, so the last few verdicts are kept."""
         known = self._recent.get(text)
         if known is None:
-            known = self._read(_unbroken_lines(text, self._opens_anew))
+            known = self._read(text)
+            if known.outcome < Outcome.EMERGENCY:
+                known = self._read_joined(text, known)
             if len(self._recent) >= _RECENT_VERDICTS:
                 del self._recent[next(iter(self._recent))]
             self._recent[text] = known
         return known
 
-    def _read(self, text: str) -> Verdict:
-        clauses = self._clauses(text)
+    def _read_joined(self, text: str, known: Verdict) -> Verdict:
+        """The verdict on `text` read once more with its sentences joined where they go on
+        across a break (`joins.py`), when that hears a sign the first reading did not and
+        calls for at least a same-day answer."""
+        text_joined = joined(text, self._opens_anew)
+        if text_joined == text:
+            return known
+        clauses = self._clauses(text_joined)
+        heard = {reading.mention.sign for reading in known.readings}
+        if all(mention.sign in heard for mention in self.signs.mentions(clauses)):
+            return known
+        other = self._read(text_joined, clauses)
+        louder = other.outcome >= Outcome.SAME_DAY and other.outcome > known.outcome
+        return other if louder else known
+
+    def _read(self, text: str, clauses: list[Clause] | None = None) -> Verdict:
+        clauses = self._clauses(text) if clauses is None else clauses
         spelled = [word for clause in clauses for word in clause.words]
         if not self.readable(text, spelled):
             decision = decide((), Facts(readable=False))
@@ -190,7 +174,7 @@ class Reader:
     def _opens_anew(self, line: str) -> bool:
         """Whether a line opens a sentence of its own: a question ("is it normal ...") or
         a subject ("my chest hurts")."""
-        words = words_of(line[:_OPENING_REACH])
+        words = words_of(line)
         return bool(words) and (self.signs.asking.at(words, 0) or words[0] in self._new_subject)
 
     def words_of(self, text: str) -> list[str]:

@@ -98,8 +98,8 @@ _GIVEN = ("nearly gave me", "almost gave me", "gave me", "give me", "going to gi
 _HAD = ("nearly had", "almost had", "going to have", "will have", "would have")
 _HYPERBOLES = tuple(f"{how} {what}" for what in ("a heart attack", "a stroke")
                     for how in (*_GIVEN, *_HAD))
-# A figure said with a trigger: "... a stroke when they hear", "... if I miss training".
-_TRIGGERS = frozenset({"when", "whenever", "once", "if"})
+# A figure said with a trigger: "... a stroke when they hear".
+_TRIGGERS = frozenset({"when", "whenever", "once"})
 _NOT_A_FIGURE = frozenset({"think", "thought", "feel", "feels", "felt", "feeling", "scared",
                            "worried", "afraid", "frightened", "terrified", "sure", "maybe",
                            "might", "reckon", "honestly", "warned", "now", "here", "minute",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from itertools import pairwise
 
 from bot.understanding.clauses import Clause, found, said
 from bot.understanding.warning_signs import Mention, WarningSigns
@@ -34,8 +33,12 @@ _OBJECTS = frozenset({"me", "myself"})
 _WHERE_THEY = frozenset({"where", "when", "wherever"})
 # "mum, who I look after, ...": the "I" of a relative clause is not the subject.
 _RELATIVE = frozenset({"who", "whom", "that", "which"})
+# Before "my aunty's", these make it her home.
+_TO_A_HOME = frozenset({"at", "to", "from", "round"})
 # After "back in", these are no place: "his eyes went back in his head".
 _NOT_A_PLACE = frozenset({"his", "her", "my", "their", "your", "the", "bed", "a"})
+# ... and a word the word list does not know, this long, after "back in" is a place.
+_PLACE_NAME = 4
 # "our" names the subject of a sign at most this many words after it.
 _OUR_REACH = 5
 # A subject carries into this many sentences after its own.
@@ -78,21 +81,15 @@ _WITH_ME = ("here with me", "with me now", "sitting with me", "is with me", "are
             "here beside me", "here next to me", "at home with me", "sitting here", "sat here",
             "lying here", "sitting next to me", "sat next to me", "sitting beside me")
 # Words that tie someone else's sign to a session here (a carer writing for the patient).
-_PITY = frozenset({("poor", "thing"), ("poor", "love"), ("poor", "soul"), ("poor", "lamb"),
-                   ("poor", "kid"), ("poor", "man"), ("poor", "woman"), ("poor", "girl"),
-                   ("poor", "boy"), ("bless", "her"), ("bless", "him"), ("bless", "them")})
-_PITY_REACH = 4
 _SESSION = frozenset(stem(word) for word in (
     "session", "treatment", "acupuncture", "needle", "needles", "needled", "needling",
     "electro", "moxa", "practitioner", "appointment"))
 
 
-def _pitied(clause: Clause, mention: Mention) -> bool:
-    """Pity right after the sign says it is someone else's: "struggling to breathe, poor
-    thing", "can't keep anything down bless her"."""
-    last = mention.positions[-1]
-    after = clause.words[last + 1:last + 1 + _PITY_REACH]
-    return any(pair in _PITY for pair in pairwise(after))
+def _a_home(words: Sequence[str], position: int) -> bool:
+    """Someone's home, not someone: "staying at my aunty's", "back to my mum's"."""
+    return words[position].endswith("s") and position >= 2 \
+        and words[position - 1] in {"my", "our"} and words[position - 2] in _TO_A_HOME
 
 
 def _said_as_going_on(clause: Clause, mention: Mention) -> bool:
@@ -137,7 +134,8 @@ class Subjects:
                 word = clause.words[position]
                 if self.someone(word) and not self._likeness(clause.words, position) and not (
                         position and clause.words[position - 1] in _WHERE_THEY
-                        and "my" in clause.words[:position - 1]):
+                        and "my" in clause.words[:position - 1]) \
+                        and not _a_home(clause.words, position):
                     return Who.SOMEONE
                 if word == "our" and number == index and before - position <= _OUR_REACH:
                     return Who.SOMEONE  # "our centre half collapsed"
@@ -147,7 +145,8 @@ class Subjects:
                         position and clause.words[position - 1] in _RELATIVE):
                     following = clause.words[position + 1] if position + 1 < len(
                         clause.words) else ""
-                    if word == "my" and self.someone(following):
+                    if word == "my" and self.someone(following) \
+                            and not _a_home(clause.words, position + 1):
                         return Who.SOMEONE  # "my son"
                     return Who.PATIENT
         return None
@@ -171,8 +170,7 @@ class Subjects:
             if word in self._self:
                 subject = Who.PATIENT
         if subject == Who.SOMEONE and self._someone_away_elsewhere(clauses[mention.clause],
-                                                                  mention) \
-                and not _pitied(clauses[mention.clause], mention):
+                                                                  mention):
             subject = None  # "Husband away on business, can't breathe": the writer's own
         if mention.sign.others_only:
             words = clauses[mention.clause].words
@@ -237,8 +235,9 @@ class Subjects:
         place the word list does not know), not "his eyes went back in his head"."""
         words = clause.words
         named = [position for position in range(len(words) - 2)
-                 if words[position] == "back" and words[position + 1] in {"in", "home"}
-                 and words[position + 2].isalpha() and words[position + 2] not in REAL_WORDS]
+                 if words[position] == "back" and words[position + 1] == "in"
+                 and len(words[position + 2]) >= _PLACE_NAME and words[position + 2].isalpha()
+                 and words[position + 2] not in REAL_WORDS]
         return sorted({*named, *(position for position in found(clause, self._away)
                                  if not (words[position] == "back" and position + 2 < len(words)
                                          and words[position + 2] in _NOT_A_PLACE))})
