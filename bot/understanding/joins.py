@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.understanding.words import HARD_BREAK
 
 # How much of the next line is read to tell whether it opens a sentence of its own.
 _OPENING_REACH = 40
@@ -22,18 +25,42 @@ _TRAILING_WORDS = 3
 _SOFT_LINE_BREAK = re.compile(r"(?<=[^\W_]|,)[ \t]*\r?\n\s*(?=[a-z])")
 _GOING_ON = re.compile(r"(?<=[^\W_])[ \t]*(?:\.{3,}|\u2026)[ \t]*(?=[a-z])")
 _UNTIL_A_MARK = re.compile(r"[^.,;:!?\n\u2026]*")
+# Where a join was made, until the sentences it made are known.
+_JOIN = "\x00"
 # A full stop before a sentence of one or two words: "now cant get. my breath."
 _CUT_SHORT = re.compile(
     r"(?<=[^\W_])\.[ \t]+(?=[^\W_]+(?:[ \t]+[^\W_]+)?[ \t]*(?:[.!?\n]|$))")
 
 
-def joined(text: str, opens_anew: Callable[[str], bool]) -> str:
-    """`text` with its sentences joined where they go on; `opens_anew(start)` says whether
-    the words starting a line open a sentence of their own ("is it normal ...", "my chest
-    hurts"), which is then not joined to the line before."""
+@dataclass(frozen=True)
+class Joined:
+    """A message joined where its sentences go on: the whole `text`, and the `sentences`
+    a join made (enough to tell whether joining hears a new sign)."""
+
+    text: str
+    sentences: tuple[str, ...]
+
+
+def joined(text: str, opens_anew: Callable[[str], bool]) -> Joined | None:
+    """`text` with its sentences joined where they go on, or None when none does;
+    `opens_anew(start)` says whether the words starting a line open a sentence of their
+    own ("is it normal ...", "my chest hurts"), which is then not joined to the line
+    before."""
+    marked = _marked(text, opens_anew)
+    if _JOIN not in marked:
+        return None
+    sentences = tuple(sentence.replace(_JOIN, " ") for sentence in HARD_BREAK.split(marked)
+                      if _JOIN in sentence)
+    return Joined(marked.replace(_JOIN, " "), sentences)
+
+
+def _marked(text: str, opens_anew: Callable[[str], bool]) -> str:
+    """`text` with `_JOIN` wherever a sentence goes on across a break."""
+    text = text.replace(_JOIN, "")
+
     def unbroken(found: re.Match[str]) -> str:
         following = found.string[found.end():found.end() + _OPENING_REACH]
-        return found.group() if opens_anew(following) else " "
+        return found.group() if opens_anew(following) else _JOIN
 
     def trails_off(found: re.Match[str]) -> str:
         going_on = _UNTIL_A_MARK.match(found.string, found.end())
@@ -43,7 +70,7 @@ def joined(text: str, opens_anew: Callable[[str], bool]) -> str:
     if "..." in text or "\u2026" in text:
         text = _GOING_ON.sub(trails_off, text)
     if ". " in text:
-        text = _CUT_SHORT.sub(" ", text)
+        text = _CUT_SHORT.sub(_JOIN, text)
     if "\n" in text and not any(
             0 < len(line.split()) <= _FRAGMENT_LINE for line in text.splitlines()):
         text = _SOFT_LINE_BREAK.sub(unbroken, text)

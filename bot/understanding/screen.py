@@ -135,19 +135,19 @@ class Reader:
         """The verdict on `text` read once more with its sentences joined where they go on
         across a break (`joins.py`), when that hears a sign the first reading did not and
         calls for at least a same-day answer."""
-        text_joined = joined(text, self._opens_anew)
-        if text_joined == text:
+        join = joined(text, self._opens_anew)
+        if join is None:
             return known
-        clauses = self._clauses(text_joined)
         heard = {reading.mention.sign for reading in known.readings}
-        if all(mention.sign in heard for mention in self.signs.mentions(clauses)):
+        if all(mention.sign in heard for sentence in join.sentences
+               for mention in self.signs.mentions(self._clauses(sentence))):
             return known
-        other = self._read(text_joined, clauses)
+        other = self._read(join.text)
         louder = other.outcome >= Outcome.SAME_DAY and other.outcome > known.outcome
         return other if louder else known
 
-    def _read(self, text: str, clauses: list[Clause] | None = None) -> Verdict:
-        clauses = self._clauses(text) if clauses is None else clauses
+    def _read(self, text: str) -> Verdict:
+        clauses = self._clauses(text)
         spelled = [word for clause in clauses for word in clause.words]
         if not self.readable(text, spelled):
             decision = decide((), Facts(readable=False))
