@@ -57,6 +57,8 @@ class Clause:
     sign_words: bool = False
     # Made of short fragments so far: the next fragment joins it.
     fragments: bool = False
+    # Where each word is, built at the first look-up (the words are settled by then).
+    index: dict[str, list[int]] | None = None
 
     def part_of(self, position: int) -> range:
         """The comma-separated part holding `position`."""
@@ -74,7 +76,11 @@ def found(clause: Clause, phrases: Phrases) -> tuple[int, ...]:
     """Where `phrases` start in the clause (looked for once per list and clause)."""
     known = clause.found.get(id(phrases))
     if known is None:
-        known = clause.found[id(phrases)] = phrases.positions(clause.words)
+        if clause.index is None:
+            clause.index = {}
+            for position, word in enumerate(clause.words):
+                clause.index.setdefault(word, []).append(position)
+        known = clause.found[id(phrases)] = phrases.positions(clause.words, clause.index)
     return known
 
 

@@ -11,7 +11,7 @@ import functools
 import gzip
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from importlib import resources
 
@@ -180,14 +180,27 @@ class Phrases:
         return any(words[position] in by_first and self.at(words, position)
                    for position in positions)
 
-    def positions(self, words: Sequence[str]) -> tuple[int, ...]:
-        """Where in `words` one of the phrases starts."""
+    def positions(self, words: Sequence[str],
+                  index: Mapping[str, list[int]] | None = None) -> tuple[int, ...]:
+        """Where in `words` one of the phrases starts; `index`: where each word is in
+        `words`, when known (a clause asks many lists: each looks only at its first
+        words)."""
         by_first = self._by_first
-        if by_first.keys().isdisjoint(words):
-            return ()  # most word lists, for most clauses
+        if index is None:
+            if by_first.keys().isdisjoint(words):
+                return ()  # most word lists, for most clauses
+            starts: Iterable[tuple[int, list[tuple[str, ...]]]] = (
+                (position, by_first[word]) for position, word in enumerate(words)
+                if word in by_first)
+        else:
+            firsts = by_first.keys() & index.keys()
+            if not firsts:
+                return ()
+            starts = sorted((position, by_first[word]) for word in firsts
+                            for position in index[word])
         found = []
-        for position, word in enumerate(words):
-            for phrase in by_first.get(word, ()):
+        for position, phrases in starts:
+            for phrase in phrases:
                 size = len(phrase)
                 if size == 1 or tuple(words[position:position + size]) == phrase:
                     found.append(position)
