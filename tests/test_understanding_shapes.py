@@ -243,23 +243,22 @@ from bot.understanding.screen import Reader
          Outcome.NOTHING),
         ("got dad back in car from the shops and hes gone grey, sweaty and clutching his chest",
          Outcome.CONFIRM),
-        # Batches 87-89: "stopped making sense"; blood "in the tissue"; "I stop it with a
-        # plaster" is something done, not a sign gone; a decade dates a sign.
+        # Batches 87-89: "stopped making sense"; blood "in the tissue" of a cough; "I stop
+        # it with a plaster" is something done, not a sign gone (but "they stopped" passed).
         ("Mum has suddenly stopped making sense, keeps asking who I am. Shes sat here with me",
          Outcome.EMERGENCY),
         ("been coughing since last night and just now there's red in the tissue, a fair bit",
          Outcome.EMERGENCY),
         ("the needle hole on my wrist keeps bleeding, i stop it with a plaster and an hour "
          "later theres more blood on my sleeve", Outcome.SAME_DAY),
-        ("In the 1970s I suffered a bout of pleurisy and was somewhat breathless for weeks",
-         Outcome.HISTORY),
+        ("I had some palpitations on the bus after my session, they stopped after a few "
+         "minutes", Outcome.NOTHING),
+        ("blew my nose and there was a bit of blood on the tissue", Outcome.NOTHING),
         # ... everyday words: a photo that came out blurred, a swollen river, breathless with
-        # rage, practising with an EpiPen, a bruise gone yellowish.
+        # rage, a bruise gone yellowish.
         ("the parking map pic you sent came out all blurred, can u resend", Outcome.NOTHING),
         ("the river's so swollen from all the rain they closed the road", Outcome.NOTHING),
         ("Crows lost again, I'm heartbroken and breathless with rage", Outcome.NOTHING),
-        ("Had our anaphylaxis training at school today, staff practised the EpiPen on oranges",
-         Outcome.NOTHING),
         ("little bruise on my shoulder from tuesday, gone yellowish, doesnt hurt",
          Outcome.NOTHING),
     ],

@@ -79,8 +79,10 @@ _HOPED = frozenset({"thought", "think", "thinking", "hoped", "hoping", "hope", "
                     "expecting", "would", "will", "should", "might", "may", "wait", "waiting",
                     "if", "whether", "usually", "normally", "always", "often", "like",
                     "must"})
-# Right before such a word, someone doing it: "I stop it with a plaster".
-_DOERS = frozenset({"i", "we", "you", "they"})
+# Right before such a word, someone doing it: "I stop it with a plaster" (but "they
+# stopped", the hives, passed).
+_DOERS = frozenset({"i", "we"})
+_DONE = frozenset({"stop", "stops", "went"})
 # ... but "seems like it's passed" hedges a sign that has passed.
 _SEEMING = frozenset({"seems", "seem", "seemed", "feels", "feel", "felt", "looks", "look",
                       "looked", "sounds"})
@@ -269,8 +271,9 @@ class ContextReader:
         """"thought it would go away", "hoping it settles", "like it stops halfway", "I stop
         it with a plaster": not passed."""
         words = clause.words
-        if position and words[position - 1] in _DOERS:
-            return True  # "I stop it with a plaster": something done, not a sign gone
+        if position and words[position - 1] in _DOERS and words[position] in _DONE:
+            return True  # "I stop it with a plaster", "I went down": something done, not a
+            #              sign gone (but "I stopped it, all fine" passed)
         return any(word in _HOPED and not (word == "like" and at and words[at - 1] in _SEEMING)
                    for at, word in enumerate(words[:position]) if at >= position - 4)
 

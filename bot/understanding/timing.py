@@ -67,7 +67,6 @@ _NEW = frozenset({"first", "never", "not", "no", "in", "worst", "worse", "bad", 
                   "best", "most", "than", "like", "ever"})
 # "in 1998", "back in 2015", "in March 2023": a past year named is history...
 _YEAR = re.compile(r"^(19|20)\d\d$")
-_DECADE = re.compile(r"^(19|20)\d0s$")
 _BEFORE_A_YEAR = frozenset({"in", "back", "of", "around", "circa", "was", "january",
                             "february", "march", "april", "may", "june", "july", "august",
                             "september", "october", "november", "december", "jan", "feb", "mar",
@@ -272,8 +271,6 @@ class Timing:
                     and after not in _CLOCK \
                     and _BORN.isdisjoint(words[max(0, position - 2):position]):
                 years.append(position)
-            elif _DECADE.match(word) and before in {"the", "in", "during"}:
-                years.append(position)  # "in the 1970s"
             elif word.isdigit() and 5 <= int(word) <= 99 and before == "was" and position >= 2 \
                     and words[position - 2] in {"i", "he", "she", "mi"} and after not in _UNITS:
                 years.append(position)  # "when I was 19" (not "I was 20 mins into my walk")
