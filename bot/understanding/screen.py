@@ -9,6 +9,8 @@
    whether treatment is safe for them, a session named (`facts`).
 6. Ask the FAQ (`faq_search.py`).
 7. Decide (`policy.py`).
+8. Where a sentence goes on across a break, read it once more joined (`joins.py`): a sign
+   heard only so wins.
 
 Pure and synchronous: `handlers/safety.py` and `handlers/patients/questions.py` carry the
 verdict out.
