@@ -254,6 +254,18 @@ from bot.understanding.screen import Reader
         ("I had some palpitations on the bus after my session, they stopped after a few "
          "minutes", Outcome.NOTHING),
         ("blew my nose and there was a bit of blood on the tissue", Outcome.NOTHING),
+        # Batches 90-92: texting shorthand ("sos chst pain"), "goin down L arm" spreads, a
+        # plan not to be around, a nosebleed that won't stop on a thinner, an arm still
+        # asleep; a wheelie bin, a good many tablets.
+        ("sos chst pain rn w sweats, goin down L arm", Outcome.EMERGENCY),
+        ("No need to rebook me. I'm planning on not being around by next week.",
+         Outcome.EMERGENCY),
+        ("nosebleed wont stop 45 min, on apixaban, pinching nose not working",
+         Outcome.EMERGENCY),
+        ("after the electric treatment my arm is sleeping still, 2 days now", Outcome.SAME_DAY),
+        ("found a dead fox in a wheelie bin on the round this morning", Outcome.NOTHING),
+        ("I am 83 and on a good many tablets, is it safe for a man of my age?", Outcome.RISKS),
+        ("I've taken a good many pills tonight, I want it to stop", Outcome.EMERGENCY),
         # ... everyday words: a photo that came out blurred, a swollen river, breathless with
         # rage, a bruise gone yellowish.
         ("the parking map pic you sent came out all blurred, can u resend", Outcome.NOTHING),

@@ -112,7 +112,7 @@ _MINUTES_HEAVY = 15
 _MODIFIER_REACH = 4
 # After "going down", these say where a pain goes, not that it is easing.
 _TOWARDS = frozenset({"my", "the", "to", "into", "his", "her", "your", "left", "right", "both",
-                      "one", "arm", "leg", "back", "neck", "jaw", "from"})
+                      "l", "r", "one", "arm", "leg", "back", "neck", "jaw", "from"})
 
 
 class ContextReader:
