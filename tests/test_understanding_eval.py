@@ -53,7 +53,7 @@ AT_LEAST = {"warnings with a safety reply": 0.98, "warnings in the right tier": 
 # 9 quieted, a red team having narrowed the rest (7.4%, 4.4%: 228 and 137 of 3,099); 84-86 with 2
 # of their 16 quieted, a red team having undone the rules for the others (7.5%, 4.5%: 241 and
 # 145 of 3,201); 87-89 with 3 of their 15 quieted, a red team having narrowed the rest (7.7%, 4.6%:
-# 253 and 153 of 3,303).
+# 253 and 153 of 3,303); 90-92 with 1 of their 9 quieted (7.7%, 4.6%: 261 and 156 of 3,405).
 AT_MOST = {"tricky everyday messages alarmed": 0.077,
            "tricky everyday messages answered as an emergency": 0.047,
            # A thank-you in Romanian (batch 64) goes to a person: the bot cannot read it; so

@@ -255,8 +255,8 @@ from bot.understanding.screen import Reader
          "minutes", Outcome.NOTHING),
         ("blew my nose and there was a bit of blood on the tissue", Outcome.NOTHING),
         # Batches 90-92: texting shorthand ("sos chst pain"), "goin down L arm" spreads, a
-        # plan not to be around, a nosebleed that won't stop on a thinner, an arm still
-        # asleep; a wheelie bin, a good many tablets.
+        # plan not to be around beside a parting, a nosebleed that won't stop on a thinner,
+        # an arm still sleeping; a wheelie bin, being on a good many tablets.
         ("sos chst pain rn w sweats, goin down L arm", Outcome.EMERGENCY),
         ("No need to rebook me. I'm planning on not being around by next week.",
          Outcome.EMERGENCY),
@@ -264,8 +264,14 @@ from bot.understanding.screen import Reader
          Outcome.EMERGENCY),
         ("after the electric treatment my arm is sleeping still, 2 days now", Outcome.SAME_DAY),
         ("found a dead fox in a wheelie bin on the round this morning", Outcome.NOTHING),
+        ("my son is so wheelie tonight, really worried", Outcome.EMERGENCY),
         ("I am 83 and on a good many tablets, is it safe for a man of my age?", Outcome.RISKS),
         ("I've taken a good many pills tonight, I want it to stop", Outcome.EMERGENCY),
+        # ... but a plan not to be around for a holiday, "going down l think", a rare steak.
+        ("I'm planning on not being around for the bank holiday, can we move my session?",
+         Outcome.NOTHING),
+        ("the swelling on my knee is going down l think, see you Weds", Outcome.NOTHING),
+        ("I like my steak rare, dribbling blood, is that ok", Outcome.NOTHING),
         # ... everyday words: a photo that came out blurred, a swollen river, breathless with
         # rage, a bruise gone yellowish.
         ("the parking map pic you sent came out all blurred, can u resend", Outcome.NOTHING),

@@ -112,7 +112,7 @@ _MINUTES_HEAVY = 15
 _MODIFIER_REACH = 4
 # After "going down", these say where a pain goes, not that it is easing.
 _TOWARDS = frozenset({"my", "the", "to", "into", "his", "her", "your", "left", "right", "both",
-                      "l", "r", "one", "arm", "leg", "back", "neck", "jaw", "from"})
+                      "one", "arm", "leg", "back", "neck", "jaw", "from"})
 
 
 class ContextReader:
@@ -250,9 +250,11 @@ class ContextReader:
 
     @staticmethod
     def _goes_somewhere(clause: Clause, position: int) -> bool:
-        """"pain going down my left arm" spreads; it has not gone down."""
-        later = clause.words[position + 2:position + 3]
-        return bool(later) and later[0] in _TOWARDS
+        """"pain going down my left arm", "goin down L arm" spread; they have not gone
+        down."""
+        later = clause.words[position + 2:position + 4]
+        return bool(later) and (later[0] in _TOWARDS or (
+            later[0] == "l" and later[1:] in (["arm"], ["leg"], ["side"])))
 
     def _fine_again(self, clause: Clause) -> bool:
         """The clause says someone is fine now, not denied, and names nobody new before it
