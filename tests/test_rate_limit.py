@@ -352,6 +352,19 @@ def test_a_held_chat_waits_out_its_retry_after_and_loses_its_burst() -> None:
     assert bucket.wait_needed(now + 5.0) > 0.5  # one a second after the hold, no burst
 
 
+def test_a_chat_s_allowance_grows_back_from_the_answer_not_the_send() -> None:
+    """A request slow on its way (a loaded machine) reaches Telegram late; counting the
+    second from when it left would let the next one arrive less than a second after it
+    (the broadcast test met that 429). The allowance grows back from the answer."""
+    bucket = ChatBucket(is_group=False, burst=PRIVATE_BURST)
+    now = bucket.updated
+    for _ in range(PRIVATE_BURST):
+        bucket.take(now)  # the burst, all at once
+    bucket.answered(now + 0.4)  # the last of them answered 0.4 s after it left
+    assert bucket.wait_needed(now + 1.0) == pytest.approx(0.4)
+    assert bucket.wait_needed(now + 1.4) == 0
+
+
 async def test_tickets_never_hold_every_slot_while_their_chat_waits_for_one() -> None:
     """A planned message's ticket holds an overall slot; a calendar file for the same chat,
     sent without one, held the chat's turn while it waited for a slot. Once every slot

@@ -66,6 +66,13 @@ class ChatBucket:
         if self.is_group:
             self.recent.append(now)
 
+    def answered(self, now: float) -> None:
+        """A request to this chat was answered at `now`. Telegram counted it somewhere
+        between its leaving and now, so the allowance grows back from now: a request held
+        up on its way (a loaded machine) must not let the next one, sent a second after it
+        left, reach Telegram less than a second after it arrived."""
+        self.updated = max(self.updated, now)
+
     def hold(self, until: float) -> None:
         """Telegram answered 429 for this chat: nothing more to it before `until`, and the
         burst spent, so what follows goes one a second."""

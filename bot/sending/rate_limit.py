@@ -219,6 +219,9 @@ class ClinicRateLimiter(BaseRateLimiter[int | Ticket]):
             finally:
                 if granted:
                     self._release(travel=travel)
+                    bucket = self._paces.known(chat_id)
+                    if bucket is not None:
+                        bucket.answered(time.monotonic())
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _turn(self, chat_id: object, holding: bool, priority: int,
