@@ -15,6 +15,8 @@ from bot.understanding.clauses import Clause
 
 # The longest exception a clinic writes, in words ("took all my strength and courage").
 LONGEST_EXCEPTION = 8
+# Before a sign's words, these make them part of a noun ("my seizure meds"); before an
+# anchored exception's, they still let it open its part ("the marquee collapsed").
 DETERMINERS = frozenset({"my", "his", "her", "their", "the", "a", "an", "your", "our"})
 
 

@@ -74,9 +74,6 @@ class Mention:
         return self.sign.tier
 
 
-# Before a sign's words, these make them part of a noun: "my seizure meds".
-
-
 class WarningSigns:
     """The clinic's warning signs, ready to find in messages. Built once, from content."""
 
