@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run demo test test-under-load lint migrate check eval bench bench-understanding bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
+.PHONY: install run demo test test-under-load lint migrate check eval bench bench-understanding bench-languages bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import clean
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -56,7 +56,7 @@ eval: $(VENV)/.installed
 	$(PY) -m tests.eval
 
 # Benchmarks (README "Benchmarks"): each prints its figures.
-bench: bench-understanding bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import
+bench: bench-understanding bench-languages bench-latency bench-throughput bench-scheduler bench-broadcast bench-flood bench-chaos bench-import
 
 # Seconds: reading 2,000 messages of 500 characters (the safety net's reader), p50/p99.
 bench-understanding: $(VENV)/.installed
@@ -66,6 +66,11 @@ bench-understanding: $(VENV)/.installed
 # PTB echo bot, three rounds: reply time, CPU per update, idle memory, start-up.
 bench-latency: $(VENV)/.installed
 	$(PY) -m bench.latency
+
+# About 2 minutes: the bot with English only and with every shipped language, three
+# rounds: idle memory, and the reply time of patients who read Spanish.
+bench-languages: $(VENV)/.installed
+	$(PY) -m bench.languages
 
 # About 1 minute: 2,000 questions, the clinic's bot against a bare PTB echo bot.
 bench-throughput: $(VENV)/.installed

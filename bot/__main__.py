@@ -22,7 +22,8 @@ from bot.core.settings import (
     load_settings,
     redact_url,
 )
-from bot.texts.content import Content, ContentError, load_content
+from bot.texts.content import ContentError
+from bot.texts.translations import Contents, contents_for
 from db.migrate import upgrade_database
 from db.private_files import keep_files_private, readable_by_others, sqlite_path
 
@@ -179,7 +180,7 @@ def _secrets(settings: Settings) -> list[str]:
     return [secret for secret in found if secret]
 
 
-def _check(settings: Settings, content: Content) -> int:
+def _check(settings: Settings, contents: Contents) -> int:
     """Settings and content, then the database and the Bot API, each reported (what the
     Bot API or a proxy in front of it answered is redacted like a log line)."""
     secrets = _secrets(settings)
@@ -187,7 +188,8 @@ def _check(settings: Settings, content: Content) -> int:
     def say(line: str) -> None:
         print(redact(line, secrets))
 
-    say(f"Settings and content are fine ({len(content.topics)} FAQ topics).")
+    say(f"Settings and content are fine ({len(contents.default.topics)} FAQ topics, in "
+        f"{', '.join(contents.name(language) for language in contents.offered)}).")
     database, telegram, staff = asyncio.run(_reach(settings))
     say(f"Database: {database or 'reachable (' + redact_url(settings.database_url) + ')'}")
     say(f"Bot API: {telegram or 'reachable, token accepted'}")
@@ -271,20 +273,19 @@ def _import(path: Path, dry_run: bool) -> int:
     return 1 if report.problems else 0
 
 
-def _load(**overrides: object) -> tuple[Settings, Content]:
+def _load(**overrides: object) -> tuple[Settings, Contents]:
     settings = load_settings(**overrides)
     configure_logging(settings.log_level, _secrets(settings))
-    content = load_content(settings.content_dir, **settings.content_fields())
-    return settings, content
+    return settings, contents_for(settings)
 
 
-def _run(settings: Settings, content: Content) -> int:
+def _run(settings: Settings, contents: Contents) -> int:
     # The application (PTB's ext, every handler) only when the bot runs: `migrate`,
     # `check` and the import start faster without it.
     from bot.assembly.app import ALLOWED_UPDATES, build_application
 
     try:
-        application = build_application(settings, content)  # makes an SQLite file's folder
+        application = build_application(settings, contents)  # makes an SQLite file's folder
         if settings.bot_mode == "webhook":
             from bot.assembly.webhook import serve  # aiohttp's server: only in webhook mode
 

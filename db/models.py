@@ -42,7 +42,10 @@ class Patient(Base):
     first_name: Mapped[str] = mapped_column(String(128))
     last_name: Mapped[str | None] = mapped_column(String(128))
     username: Mapped[str | None] = mapped_column(String(64))
+    # Telegram's setting for the user, refreshed with each update; `language` is the one
+    # they chose with /language (None until they do).
     language_code: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     # When the patient agreed to receive messages they did not ask for (reminders, updates).

@@ -106,6 +106,18 @@ async def refresh_profile(session: AsyncSession, user_id: int, first_name: str,
             .values(username=None))
 
 
+async def chosen_language(session: AsyncSession, user_id: int) -> str | None:
+    """The language the patient chose with /language, if they have."""
+    chosen: str | None = await session.scalar(
+        select(Patient.language).where(Patient.telegram_user_id == user_id))
+    return chosen
+
+
+async def choose_language(session: AsyncSession, user_id: int, language: str) -> None:
+    await session.execute(update(Patient).where(Patient.telegram_user_id == user_id)
+                          .values(language=language))
+
+
 async def record_messages_consent(session: AsyncSession, user_id: int, now: datetime) -> bool:
     """Record consent if not yet given. True when this call recorded it."""
     result = await session.execute(

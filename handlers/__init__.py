@@ -22,12 +22,13 @@ tests/test_staff_door.py walks the registered handlers and fails on a staff hand
 registered without the door.
 
 In group -4, handlers/malformed.py passes over updates Telegram could not have sent (a
-message without its chat); in group -3, handlers/profiles.py refreshes the sender's name
-and @username on every update. One handler sits in group -1, before all of these: safety's
-screen for warning signs in anything a patient writes. It ends the update only when it
-answered it, so a message with a warning sign never reaches the FAQ matcher. Before it,
-in group -2, bot/services/dialogs.py loads a staff member's dialogs (the guided /book,
-/broadcast then the text) from the database, where every bot process can see them.
+message without its chat); in group -3, handlers/profiles.py sets the update's language
+and refreshes the sender's name and @username on every update. One handler sits in group
+-1, before all of these: safety's screen for warning signs in anything a patient writes.
+It ends the update only when it answered it, so a message with a warning sign never
+reaches the FAQ matcher. Before it, in group -2, bot/services/dialogs.py loads a staff
+member's dialogs (the guided /book, /broadcast then the text) from the database, where
+every bot process can see them.
 
 Imports: `bot.appointments`, `bot.sending`, `bot.services`, `bot.texts`, `bot.understanding`,
 `bot.core` and `db`; never the assembly, which registers these handlers.
@@ -43,6 +44,7 @@ from handlers.patients import (
     checkins,
     faq,
     help,
+    language,
     linking,
     membership,
     privacy,
@@ -55,7 +57,7 @@ from handlers.staff import book, broadcast, importing, relay, stats, today
 REGISTRATION_ORDER = (
     malformed, profiles, safety,
     start, faq, help, book, today, stats, importing, linking, appointments, broadcast, privacy,
-    reminders, checkins, membership,
+    reminders, checkins, membership, language,
     relay,
     questions,
     fallback)

@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from bot.sending.rate_limit import Priority
 from bot.services.context import BotData, ClinicApp
 from bot.texts.keys import Text
+from bot.texts.translations import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,13 @@ async def tell_too_many(application: ClinicApp, update: object) -> None:
     """Once per flood, in the chat's own order: only the latest will be answered."""
     assert isinstance(update, Update)
     assert update.effective_chat is not None
+    # In the language of the sender's Telegram: a flood is no time to read the database.
+    user = update.effective_user
+    contents = application.bot_data.services.contents
+    content = contents.of(language_of(None, user.language_code if user else None, contents))
     try:
         await application.bot.send_message(
-            update.effective_chat.id,
-            application.bot_data.services.content.text(Text.TOO_MANY_AT_ONCE),
+            update.effective_chat.id, content.text(Text.TOO_MANY_AT_ONCE),
             rate_limit_args=Priority.REPLY)
     except TelegramError as error:
         logger.warning("Could not tell a patient their messages were passed over: %s",

@@ -3,7 +3,10 @@ from a user (a command, a button tap, a message in any chat) refresh the patient
 so `/book @username` finds the person who has that username now, not whoever had it
 when they last typed a question. Cheap: a write only when the name or username differs
 from what this process last saw of that user; a username written to one record is taken
-off any other that still had it (Telegram gives a username to one user at a time)."""
+off any other that still had it (Telegram gives a username to one user at a time).
+
+First, the language every text of the update is written in
+(`handlers/patients/language.py`)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from telegram.ext import TypeHandler
 
 from bot.services.context import ClinicApp, ClinicContext
 from db.patients import refresh_profile
+from handlers.patients.language import look_up
 
 # Users whose name and username this process remembers (the oldest forgotten first).
 PROFILES_REMEMBERED = 10_000
@@ -26,6 +30,7 @@ class ProfilesSeen:
 
 
 async def refresh(update: Update, context: ClinicContext) -> None:
+    await look_up(update, context)
     user = update.effective_user
     if user is None or user.is_bot:
         return

@@ -35,6 +35,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHa
 from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
 from bot.texts.keys import Text
+from bot.texts.translations import base_language
 from bot.understanding.policy import Decision, Outcome
 from db.patients import register_patient
 from db.safety import add_to_alert, answer_happening_now, open_alert, quote, quotes_of, start_alert
@@ -68,11 +69,12 @@ async def screen(update: Update, context: ClinicContext) -> None:
     text = message.text or message.caption or ""
     media = _media_of(context, message)
     decision = _read(context, text)
+    contents = context.bot_data.services.contents
     if decision.foreign and not decision.language:
         # Too short or too mixed for the model: the language the patient's Telegram is set
         # to, when the bot has a text in it.
-        told = (profile.language_code or "").partition("-")[0].lower()
-        if told in context.content.other_languages:
+        told = base_language(profile.language_code)
+        if told in contents.reading.other_languages or contents.offers(told):
             decision = replace(decision, language=told)
     if media and decision.outcome < Outcome.LOOK:
         decision = Decision(Outcome.LOOK, why=media)
@@ -101,14 +103,21 @@ async def screen(update: Update, context: ClinicContext) -> None:
     told, call_us = _ANSWERS[(outcome, decision.crisis)]
     if outcome == Outcome.LOOK and media:
         told, call_us = Text.SAFETY_LOOK_MEDIA, Text.SAFETY_LOOK_MEDIA_CALL_US
+    content = context.content
     keyboard: InlineKeyboardMarkup | None = None
     if outcome == Outcome.CONFIRM:
-        keyboard = keyboards.happening_now(context.content, alert.id)
-    answer = context.content.text(told if staff_chat_set else call_us)
-    if outcome == Outcome.LOOK and decision.language and staff_chat_set:
-        # Written in another language: the fixed safe text in it first (it says the team
-        # has the message, so only when they do), then the clinic's.
-        theirs = context.content.in_other_language(decision.language)
+        keyboard = keyboards.happening_now(content, alert.id)
+    elif decision.language != content.language and contents.offers(decision.language):
+        # Written in another language the clinic offers: answered in it, with the offer
+        # to keep to it.
+        content = contents.of(decision.language)
+        keyboard = keyboards.switch_language(content)
+    answer = content.text(told if staff_chat_set else call_us)
+    if outcome == Outcome.LOOK and decision.language and staff_chat_set \
+            and not contents.offers(decision.language):
+        # Written in a language the clinic does not offer: the fixed safe text in it first
+        # (it says the team has the message, so only when they do), then the clinic's.
+        theirs = contents.reading.in_other_language(decision.language)
         answer = answer if theirs is None else f"{theirs}\n\n{answer}"
     await reply(update, answer, keyboard)
     logger.warning("Safety net (%s) for patient %d, alert %d", outcome.name.lower(),
@@ -126,12 +135,14 @@ def _read(context: ClinicContext, text: str) -> Decision:
         return context.reader.read(text).decision
     except Exception:
         logger.exception("Reading a patient's message failed; it goes to the staff chat")
-        return Decision(Outcome.LOOK, why=context.content.text(Text.SAFETY_READING_FAILED))
+        return Decision(Outcome.LOOK,
+                        why=context.staff_content.text(Text.SAFETY_READING_FAILED))
 
 
 def _why(context: ClinicContext, decision: Decision) -> str:
     """Why staff should look, with the language named when the bot could tell it."""
-    language = context.content.other_languages.get(decision.language)
+    language = context.bot_data.services.contents.reading.other_languages.get(
+        decision.language)
     return decision.why if language is None else f"{decision.why} ({language.name})"
 
 
@@ -140,7 +151,7 @@ def _media_of(context: ClinicContext, message: Message) -> str:
     for none."""
     for attribute, text in _MEDIA:
         if getattr(message, attribute, None):
-            return context.content.text(text)
+            return context.staff_content.text(text)
     return ""
 
 

@@ -260,7 +260,7 @@ async def _forward_media(application: ClinicApp, alert: SafetyAlert, patient: Pa
 async def _ask_patient_to_call(application: ClinicApp, chat_id: int) -> None:
     try:
         await application.bot.send_message(
-            chat_id, application.bot_data.services.content.text(Text.SAFETY_STAFF_NOT_TOLD))
+            chat_id, application.bot_data.services.contents.staff.text(Text.SAFETY_STAFF_NOT_TOLD))
     except TelegramError as error:
         logger.error("Could not tell a patient to call the clinic themselves: %s", error)
 
@@ -269,7 +269,7 @@ def staff_alert(data: BotData, alert: SafetyAlert, patient: Patient,
                 last: Appointment | None, upcoming: Appointment | None) -> str:
     """The staff chat's alert: who, how urgent, their words, their sessions, what they
     were told."""
-    content = data.services.content
+    content = data.services.contents.staff
     tier = Outcome[alert.tier]
     return content.text(
         Text.STAFF_SAFETY_ALERT,
@@ -304,7 +304,7 @@ def _quoted(data: BotData, alert: SafetyAlert) -> str:
         at = datetime.fromisoformat(item.at).astimezone(zone)
         said = f"“{escape(item.text)}”" if item.text else ""
         if item.media:
-            kind = data.services.content.text(Text.SAFETY_MEDIA_KIND, kind=item.media)
+            kind = data.services.contents.staff.text(Text.SAFETY_MEDIA_KIND, kind=item.media)
             said = f"{escape(kind)} {said}".strip()
         line = f"{at:%H:%M} {said}"
         if len(line) > room:
@@ -316,10 +316,9 @@ def _quoted(data: BotData, alert: SafetyAlert) -> str:
 
 
 def _visit(data: BotData, appointment: Appointment | None) -> str:
-    content = data.services.content
+    content = data.services.contents.staff
     if appointment is None:
         return content.text(Text.SAFETY_NO_VISIT)
-    return content.text(Text.SAFETY_VISIT,
-                        when=describe_time(appointment.starts_at, data.settings.timezone),
-                        practitioner=appointment.practitioner
+    when = describe_time(appointment.starts_at, content, data.settings.timezone)
+    return content.text(Text.SAFETY_VISIT, when=when, practitioner=appointment.practitioner
                         or content.text(Text.ANY_PRACTITIONER))

@@ -70,7 +70,8 @@ def test_settings_come_from_dot_env_in_the_working_directory(tmp_path: Path) -> 
 
     result = run_bot(tmp_path, "check")
 
-    assert "Settings and content are fine (7 FAQ topics)" in result.stdout, result.stderr
+    assert "Settings and content are fine (7 FAQ topics, in English)" in result.stdout, \
+        result.stderr
     assert "Database: reachable" in result.stdout
     assert "Bot API: Could not reach the Bot API at http://127.0.0.1:9" in result.stdout
     assert result.returncode == 2

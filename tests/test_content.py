@@ -103,7 +103,7 @@ def test_the_faq_says_the_seed_in_its_own_words() -> None:
         pytest.skip("the clinic's source article (../shared/seeds) is not beside this clone")
     seed_words = SEED.read_text(encoding="utf-8").lower().split()
     seed_runs = {" ".join(seed_words[i:i + 8]) for i in range(len(seed_words) - 7)}
-    faq = yaml.safe_load((packaged_content_dir() / "faq.yaml").read_text(encoding="utf-8"))
+    faq = yaml.safe_load((packaged_content_dir() / "en" / "faq.yaml").read_text(encoding="utf-8"))
     for topic in faq["topics"]:
         words = topic["answer"].lower().split()
         for i in range(len(words) - 7):
@@ -120,7 +120,7 @@ def _topic(faq: dict[str, object], topic_id: str) -> dict[str, object]:
 
 BREAKAGES: list[tuple[str, Breakage, str]] = [
     ("missing-answer", lambda f, m: _topic(f, "how").pop("answer"),
-     "faq.yaml: topic 'how': missing 'answer'"),
+     "en/faq.yaml (English): topic 'how': missing 'answer'"),
     ("unknown-related", lambda f, m: _topic(f, "how").update(related=["nope"]),
      "topic 'how': 'related' names unknown topic 'nope'"),
     ("duplicate-id", lambda f, m: _topic(f, "how").update(id="what"),
@@ -128,32 +128,42 @@ BREAKAGES: list[tuple[str, Breakage, str]] = [
     ("no-risks-topic", lambda f, m: _topic(f, "risks").update(id="safety"),
      "needs a topic with id 'risks'"),
     ("missing-text", lambda f, m: m["texts"].pop("welcome"),  # type: ignore[attr-defined]
-     "messages.yaml: texts.welcome: missing"),
+     "en/messages.yaml (English): texts.welcome: missing"),
     ("unknown-placeholder",
-     lambda f, m: m["texts"].update(welcome="Hi {patient_name}"),  # type: ignore[attr-defined]
-     "texts.welcome: unknown placeholder {patient_name}"),
+     lambda f, m: m["texts"].update(welcome="Hi { $patient_name }"),  # type: ignore[attr-defined]
+     "texts.welcome: unknown placeholder { $patient_name }"),
     ("required-placeholder-missing",
      lambda f, m: m["texts"].update(staff_reply_to_patient="We replied."),  # type: ignore[attr-defined]
-     "texts.staff_reply_to_patient: must show the placeholder {reply}"),
+     "texts.staff_reply_to_patient: must show the placeholder { $reply }"),
     ("unclosed-tag", lambda f, m: m["texts"].update(help="<b>Help"),  # type: ignore[attr-defined]
      "texts.help: <b> is never closed"),
     ("bare-ampersand", lambda f, m: m["texts"].update(help="Tea & biscuits"),  # type: ignore[attr-defined]
      "texts.help: a bare &"),
     ("typo-key", lambda f, m: m["texts"].update(welcom="Hi"),  # type: ignore[attr-defined]
      "texts.welcom: not a text the bot uses"),
-    ("answer-placeholder", lambda f, m: _topic(f, "how").update(answer="Ask {doctor}"),
-     "topic 'how': answer: unknown placeholder {doctor}"),
+    ("answer-placeholder", lambda f, m: _topic(f, "how").update(answer="Ask { $doctor }"),
+     "topic 'how': answer: unknown placeholder { $doctor }"),
     ("command-undescribed", lambda f, m: m["commands"]["patient"].pop("faq"),  # type: ignore[index]
      "commands.patient.faq: needs a description"),
     ("no-emergency-number",
      lambda f, m: m["texts"].update(safety_emergency="Please call for help now."),  # type: ignore[attr-defined]
-     "texts.safety_emergency: must show the placeholder {emergency_number}"),
+     "texts.safety_emergency: must show the placeholder { $emergency_number }"),
     ("no-crisis-line",
-     lambda f, m: m["texts"].update(safety_crisis="Please call {emergency_number}."),  # type: ignore[attr-defined]
-     "texts.safety_crisis: must show the placeholder {crisis_line}"),
+     lambda f, m: m["texts"].update(safety_crisis="Please call { $emergency_number }."),  # type: ignore[attr-defined]
+     "texts.safety_crisis: must show the placeholder { $crisis_line }"),
     ("left-to-staff-without-keywords",
      lambda f, m: f.update(left_to_staff=[{"name": "prices"}]),
-     "faq.yaml: left_to_staff 1: needs a 'name' and a list of 'keywords'"),
+     "faq.yaml (English): left_to_staff 1: needs a 'name' and a list of 'keywords'"),
+    ("old-placeholder", lambda f, m: m["texts"].update(help="Call {clinic_contact}"),  # type: ignore[attr-defined]
+     "texts.help: {clinic_contact} is not a placeholder: write { $clinic_contact }"),
+    ("line-starting-with-bracket",
+     lambda f, m: m["texts"].update(help="Help\n[note] this"),  # type: ignore[attr-defined]
+     "a line may not begin with [, * or ."),
+    ("unknown-function",
+     lambda f, m: m["texts"].update(help="{ SHOUT($clinic_name) }"),  # type: ignore[attr-defined]
+     "texts.help: calls SHOUT(), which does not exist"),
+    ("bad-locale", lambda f, m: m.update(locale="de_DE"),
+     "en/messages.yaml (English): locale: 'de_DE' is not a locale of this language"),
 ]
 
 
@@ -163,11 +173,12 @@ def test_broken_content_is_refused_naming_file_and_problem(
     tmp_path: Path, breakage: Breakage, expected: str
 ) -> None:
     broken = copy_content(tmp_path)
-    faq = yaml.safe_load((broken / "faq.yaml").read_text())
-    messages = yaml.safe_load((broken / "messages.yaml").read_text())
+    english = broken / "en"
+    faq = yaml.safe_load((english / "faq.yaml").read_text())
+    messages = yaml.safe_load((english / "messages.yaml").read_text())
     breakage(faq, messages)
-    (broken / "faq.yaml").write_text(yaml.safe_dump(faq, allow_unicode=True))
-    (broken / "messages.yaml").write_text(yaml.safe_dump(messages, allow_unicode=True))
+    (english / "faq.yaml").write_text(yaml.safe_dump(faq, allow_unicode=True))
+    (english / "messages.yaml").write_text(yaml.safe_dump(messages, allow_unicode=True))
 
     with pytest.raises(ContentError) as refused:
         load(broken)
@@ -177,20 +188,21 @@ def test_broken_content_is_refused_naming_file_and_problem(
 
 def test_unreadable_yaml_and_missing_files_are_named(tmp_path: Path) -> None:
     broken = copy_content(tmp_path)
-    (broken / "faq.yaml").write_text("topics: [unclosed\n")
-    (broken / "messages.yaml").unlink()
+    (broken / "en" / "faq.yaml").write_text("topics: [unclosed\n")
+    (broken / "en" / "messages.yaml").unlink()
 
     with pytest.raises(ContentError) as refused:
         load(broken)
 
-    assert "faq.yaml: not valid YAML" in str(refused.value)
-    assert "messages.yaml: the file is missing" in str(refused.value)
+    assert "en/faq.yaml (English): not valid YAML" in str(refused.value)
+    assert "en/messages.yaml (English): the file is missing" in str(refused.value)
 
 
 def test_start_up_stops_on_broken_content_without_a_traceback(tmp_path: Path) -> None:
     broken = copy_content(tmp_path)
-    text = (broken / "messages.yaml").read_text().replace("{first_name}", "{firstname}")
-    (broken / "messages.yaml").write_text(text)
+    text = (broken / "en" / "messages.yaml").read_text().replace("{ $first_name }",
+                                                                  "{ $firstname }")
+    (broken / "en" / "messages.yaml").write_text(text)
 
     result = run(
         python_module("bot", "check"), cwd=tmp_path,
@@ -200,7 +212,8 @@ def test_start_up_stops_on_broken_content_without_a_traceback(tmp_path: Path) ->
     )
 
     assert result.returncode == 2
-    assert "texts.welcome: unknown placeholder {firstname}" in result.stderr
+    assert "en/messages.yaml (English): texts.welcome: unknown placeholder { $firstname }" \
+        in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 

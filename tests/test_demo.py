@@ -228,14 +228,14 @@ def test_consent_then_sharing_a_phone_and_reloading_edited_texts(
     page.tap("patient", "send me reminders")
     page.click("//button[@class='contact']")  # Telegram's contact keyboard
     page.until_in("patient", "shared their phone number")
-    messages = tmp_path / "content" / "messages.yaml"
+    messages = tmp_path / "content" / "en" / "messages.yaml"
     messages.write_text(messages.read_text().replace(
         "Pick a topic, or just type your question.", "Choose what you would like to know."))
     page.click("//button[@id='reload']")
     page.until(lambda: "Content reloaded" in page.driver.page_source, "the reload")
     page.type("patient", "/faq")
     page.until_in("patient", "Choose what you would like to know.")
-    messages.write_text(messages.read_text().replace("{when}", "{wen}", 1))
+    messages.write_text(messages.read_text().replace("{ $when }", "{ $wen }", 1))
     page.click("//button[@id='reload']")
 
     page.until(lambda: "has problems" in page.driver.page_source, "the content's problems")

@@ -102,7 +102,7 @@ async def test_every_topic_is_reachable_from_faq_and_carries_its_seed_facts(
 
 
 def menu_label(clinic: Clinic, topic_id: str) -> str:
-    topic = clinic.application.bot_data.services.content.topic(topic_id)
+    topic = clinic.application.bot_data.services.contents.default.topic(topic_id)
     assert topic is not None
     return topic.title
 
@@ -235,7 +235,8 @@ async def test_the_command_menu_is_published_on_start_up(clinic: Clinic) -> None
     published = clinic.telegram.commands
 
     assert [c["command"] for c in published["default:"]] == [
-        "start", "faq", "risks", "appointments", "settings", "stop", "mydata", "forget", "help"]
+        "start", "faq", "risks", "appointments", "settings", "language", "stop", "mydata",
+        "forget", "help"]
     assert [c["command"] for c in published["chat:-100555"]] == [
         "unanswered", "book", "today", "cancel", "move", "invite", "broadcast", "broadcasts",
         "stats", "whoami"]

@@ -76,10 +76,11 @@ def test_the_model_ships_in_a_package() -> None:
 
 
 @pytest.mark.parametrize(("entry", "expected"), [
-    ({"name": "Spanish", "text": "Solo inglés."}, "must show the placeholder {emergency_number}"),
+    ({"name": "Spanish", "text": "Solo inglés."},
+     "must show the placeholder { $emergency_number }"),
     ({"name": "Spanish"}, "needs a 'name' and a 'text'"),
-    ({"name": "Spanish", "text": "Llame al {emergency_number} o {doctor}"},
-     "unknown placeholder {doctor}"),
+    ({"name": "Spanish", "text": "Llame al { $emergency_number } o { $doctor }"},
+     "unknown placeholder { $doctor }"),
 ])
 def test_a_text_that_cannot_help_is_refused_at_start_up(
     tmp_path: Path, entry: dict[str, str], expected: str
@@ -109,7 +110,7 @@ def test_english_is_no_other_language(tmp_path: Path) -> None:
     broken = copy_content(tmp_path)
     path = broken / "other_languages.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["languages"]["en"] = {"name": "English", "text": "Call {emergency_number}."}
+    data["languages"]["en"] = {"name": "English", "text": "Call { $emergency_number }."}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
     with pytest.raises(ContentError, match=r"languages\.en: English is the language"):

@@ -163,7 +163,7 @@ async def test_nothing_in_handlers_staff_is_registered_without_the_door(
 
 async def test_every_staff_command_in_the_menu_is_behind_the_door(clinic: Clinic) -> None:
     application = clinic.application
-    menu = set(application.bot_data.services.content.commands["staff"]) - MENU_FOR_EVERYONE
+    menu = set(application.bot_data.services.contents.default.commands["staff"]) - MENU_FOR_EVERYONE
     inner = [handler.handler for handler in staff_handlers(application)]
     guarded = {command for handler in inner if isinstance(handler, CommandHandler)
                for command in handler.commands}

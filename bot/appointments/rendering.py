@@ -53,7 +53,7 @@ async def compose(
         return Outgoing(content.text(Text.REMINDER, when=when, practitioner=practitioner),
                         keyboards.reminder(content, appointment.id))
     if kind in (MessageKind.CHECKIN, MessageKind.FOLLOWUP):
-        when = describe_time(appointment.starts_at, zone)
+        when = describe_time(appointment.starts_at, content, zone)
         return Outgoing(
             content.text(Text.CHECKIN if kind == MessageKind.CHECKIN else Text.FOLLOWUP,
                          when=when),
@@ -67,7 +67,7 @@ def change_notice(content: Content, settings: ClinicSettings, now: datetime,
     file for their calendar), or cancelled."""
     zone = settings.timezone
     told, told_at = appointment.notified_status, appointment.notified_starts_at
-    when = describe_time(appointment.starts_at, zone)
+    when = describe_time(appointment.starts_at, content, zone)
     practitioner = appointment.practitioner or content.text(Text.ANY_PRACTITIONER)
     if appointment.status == AppointmentStatus.BOOKED:
         if told is None:
@@ -78,12 +78,12 @@ def change_notice(content: Content, settings: ClinicSettings, now: datetime,
         if told == AppointmentStatus.BOOKED and told_at is not None \
                 and told_at != appointment.starts_at:
             return Outgoing(content.text(Text.NOTICE_MOVED,
-                                         old_when=describe_time(told_at, zone),
+                                         old_when=describe_time(told_at, content, zone),
                                          when=when, practitioner=practitioner),
                             calendar=calendar_for(content, settings, now, appointment))
     elif told == AppointmentStatus.BOOKED and told_at is not None:
         return Outgoing(content.text(Text.NOTICE_CANCELLED,
-                                     when=describe_time(told_at, zone)))
+                                     when=describe_time(told_at, content, zone)))
     return "nothing changed since the patient was last told"
 
 
@@ -110,16 +110,15 @@ async def same_day_visit(session: AsyncSession, zone: tzinfo,
 
 def describe_visit(sessions: Sequence[Appointment], content: Content, zone: tzinfo
                    ) -> tuple[str, str]:
-    """("Tuesday 24 November at 10:00 and 14:30", "Dr Chen and Dr Lee")."""
-    when = describe_time(sessions[0].starts_at, zone)
-    for later in sessions[1:]:
-        when += f" and {later.starts_at.astimezone(zone):%H:%M}"
+    """("Tuesday 24 November at 10:00 and 14:30", "Dr Chen and Dr Lee"), in the
+    language of `content`."""
+    when = content.when(*(session.starts_at.astimezone(zone) for session in sessions))
     names = list(dict.fromkeys(s.practitioner for s in sessions if s.practitioner))
-    practitioner = " and ".join(names) or content.text(Text.ANY_PRACTITIONER)
+    practitioner = content.and_list(names) or content.text(Text.ANY_PRACTITIONER)
     return when, practitioner
 
 
-def describe_time(moment: datetime, zone: tzinfo) -> str:
-    """"Tuesday 24 November at 10:00", in the clinic's time zone `zone`."""
-    local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+def describe_time(moment: datetime, content: Content, zone: tzinfo) -> str:
+    """"Tuesday 24 November at 10:00", in the clinic's time zone `zone`, in the language
+    of `content`."""
+    return content.when(moment.astimezone(zone))

@@ -207,7 +207,9 @@ async def _claim_and_compose(
     reason = reason_to_skip(message, appointment, patient, now)
     if reason is None:
         async with context.database.transaction() as session:
-            composed = await compose(session, context.content, context.settings,
+            content = context.bot_data.services.contents.for_patient(patient.language,
+                                                                     patient.language_code)
+            composed = await compose(session, content, context.settings,
                                      context.clock.now(), message, appointment)
         reason = composed if isinstance(composed, str) else None
     if reason is not None or patient.chat_id is None or patient.telegram_user_id is None:

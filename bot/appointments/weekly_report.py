@@ -55,10 +55,10 @@ async def weekly_report(data: BotData, practitioner: str | None = None) -> Repor
                                        practitioner)
         questions = await unanswered_questions(session, TOP_QUESTIONS)
     chart = await asyncio.to_thread(
-        weekly_chart, figures, data.services.content, data.settings.timezone,
+        weekly_chart, figures, data.services.contents.staff, data.settings.timezone,
         data.settings.escalation_threshold, practitioner)
     lines = [_summary(data, figures)]
-    lines += [data.services.content.text(Text.STATS_TOP_QUESTION, count=question.count,
+    lines += [data.services.contents.staff.text(Text.STATS_TOP_QUESTION, count=question.count,
                                 question=question.example[:QUESTION_CHARS])
               for question in questions]
     return Report(chart, "\n".join(line.rstrip() for line in lines))
@@ -67,7 +67,7 @@ async def weekly_report(data: BotData, practitioner: str | None = None) -> Repor
 def _summary(data: BotData, figures: Figures) -> str:
     totals = {answer: sum(week.appointments[answer] for week in figures.weeks)
               for answer in ("confirmed", "cancelled", "asked to reschedule", "no answer")}
-    return data.services.content.text(
+    return data.services.contents.staff.text(
         Text.STATS_SUMMARY, weeks=len(figures.weeks), appointments=sum(totals.values()),
         confirmed=totals["confirmed"], cancelled=totals["cancelled"],
         reschedule=totals["asked to reschedule"], no_answer=totals["no answer"],

@@ -36,6 +36,7 @@ from bot.sending.broadcast_runner import watch
 from bot.sending.rate_limit import ClinicRateLimiter
 from bot.services.context import BotData, ClinicApp, ClinicContext, Services
 from bot.texts.content import Content
+from bot.texts.translations import Contents
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.languages import LanguageGuesser
 from bot.understanding.screen import Reader
@@ -58,7 +59,7 @@ WATCH_BROADCASTS = 3.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
-def build_application(settings: Settings, content: Content, clock: Clock | None = None,
+def build_application(settings: Settings, contents: Contents, clock: Clock | None = None,
                       rate_limiter: ClinicRateLimiter | None = None) -> ClinicApp:
     """The bot, configured and with every handler registered; nothing is opened yet.
     `clock`: the clinic's time (bot/core/clock.py); the system clock unless a test or the demo
@@ -67,8 +68,8 @@ def build_application(settings: Settings, content: Content, clock: Clock | None 
     transports = (transport(settings, connection_pool_size=256,
                             read_timeout=settings.telegram_read_timeout),
                   transport(settings, connection_pool_size=1, read_timeout=5.0))
-    data = BotData(settings, Services.build(settings, content, clock or Clock(),
-                                            readers(content), transports))
+    data = BotData(settings, Services.build(settings, contents, clock or Clock(),
+                                            readers(contents.reading), transports))
     # PTB makes bot_data by calling the given type; this one is complete already.
     context_types = ContextTypes(  # type: ignore[call-overload]
         context=ClinicContext, bot_data=lambda: data)
@@ -241,12 +242,20 @@ async def _close_resources(application: Any) -> None:
 
 
 async def publish_commands(application: Any) -> None:
-    """The menu next to the text box: patient commands for all, staff ones for staff."""
+    """The menu next to the text box: patient commands for all (in each offered language,
+    for users whose Telegram is set to it), staff ones for staff."""
     data: BotData = application.bot_data
-    described = data.services.content.commands
-    patient = [BotCommand(name, text) for name, text in described["patient"].items()]
-    staff = [BotCommand(name, text) for name, text in described["staff"].items()]
+    contents = data.services.contents
+
+    def menu(content: Content, group: str) -> list[BotCommand]:
+        return [BotCommand(name, text) for name, text in content.commands[group].items()]
+
+    patient = menu(contents.default, "patient")
+    staff = menu(contents.staff, "staff")
     await application.bot.set_my_commands(patient)
+    for language in contents.offered[1:]:
+        await application.bot.set_my_commands(menu(contents.of(language), "patient"),
+                                              language_code=language)
     staff_chats = set(data.settings.staff_user_ids)
     for chat_id in sorted(staff_chats):
         await _set_chat_commands(application, chat_id, patient + staff)

@@ -63,6 +63,7 @@ def redact_url(url: str) -> str:
     return _URL_PASSWORD.sub(r"\1***@", url)
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@", re.IGNORECASE)
 
 
@@ -182,6 +183,11 @@ class Settings(ClinicSettings):
     # What to do about a same-day sign when the clinic is closed ("call NHS 111", "call
     # your doctor's after-hours line"); empty: a wording that names no country's service.
     out_of_hours_line: str = Field(default="", max_length=200)
+    # The languages patients can read the bot in (en,es,de), each a folder content/<code>/;
+    # the first is for a patient whose Telegram is set to none of them. STAFF_LANGUAGE: what
+    # the staff read, one of them (empty: the first).
+    languages: Annotated[tuple[str, ...], NoDecode] = ("en",)
+    staff_language: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
     staff_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     staff_chat_id: int | None = None
@@ -309,6 +315,30 @@ class Settings(ClinicSettings):
             except ValueError:
                 raise ValueError("must be Telegram user ids separated by commas") from None
         return value
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            if not value or not all(isinstance(code, str) and _LANGUAGE.match(code)
+                                    for code in value):
+                raise ValueError("must be language codes separated by commas, like en,es,de")
+            return tuple(dict.fromkeys(value))
+        return value
+
+    @field_validator("staff_language", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _staff_read_one_of_them(self) -> Settings:
+        if self.staff_language and self.staff_language not in self.languages:
+            raise ValueError(f"STAFF_LANGUAGE ({self.staff_language}) must be one of LANGUAGES "
+                             f"({','.join(self.languages)})")
+        return self
 
     @field_validator("staff_chat_id", mode="before")
     @classmethod

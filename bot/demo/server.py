@@ -37,7 +37,8 @@ from bot.core.clock import ManualClock
 from bot.demo.seed import PATIENTS, STAFF, STAFF_GROUP, STAFF_GROUP_ID, demo_settings, seed
 from bot.services.context import ClinicApp
 from bot.stand_in import Chat, FloodLimits, TelegramStub, User
-from bot.texts.content import ContentError, load_content
+from bot.texts.content import ContentError
+from bot.texts.translations import contents_for
 from db.migrate import upgrade_database_async
 from db.models import utcnow
 from db.planned import next_due_after, upcoming
@@ -175,13 +176,13 @@ class Demo:
         data = self.application.bot_data
         settings = data.settings
         try:
-            content = load_content(settings.content_dir, **settings.content_fields())
+            contents = contents_for(settings)
         except ContentError as error:
             return str(error)
         # The services are built once; the demo's edit-and-reload builds the two that
         # depend on the texts again.
-        data.services = dataclasses.replace(data.services, content=content,
-                                            reader=readers(content))
+        data.services = dataclasses.replace(data.services, contents=contents,
+                                            reader=readers(contents.reading))
         await publish_commands(self.application)
         return ""
 
@@ -276,8 +277,7 @@ async def run_demo(port: int, *, empty: bool, keep: bool, open_browser: bool,
                 await seed(database, telegram, settings, clock.now())
             finally:
                 await database.dispose()
-        content = load_content(settings.content_dir, **settings.content_fields())
-        application = build_application(settings, content, clock)
+        application = build_application(settings, contents_for(settings), clock)
         async with polling(application):
             demo = Demo(telegram, application)
             runner = web.AppRunner(web_app(demo), handle_signals=False)

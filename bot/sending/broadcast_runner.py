@@ -171,7 +171,8 @@ class BroadcastSender:
             statuses, reasons = await broadcasts.tally(session, broadcast.id)
         # The time it took counts from Send, across any restart in between.
         began = broadcast.started_at or broadcast.created_at
-        text = report_text(self.context.content, broadcast, statuses, reasons,
+        staff = self.context.bot_data.services.contents.staff
+        text = report_text(staff, broadcast, statuses, reasons,
                            elapsed=(utcnow() - began).total_seconds(), final=final)
         try:
             await self.context.bot.edit_message_text(

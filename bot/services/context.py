@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import socket
 import uuid
@@ -16,6 +17,7 @@ from telegram.request import BaseRequest
 from bot.core.clock import Clock
 from bot.core.settings import Settings
 from bot.texts.content import Content
+from bot.texts.translations import Contents
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.screen import Reader
 from db.group_commit import GroupCommit
@@ -29,7 +31,8 @@ class Services:
     the demo's edit-and-reload of the texts; the database connects on first use, in
     post_init, and is closed in post_shutdown."""
 
-    content: Content
+    # Each offered language's texts (bot/texts/translations.py).
+    contents: Contents
     # The clinic's "now" (bot/core/clock.py): the system clock, or a test's or the demo's.
     clock: Clock
     # What patients' messages mean: warning signs, the FAQ, the safety net
@@ -43,12 +46,12 @@ class Services:
     transports: tuple[BaseRequest, ...] = ()
 
     @classmethod
-    def build(cls, settings: Settings, content: Content, clock: Clock, reader: Reader,
+    def build(cls, settings: Settings, contents: Contents, clock: Clock, reader: Reader,
               transports: tuple[BaseRequest, ...] = ()) -> Services:
         database = Database(settings.database_url)
         questions: GroupCommit[TypedQuestion, KeptQuestion] = GroupCommit(
             database, record_questions, key=lambda question: question.profile.user_id)
-        return cls(content, clock, reader, database, questions, transports)
+        return cls(contents, clock, reader, database, questions, transports)
 
 
 class Running:
@@ -122,7 +125,12 @@ class BotData:
 
 
 class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
-    """CallbackContext with named access to the bot's resources."""
+    """CallbackContext with named access to the bot's resources; one for each update,
+    shared by every handler that update reaches."""
+
+    # The language of the chat this update came from, looked up first of all
+    # (handlers/patients/language.py); None: the clinic's first.
+    language: str | None = None
 
     @property
     def settings(self) -> Settings:
@@ -130,7 +138,13 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
 
     @property
     def content(self) -> Content:
-        return self.bot_data.services.content
+        """The texts in this chat's language: the patient's, or the staff's."""
+        return self.bot_data.services.contents.of(self.language)
+
+    @property
+    def staff_content(self) -> Content:
+        """The texts in STAFF_LANGUAGE, for what a patient's update sends the staff."""
+        return self.bot_data.services.contents.staff
 
     @property
     def clock(self) -> Clock:
@@ -142,7 +156,11 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
 
     @property
     def matcher(self) -> FaqMatcher:
-        return self.bot_data.services.reader.matcher
+        """The FAQ's search in this chat's language (/faq WORDS)."""
+        content = self.content
+        if content is self.bot_data.services.contents.reading:
+            return self.bot_data.services.reader.matcher
+        return _search(content)
 
     @property
     def database(self) -> Database:
@@ -157,6 +175,12 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
 ClinicApp: TypeAlias = Application[
     ExtBot[Any], ClinicContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[ClinicContext]
 ]
+
+
+@functools.cache
+def _search(content: Content) -> FaqMatcher:
+    """A language's FAQ search, built on its first use."""
+    return FaqMatcher(content.topics, content.left_to_staff)
 
 
 def new_instance_id() -> str:

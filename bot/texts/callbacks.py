@@ -42,6 +42,7 @@ IMPORT_GO = "impgo"  # impgo:<pending import id>
 HAPPENING_NOW = "nowyes"  # nowyes:<safety alert id>: "yes, it is happening now"
 NOT_NOW = "nowno"  # nowno:<safety alert id>
 IMPORT_STOP = "impno"  # impno:<pending import id>
+LANGUAGE = "lang"  # lang:<language code>: read the bot in that language
 
 _ARGUMENT = r"[a-z0-9_]{1,20}"
 

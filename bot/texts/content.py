@@ -2,64 +2,46 @@
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import yaml
+from babel import Locale
 
-from bot.texts.keys import (
-    BUTTON_SPECS,
-    COMMON_FIELDS,
-    PATIENT_COMMANDS,
-    STAFF_COMMANDS,
-    TEXT_SPECS,
-    Button,
-    Text,
-    TextSpec,
+from bot.texts import dates
+from bot.texts.content_files import (
+    CLINIC_LANGUAGE,
+    FAQ_FILE,
+    MAX_BUTTON,
+    MESSAGES_FILE,
+    OTHER_LANGUAGES_FILE,
+    OtherLanguage,
+    parse_commands,
+    parse_left_to_staff,
+    parse_locale,
+    parse_other_languages,
+    parse_texts,
+    parse_topics,
+    read_yaml,
 )
-from bot.texts.telegram_html import escape, html_problem
-from bot.understanding.reading_file import READING_FILE, parse_reading, string_list
+from bot.texts.keys import BUTTON_SPECS, TEXT_SPECS, Button, Text, TextSpec
+from bot.texts.patterns import Patterns, babel_locale
+from bot.texts.telegram_html import escape
+from bot.understanding.reading_file import READING_FILE, parse_reading
 from bot.understanding.sign_parts import Sign
 from bot.understanding.topics import LeftToStaff, Topic
 from bot.understanding.vocabulary import Vocabulary
 from bot.understanding.warning_signs_file import RED_FLAGS_FILE, parse_red_flags
 
-FAQ_FILE = "faq.yaml"
-MESSAGES_FILE = "messages.yaml"
-OTHER_LANGUAGES_FILE = "other_languages.yaml"
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
-CLINIC_LANGUAGE = "en"
-# What a text in another language must show, and may: the way to help, and who to reach.
-_OTHER_LANGUAGE_SPEC = TextSpec(required=frozenset({"emergency_number"}))
-TOPIC_ID = re.compile(r"^[a-z0-9_]{1,20}$")
-# /risks shows this topic, so it must exist.
-RISKS_TOPIC = "risks"
-MAX_MESSAGE = 4096
-# Leave room for what placeholders add, so a filled text stays under Telegram's limit.
-MAX_TEMPLATE = 3500
-MAX_BUTTON = 64
-# What {emergency_number} reads when EMERGENCY_NUMBER is not set, and the like.
-LOCAL_EMERGENCY_NUMBER = "your local emergency number"
-LOCAL_CRISIS_LINE = "a local crisis line, any time of day or night"
-LOCAL_OUT_OF_HOURS = "call your doctor's out-of-hours service"
-
+# What { $emergency_number } and the like read when their setting is empty: a text of
+# each language ("your local emergency number").
+_UNSET = {"emergency_number": Text.LOCAL_EMERGENCY_NUMBER,
+          "crisis_line": Text.LOCAL_CRISIS_LINE, "when_clinic_closed": Text.LOCAL_OUT_OF_HOURS}
 
 
 class ContentError(Exception):
     """The content files cannot be used; the message names each file and problem."""
-
-
-@dataclass(frozen=True)
-class OtherLanguage:
-    """A language the bot cannot read: its name for staff, and the patient's safe text."""
-
-    name: str
-    text: str
 
 
 class Html(str):
@@ -73,10 +55,13 @@ def packaged_content_dir() -> Path:
 
 
 class Content:
-    """The checked texts, ready to fill in. Build with `load_content`."""
+    """One language's checked texts, ready to fill in, and how it writes dates. Build with
+    `load_content`."""
 
     def __init__(
         self,
+        language: str,
+        locale: Locale,
         topics: tuple[Topic, ...],
         texts: Mapping[str, str],
         buttons: Mapping[str, str],
@@ -87,6 +72,8 @@ class Content:
         left_to_staff: tuple[LeftToStaff, ...] = (),
         other_languages: Mapping[str, OtherLanguage] | None = None,
     ) -> None:
+        self.language = language
+        self.locale = locale
         self.topics = topics
         self.left_to_staff = left_to_staff
         self.warning_signs = warning_signs
@@ -95,35 +82,61 @@ class Content:
         self._texts = texts
         self._buttons = buttons
         self.commands = commands
-        self._common = {name: escape(value) for name, value in common.items()}
         self.other_languages = other_languages or {}
+        self._patterns = Patterns(locale, {
+            **{f"text:{key}": value for key, value in texts.items()},
+            **{f"button:{key}": value for key, value in buttons.items()},
+            **{f"topic:{topic.id}": topic.answer for topic in topics},
+            **{f"other:{code}": other.text for code, other in self.other_languages.items()}})
+        self.emergency_number_set = bool(common.get("emergency_number"))
+        self._plain_common = {name: value or self._patterns.fill(f"text:{_UNSET[name]}", {})
+                              if name in _UNSET else value for name, value in common.items()}
+        self._common = {name: escape(value) for name, value in self._plain_common.items()}
 
     def text(self, key: Text, **fields: object) -> str:
         """The text `key` with its placeholders filled; values are escaped for HTML."""
         _check_fields(key, TEXT_SPECS[key], fields)
         values = {name: _html_value(value) for name, value in fields.items()}
-        return self._texts[key].format(**self._common, **values).strip()
+        return self._patterns.fill(f"text:{key}", {**self._common, **values}).strip()
 
     def button(self, key: Button, **fields: object) -> str:
         """A button label; buttons are plain text, so nothing is escaped."""
         _check_fields(key, BUTTON_SPECS[key], fields)
-        plain_common = {name: _unescape(value) for name, value in self._common.items()}
-        label = self._buttons[key].format(**plain_common, **fields).strip()
+        label = self._patterns.fill(f"button:{key}", {**self._plain_common, **fields}).strip()
         return label[:MAX_BUTTON]
 
     def in_other_language(self, code: str) -> str | None:
         """The fixed safe text for a patient writing in language `code`, if there is one."""
-        language = self.other_languages.get(code)
-        if language is None or self._common["emergency_number"] == escape(
-                LOCAL_EMERGENCY_NUMBER):
+        if code not in self.other_languages or not self.emergency_number_set:
             return None  # without EMERGENCY_NUMBER, it would say the English words
-        return language.text.format(**self._common).strip()
+        return self._patterns.fill(f"other:{code}", self._common).strip()
 
     def topic(self, topic_id: str) -> Topic | None:
         return self._by_id.get(topic_id)
 
     def answer(self, topic: Topic) -> str:
-        return topic.answer.format(**self._common).strip()
+        return self._patterns.fill(f"topic:{topic.id}", self._common).strip()
+
+    def when(self, *moments: datetime) -> str:
+        """"Tuesday 24 November at 10:00", or "... at 10:00 and 14:30" for one day's
+        sessions: local times, written the way this language writes them."""
+        return self.text(Text.DATE_TIME, day=dates.day(moments[0], self.locale),
+                         time=dates.times(moments, self.locale))
+
+    def day(self, moment: datetime | date) -> str:
+        """"Tuesday 24 November"."""
+        return dates.day(moment, self.locale)
+
+    def day_and_time(self, moment: datetime) -> str:
+        """"Tue 24 Nov, 10:00", short enough for a button."""
+        return dates.short(moment, self.locale)
+
+    def time(self, moment: datetime) -> str:
+        return dates.times((moment,), self.locale)
+
+    def and_list(self, items: list[str]) -> str:
+        """"Dr Chen and Dr Lee", in this language."""
+        return dates.and_list(items, self.locale)
 
     def own_words(self) -> list[str]:
         """Every text the clinic wrote: its words are real words, never typos."""
@@ -132,12 +145,10 @@ class Content:
                   for text in (topic.title, topic.answer, *topic.questions, *topic.keywords))]
 
 
-def _html_value(value: object) -> str:
+def _html_value(value: object) -> object:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value  # a number stays one: the words can follow its plural
     return str(value) if isinstance(value, Html) else escape(value)
-
-
-def _unescape(value: str) -> str:
-    return value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _check_fields(key: str, spec: TextSpec, fields: Mapping[str, object]) -> None:
@@ -146,252 +157,77 @@ def _check_fields(key: str, spec: TextSpec, fields: Mapping[str, object]) -> Non
 
 
 def load_content(
-    directory: Path | None = None, *, clinic_name: str, clinic_contact: str,
-    emergency_number: str = "", crisis_line: str = "", out_of_hours_line: str = "",
+    directory: Path | None = None, *, language: str = CLINIC_LANGUAGE, clinic_name: str,
+    clinic_contact: str, emergency_number: str = "", crisis_line: str = "",
+    out_of_hours_line: str = "",
 ) -> Content:
-    """Read and check every content file; raise ContentError listing all problems.
+    """Read and check one language's content (content/<language>/, and the reading files
+    of content/ for the clinic's own language); raise ContentError listing all problems.
     The settings the texts show: empty `emergency_number` reads "your local emergency
     number", and the others have like wordings (`Settings.content_fields`)."""
     directory = directory or packaged_content_dir()
     problems: list[str] = []
-    faq = _read_yaml(directory / FAQ_FILE, problems)
-    messages = _read_yaml(directory / MESSAGES_FILE, problems)
-    topics = _parse_topics(faq, problems) if faq is not None else ()
-    left_to_staff = _parse_left_to_staff(faq, problems) if faq is not None else ()
-    texts = _parse_texts(messages, "texts", TEXT_SPECS, problems, is_html=True)
-    buttons = _parse_texts(messages, "buttons", BUTTON_SPECS, problems, is_html=False)
-    commands = _parse_commands(messages, problems)
-    vocabulary = parse_reading(_read_yaml(directory / READING_FILE, problems), problems)
-    signs = parse_red_flags(_read_yaml(directory / RED_FLAGS_FILE, problems), problems,
-                            frozenset(vocabulary.concepts))
-    # Optional: a clinic's own content folder from before it existed still starts, and a
-    # patient writing in another language gets the clinic's own text alone.
-    other_languages = _parse_other_languages(
-        _read_yaml(directory / OTHER_LANGUAGES_FILE, problems), problems) \
-        if (directory / OTHER_LANGUAGES_FILE).exists() else {}
-    if problems:
-        raise ContentError(
-            f"The content in {directory} has problems:\n" + "\n".join(f"- {p}" for p in problems)
-        )
-    common = {"clinic_name": clinic_name, "clinic_contact": clinic_contact,
-              "emergency_number": emergency_number or LOCAL_EMERGENCY_NUMBER,
-              "crisis_line": crisis_line or LOCAL_CRISIS_LINE,
-              "when_clinic_closed": out_of_hours_line or LOCAL_OUT_OF_HOURS}
-    return Content(topics, texts, buttons, commands, common, signs, vocabulary, left_to_staff,
-                   other_languages)
+    common = common_fields(clinic_name, clinic_contact, emergency_number, crisis_line,
+                           out_of_hours_line)
+    content = read_language(directory, language, common, problems)
+    if problems or content is None:
+        raise content_error(directory, problems)
+    return content
 
 
-class _ContentLoader(yaml.SafeLoader):
-    """YAML as an editor expects: `no`, `on`, `yes` and `off` stay words (YAML 1.1 would
-    read them as true and false, and "no redness" would lose its "no"). Only `true` and
-    `false` are booleans."""
+def content_error(directory: Path, problems: list[str]) -> ContentError:
+    return ContentError(f"The content in {directory} has problems:\n"
+                        + "\n".join(f"- {problem}" for problem in problems))
 
 
-_ContentLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-_ContentLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"))
+def common_fields(clinic_name: str, clinic_contact: str, emergency_number: str = "",
+                  crisis_line: str = "", out_of_hours_line: str = "") -> dict[str, str]:
+    return {"clinic_name": clinic_name, "clinic_contact": clinic_contact,
+            "emergency_number": emergency_number, "crisis_line": crisis_line,
+            "when_clinic_closed": out_of_hours_line}
 
 
-def _read_yaml(path: Path, problems: list[str]) -> dict[str, Any] | None:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ContentLoader)
-    except FileNotFoundError:
-        problems.append(f"{path.name}: the file is missing")
+def read_language(directory: Path, language: str, common: Mapping[str, str],
+                  problems: list[str]) -> Content | None:
+    """The texts of content/<language>/, adding to `problems` each one found, named by
+    its file, key and language ("es/messages.yaml (Spanish): texts.welcome: missing")."""
+    found: list[str] = []
+    folder = directory / language
+    if not folder.is_dir():
+        problems.append(f"{language}/: there is no folder of texts for {_name(language)} "
+                        f"(copy {CLINIC_LANGUAGE}/ and translate it)")
         return None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        problems.append(f"{path.name}: not valid YAML ({error})")
+    faq = read_yaml(folder / FAQ_FILE, found)
+    messages = read_yaml(folder / MESSAGES_FILE, found)
+    topics = parse_topics(faq, found) if faq is not None else ()
+    left_to_staff = parse_left_to_staff(faq, found) if faq is not None else ()
+    texts = parse_texts(messages, "texts", TEXT_SPECS, found, is_html=True)
+    buttons = parse_texts(messages, "buttons", BUTTON_SPECS, found, is_html=False)
+    commands = parse_commands(messages, found)
+    locale = parse_locale(messages, language, found)
+    problems.extend(f"{language}/{problem.replace(': ', f' ({_name(language)}): ', 1)}"
+                    for problem in found)
+    signs: tuple[Sign, ...] = ()
+    vocabulary = None
+    other_languages: dict[str, OtherLanguage] = {}
+    if language == CLINIC_LANGUAGE:
+        # What the bot reads patients' messages with, and its safe texts in the languages
+        # it cannot read (optional: a content folder from before it existed still starts).
+        vocabulary = parse_reading(read_yaml(directory / READING_FILE, problems), problems)
+        signs = parse_red_flags(read_yaml(directory / RED_FLAGS_FILE, problems), problems,
+                                frozenset(vocabulary.concepts))
+        if (directory / OTHER_LANGUAGES_FILE).exists():
+            other_languages = parse_other_languages(
+                read_yaml(directory / OTHER_LANGUAGES_FILE, problems), problems)
+    if found or locale is None:
         return None
-    if not isinstance(data, dict):
-        problems.append(f"{path.name}: expected named sections at the top of the file")
-        return None
-    return data
+    return Content(language, locale, topics, texts, buttons, commands, common, signs,
+                   vocabulary, left_to_staff, other_languages)
 
 
-def _placeholders(template: str) -> set[str] | str:
-    """The field names a template uses, or a description of why it cannot be filled."""
-    names: set[str] = set()
-    try:
-        for _, name, spec, conversion in string.Formatter().parse(template):
-            if name is None:
-                continue
-            if not name.isidentifier() or spec or conversion:
-                return f"{{{name}}} is not a plain placeholder (write a literal brace as {{{{)"
-            names.add(name)
-    except ValueError as error:
-        return f"unbalanced braces ({error}; write a literal brace as {{{{ or }}}})"
-    return names
+def _name(language: str) -> str:
+    """"Spanish": the language's name in English, for whoever reads the start-up error."""
+    locale = babel_locale(language)
+    return (locale.get_display_name("en") if locale is not None else None) or language
 
 
-def _check_template(
-    where: str, template: str, spec: TextSpec, problems: list[str], *, is_html: bool
-) -> None:
-    used = _placeholders(template)
-    if isinstance(used, str):
-        problems.append(f"{where}: {used}")
-        return
-    allowed = spec.fields | COMMON_FIELDS
-    for name in sorted(used - allowed):
-        offered = ", ".join(f"{{{n}}}" for n in sorted(allowed))
-        problems.append(f"{where}: unknown placeholder {{{name}}} (this text can use {offered})")
-    for name in sorted(spec.required - used):
-        problems.append(f"{where}: must show the placeholder {{{name}}}")
-    if is_html:
-        sample = template.format(**{name: "x" for name in used})
-        problem = html_problem(sample)
-        if problem:
-            problems.append(f"{where}: {problem}")
-        if len(template) > MAX_TEMPLATE:
-            problems.append(f"{where}: too long for one message ({len(template)} characters)")
-
-
-def _parse_topics(data: dict[str, Any], problems: list[str]) -> tuple[Topic, ...]:
-    raw = data.get("topics")
-    if not isinstance(raw, list) or not raw:
-        problems.append(f"{FAQ_FILE}: needs a non-empty list called 'topics'")
-        return ()
-    topics: list[Topic] = []
-    for number, item in enumerate(raw, start=1):
-        where = f"{FAQ_FILE}: topic {number}"
-        if not isinstance(item, dict):
-            problems.append(f"{where}: expected id, title, questions, keywords, related, answer")
-            continue
-        topic_id = str(item.get("id", ""))
-        if not TOPIC_ID.match(topic_id):
-            problems.append(f"{where}: 'id' must be 1-20 lowercase letters, digits or _")
-        elif any(topic.id == topic_id for topic in topics):
-            problems.append(f"{where}: the id '{topic_id}' is used twice")
-        else:
-            where = f"{FAQ_FILE}: topic '{topic_id}'"
-        fields: dict[str, Any] = {}
-        for name in ("title", "answer"):
-            value = item.get(name)
-            if not isinstance(value, str) or not value.strip():
-                problems.append(f"{where}: missing '{name}'")
-            fields[name] = value.strip() if isinstance(value, str) else ""
-        for name in ("questions", "keywords", "related"):
-            values = string_list(item.get(name, []))
-            if values is None or (name == "questions" and not values):
-                problems.append(f"{where}: '{name}' must be a list of words or sentences")
-            fields[name] = values or ()
-        if fields["answer"]:
-            _check_template(f"{where}: answer", fields["answer"], TextSpec(), problems,
-                            is_html=True)
-        if len(fields["title"]) > MAX_BUTTON:
-            problems.append(f"{where}: 'title' is too long for a button")
-        topics.append(Topic(id=topic_id, **fields))
-    known = {topic.id for topic in topics}
-    if RISKS_TOPIC not in known:
-        problems.append(f"{FAQ_FILE}: needs a topic with id '{RISKS_TOPIC}' (the /risks command "
-                        "shows it)")
-    for topic in topics:
-        for ref in topic.related:
-            if ref not in known or ref == topic.id:
-                problems.append(f"{FAQ_FILE}: topic '{topic.id}': 'related' names unknown "
-                                f"topic '{ref}'")
-    return tuple(topics)
-
-
-def _parse_left_to_staff(data: dict[str, Any], problems: list[str]
-                         ) -> tuple[LeftToStaff, ...]:
-    raw = data.get("left_to_staff", [])
-    where = f"{FAQ_FILE}: left_to_staff"
-    if not isinstance(raw, list):
-        problems.append(f"{where}: expected a list of names with keywords")
-        return ()
-    found: list[LeftToStaff] = []
-    for number, item in enumerate(raw, start=1):
-        keywords = string_list(item.get("keywords")) if isinstance(item, dict) else None
-        name = item.get("name") if isinstance(item, dict) else None
-        if not isinstance(name, str) or not name.strip() or not keywords:
-            problems.append(f"{where} {number}: needs a 'name' and a list of 'keywords'")
-            continue
-        found.append(LeftToStaff(name.strip(), keywords))
-    return tuple(found)
-
-
-def _parse_texts(
-    data: dict[str, Any] | None,
-    section: str,
-    specs: Mapping[Any, TextSpec],
-    problems: list[str],
-    *,
-    is_html: bool,
-) -> dict[str, str]:
-    raw = _section(data, MESSAGES_FILE, section, problems)
-    if raw is None:
-        return {}
-    texts: dict[str, str] = {}
-    for key, spec in specs.items():
-        value = raw.get(str(key))
-        where = f"{MESSAGES_FILE}: {section}.{key}"
-        if not isinstance(value, str) or not value.strip():
-            problems.append(f"{where}: missing")
-            continue
-        _check_template(where, value, spec, problems, is_html=is_html)
-        texts[str(key)] = value
-    for key in sorted(set(map(str, raw)) - {str(k) for k in specs}):
-        problems.append(f"{MESSAGES_FILE}: {section}.{key}: not a text the bot uses (a typo?)")
-    return texts
-
-
-def _section(data: dict[str, Any] | None, file: str, name: str, problems: list[str]
-             ) -> dict[Any, Any] | None:
-    """The named section of a file already read (None when the file could not be), or
-    None with the problem noted."""
-    if data is None:
-        return None
-    raw = data.get(name)
-    if not isinstance(raw, dict):
-        problems.append(f"{file}: needs a section called '{name}'")
-        return None
-    return raw
-
-
-def _parse_commands(data: dict[str, Any] | None, problems: list[str]) -> dict[str, dict[str, str]]:
-    raw = _section(data, MESSAGES_FILE, "commands", problems)
-    if raw is None:
-        return {}
-    commands: dict[str, dict[str, str]] = {}
-    for group, names in (("patient", PATIENT_COMMANDS), ("staff", STAFF_COMMANDS)):
-        described = raw.get(group)
-        if not isinstance(described, dict):
-            problems.append(f"{MESSAGES_FILE}: commands.{group}: missing")
-            continue
-        commands[group] = {}
-        for name in names:
-            text = described.get(name)
-            if not isinstance(text, str) or not 1 <= len(text.strip()) <= 256:
-                problems.append(f"{MESSAGES_FILE}: commands.{group}.{name}: needs a description "
-                                "of 1 to 256 characters")
-                continue
-            commands[group][name] = text.strip()
-        for name in sorted(set(map(str, described)) - set(names)):
-            problems.append(f"{MESSAGES_FILE}: commands.{group}.{name}: the bot has no such "
-                            "command")
-    return commands
-
-
-def _parse_other_languages(data: dict[str, Any] | None, problems: list[str]
-                           ) -> dict[str, OtherLanguage]:
-    raw = _section(data, OTHER_LANGUAGES_FILE, "languages", problems)
-    if raw is None:
-        return {}
-    found: dict[str, OtherLanguage] = {}
-    for code, item in raw.items():
-        where = f"{OTHER_LANGUAGES_FILE}: languages.{code}"
-        name = item.get("name") if isinstance(item, dict) else None
-        text = item.get("text") if isinstance(item, dict) else None
-        if not LANGUAGE_CODE.match(str(code)):
-            problems.append(f"{where}: the key must be a language code such as 'es'")
-        elif str(code) == CLINIC_LANGUAGE:
-            problems.append(f"{where}: English is the language the bot reads, not another")
-        elif not isinstance(name, str) or not name.strip() \
-                or not isinstance(text, str) or not text.strip():
-            problems.append(f"{where}: needs a 'name' and a 'text'")
-        else:
-            _check_template(where, text, _OTHER_LANGUAGE_SPEC, problems, is_html=True)
-            found[str(code)] = OtherLanguage(name.strip(), text)
-    return found

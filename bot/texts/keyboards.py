@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 from bot.texts import callbacks
 from bot.texts.content import Content
 from bot.texts.keys import Button, Text
+from bot.texts.translations import Contents
 from bot.understanding.topics import Topic
 from db.models import Trend
 
@@ -138,3 +139,18 @@ def share_phone(content: Content) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(content.button(Button.SHARE_PHONE), request_contact=True)]],
         resize_keyboard=True, one_time_keyboard=True)
+
+
+def languages(contents: Contents, current: str) -> InlineKeyboardMarkup:
+    """/language: each offered language in its own words, the current one ticked."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        ("✓ " if language == current else "") + contents.name(language),
+        callback_data=callbacks.data(callbacks.LANGUAGE, language))]
+        for language in contents.offered])
+
+
+def switch_language(content: Content) -> InlineKeyboardMarkup:
+    """"Reply to me in Spanish", in Spanish: under an answer to a message written in it."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        content.button(Button.LANGUAGE_SWITCH),
+        callback_data=callbacks.data(callbacks.LANGUAGE, content.language))]])

@@ -208,6 +208,13 @@ class Text(StrEnum):
     FORGET_KEPT = "forget_kept"
     STAFF_FORGOTTEN = "staff_forgotten"
     CALENDAR_DESCRIPTION = "calendar_description"
+    DATE_TIME = "date_time"
+    LOCAL_EMERGENCY_NUMBER = "local_emergency_number"
+    LOCAL_CRISIS_LINE = "local_crisis_line"
+    LOCAL_OUT_OF_HOURS = "local_out_of_hours"
+    LANGUAGE_MENU = "language_menu"
+    LANGUAGE_SET = "language_set"
+    LANGUAGE_ONLY = "language_only"
 
 
 class Button(StrEnum):
@@ -238,6 +245,7 @@ class Button(StrEnum):
     SETTING_REMINDERS = "setting_reminders"
     SETTING_CHECKINS = "setting_checkins"
     SETTING_UPDATES = "setting_updates"
+    LANGUAGE_SWITCH = "language_switch"
     FORGET_SURE = "forget_sure"
     FORGET_KEEP = "forget_keep"
     IMPORT_IT = "import_it"
@@ -350,6 +358,9 @@ TEXT_SPECS: dict[Text, TextSpec] = {key: TextSpec() for key in Text} | {
     Text.INVITE_ALREADY_LINKED: _spec("patient"),
     Text.FORGET_ARE_YOU_SURE: _spec("count"),
     Text.STAFF_FORGOTTEN: _spec("count sessions", required="count"),
+    Text.DATE_TIME: _spec("day time", required="day time"),
+    Text.LANGUAGE_MENU: _spec("language", required="language"),
+    Text.LANGUAGE_ONLY: _spec("language", required="language"),
 }
 
 BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
@@ -359,9 +370,9 @@ BUTTON_SPECS: dict[Button, TextSpec] = {key: TextSpec() for key in Button} | {
     Button.SETTING_UPDATES: _spec("mark", required="mark"),
 }
 
-# The commands the bot registers, in menu order; content/messages.yaml describes each.
-PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "settings", "stop", "mydata",
-                    "forget", "help")
+# The commands the bot registers, in menu order; content/<language>/messages.yaml describes each.
+PATIENT_COMMANDS = ("start", "faq", "risks", "appointments", "settings", "language", "stop",
+                    "mydata", "forget", "help")
 STAFF_COMMANDS = ("unanswered", "book", "today", "cancel", "move", "invite", "broadcast",
                   "broadcasts", "stats", "whoami")
 

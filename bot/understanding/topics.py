@@ -1,5 +1,5 @@
 """The FAQ's topics and what is left to staff, as the matcher reads them; loaded from
-`content/faq.yaml` by `bot/texts/content.py`."""
+`content/<language>/faq.yaml` by `bot/texts/content.py`."""
 
 from __future__ import annotations
 

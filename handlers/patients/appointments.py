@@ -49,7 +49,7 @@ async def _listing(update: Update, context: ClinicContext
         return content.text(Text.APPOINTMENTS_NONE), None
     zone = context.settings.timezone
     rows = [[InlineKeyboardButton(
-        f"{appointment.starts_at.astimezone(zone):%a %d %b, %H:%M}",
+        content.day_and_time(appointment.starts_at.astimezone(zone)),
         callback_data=callbacks.data(callbacks.SHOW_APPOINTMENT, appointment.id))]
         for appointment in upcoming]
     return (content.text(Text.APPOINTMENTS_LIST, count=len(upcoming)),
@@ -64,7 +64,7 @@ async def show_appointment(update: Update, context: ClinicContext) -> None:
     content = context.content
     text = content.text(
         Text.APPOINTMENT_DETAIL,
-        when=describe_time(appointment.starts_at, context.settings.timezone),
+        when=describe_time(appointment.starts_at, content, context.settings.timezone),
         minutes=appointment.duration_minutes,
         practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
         status=content.text(Text.STATUS_CONFIRMED if appointment.confirmed_at

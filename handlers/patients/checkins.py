@@ -134,16 +134,17 @@ async def _plan_followup(update: Update, context: ClinicContext, appointment: Ap
         logger.info("Follow-up check-in %d planned for appointment %d", planned,
                     appointment.id)
     await reply(update, context.content.text(
-        Text.CHECKIN_MODERATE, when=describe_time(due_at, context.settings.timezone)))
+        Text.CHECKIN_MODERATE,
+        when=describe_time(due_at, context.content, context.settings.timezone)))
 
 
 def _staff_alert(context: ClinicContext, found: CheckIn, score: int, trend: Trend | None
                  ) -> str:
     _, appointment, patient = found
-    content = context.content
+    content = context.staff_content
     return content.text(
         Text.STAFF_CHECKIN_ALERT, patient=Html(patient_mention(patient)),
-        when=describe_time(appointment.starts_at, context.settings.timezone),
+        when=describe_time(appointment.starts_at, content, context.settings.timezone),
         practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
         score=score, trend=keyboards.trend_label(content, trend))
 

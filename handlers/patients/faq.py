@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
-from bot.texts.content import RISKS_TOPIC
+from bot.texts.content_files import RISKS_TOPIC
 from bot.texts.keys import Text
 from handlers.common import reply, show_in_place
 

@@ -138,10 +138,12 @@ async def forget_confirmed(update: Update, context: ClinicContext) -> None:
     if gone is None or patient is None:
         return  # tapped twice: already done
     logger.info("Patient %d deleted their data (/forget)", patient.id)
-    sessions = ", ".join(f"#{number} {describe_time(starts_at, context.settings.timezone)}"
-                         for number, starts_at in gone)
-    await tell_staff(context, content.text(Text.STAFF_FORGOTTEN, count=len(gone),
-                                           sessions=sessions))
+    staff = context.staff_content
+    sessions = ", ".join(
+        f"#{number} {describe_time(starts_at, staff, context.settings.timezone)}"
+        for number, starts_at in gone)
+    await tell_staff(context, staff.text(Text.STAFF_FORGOTTEN, count=len(gone),
+                                         sessions=sessions))
 
 
 async def forget_kept(update: Update, context: ClinicContext) -> None:

@@ -17,7 +17,8 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.context import ClinicApp, ClinicContext
 from bot.texts import callbacks, keyboards
-from bot.texts.content import RISKS_TOPIC, Html
+from bot.texts.content import Html
+from bot.texts.content_files import RISKS_TOPIC
 from bot.texts.keys import Text
 from bot.understanding.faq_search import normalize
 from bot.understanding.policy import Outcome
@@ -110,7 +111,7 @@ async def not_helpful(update: Update, context: ClinicContext) -> None:
 async def _hand_to_staff(
     context: ClinicContext, question: PatientQuestion, patient: Patient
 ) -> bool:
-    content = context.content
+    content = context.staff_content
     topic = content.topic(question.matched_topic or "")
     text = content.text(
         Text.STAFF_QUESTION,

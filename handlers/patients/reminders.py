@@ -65,8 +65,9 @@ async def reschedule(update: Update, context: ClinicContext) -> None:
     async with context.database.transaction() as session:
         first = await record_answer(session, appointment.id, "reschedule_requested_at",
                                     context.clock.now())
-    when = describe_time(appointment.starts_at, context.settings.timezone)
-    told = not first or await tell_staff(context, context.content.text(
+    staff = context.staff_content
+    when = describe_time(appointment.starts_at, staff, context.settings.timezone)
+    told = not first or await tell_staff(context, staff.text(
         Text.STAFF_RESCHEDULE_REQUEST, patient=Html(patient_mention(patient)), when=when))
     logger.info("Appointment %d: reschedule requested", appointment.id)
     await reply(update, context.content.text(
@@ -98,10 +99,12 @@ async def cancel(update: Update, context: ClinicContext) -> None:
     await _drop_buttons(update)
     if not any(cancelled):
         return
-    when = describe_visit(visit, context.content, context.settings.timezone)[0]
     logger.info("Appointment %d cancelled by the patient", appointment.id)
-    await tell_staff(context, context.content.text(
-        Text.STAFF_CANCELLED, patient=Html(patient_mention(patient)), when=when))
+    staff = context.staff_content
+    await tell_staff(context, staff.text(
+        Text.STAFF_CANCELLED, patient=Html(patient_mention(patient)),
+        when=describe_visit(visit, staff, context.settings.timezone)[0]))
+    when = describe_visit(visit, context.content, context.settings.timezone)[0]
     await reply(update, context.content.text(Text.CANCELLED, when=when))
 
 

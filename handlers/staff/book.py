@@ -59,7 +59,7 @@ async def complete_booking(update: Update, context: ClinicContext, reference: st
     schedule_soon(context.job_queue, context.bot_data, planned)
     booked = content.text(
         Text.BOOKED, number=appointment.id, patient=Html(patient_mention(patient)),
-        when=describe_time(starts_at, context.settings.timezone), minutes=minutes,
+        when=describe_time(starts_at, context.content, context.settings.timezone), minutes=minutes,
         practitioner=practitioner or content.text(Text.ANY_PRACTITIONER))
     guide_at = plan.get(MessageKind.GUIDE)
     if patient.chat_id is None:
@@ -67,8 +67,8 @@ async def complete_booking(update: Update, context: ClinicContext, reference: st
     elif guide_at is None:
         guide = content.text(Text.BOOKED_NO_GUIDE)
     else:
-        guide = content.text(Text.BOOKED_GUIDE_AT,
-                             when=describe_time(guide_at, context.settings.timezone))
+        when = describe_time(guide_at, content, context.settings.timezone)
+        guide = content.text(Text.BOOKED_GUIDE_AT, when=when)
     await reply(update, f"{booked}\n{guide}")
     return True
 

@@ -126,7 +126,8 @@ async def got_day(update: Update, context: ClinicContext) -> int:
     except ValueError:
         return DAY  # forged data
     _draft(context)["day"] = day
-    await show_in_place(query, context.content.text(Text.BOOK_ASK_TIME, day=f"{day:%A %d %B}"),
+    asked = context.content.text(Text.BOOK_ASK_TIME, day=context.content.day(day))
+    await show_in_place(query, asked,
                         _with_stop(context, _rows(_time_buttons(context, day), 4)))
     return TIME
 
@@ -209,7 +210,7 @@ async def got_practitioner(update: Update, context: ClinicContext) -> int:
     content = context.content
     summary = content.text(
         Text.BOOK_CONFIRM, patient=Html(draft["name"]),
-        when=describe_time(starts_at, context.settings.timezone),
+        when=describe_time(starts_at, context.content, context.settings.timezone),
         minutes=draft["minutes"],
         practitioner=draft["practitioner"] or content.text(Text.ANY_PRACTITIONER))
     await reply(update, summary, _with_stop(context, [[_button(

@@ -199,7 +199,7 @@ async def list_broadcasts(update: Update, context: ClinicContext) -> None:
         took = ((broadcast.finished_at or utcnow()) - began).total_seconds()
         header = content.text(
             Text.BROADCASTS_ROW, number=broadcast.id,
-            when=describe_time(began, context.settings.timezone),
+            when=describe_time(began, context.content, context.settings.timezone),
             sender=Html(f'<a href="tg://user?id={sender}">{sender}</a>'),
             words=_shortened(plain_text(broadcast.text), LISTED_WORDS))
         entries.append(header + "\n" + report_text(

@@ -171,7 +171,7 @@ async def tapped(update: Update, context: ClinicContext) -> None:
 async def _run(data: BotData, context: ClinicContext, message: Message, import_id: int,
                file_name: str) -> None:
     """The import, the control message showing its count and then its report."""
-    content = data.services.content
+    content = data.services.contents.staff
     shown = 0.0
     done = total = 0
 

@@ -59,7 +59,9 @@ async def relay_staff_reply(update: Update, context: ClinicContext) -> None:
     if patient.chat_id is None or patient.telegram_user_id is None:
         return  # a patient who asked a question is always linked; nothing to do otherwise
     content = context.content
-    text = content.text(Text.STAFF_REPLY_TO_PATIENT, reply=message.text[:MAX_RELAYED_REPLY])
+    theirs = context.bot_data.services.contents.for_patient(patient.language,
+                                                            patient.language_code)
+    text = theirs.text(Text.STAFF_REPLY_TO_PATIENT, reply=message.text[:MAX_RELAYED_REPLY])
     try:
         await context.bot.send_message(patient.chat_id, text)
     except (Forbidden, BadRequest) as error:

@@ -44,7 +44,7 @@ async def today(update: Update, context: ClinicContext) -> None:
     if not rows:
         await reply(update, content.text(Text.TODAY_EMPTY))
         return
-    lines = [content.text(Text.TODAY_HEADER, day=f"{start:%A} {start.day} {start:%B}")]
+    lines = [content.text(Text.TODAY_HEADER, day=content.day(start))]
     for appointment, patient, answer in rows:
         if appointment.status == AppointmentStatus.CANCELLED:
             status = content.text(Text.STATUS_CANCELLED)
@@ -90,7 +90,7 @@ async def cancel(update: Update, context: ClinicContext) -> None:
     logger.info("Appointment %d cancelled by staff", number)
     await reply(update, content.text(
         Text.STAFF_CANCEL_DONE, number=number,
-        when=describe_time(found[0].starts_at, context.settings.timezone),
+        when=describe_time(found[0].starts_at, context.content, context.settings.timezone),
         patient=found[1].first_name))
 
 
@@ -126,8 +126,8 @@ async def move(update: Update, context: ClinicContext) -> None:
     assert context.job_queue is not None
     schedule_soon(context.job_queue, context.bot_data, planned)
     logger.info("Appointment %d moved by staff", number)
-    await reply(update, content.text(Text.STAFF_MOVE_DONE, number=number,
-                                     when=describe_time(starts_at, context.settings.timezone),
+    when = describe_time(starts_at, content, context.settings.timezone)
+    await reply(update, content.text(Text.STAFF_MOVE_DONE, number=number, when=when,
                                      patient=patient.first_name))
 
 

@@ -87,7 +87,7 @@ async def replies(cases: Sequence[Case], settings: dict[str, Any] | None = None,
                 "staff_chat_id": str(STAFF_CHAT_ID), "polling_timeout": "1",
                 "log_level": "ERROR"} | (settings or {})
             async with running_bot(Settings(_env_file=None, **values)) as application:
-                known = beginnings(application.bot_data.services.content)
+                known = beginnings(application.bot_data.services.contents.default)
                 gate = asyncio.Semaphore(AT_ONCE)
 
                 async def one(case: Case) -> Reply:

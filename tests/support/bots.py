@@ -27,7 +27,7 @@ from bot.services.context import ClinicApp
 from bot.stand_in import TOKEN, Chat, TelegramStub, User
 from bot.stand_in.quiet import Quiet
 from bot.stand_in.server import DEADLINE
-from bot.texts.content import Content, load_content
+from bot.texts.translations import Contents, load_contents
 from tests.support.processes import python_module, spawn
 
 STAFF_ID = 900001
@@ -41,8 +41,16 @@ TRANSPORT = os.environ.get("TEST_TELEGRAM_TRANSPORT", "aiohttp")
 
 
 @functools.cache
-def _content(directory: Path | None, fields: frozenset[tuple[str, str]]) -> Content:
-    return load_content(directory, **dict(fields))
+def _contents(directory: Path | None, languages: tuple[str, ...], staff_language: str,
+              fields: frozenset[tuple[str, str]]) -> Contents:
+    return load_contents(directory, languages=languages, staff_language=staff_language,
+                         **dict(fields))
+
+
+def contents_of(settings: Settings) -> Contents:
+    """The settings' texts, read once for all the tests that ask for the same."""
+    return _contents(settings.content_dir, settings.languages, settings.staff_language,
+                     frozenset(settings.content_fields().items()))
 
 
 @asynccontextmanager
@@ -51,7 +59,7 @@ async def running_bot(settings: Settings, clock: Clock | None = None, *,
     """The bot, started and stopped in the order `Application.run_polling` uses, on
     `clock` (the system clock if none). `short_retry_pauses`: for tests that wear out the
     limiter's retries (5xx, broken connections), pauses of milliseconds, not seconds."""
-    content = _content(settings.content_dir, frozenset(settings.content_fields().items()))
+    content = contents_of(settings)
     limiter = ClinicRateLimiter(
         burst=settings.rate_limit_burst, chat_burst=settings.rate_limit_chat_burst,
         network_retry_pause=0.005) if short_retry_pauses else None
@@ -107,8 +115,7 @@ async def serving_webhook(telegram: TelegramStub, make_settings: SettingsFactory
         bot_mode="webhook", webhook_url=f"http://127.0.0.1:{port}/telegram",
         webhook_listen="127.0.0.1", webhook_port=port, webhook_secret=WEBHOOK_SECRET,
         **overrides)
-    content = _content(settings.content_dir, frozenset(settings.content_fields().items()))
-    application = build_application(settings, content)
+    application = build_application(settings, contents_of(settings))
     stop = asyncio.Event()
     server = asyncio.create_task(serve(application, settings, stop))
     try:
