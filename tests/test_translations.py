@@ -93,11 +93,11 @@ async def test_a_patient_reads_every_step_in_their_telegram_language(
     assert "collapsed and is not waking up" in alert.plain and "EMERGENCY" in alert.plain
 
 
-async def test_a_message_in_an_offered_language_is_answered_in_it_and_handed_to_staff(
+async def test_a_warning_in_an_offered_language_is_read_and_answered_in_it(
     multilingual: Clinic
 ) -> None:
-    """Until the bot reads Spanish, a Spanish message goes to a person, answered in Spanish
-    with the emergency line; the staff read English, with the words as written."""
+    """Spanish is read with its word list (content/es/warning_signs.yaml): the emergency
+    answer in Spanish, the staff's alert in English with the words as written."""
     clinic = multilingual
     contents = clinic.application.bot_data.services.contents
     ana = await _patient(clinic, "es")
@@ -107,9 +107,25 @@ async def test_a_message_in_an_offered_language_is_answered_in_it_and_handed_to_
     answer = await ana.ask(said)
     alert = await staff.next_message()
 
-    assert answer.plain == plain_text(contents.of("es").text(Text.SAFETY_LOOK))
+    assert answer.plain == plain_text(contents.of("es").text(Text.SAFETY_EMERGENCY))
     assert "999" in answer.plain
-    assert said in alert.plain and "Spanish" in alert.plain
+    assert said in alert.plain and "EMERGENCY" in alert.plain
+
+
+async def test_an_unclear_message_in_an_offered_language_goes_to_a_person(
+    multilingual: Clinic
+) -> None:
+    clinic = multilingual
+    contents = clinic.application.bot_data.services.contents
+    ana = await _patient(clinic, "es")
+    staff = clinic.staff_chat()
+
+    said = "Desde ayer me siento rarísima, como si no fuera yo, no sé explicarlo"
+    answer = await ana.ask(said)
+    alert = await staff.next_message()
+
+    assert answer.plain == plain_text(contents.of("es").text(Text.SAFETY_LOOK))
+    assert said in alert.plain
 
 
 async def test_a_patient_who_writes_in_another_offered_language_is_offered_it(
@@ -118,10 +134,11 @@ async def test_a_patient_who_writes_in_another_offered_language_is_offered_it(
     clinic = multilingual
     ana = await _patient(clinic, "en")  # Telegram in English, writing German
 
-    answer = await ana.ask("Mein Rücken tut seit der Behandlung furchtbar weh, was soll ich tun?")
+    answer = await ana.ask("Ich habe seit gestern Abend hohes Fieber und Schüttelfrost")
     switch = contents.of("de").button(Button.LANGUAGE_SWITCH)
     assert answer.button_labels() == [switch]
-    assert answer.plain.startswith(_words(contents, "de", Text.SAFETY_LOOK)[:10])
+    assert answer.plain.startswith(_words(contents, "de", Text.SAFETY_SAME_DAY)[:10]) or \
+        answer.plain.startswith(_words(contents, "de", Text.SAFETY_LOOK)[:10])
     await ana.tap(answer, switch)
     done = await ana.next_message()
 

@@ -39,6 +39,7 @@ from bot.texts.content import Content
 from bot.texts.translations import Contents
 from bot.understanding.faq_search import FaqMatcher
 from bot.understanding.languages import LanguageGuesser
+from bot.understanding.lexicon import LexiconReader
 from bot.understanding.screen import Reader
 from bot.understanding.second_opinion import SecondOpinion
 from bot.understanding.warning_signs import WarningSigns
@@ -69,7 +70,8 @@ def build_application(settings: Settings, contents: Contents, clock: Clock | Non
                             read_timeout=settings.telegram_read_timeout),
                   transport(settings, connection_pool_size=1, read_timeout=5.0))
     data = BotData(settings, Services.build(settings, contents, clock or Clock(),
-                                            readers(contents.reading), transports))
+                                            readers(contents.reading, contents.read_too),
+                                            transports))
     # PTB makes bot_data by calling the given type; this one is complete already.
     context_types = ContextTypes(  # type: ignore[call-overload]
         context=ClinicContext, bot_data=lambda: data)
@@ -135,14 +137,18 @@ async def polling(application: ClinicApp) -> AsyncIterator[ClinicApp]:
 
 
 @functools.cache
-def readers(content: Content) -> Reader:
-    """The reader of patients' messages for these texts (the warning signs and the FAQ):
+def readers(content: Content, others: tuple[Content, ...] = ()) -> Reader:
+    """The reader of patients' messages for these texts (the warning signs and the FAQ),
+    and of the `others` languages that have a word list (bot/understanding/lexicon.py):
     built once for them, however many times an application is built (a test suite builds
     hundreds)."""
     return Reader(WarningSigns(content.warning_signs, content.vocabulary, content.own_words()),
                   FaqMatcher(content.topics, content.left_to_staff,
                              content.vocabulary.spelled_out),
-                  SecondOpinion.packaged(), LanguageGuesser(content.other_languages))
+                  SecondOpinion.packaged(), LanguageGuesser(content.other_languages),
+                  {other.language: LexiconReader(other.language, other.lexicon,
+                                                 FaqMatcher(other.topics, other.left_to_staff))
+                   for other in others if other.lexicon is not None})
 
 
 class ClinicApplication(Application):  # type: ignore[type-arg]

@@ -182,7 +182,7 @@ class Demo:
         # The services are built once; the demo's edit-and-reload builds the two that
         # depend on the texts again.
         data.services = dataclasses.replace(data.services, contents=contents,
-                                            reader=readers(contents.reading))
+                                            reader=readers(contents.reading, contents.read_too))
         await publish_commands(self.application)
         return ""
 

@@ -28,6 +28,7 @@ from bot.texts.content_files import (
 from bot.texts.keys import BUTTON_SPECS, TEXT_SPECS, Button, Text, TextSpec
 from bot.texts.patterns import Patterns, babel_locale
 from bot.texts.telegram_html import escape
+from bot.understanding.lexicon import LEXICON_FILE, Lexicon, parse_lexicon
 from bot.understanding.reading_file import READING_FILE, parse_reading
 from bot.understanding.sign_parts import Sign
 from bot.understanding.topics import LeftToStaff, Topic
@@ -71,6 +72,7 @@ class Content:
         vocabulary: Vocabulary | None = None,
         left_to_staff: tuple[LeftToStaff, ...] = (),
         other_languages: Mapping[str, OtherLanguage] | None = None,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.language = language
         self.locale = locale
@@ -83,6 +85,9 @@ class Content:
         self._buttons = buttons
         self.commands = commands
         self.other_languages = other_languages or {}
+        # How the bot reads this language, when it is not the clinic's own (whose reading
+        # is `warning_signs` and `vocabulary`): content/<language>/warning_signs.yaml.
+        self.lexicon = lexicon
         self._patterns = Patterns(locale, {
             **{f"text:{key}": value for key, value in texts.items()},
             **{f"button:{key}": value for key, value in buttons.items()},
@@ -205,6 +210,9 @@ def read_language(directory: Path, language: str, common: Mapping[str, str],
     buttons = parse_texts(messages, "buttons", BUTTON_SPECS, found, is_html=False)
     commands = parse_commands(messages, found)
     locale = parse_locale(messages, language, found)
+    lexicon = None
+    if language != CLINIC_LANGUAGE and (folder / LEXICON_FILE).exists():
+        lexicon = parse_lexicon(read_yaml(folder / LEXICON_FILE, found), LEXICON_FILE, found)
     problems.extend(f"{language}/{problem.replace(': ', f' ({_name(language)}): ', 1)}"
                     for problem in found)
     signs: tuple[Sign, ...] = ()
@@ -222,7 +230,7 @@ def read_language(directory: Path, language: str, common: Mapping[str, str],
     if found or locale is None:
         return None
     return Content(language, locale, topics, texts, buttons, commands, common, signs,
-                   vocabulary, left_to_staff, other_languages)
+                   vocabulary, left_to_staff, other_languages, lexicon)
 
 
 def _name(language: str) -> str:

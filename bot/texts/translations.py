@@ -35,6 +35,13 @@ class Contents:
         self.reading = self._by_language[CLINIC_LANGUAGE]
 
     @property
+    def read_too(self) -> tuple[Content, ...]:
+        """The offered languages besides the clinic's own, whose messages are read with
+        their word lists (bot/understanding/lexicon.py) where they have one."""
+        return tuple(self._by_language[language] for language in self.offered
+                     if language != CLINIC_LANGUAGE)
+
+    @property
     def several(self) -> bool:
         """Whether patients can choose (and whose language must be looked up)."""
         return len(self.offered) > 1

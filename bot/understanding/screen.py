@@ -18,7 +18,7 @@ verdict out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.understanding.clauses import Clause, found, opens_a_question, said
@@ -26,6 +26,7 @@ from bot.understanding.context import ContextReader, Reading
 from bot.understanding.faq_search import FaqMatcher, Match
 from bot.understanding.joins import joined
 from bot.understanding.languages import LanguageGuesser
+from bot.understanding.lexicon import LexiconReader
 from bot.understanding.names import unnamed, unsigned
 from bot.understanding.negation import TURNS
 from bot.understanding.policy import Decision, Facts, Outcome, decide
@@ -92,11 +93,15 @@ class Reader:
 
     def __init__(self, signs: WarningSigns, matcher: FaqMatcher,
                  second_opinion: SecondOpinion | None = None,
-                 languages: LanguageGuesser | None = None) -> None:
+                 languages: LanguageGuesser | None = None,
+                 others: Mapping[str, LexiconReader] | None = None) -> None:
         self.signs = signs
         self.matcher = matcher
         self.second_opinion = second_opinion
         self.languages = languages
+        # The other languages the clinic offers that have a word list to read them by
+        # (lexicon.py), by code.
+        self.others = dict(others or {})
         self.context = ContextReader(signs)
         words = signs.vocabulary
         self._common = Phrases(words.common).single
@@ -156,7 +161,7 @@ class Reader:
             guess = self.languages.guess(text) if self.languages is not None else None
             if guess is not None:
                 decision = replace(decision, language=guess)
-            return Verdict(decision, text, self.matcher)
+            return self._read_other(text, guess) or Verdict(decision, text, self.matcher)
         mentions = self.signs.mentions(clauses)
         readings = tuple(self.context.read(clauses, mentions))
         facts = self.facts(clauses, mentions)
@@ -172,6 +177,22 @@ class Reader:
             # haha"), about the patient, and not going well.
             facts = replace(facts, second_opinion=self._second_opinion(spelled))
         return Verdict(decide(readings, facts), text, self.matcher, readings, faq)
+
+    def _read_other(self, text: str, guess: str | None) -> Verdict | None:
+        """Another offered language's reading of `text`: that of the language guessed, or,
+        when the guess is unsure, the loudest warning any of them hears."""
+        if guess is not None:
+            other = self.others.get(guess)
+            return None if other is None else self._verdict(other, text)
+        heard = [self._verdict(other, text) for other in self.others.values()]
+        loudest = max(heard, key=lambda verdict: verdict.outcome, default=None)
+        return loudest if loudest is not None and loudest.outcome >= Outcome.SAME_DAY \
+            else None
+
+    @staticmethod
+    def _verdict(other: LexiconReader, text: str) -> Verdict:
+        decision, match = other.decide(text)
+        return Verdict(decision, text, other.matcher, faq=match)
 
     def _opens_anew(self, line: str) -> bool:
         """Whether a line opens a sentence of its own: a question ("is it normal ...") or

@@ -1,5 +1,7 @@
-"""`python -m tests.eval [FILE ...] [--show] [--direct]`: the figures for each batch (all
-of tests/eval/holdout/ when no file is named), then for all of them together.
+"""`python -m tests.eval [FILE ...] [--show] [--direct] [--language CODE]`: the figures for
+each batch (all of tests/eval/holdout/ when no file is named), then for all of them
+together. `--language es` reads a batch written in Spanish (tests/eval/holdout/es/) from
+patients whose Telegram is set to Spanish.
 
 --show lists each message that missed, with what it got: use it only on a batch whose
 first reading is already written down (tests/eval/README.md). --direct reads the messages
@@ -40,6 +42,8 @@ async def main() -> None:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--show", action="store_true", help="list the misses")
     parser.add_argument("--direct", action="store_true", help="the reader alone, no bot")
+    parser.add_argument("--language", default="",
+                        help="patients whose Telegram is set to this language (es, de)")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the bot's notes would drown the figures
     files = arguments.files or sorted(HOLDOUT.glob("*.yaml"))
@@ -48,7 +52,8 @@ async def main() -> None:
                                   clinic_contact="+44 20 7946 0000", emergency_number="999"))
     for path in files:
         cases = load(path)
-        answered = direct_replies(reader, cases) if arguments.direct else await replies(cases)
+        answered = direct_replies(reader, cases) if arguments.direct \
+            else await replies(cases, language=arguments.language)
         everything += answered
         report(path.name, answered, arguments.show)
     if len(files) > 1:

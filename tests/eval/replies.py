@@ -25,6 +25,9 @@ AT_ONCE = 20
 # What the beginning of a reply is compared on.
 PREFIX = 48
 _user_ids = itertools.count(7_000_000)
+# The languages whose texts ship (content/<code>/): offered together when a batch is read
+# in one of them.
+SHIPPED = ("en", "es", "de")
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,9 @@ def sort_reply(known: Sequence[tuple[str, str]], plain: str) -> str:
 
 
 async def replies(cases: Sequence[Case], settings: dict[str, Any] | None = None,
-                  timeout: float = 30) -> list[Reply]:
-    """The bot's first reply to each case, each from a patient of its own."""
+                  timeout: float = 30, language: str = "") -> list[Reply]:
+    """The bot's first reply to each case, each from a patient of its own; with
+    `language`, patients whose Telegram is set to it, with every shipped language offered."""
     telegram = TelegramStub(TOKEN, FloodLimits())
     await telegram.start()
     telegram.add_chat({"id": STAFF_CHAT_ID, "type": "supergroup", "title": "Clinic staff"})
@@ -86,13 +90,19 @@ async def replies(cases: Sequence[Case], settings: dict[str, Any] | None = None,
                 "clinic_timezone": "Europe/London", "staff_user_ids": str(STAFF_ID),
                 "staff_chat_id": str(STAFF_CHAT_ID), "polling_timeout": "1",
                 "log_level": "ERROR"} | (settings or {})
+            if language:
+                values["languages"] = ",".join(dict.fromkeys(["en", language, *SHIPPED]))
             async with running_bot(Settings(_env_file=None, **values)) as application:
-                known = beginnings(application.bot_data.services.contents.default)
+                contents = application.bot_data.services.contents
+                known = sorted({*beginnings(contents.default),
+                                *(beginnings(contents.of(language)) if language else [])},
+                               key=lambda pair: -len(pair[0]))
                 gate = asyncio.Semaphore(AT_ONCE)
 
                 async def one(case: Case) -> Reply:
                     async with gate:
-                        chat = Chat(telegram, User(next(_user_ids), "Pat"))
+                        chat = Chat(telegram, User(next(_user_ids), "Pat",
+                                                   language_code=language or "en"))
                         try:
                             message = await chat.ask(case.text, timeout)
                         except TimeoutError:

@@ -1,0 +1,240 @@
+"""Reading a language the English reader does not read: its warning signs from a word
+list the clinic keeps for it (content/<language>/warning_signs.yaml), a few kinds of
+words around them (a negation, the patient's history, someone else, a general question
+about risk, a figure of speech), and the FAQ in that language for questions.
+
+Much simpler than the English reader (`screen.py`), and safe where unsure: a sign is
+answered even when the words around it are not understood, and a message about the
+writer's own body goes to a person unless it is a question the FAQ answers.
+
+Matching: text folded (lower case, accents off, "ß" as "ss", a letter typed three times
+or more as one); sentences split at . ! ? ; and line breaks; a phrase is words in order
+in one sentence, up to `GAP` other words between two of them; a word ending in `*`
+matches every word that begins with it ("respir*": respiro, respirar).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.understanding.faq_search import FaqMatcher, Match
+from bot.understanding.policy import Decision, Outcome
+
+LEXICON_FILE = "warning_signs.yaml"
+GAP = 2  # other words allowed between two words of a phrase
+NEGATION_REACH = 3  # words before a phrase a negation denies it from
+SHORTEST_STEM = 4  # "respir*": shorter stems would match everyday words
+_SENTENCE = re.compile(r"[.!?;\n\r…]+")
+_WORD = re.compile(r"[^\W_]+")
+_QUESTION = re.compile(r"[?¿？؟]")
+_DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
+_TIERS = {"emergency": Outcome.EMERGENCY, "same_day": Outcome.SAME_DAY}
+_LISTS = ("history", "someone_else", "with_me_now", "general_question", "figures_of_speech",
+          "body")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents off, "ß" as "ss", a letter typed three times or more as one."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _DRAWN_OUT.sub(r"\1", plain)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words in order; (word, whether it is a stem that matches longer words)."""
+
+    parts: tuple[tuple[str, bool], ...]
+
+    @classmethod
+    def of(cls, written: str) -> Phrase:
+        parts = []
+        for word in fold(written).split():
+            stem = word.endswith("*")
+            parts.append((word.rstrip("*").strip(".,!?¿¡'\""), stem))
+        return cls(tuple((word, stem) for word, stem in parts if word))
+
+    def starts(self, tokens: Sequence[str]) -> Iterable[int]:
+        """Where in `tokens` this phrase begins, each time it is found."""
+        for start, token in enumerate(tokens):
+            if _fits(self.parts[0], token) and self._rest(tokens, start):
+                yield start
+
+    def _rest(self, tokens: Sequence[str], at: int) -> bool:
+        for part in self.parts[1:]:
+            reach = tokens[at + 1:at + 2 + GAP]
+            found = next((offset for offset, token in enumerate(reach) if _fits(part, token)),
+                         None)
+            if found is None:
+                return False
+            at += 1 + found
+        return True
+
+    def in_(self, tokens: Sequence[str]) -> bool:
+        return next(iter(self.starts(tokens)), None) is not None
+
+
+def _fits(part: tuple[str, bool], token: str) -> bool:
+    word, stem = part
+    return token.startswith(word) if stem else token == word
+
+
+@dataclass(frozen=True)
+class LexiconSign:
+    name: str  # in the staff's words
+    tier: Outcome
+    crisis: bool
+    phrases: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A language's warning signs and the words read around them."""
+
+    negations: frozenset[str] = frozenset()
+    personal: frozenset[str] = frozenset()
+    lists: Mapping[str, tuple[Phrase, ...]] = field(default_factory=dict)
+    signs: tuple[LexiconSign, ...] = ()
+
+    def said(self, name: str, tokens: Sequence[str]) -> bool:
+        return any(phrase.in_(tokens) for phrase in self.lists.get(name, ()))
+
+
+def parse_lexicon(data: Mapping[str, Any] | None, where: str, problems: list[str]
+                  ) -> Lexicon | None:
+    """The file's word lists and signs; each problem is added to `problems`."""
+    if data is None:
+        return None
+    found_problems: list[str] = []
+
+    def strings(name: str) -> list[str]:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            found_problems.append(f"{where}: '{name}' must be a list of words or phrases")
+            return []
+        return [item for item in value if item.strip()]
+
+    negations = frozenset(fold(word) for word in strings("negations"))
+    personal = frozenset(fold(word) for word in strings("personal"))
+    lists = {name: tuple(Phrase.of(text) for text in strings(name)) for name in _LISTS}
+    signs: list[LexiconSign] = []
+    raw = data.get("signs")
+    if not isinstance(raw, list) or not raw:
+        found_problems.append(f"{where}: needs a non-empty list called 'signs'")
+        raw = []
+    for number, item in enumerate(raw, start=1):
+        name = item.get("name") if isinstance(item, dict) else None
+        tier = _TIERS.get(str(item.get("tier"))) if isinstance(item, dict) else None
+        phrases = item.get("phrases") if isinstance(item, dict) else None
+        if not isinstance(name, str) or tier is None or not isinstance(phrases, list) \
+                or not phrases or not all(isinstance(p, str) for p in phrases):
+            found_problems.append(f"{where}: sign {number}: needs a 'name', a 'tier' "
+                                  "(emergency or same_day) and a list of 'phrases'")
+            continue
+        made = tuple(Phrase.of(text) for text in phrases if text.strip())
+        for phrase, text in zip(made, phrases, strict=False):
+            short = [word for word, stem in phrase.parts if stem and len(word) < SHORTEST_STEM]
+            if short or not phrase.parts:
+                found_problems.append(f"{where}: sign '{name}': \"{text}\": a stem with * "
+                                      f"needs at least {SHORTEST_STEM} letters")
+        signs.append(LexiconSign(name.strip(), tier, item.get("crisis") is True, made))
+    problems.extend(found_problems)
+    if found_problems:
+        return None
+    return Lexicon(negations, personal, lists, tuple(signs))
+
+
+class LexiconReader:
+    """Reads one language with its lexicon and its FAQ (the same `Verdict` shape as the
+    English reader's, so the safety net and the FAQ's handler read it alike)."""
+
+    def __init__(self, language: str, lexicon: Lexicon, matcher: FaqMatcher) -> None:
+        self.language = language
+        self.lexicon = lexicon
+        self.matcher = matcher
+        # Each sign's phrases by their first word (a stem by its first letters), so a
+        # message is matched against the few phrases its words can begin.
+        self._exact: dict[str, list[tuple[LexiconSign, Phrase]]] = defaultdict(list)
+        self._stems: dict[str, list[tuple[LexiconSign, Phrase]]] = defaultdict(list)
+        for sign in lexicon.signs:
+            for phrase in sign.phrases:
+                word, stem = phrase.parts[0]
+                if stem:
+                    self._stems[word[:SHORTEST_STEM]].append((sign, phrase))
+                else:
+                    self._exact[word].append((sign, phrase))
+
+    def decide(self, text: str) -> tuple[Decision, Match | None]:
+        """What the message calls for, and the FAQ's match when it was asked."""
+        sentences = [tokens for part in _SENTENCE.split(text) if (tokens := words(part))]
+        every = [token for tokens in sentences for token in tokens]
+        heard: list[tuple[Outcome, LexiconSign]] = []
+        for tokens in sentences:
+            heard += self._signs_in(tokens, every)
+        best = max((outcome for outcome, _ in heard), default=Outcome.NOTHING)
+        if best >= Outcome.SAME_DAY:
+            behind = sorted((pair for pair in heard if pair[0] >= Outcome.SAME_DAY),
+                            key=lambda pair: -pair[0])
+            names = tuple(dict.fromkeys(sign.name for _, sign in behind))
+            crisis = any(sign.crisis for outcome, sign in behind if outcome >= Outcome.CONFIRM)
+            return Decision(best, names, crisis, f"{'; '.join(names)} ({self.language} list)",
+                            language=self.language), None
+        if best in (Outcome.HISTORY, Outcome.RISKS):
+            return Decision(best, language=self.language), None
+        match = self.matcher.match(text)
+        asked = _QUESTION.search(text) is not None
+        if self.lexicon.said("body", every) and (not asked or match.topic is None):
+            # How they feel, told (or asked, with no topic for it): a person reads it.
+            return Decision(Outcome.LOOK, why="about how they feel, in words the bot does not "
+                            "know", language=self.language), match
+        return Decision(Outcome.NOTHING, language=self.language), match
+
+    def _signs_in(self, tokens: Sequence[str], every: Sequence[str]
+                  ) -> list[tuple[Outcome, LexiconSign]]:
+        lexicon = self.lexicon
+        if lexicon.said("figures_of_speech", tokens):
+            return []
+        heard = []
+        for sign, phrase in self._candidates(tokens):
+            for start in phrase.starts(tokens):
+                if self._denied(tokens, start, phrase):
+                    continue
+                heard.append((self._outcome(sign, tokens, every), sign))
+                break
+        return heard
+
+    def _candidates(self, tokens: Sequence[str]) -> Iterable[tuple[LexiconSign, Phrase]]:
+        seen: set[int] = set()
+        for token in tokens:
+            for pair in (*self._exact.get(token, ()), *self._stems.get(token[:SHORTEST_STEM],
+                                                                        ())):
+                if id(pair[1]) not in seen:
+                    seen.add(id(pair[1]))
+                    yield pair
+
+    def _denied(self, tokens: Sequence[str], start: int, phrase: Phrase) -> bool:
+        if phrase.parts[0][0] in self.lexicon.negations:
+            return False  # "no puedo respirar" says the sign with its own negation
+        before = tokens[max(0, start - NEGATION_REACH):start]
+        return any(token in self.lexicon.negations for token in before)
+
+    def _outcome(self, sign: LexiconSign, tokens: Sequence[str], every: Sequence[str]
+                 ) -> Outcome:
+        lexicon = self.lexicon
+        if lexicon.said("history", tokens):
+            return Outcome.HISTORY
+        if lexicon.said("someone_else", tokens) and not lexicon.said("with_me_now", every):
+            return Outcome.CONFIRM if sign.tier == Outcome.EMERGENCY else Outcome.NOTHING
+        if lexicon.said("general_question", every) \
+                and not any(token in lexicon.personal for token in tokens):
+            return Outcome.RISKS
+        return sign.tier
