@@ -121,3 +121,11 @@ def test_without_an_emergency_number_no_text_says_it_in_english_words() -> None:
     content = load_content(clinic_name="Lotus", clinic_contact="0")  # EMERGENCY_NUMBER unset
 
     assert content.in_other_language("es") is None  # "llame al your local emergency number"
+
+
+def test_an_unsure_guess_picks_among_the_languages_the_clinic_offers() -> None:
+    guesser = languages.LanguageGuesser(["es", "de", "pt"])
+
+    assert guesser.guess("ok perfecto, alli estare") is None  # too short to be sure
+    assert guesser.likeliest("ok perfecto, alli estare", {"es", "de"}) == "es"
+    assert guesser.likeliest("ok", {"es", "de"}) is None

@@ -15,15 +15,18 @@ LIST = {
     "history": ["hace años", "de pequeño"],
     "someone_else": ["mi madre", "mi marido"],
     "with_me_now": ["aquí conmigo", "ahora mismo"],
+    "not_here": ["ya está bien", "la semana pasada"],
+    "positive": ["mejor", "genial"],
     "general_question": ["puede causar", "es posible que"],
     "personal": ["me", "mi", "tengo"],
     "figures_of_speech": ["me muero de risa"],
-    "body": ["duel*", "mareo", "me siento"],
+    "body": ["duel*", "mareo", "me siento", "me desmay*"],
     "signs": [
         {"name": "trouble breathing", "tier": "emergency",
          "phrases": ["no pued* respirar", "me ahog*", "falta* aire"]},
         {"name": "thoughts of suicide", "tier": "emergency", "crisis": True,
          "phrases": ["quiero morir*", "no quiero despertar"]},
+        {"name": "fainting", "tier": "emergency", "phrases": ["desmay*"]},
         {"name": "fever", "tier": "same_day", "phrases": ["fiebre", "escalofri*"]},
         {"name": "dying (idiom check)", "tier": "emergency", "phrases": ["muer*"]},
     ],
@@ -54,6 +57,10 @@ def reader() -> LexiconReader:
     ("mi madre no puede respirar bien", Outcome.CONFIRM),  # someone else: ask
     ("mi marido no puede respirar, está aquí conmigo", Outcome.EMERGENCY),
     ("mi madre tiene fiebre", Outcome.NOTHING),  # someone else's same-day sign
+    ("mi madre se desmayó la semana pasada, ya está bien", Outcome.NOTHING),  # not here
+    ("en 2015 tuve fiebre muchos meses", Outcome.HISTORY),  # a year dates it
+    ("ni mareo ni nada, me siento genial", Outcome.NOTHING),  # denied, and it goes well
+    ("me siento mucho mejor", Outcome.NOTHING),
     ("¿la acupuntura puede causar fiebre?", Outcome.RISKS),
     ("me muero de risa con tus mensajes", Outcome.NOTHING),  # a figure of speech
     ("me siento rara desde ayer", Outcome.LOOK),  # own body, not understood

