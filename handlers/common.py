@@ -21,6 +21,7 @@ from bot.services.context import ClinicContext
 from bot.texts import callbacks
 from bot.texts.keys import Text
 from bot.texts.telegram_html import escape
+from bot.texts.translations import Contents, language_of
 from db.appointments import appointment_of_user
 from db.models import Appointment, AppointmentStatus, Patient
 from db.patients import TelegramProfile
@@ -55,14 +56,20 @@ async def reply(
     await send_text(update.get_bot(), chat.id, text, keyboard)
 
 
-def patient_mention(patient: Patient) -> str:
-    """The patient's name as a link staff can tap to open their profile."""
+def patient_mention(patient: Patient, contents: Contents | None = None) -> str:
+    """The patient's name as a link staff can tap to open their profile; with the clinic's
+    `contents`, and the patient reading another language than the staff, that language
+    too ("Ana (@ana_p) · Español")."""
     name = " ".join(part for part in (patient.first_name, patient.last_name) if part)
     if patient.telegram_user_id is None:
         return escape(name) + (f" ({escape(patient.phone)})" if patient.phone else "")
     mention = f'<a href="tg://user?id={patient.telegram_user_id}">{escape(name)}</a>'
     if patient.username:
         mention += f" (@{escape(patient.username)})"
+    if contents is not None and contents.several:
+        language = language_of(patient.language, patient.language_code, contents)
+        if language != contents.staff.language:
+            mention += f" · {escape(contents.name(language))}"
     return mention
 
 

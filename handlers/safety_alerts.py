@@ -274,7 +274,7 @@ def staff_alert(data: BotData, alert: SafetyAlert, patient: Patient,
     return content.text(
         Text.STAFF_SAFETY_ALERT,
         tier=Html(content.text(_TIER_TEXTS[tier])),
-        patient=Html(patient_mention(patient)),
+        patient=Html(patient_mention(patient, data.services.contents)),
         signs="; ".join(alert.signs.split("\n")),
         words=Html(_quoted(data, alert)),
         last=Html(_visit(data, last)),

@@ -105,3 +105,26 @@ def test_a_broken_list_names_its_problems() -> None:
         "es/warning_signs.yaml: sign 1: needs a 'name', a 'tier' (emergency or same_day) "
         "and a list of 'phrases'",
         "es/warning_signs.yaml: sign 'short': \"fi*\": a stem with * needs at least 4 letters"]
+
+
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("我胸口很疼，喘不上气", Outcome.EMERGENCY),  # characters between a phrase's own
+    ("我没有觉得胸口疼，只是有点累", Outcome.NOTHING),  # denied a few characters before
+    ("不能呼吸了", Outcome.EMERGENCY),  # the phrase's own negation
+    ("扎针的地方有点疼", Outcome.LOOK),  # the body, not a sign
+])
+def test_a_language_written_without_spaces_is_read_by_its_characters(
+    text: str, outcome: Outcome
+) -> None:
+    problems: list[str] = []
+    lexicon = parse_lexicon({"negations": ["没有", "不"], "body": ["疼"],
+                             "signs": [{"name": "chest pain", "tier": "emergency",
+                                        "phrases": ["胸口疼", "胸痛"]},
+                                       {"name": "trouble breathing", "tier": "emergency",
+                                        "phrases": ["喘不上气", "不能呼吸"]}]},
+                            "zh/warning_signs.yaml", problems)
+    assert problems == [] and lexicon is not None
+
+    decision, _ = LexiconReader("zh", lexicon, FaqMatcher(TOPICS)).decide(text)
+
+    assert decision.outcome == outcome, decision

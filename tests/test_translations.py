@@ -110,6 +110,7 @@ async def test_a_warning_in_an_offered_language_is_read_and_answered_in_it(
     assert answer.plain == plain_text(contents.of("es").text(Text.SAFETY_EMERGENCY))
     assert "999" in answer.plain
     assert said in alert.plain and "EMERGENCY" in alert.plain
+    assert "Ana (@ana_p) · Español" in alert.plain  # the language the patient reads
 
 
 async def test_an_unclear_message_in_an_offered_language_goes_to_a_person(

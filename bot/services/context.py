@@ -142,6 +142,11 @@ class ClinicContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any],
         return self.bot_data.services.contents.of(self.language)
 
     @property
+    def contents(self) -> Contents:
+        """Every offered language's texts."""
+        return self.bot_data.services.contents
+
+    @property
     def staff_content(self) -> Content:
         """The texts in STAFF_LANGUAGE, for what a patient's update sends the staff."""
         return self.bot_data.services.contents.staff

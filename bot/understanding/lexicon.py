@@ -29,9 +29,15 @@ LEXICON_FILE = "warning_signs.yaml"
 Item = TypeVar("Item")
 GAP = 2  # other words allowed between two words of a phrase
 NEGATION_REACH = 3  # words before a phrase a negation denies it from
+UNSPACED_REACH = 6  # ... characters, in a script written without spaces
 SHORTEST_STEM = 4  # "respir*": shorter stems would match everyday words
 _SENTENCE = re.compile(r"[.!?;\n\r…]+")
 _WORD = re.compile(r"[^\W_]+")
+# Scripts written without spaces between words: kana, CJK ideographs, Thai.
+_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
+_UNSPACED = re.compile(f"[{_SCRIPTS}]")
+_UNSPACED_PARTS = re.compile(f"[{_SCRIPTS}]|[^{_SCRIPTS}]+")
+_PUNCTUATION = ".,!?¿¡'\"，。？！"
 _QUESTION = re.compile(r"[?¿？؟]")
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 _TIERS = {"emergency": Outcome.EMERGENCY, "same_day": Outcome.SAME_DAY}
@@ -51,7 +57,13 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+    """The words of `text`, folded; in a script written without spaces (Chinese,
+    Japanese, Thai), each character is a word, so a phrase's characters may have up to
+    `GAP` others between them ("胸口很疼" holds "胸口疼")."""
+    found = _WORD.findall(fold(text))
+    if not any(_UNSPACED.search(word) for word in found):
+        return found
+    return [part for word in found for part in _UNSPACED_PARTS.findall(word)]
 
 
 @dataclass(frozen=True)
@@ -62,10 +74,14 @@ class Phrase:
 
     @classmethod
     def of(cls, written: str) -> Phrase:
-        parts = []
+        parts: list[tuple[str, bool]] = []
         for word in fold(written).split():
             stem = word.endswith("*")
-            parts.append((word.rstrip("*").strip(".,!?¿¡'\""), stem))
+            word = word.rstrip("*").strip(_PUNCTUATION)
+            if _UNSPACED.search(word):
+                parts += [(part, False) for part in words(word)]
+            else:
+                parts.append((word, stem))
         return cls(tuple((word, stem) for word, stem in parts if word))
 
     def at(self, tokens: Sequence[str], start: int) -> bool:
@@ -252,10 +268,22 @@ class LexiconReader:
             for tokens in sentences)
 
     def _denied(self, tokens: Sequence[str], start: int, phrase: Phrase) -> bool:
-        if phrase.parts[0][0] in self.lexicon.negations:
+        negations = self.lexicon.negations
+        if phrase.parts[0][0] in negations or self._opens_with_negation(phrase):
             return False  # "no puedo respirar" says the sign with its own negation
-        before = tokens[max(0, start - NEGATION_REACH):start]
-        return any(token in self.lexicon.negations for token in before)
+        if _UNSPACED.search(tokens[start]):
+            # Characters, not words: a negation of a few characters shortly before.
+            before = "".join(tokens[max(0, start - UNSPACED_REACH):start])
+            return any(negation in before for negation in negations)
+        return any(token in negations
+                   for token in tokens[max(0, start - NEGATION_REACH):start])
+
+    def _opens_with_negation(self, phrase: Phrase) -> bool:
+        """Whether a phrase in characters begins with a negation ("不能呼吸")."""
+        if not _UNSPACED.search(phrase.parts[0][0]):
+            return False
+        opening = "".join(word for word, _ in phrase.parts[:3])
+        return any(opening.startswith(negation) for negation in self.lexicon.negations)
 
     def _outcome(self, sign: LexiconSign, tokens: Sequence[str], every: Sequence[str]
                  ) -> Outcome:

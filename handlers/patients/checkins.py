@@ -143,7 +143,7 @@ def _staff_alert(context: ClinicContext, found: CheckIn, score: int, trend: Tren
     _, appointment, patient = found
     content = context.staff_content
     return content.text(
-        Text.STAFF_CHECKIN_ALERT, patient=Html(patient_mention(patient)),
+        Text.STAFF_CHECKIN_ALERT, patient=Html(patient_mention(patient, context.contents)),
         when=describe_time(appointment.starts_at, content, context.settings.timezone),
         practitioner=appointment.practitioner or content.text(Text.ANY_PRACTITIONER),
         score=score, trend=keyboards.trend_label(content, trend))

@@ -115,7 +115,7 @@ async def _hand_to_staff(
     topic = content.topic(question.matched_topic or "")
     text = content.text(
         Text.STAFF_QUESTION,
-        patient=Html(patient_mention(patient)),
+        patient=Html(patient_mention(patient, context.contents)),
         question=question.text,
         topic=topic.title if topic else content.text(Text.NO_TOPIC),
     )

@@ -68,7 +68,8 @@ async def reschedule(update: Update, context: ClinicContext) -> None:
     staff = context.staff_content
     when = describe_time(appointment.starts_at, staff, context.settings.timezone)
     told = not first or await tell_staff(context, staff.text(
-        Text.STAFF_RESCHEDULE_REQUEST, patient=Html(patient_mention(patient)), when=when))
+        Text.STAFF_RESCHEDULE_REQUEST, patient=Html(patient_mention(patient, context.contents)),
+        when=when))
     logger.info("Appointment %d: reschedule requested", appointment.id)
     await reply(update, context.content.text(
         Text.RESCHEDULE_PASSED_ON if told else Text.RESCHEDULE_CONTACT_CLINIC))
@@ -102,7 +103,7 @@ async def cancel(update: Update, context: ClinicContext) -> None:
     logger.info("Appointment %d cancelled by the patient", appointment.id)
     staff = context.staff_content
     await tell_staff(context, staff.text(
-        Text.STAFF_CANCELLED, patient=Html(patient_mention(patient)),
+        Text.STAFF_CANCELLED, patient=Html(patient_mention(patient, context.contents)),
         when=describe_visit(visit, staff, context.settings.timezone)[0]))
     when = describe_visit(visit, context.content, context.settings.timezone)[0]
     await reply(update, context.content.text(Text.CANCELLED, when=when))
