@@ -286,3 +286,17 @@ def test_the_demo_answers_only_its_own_page(demo: str) -> None:
     assert refused.value.code == 403
     assert _post(demo, b"[1, 2]", own) == 400
     assert _post(demo, said, own) == 200  # its own page
+
+
+def test_a_demo_patient_switched_to_another_language_is_answered_in_it(
+        demo: str, browser: object) -> None:
+    page = Page(browser, demo)
+    page.choose("patient", "Cleo")
+    switch = "//section[@id='patient-pane']//select[@class='language']"
+    page.click(f"{switch}/option[@value='es']")
+    page.until(lambda: page.driver.execute_script(
+        "const s = document.querySelector('#patient-pane select.language');"
+        "return s && s.value;") == "es", "the switch to Spanish")
+    page.type("patient", "/start")
+
+    page.until_in("patient", "¡Hola, Cleo!")

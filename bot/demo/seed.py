@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.appointments import booking
 from bot.core.settings import Settings
 from bot.stand_in import TOKEN, TelegramStub, User
+from bot.texts.translations import shipped_languages
 from db.patients import TelegramProfile, record_messages_consent, register_patient
 from db.session import Database
 
@@ -45,7 +46,9 @@ def demo_settings(telegram: TelegramStub, database_file: Path,
         clinic_contact="020 7946 0000 (the demo clinic's phone)",
         emergency_number="999", clinic_timezone="Europe/London", phone_region="GB",
         date_order="day", staff_user_ids=str(STAFF.id), staff_chat_id=STAFF_GROUP_ID,
-        polling_timeout=1, log_level="WARNING", content_dir=content_dir)
+        polling_timeout=1, log_level="WARNING", content_dir=content_dir,
+        # Every language with texts, so a patient on the page can be switched to any.
+        languages=",".join(shipped_languages(content_dir)))
 
 
 async def seed(database: Database, telegram: TelegramStub, settings: Settings,

@@ -65,6 +65,8 @@ class Demo:
         self.application = application
         self.said: list[Said] = []
         self.toasts: dict[int, str] = {}  # the last button answer shown, by chat
+        # The language a patient's Telegram is set to, when switched on the page.
+        self.languages: dict[int, str] = {}
 
     @property
     def clock(self) -> ManualClock:
@@ -84,8 +86,21 @@ class Demo:
     def _chat(self, chat_id: int) -> tuple[User, dict[str, Any]]:
         for known, _, user, chat in self.chats():
             if known == chat_id:
+                if chat_id in self.languages:
+                    user = dataclasses.replace(user, language_code=self.languages[chat_id])
                 return user, chat
         raise web.HTTPNotFound(text="no such chat")
+
+    def switch_language(self, chat_id: int, language: str) -> None:
+        """Set a patient's Telegram to `language`, as the patient would in Telegram's
+        settings: the bot writes in it from their next message (unless they chose
+        another with /language)."""
+        user, _ = self._chat(chat_id)
+        contents = self.application.bot_data.services.contents
+        if chat_id < 0 or self.application.bot_data.settings.is_staff(user.id) \
+                or not contents.offers(language):
+            raise web.HTTPBadRequest(text="not a patient, or not a language offered")
+        self.languages[chat_id] = language
 
     async def state(self) -> dict[str, Any]:
         zone = self.application.bot_data.settings.timezone
@@ -120,9 +135,16 @@ class Demo:
         for said in self.said:
             if said.chat_id == chat_id:
                 shown.append((said.at, {"from": "you", "text": said.text}))
+        user, _ = self._chat(chat_id)
+        language = user.language_code or ""
         menu = (self.telegram.commands.get(f"chat:{chat_id}")
+                or self.telegram.commands.get(f"default:@{language}")
                 or self.telegram.commands.get("default:", []))
-        return {"id": chat_id, "title": title, "contact": contact,
+        contents = self.application.bot_data.services.contents
+        patient = chat_id > 0 and not self.application.bot_data.settings.is_staff(user.id)
+        return {"id": chat_id, "title": title, "contact": contact, "language": language,
+                "languages": [[code, contents.name(code)] for code in contents.offered]
+                if patient else [],
                 "toast": self.toasts.get(chat_id, ""),
                 "commands": [command["command"] for command in menu],
                 "messages": [entry for _, entry in sorted(shown, key=lambda pair: pair[0])]}
@@ -242,6 +264,8 @@ def web_app(demo: Demo) -> web.Application:
         elif name == "clock":
             minutes = body.get("minutes")
             await demo.skip(None if minutes is None else float(minutes))
+        elif name == "language":
+            demo.switch_language(chat, str(body.get("language", "")))
         elif name == "reload":
             return web.json_response({"problems": await demo.reload()})
         return web.json_response({"ok": True})

@@ -115,6 +115,15 @@ def load_contents(directory: Path | None = None, *, languages: Sequence[str] = (
     return Contents(loaded, offered, staff_language)
 
 
+def shipped_languages(directory: Path | None = None) -> tuple[str, ...]:
+    """The languages a content folder has texts for (each a folder with messages.yaml),
+    the clinic's own first."""
+    directory = directory or packaged_content_dir()
+    found = sorted(folder.name for folder in directory.iterdir()
+                   if (folder / "messages.yaml").is_file())
+    return tuple(dict.fromkeys([CLINIC_LANGUAGE, *found]))
+
+
 def contents_for(settings: Settings) -> Contents:
     """The texts the settings ask for: CONTENT_DIR (or the shipped ones), LANGUAGES,
     STAFF_LANGUAGE, and what the texts show of the clinic."""
