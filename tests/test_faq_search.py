@@ -99,3 +99,23 @@ def test_normalize_and_stem() -> None:
     assert normalize("  Does it HURT?! Café ") == "does it hurt cafe"
     assert {stem("hurts"), stem("hurting"), stem("hurt")} == {"hurt"}
     assert stem("bruising") == stem("bruises") == stem("bruise")
+
+
+def test_questions_in_other_scripts_find_their_topic() -> None:
+    """Cyrillic and Arabic words are words; Chinese, written without spaces, is read by
+    its characters and their pairs."""
+    from bot.understanding.topics import Topic
+
+    def topic(topic_id: str, *questions: str) -> Topic:
+        return Topic(id=topic_id, title=topic_id, questions=questions, keywords=(),
+                     related=(), answer="...")
+
+    matcher = FaqMatcher([topic("session", "针灸疼吗？", "治疗需要多长时间？", "Чи боляче?",
+                                "هل الوخز مؤلم؟"),
+                          topic("contact", "怎么预约？", "Як записатися на прийом?",
+                                "كيف أحجز موعدا؟")])
+    found = [matcher.match(question).topic for question in
+             ("扎针会疼吗", "一次治疗要多长时间", "як записатися", "هل الوخز مؤلم جدا")]
+
+    assert [found_topic.id if found_topic else None for found_topic in found] == [
+        "session", "session", "contact", "session"]

@@ -78,17 +78,34 @@ _ASKING = frozenset({"what", "whats", "how", "why", "when", "where", "which", "w
                      "may", "am", "has", "have", "any", "anything"})
 
 _WORD = re.compile(r"[a-z0-9]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?\n])")
+_ANY_WORD = re.compile(r"[^\W_]+")  # in any script: Cyrillic, Arabic, Chinese...
+_SENTENCE_END = re.compile(r"(?<=[.!?\n。！？؟])")
+# Scripts written without spaces between words: kana, CJK ideographs, Thai.
+_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
+_UNSPACED = re.compile(f"[{_SCRIPTS}]+")
+_PIECES = re.compile(f"[{_SCRIPTS}]+|[^{_SCRIPTS}]+")
 
 
 def normalize(text: str) -> str:
-    """Lower-case words separated by single spaces, accents and punctuation removed."""
+    """Lower-case words separated by single spaces, accents and punctuation removed; in
+    a script written without spaces, each character and each pair of neighbours is a
+    word ("针灸疼吗": 针 灸 疼 吗 针灸 灸疼 疼吗)."""
     if text.isascii():
         plain = text.lower()  # the same, for most messages, without a step per letter
-    else:
-        decomposed = unicodedata.normalize("NFKD", text.lower())
-        plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(_WORD.findall(plain.replace("'", "")))
+        return " ".join(_WORD.findall(plain.replace("'", "")))
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    found = _ANY_WORD.findall(plain.replace("'", ""))
+    if not any(_UNSPACED.search(word) for word in found):
+        return " ".join(found)
+    words = []
+    for word in found:
+        for piece in _PIECES.findall(word):
+            if _UNSPACED.fullmatch(piece):
+                words += [*piece, *(one + two for one, two in pairwise(piece))]
+            else:
+                words.append(piece)
+    return " ".join(words)
 
 
 @functools.lru_cache(maxsize=65536)
