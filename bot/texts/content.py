@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -88,15 +89,29 @@ class Content:
         # How the bot reads this language, when it is not the clinic's own (whose reading
         # is `warning_signs` and `vocabulary`): content/<language>/warning_signs.yaml.
         self.lexicon = lexicon
-        self._patterns = Patterns(locale, {
+        self._templates = {
             **{f"text:{key}": value for key, value in texts.items()},
             **{f"button:{key}": value for key, value in buttons.items()},
             **{f"topic:{topic.id}": topic.answer for topic in topics},
-            **{f"other:{code}": other.text for code, other in self.other_languages.items()}})
+            **{f"other:{code}": other.text for code, other in self.other_languages.items()}}
+        self._settings = dict(common)
         self.emergency_number_set = bool(common.get("emergency_number"))
-        self._plain_common = {name: value or self._patterns.fill(f"text:{_UNSET[name]}", {})
-                              if name in _UNSET else value for name, value in common.items()}
-        self._common = {name: escape(value) for name, value in self._plain_common.items()}
+
+    @cached_property
+    def _patterns(self) -> Patterns:
+        """The templates, ready to fill: built at first use, so a language no patient has
+        read yet costs no memory (its texts were checked at start-up all the same)."""
+        return Patterns(self.locale, self._templates)
+
+    @cached_property
+    def _plain_common(self) -> dict[str, str]:
+        """What every text may show of the settings, an empty one in this language's words."""
+        return {name: value or self._patterns.fill(f"text:{_UNSET[name]}", {})
+                if name in _UNSET else value for name, value in self._settings.items()}
+
+    @cached_property
+    def _common(self) -> dict[str, str]:
+        return {name: escape(value) for name, value in self._plain_common.items()}
 
     def text(self, key: Text, **fields: object) -> str:
         """The text `key` with its placeholders filled; values are escaped for HTML."""

@@ -16,6 +16,7 @@ matches every word that begins with it ("respir*": respiro, respirar).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -66,7 +67,7 @@ def words(text: str) -> list[str]:
     return [part for word in found for part in _UNSPACED_PARTS.findall(word)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phrase:
     """Words in order; (word, whether it is a stem that matches longer words)."""
 
@@ -82,7 +83,8 @@ class Phrase:
                 parts += [(part, False) for part in words(word)]
             else:
                 parts.append((word, stem))
-        return cls(tuple((word, stem) for word, stem in parts if word))
+        return cls(tuple(_PARTS.setdefault((word, stem), (sys.intern(word), stem))
+                         for word, stem in parts if word))
 
     def at(self, tokens: Sequence[str], start: int) -> bool:
         """Whether this phrase begins at `tokens[start]`."""
@@ -101,38 +103,41 @@ class Phrase:
 
 
 class PhraseIndex(Generic[Item]):
-    """Phrases filed by their first word (a stem by its first letters), so the words of
-    a sentence are matched only against the phrases they can begin."""
+    """Phrases filed by their longest word (a stem by its first letters), the one least
+    often in a sentence, with all the words each needs: a sentence is matched only
+    against the phrases whose every word it holds."""
 
     def __init__(self, items: Iterable[tuple[Item, Phrase]]) -> None:
-        # Each phrase with what a sentence must hold for it to be there: its exact words,
-        # and its stems' first letters.
-        filed = defaultdict(list)
-        lengths = set()
+        filed: dict[str, list[tuple[Item, Phrase, frozenset[str]]]] = defaultdict(list)
+        lengths: set[int] = set()
         for item, phrase in items:
-            word, stem = phrase.parts[0]
-            keys = frozenset(part[:SHORTEST_STEM] if is_stem else part
-                             for part, is_stem in phrase.parts)
-            filed[(word[:SHORTEST_STEM], True) if stem else (word, False)].append(
-                (item, phrase, keys))
-            if stem:
-                lengths.add(len(word[:SHORTEST_STEM]))
-        self._filed: dict[tuple[str, bool], list[tuple[Item, Phrase, frozenset[str]]]] = \
-            dict(filed)
+            needs = frozenset(part[:SHORTEST_STEM] if stem else part
+                              for part, stem in phrase.parts)
+            needs = _KEYS.setdefault(needs, needs)
+            filed[max(needs, key=len)].append((item, phrase, needs))
+            lengths.update(len(part[:SHORTEST_STEM]) for part, stem in phrase.parts if stem)
+        self._filed = dict(filed)
         self._lengths = sorted(lengths)
 
     def found(self, tokens: Sequence[str]) -> Iterator[tuple[Item, Phrase, int]]:
         """Each (item, phrase, where it begins) in `tokens`."""
-        present = {*tokens, *(token[:length] for token in tokens for length in self._lengths)}
-        for start, token in enumerate(tokens):
-            keys = [(token, False), *((token[:length], True) for length in self._lengths)]
-            for key in keys:
-                for item, phrase, needs in self._filed.get(key, ()):
-                    if needs <= present and phrase.at(tokens, start):
-                        yield item, phrase, start
+        held = dict.fromkeys([*tokens, *(token[:length] for token in tokens
+                                         for length in self._lengths)])
+        for key in held:
+            for item, phrase, needs in self._filed.get(key, ()):
+                if needs <= held.keys():
+                    for start in range(len(tokens)):
+                        if phrase.at(tokens, start):
+                            yield item, phrase, start
 
     def any(self, tokens: Sequence[str]) -> bool:
         return next(self.found(tokens), None) is not None
+
+
+# One of each (word, stem) pair, shared by every phrase that has it: thousands of phrases
+# hold a few hundred words.
+_PARTS: dict[tuple[str, bool], tuple[str, bool]] = {}
+_KEYS: dict[frozenset[str], frozenset[str]] = {}
 
 
 def _fits(part: tuple[str, bool], token: str) -> bool:
