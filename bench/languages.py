@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import statistics
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from pathlib import Path
 from bench.broadcast import memory_mb
 from bench.harness import fresh_database, measure, quiet_environment, start
 from bench.latency import ClockedStub
+from bench.understanding import messages
 from bot.assembly.app import readers
 from bot.stand_in import User
 from bot.texts.translations import load_contents, shipped_languages
@@ -96,15 +96,8 @@ def reading_times(language: str, count: int = 2000) -> tuple[float, float]:
     contents = load_contents(languages=tuple(SETS["all shipped"].split(",")),
                              clinic_name="Lotus", clinic_contact="020 7946 0000")
     reader = readers(contents.reading, contents.read_too)
-    texts = [case.text for path in sorted((HOLDOUT / language).glob("*.yaml"))
-             for case in load(path)]
-    pick = random.Random(29)
-    built = []
-    for _ in range(count):
-        message = pick.choice(texts)
-        while len(message) < LENGTH:
-            message = f"{message} {pick.choice(texts)}"
-        built.append(message[:LENGTH])
+    built = messages(count, [case.text for path in sorted((HOLDOUT / language).glob("*.yaml"))
+                             for case in load(path)])
     for text in built[:100]:
         reader.read(text)
     times = []

@@ -18,6 +18,7 @@ import random
 import statistics
 import time
 import tracemalloc
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.assembly.app import readers
@@ -28,9 +29,11 @@ TUNING = Path(__file__).resolve().parents[1] / "tests" / "eval" / "tuning"
 LENGTH = 500
 
 
-def messages(count: int) -> list[str]:
-    """Messages of about 500 characters: patients' own, joined until long enough."""
-    texts = [case.text for path in sorted(TUNING.glob("batch_*.yaml")) for case in load(path)]
+def messages(count: int, texts: Sequence[str] = ()) -> list[str]:
+    """Messages of about 500 characters: patients' own (`texts`, or the tuning set's),
+    joined until long enough."""
+    texts = texts or [case.text for path in sorted(TUNING.glob("batch_*.yaml"))
+                      for case in load(path)]
     pick = random.Random(26)
     built = []
     for _ in range(count):
