@@ -169,7 +169,7 @@ async def _tell_staff(application: ClinicApp, alert_ids: list[int]) -> None:
                          len(batch), error)
             for item in batch:
                 if item.patient.chat_id is not None:
-                    await _ask_patient_to_call(application, item.patient.chat_id)
+                    await _ask_patient_to_call(application, item.patient)
             continue
         data.feature(StaffTold).latest = sent.message_id
         await _record(data, chat_id, sent.message_id, batch)
@@ -257,10 +257,15 @@ async def _forward_media(application: ClinicApp, alert: SafetyAlert, patient: Pa
             await record_forwarded(session, alert.id, done)
 
 
-async def _ask_patient_to_call(application: ClinicApp, chat_id: int) -> None:
+async def _ask_patient_to_call(application: ClinicApp, patient: Patient) -> None:
+    """The staff could not be told: the patient, in their language, is asked to call."""
+    content = application.bot_data.services.contents.for_patient(patient.language,
+                                                                 patient.language_code)
+    if patient.chat_id is None:
+        return
     try:
-        await application.bot.send_message(
-            chat_id, application.bot_data.services.contents.staff.text(Text.SAFETY_STAFF_NOT_TOLD))
+        await application.bot.send_message(patient.chat_id,
+                                           content.text(Text.SAFETY_STAFF_NOT_TOLD))
     except TelegramError as error:
         logger.error("Could not tell a patient to call the clinic themselves: %s", error)
 

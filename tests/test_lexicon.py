@@ -25,7 +25,7 @@ LIST = {
         {"name": "trouble breathing", "tier": "emergency",
          "phrases": ["no pued* respirar", "me ahog*", "falta* aire"]},
         {"name": "thoughts of suicide", "tier": "emergency", "crisis": True,
-         "phrases": ["quiero morir*", "no quiero despertar"]},
+         "phrases": ["quiero morir*", "no quiero despertar", "vor die u-bahn"]},
         {"name": "fainting", "tier": "emergency", "phrases": ["desmay*"]},
         {"name": "fever", "tier": "same_day", "phrases": ["fiebre", "escalofri*"]},
         {"name": "dying (idiom check)", "tier": "emergency", "phrases": ["muer*"]},
@@ -53,16 +53,21 @@ def reader() -> LexiconReader:
     ("me falta muchísimo el aire", Outcome.EMERGENCY),  # two words between
     ("tengo fiebreeee y escalofríos", Outcome.SAME_DAY),  # drawn out, accents
     ("no tengo fiebre, todo bien", Outcome.NOTHING),  # denied
+    ("No, tengo fiebre desde ayer", Outcome.SAME_DAY),  # the comma ends the denial
+    ("me tiro vor die U-Bahn", Outcome.EMERGENCY),  # a phrase's inner hyphen, as typed
     ("tuve fiebre hace años con otra cosa", Outcome.HISTORY),
     ("mi madre no puede respirar bien", Outcome.CONFIRM),  # someone else: ask
     ("mi marido no puede respirar, está aquí conmigo", Outcome.EMERGENCY),
     ("mi madre tiene fiebre", Outcome.NOTHING),  # someone else's same-day sign
-    ("mi madre se desmayó la semana pasada, ya está bien", Outcome.NOTHING),  # not here
+    # The words around an emergency's never silence it: a person reads what they would.
+    ("mi madre se desmayó la semana pasada, ya está bien", Outcome.LOOK),
+    ("hace años tuve asma y ahora no puedo respirar", Outcome.LOOK),
+    ("¿la acupuntura puede causar que no pueda respirar?", Outcome.LOOK),
     ("en 2015 tuve fiebre muchos meses", Outcome.HISTORY),  # a year dates it
     ("ni mareo ni nada, me siento genial", Outcome.NOTHING),  # denied, and it goes well
     ("me siento mucho mejor", Outcome.NOTHING),
     ("¿la acupuntura puede causar fiebre?", Outcome.RISKS),
-    ("me muero de risa con tus mensajes", Outcome.NOTHING),  # a figure of speech
+    ("me muero de risa con tus mensajes", Outcome.LOOK),  # a figure of speech, perhaps
     ("me siento rara desde ayer", Outcome.LOOK),  # own body, not understood
     ("gracias por todo, hasta el martes", Outcome.NOTHING),
     ("¿cuánto dura una sesión?", Outcome.NOTHING),  # the FAQ's
@@ -109,7 +114,7 @@ def test_a_broken_list_names_its_problems() -> None:
 
 @pytest.mark.parametrize(("text", "outcome"), [
     ("我胸口很疼，喘不上气", Outcome.EMERGENCY),  # characters between a phrase's own
-    ("我没有觉得胸口疼，只是有点累", Outcome.NOTHING),  # denied a few characters before
+    ("我没有觉得胸口疼，只是有点累", Outcome.LOOK),  # denied: an emergency's, to a person
     ("不能呼吸了", Outcome.EMERGENCY),  # the phrase's own negation
     ("扎针的地方有点疼", Outcome.LOOK),  # the body, not a sign
 ])

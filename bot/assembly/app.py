@@ -260,8 +260,9 @@ async def publish_commands(application: Any) -> None:
     staff = menu(contents.staff, "staff")
     await application.bot.set_my_commands(patient)
     for language in contents.offered[1:]:
-        await application.bot.set_my_commands(menu(contents.of(language), "patient"),
-                                              language_code=language)
+        if len(language) == 2:  # Telegram's menus are by two-letter code ("fil" has none)
+            await application.bot.set_my_commands(menu(contents.of(language), "patient"),
+                                                  language_code=language)
     staff_chats = set(data.settings.staff_user_ids)
     for chat_id in sorted(staff_chats):
         await _set_chat_commands(application, chat_id, patient + staff)

@@ -34,11 +34,12 @@ UNSPACED_REACH = 6  # ... characters, in a script written without spaces
 SHORTEST_STEM = 4  # "respir*": shorter stems would match everyday words
 _SENTENCE = re.compile(r"[.!?;\n\r…]+")
 _WORD = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r"[^\W_]+|[,，、]")
+COMMA = ","  # kept among a sentence's words where it breaks one
 # Scripts written without spaces between words: kana, CJK ideographs, Thai.
 _SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
 _UNSPACED = re.compile(f"[{_SCRIPTS}]")
 _UNSPACED_PARTS = re.compile(f"[{_SCRIPTS}]|[^{_SCRIPTS}]+")
-_PUNCTUATION = ".,!?¿¡'\"，。？！"
 _QUESTION = re.compile(r"[?¿？؟]")
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 _TIERS = {"emergency": Outcome.EMERGENCY, "same_day": Outcome.SAME_DAY}
@@ -58,10 +59,15 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
+    """The words of `text`, folded (`tokens_of` keeps a sentence's commas)."""
+    return [token for token in tokens_of(text) if token != COMMA]
+
+
+def tokens_of(text: str) -> list[str]:
     """The words of `text`, folded; in a script written without spaces (Chinese,
     Japanese, Thai), each character is a word, so a phrase's characters may have up to
     `GAP` others between them ("胸口很疼" holds "胸口疼")."""
-    found = _WORD.findall(fold(text))
+    found = [COMMA if token in "，、" else token for token in _TOKEN.findall(fold(text))]
     if not any(_UNSPACED.search(word) for word in found):
         return found
     return [part for word in found for part in _UNSPACED_PARTS.findall(word)]
@@ -78,11 +84,11 @@ class Phrase:
         parts: list[tuple[str, bool]] = []
         for word in fold(written).split():
             stem = word.endswith("*")
-            word = word.rstrip("*").strip(_PUNCTUATION)
+            pieces = words(word.rstrip("*"))  # "u-bahn" is two words, as typed
             if _UNSPACED.search(word):
-                parts += [(part, False) for part in words(word)]
-            else:
-                parts.append((word, stem))
+                parts += [(part, False) for part in pieces]
+            elif pieces:
+                parts += [(part, False) for part in pieces[:-1]] + [(pieces[-1], stem)]
         return cls(tuple(_PARTS.setdefault((word, stem), (sys.intern(word), stem))
                          for word, stem in parts if word))
 
@@ -225,7 +231,7 @@ class LexiconReader:
 
     def decide(self, text: str) -> tuple[Decision, Match | None]:
         """What the message calls for, and the FAQ's match when it was asked."""
-        split = [(part, words(part)) for part in _SENTENCE.split(fold(text))]
+        split = [(part, tokens_of(part)) for part in _SENTENCE.split(fold(text))]
         parts = [part for part, tokens in split if tokens]
         sentences = [tokens for _, tokens in split if tokens]
         every = [token for tokens in sentences for token in tokens]
@@ -233,6 +239,12 @@ class LexiconReader:
         for part, tokens in zip(parts, sentences, strict=True):
             heard += self._signs_in(tokens, every, _YEAR.search(part) is not None)
         best = max((outcome for outcome, _ in heard), default=Outcome.NOTHING)
+        if best == Outcome.LOOK:  # an emergency's words the sentence around them may undo
+            names = tuple(dict.fromkeys(sign.name for outcome, sign in heard
+                                        if outcome == Outcome.LOOK))
+            return Decision(Outcome.LOOK, names, why=f"{'; '.join(names)}, perhaps (the "
+                            f"{self.language} list; the words around it unclear)",
+                            language=self.language), None
         if best >= Outcome.SAME_DAY:
             behind = sorted((pair for pair in heard if pair[0] >= Outcome.SAME_DAY),
                             key=lambda pair: -pair[0])
@@ -252,13 +264,22 @@ class LexiconReader:
 
     def _signs_in(self, tokens: Sequence[str], every: Sequence[str], dated: bool
                   ) -> list[tuple[Outcome, LexiconSign]]:
-        lexicon = self.lexicon
-        if lexicon.said("figures_of_speech", tokens):
-            return []
+        """Each sign in a sentence, and what the words around it make of it. These words
+        are read crudely (anywhere in the sentence, not in a parse of it), so they never
+        silence an emergency's words: what they would turn into history, someone else's
+        past, a general question, a figure of speech or a denial goes to a person."""
+        figure = self.lexicon.said("figures_of_speech", tokens)
         heard: dict[LexiconSign, Outcome] = {}
         for sign, phrase, start in self._signs.found(tokens):
-            if sign not in heard and not self._denied(tokens, start, phrase):
-                heard[sign] = Outcome.HISTORY if dated else self._outcome(sign, tokens, every)
+            if figure or self._denied(tokens, start, phrase):
+                outcome = Outcome.NOTHING
+            elif dated:
+                outcome = Outcome.HISTORY
+            else:
+                outcome = self._outcome(sign, tokens, every)
+            if sign.tier == Outcome.EMERGENCY and outcome < Outcome.CONFIRM:
+                outcome = Outcome.LOOK
+            heard[sign] = max(outcome, heard.get(sign, Outcome.NOTHING))
         return [(outcome, sign) for sign, outcome in heard.items()]
 
     def _own_body(self, sentences: Sequence[Sequence[str]]) -> bool:
@@ -278,10 +299,12 @@ class LexiconReader:
             return False  # "no puedo respirar" says the sign with its own negation
         if _UNSPACED.search(tokens[start]):
             # Characters, not words: a negation of a few characters shortly before.
-            before = "".join(tokens[max(0, start - UNSPACED_REACH):start])
-            return any(negation in before for negation in negations)
-        return any(token in negations
-                   for token in tokens[max(0, start - NEGATION_REACH):start])
+            preceding = "".join(tokens[max(0, start - UNSPACED_REACH):start])
+            return any(negation in preceding for negation in negations)
+        before = tokens[max(0, start - NEGATION_REACH):start]
+        if COMMA in before:  # "No, me duele el pecho": the negation answers something else
+            before = before[len(before) - before[::-1].index(COMMA):]
+        return any(token in negations for token in before)
 
     def _opens_with_negation(self, phrase: Phrase) -> bool:
         """Whether a phrase in characters begins with a negation ("不能呼吸")."""

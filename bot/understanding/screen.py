@@ -186,11 +186,20 @@ class Reader:
         """Another offered language's reading of `text`: that of the language guessed (or,
         when the guess is unsure, the likeliest of them), else the loudest warning any of
         them hears."""
-        if guess is None and self.languages is not None:
-            guess = self.languages.likeliest(text, self.others)
         if guess is not None:
             other = self.others.get(guess)
             return None if other is None else self._verdict(other, text)
+        likeliest = self.languages.likeliest(text, self.others) if self.languages else None
+        if likeliest is not None:
+            # Only likelier than the other offered languages: read in it (the answer is in
+            # it), but what it does not find goes to a person, as if it could not be read.
+            other = self.others[likeliest]
+            verdict = self._verdict(other, text)
+            if verdict.outcome >= Outcome.LOOK:
+                return verdict
+            return Verdict(replace(verdict.decision, outcome=Outcome.LOOK, why="written in "
+                                   "a language the bot cannot read with confidence"),
+                           text, other.matcher)
         heard = [self._verdict(other, text) for other in self.others.values()]
         loudest = max(heard, key=lambda verdict: verdict.outcome, default=None)
         return loudest if loudest is not None and loudest.outcome >= Outcome.SAME_DAY \
