@@ -14,13 +14,12 @@ from bot.assembly.polling_guard import AnotherPoller
 from bot.assembly.startup import database_problem, telegram_problem
 from bot.core.logs import configure_logging
 from bot.core.redaction import redact
-from bot.core.settings import (
-    Settings,
+from bot.core.settings import Settings, redact_url
+from bot.core.settings_loading import (
     SettingsError,
     load_clinic_settings,
     load_database_settings,
     load_settings,
-    redact_url,
 )
 from bot.texts.content import ContentError
 from bot.texts.translations import Contents, contents_for

@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.settings import (
-    EXAMPLE_CLINIC_CONTACT,
-    EXAMPLE_CLINIC_NAME,
-    Settings,
-    SettingsError,
-    load_settings,
-)
+from bot.core.settings import EXAMPLE_CLINIC_CONTACT, EXAMPLE_CLINIC_NAME, Settings
+from bot.core.settings_loading import SettingsError, load_settings
 from bot.stand_in import TOKEN
 from tests.support.processes import python_module, run
 

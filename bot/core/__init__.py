@@ -1,5 +1,6 @@
-"""The foundation: the settings read from the environment (`settings`), the clinic's clock
-(`clock`), logging that never writes a secret or a patient's words (`logs`, `redaction`).
+"""The foundation: the settings read from the environment (`settings`; read and their errors
+told by `settings_loading`), the clinic's clock (`clock`), logging that never writes a
+secret or a patient's words (`logs`, `redaction`).
 
 Everything else in `bot` may import it.
 

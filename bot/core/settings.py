@@ -1,4 +1,5 @@
-"""Settings read from the environment and `.env`, validated once at start-up."""
+"""Settings read from the environment and `.env`, validated once at start-up (read, with
+their errors told to the operator, by `settings_loading`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from pydantic import (
     BeforeValidator,
     Field,
     SecretStr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -36,18 +36,11 @@ EXAMPLE_CLINIC_NAME = "Lotus Wellness Clinic"
 EXAMPLE_CLINIC_CONTACT = "call 020 7946 0000 or email hello@lotus.example"
 _EMERGENCY_NUMBER = re.compile(r"^\+?[0-9][0-9 ]{1,14}$")
 # What the operator reads when a setting the bot cannot run without is missing.
-_MISSING_HELP = {
+MISSING_HELP = {
     "CLINIC_NAME": "your clinic's name, as patients know it",
     "CLINIC_CONTACT": "how patients reach a person (a phone number, an email); patients "
                       "are told to use it when something is wrong",
 }
-
-TOKEN_HELP = (
-    "TELEGRAM_BOT_TOKEN is {problem}.\n"
-    "Get a token from @BotFather in Telegram (send it /newbot), then put it in the .env file\n"
-    "next to where you run the bot, as:  TELEGRAM_BOT_TOKEN=123456789:AA...\n"
-    "(.env.example lists every setting; copy it to .env to start.)"
-)
 
 
 def _duration(value: object) -> object:
@@ -241,7 +234,7 @@ class Settings(ClinicSettings):
         example = {"clinic_name": EXAMPLE_CLINIC_NAME,
                    "clinic_contact": EXAMPLE_CLINIC_CONTACT}[str(info.field_name)]
         if not value:
-            raise ValueError("empty: " + _MISSING_HELP[str(info.field_name).upper()])
+            raise ValueError("empty: " + MISSING_HELP[str(info.field_name).upper()])
         if value.casefold() == example.casefold():
             raise ValueError("still the example from .env.example; put in your clinic's own "
                              "(patients are told to use it when something is wrong)")
@@ -376,50 +369,3 @@ def parse_duration(text: str) -> timedelta:
     if match is None:
         raise ValueError(f"{text!r} is not a duration like 24h, 90m or 30s")
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-
-
-class SettingsError(Exception):
-    """Configuration that cannot start the bot, with a message meant for the operator."""
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Read settings, turning validation errors into one readable message."""
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as error:
-        raise SettingsError(describe_settings_error(error)) from None
-
-
-def load_clinic_settings() -> ClinicSettings:
-    """The settings a command without Telegram (the CSV import) needs."""
-    try:
-        return ClinicSettings()
-    except ValidationError as error:
-        raise SettingsError(describe_settings_error(error)) from None
-
-
-def load_database_settings() -> DatabaseSettings:
-    """The settings `migrate` needs."""
-    try:
-        return DatabaseSettings()
-    except ValidationError as error:
-        raise SettingsError(describe_settings_error(error)) from None
-
-
-def describe_settings_error(error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        if not problem["loc"]:  # a rule across settings, which names them itself
-            lines.append(problem["msg"].removeprefix("Value error, "))
-            continue
-        name = str(problem["loc"][0]).upper()
-        if problem["type"] == "missing" and name in _MISSING_HELP:
-            lines.append(f"{name} is missing: {_MISSING_HELP[name]}.")
-        elif name == "TELEGRAM_BOT_TOKEN":
-            reason = "missing" if problem["type"] == "missing" else "not usable"
-            detail = problem["msg"].removeprefix("Value error, ")
-            lines.append(TOKEN_HELP.format(problem=f"{reason} ({detail})"))
-        else:
-            message = problem["msg"].removeprefix("Value error, ")
-            lines.append(f"{name}: {message}")
-    return "\n".join(lines)
