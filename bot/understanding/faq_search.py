@@ -81,9 +81,10 @@ _WORD = re.compile(r"[a-z0-9]+")
 _ANY_WORD = re.compile(r"[^\W_]+")  # in any script: Cyrillic, Arabic, Chinese...
 _SENTENCE_END = re.compile(r"(?<=[.!?\n。！？؟])")
 # Scripts written without spaces between words: kana, CJK ideographs, Thai.
-_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
-_UNSPACED = re.compile(f"[{_SCRIPTS}]+")
-_PIECES = re.compile(f"[{_SCRIPTS}]+|[^{_SCRIPTS}]+")
+# (the word-list reader, lexicon.py, reads them by character too).
+UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
+_UNSPACED = re.compile(f"[{UNSPACED_SCRIPTS}]+")
+_PIECES = re.compile(f"[{UNSPACED_SCRIPTS}]+|[^{UNSPACED_SCRIPTS}]+")
 
 
 def normalize(text: str) -> str:

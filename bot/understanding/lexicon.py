@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from bot.understanding.faq_search import FaqMatcher, Match
+from bot.understanding.faq_search import UNSPACED_SCRIPTS, FaqMatcher, Match
 from bot.understanding.policy import Decision, Outcome
 
 LEXICON_FILE = "warning_signs.yaml"
@@ -37,9 +37,8 @@ _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r"[^\W_]+|[,，、]")
 COMMA = ","  # kept among a sentence's words where it breaks one
 # Scripts written without spaces between words: kana, CJK ideographs, Thai.
-_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
-_UNSPACED = re.compile(f"[{_SCRIPTS}]")
-_UNSPACED_PARTS = re.compile(f"[{_SCRIPTS}]|[^{_SCRIPTS}]+")
+_UNSPACED = re.compile(f"[{UNSPACED_SCRIPTS}]")
+_UNSPACED_PARTS = re.compile(f"[{UNSPACED_SCRIPTS}]|[^{UNSPACED_SCRIPTS}]+")
 _QUESTION = re.compile(r"[?¿？؟]")
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 _TIERS = {"emergency": Outcome.EMERGENCY, "same_day": Outcome.SAME_DAY}
